@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The trace language: one operation per step, over symbolic handles.
+//
+// A trace is a list of operations over handles, never raw addresses:
+//   processes  p0 p1 ...   (p0 exists at the start; fork creates, exit ends)
+//   threads    p0:t1 ...   (threads of a process share its mm; t0 is implicit)
+//   mappings   m0 m1 ...   (created by mmap; "m3+2" is page 2 of m3's range,
+//                           resolved in the process performing the operation)
+//   GUP calls  g0 g1 ...   (created by a GUP operation, ended by put/unpin)
+//
+// Handle numbers are names, not positions: they need not be consecutive, so
+// removing an operation while shrinking renames nothing else.
+//
+// Op is a plain value (no heap) so that generators and the model step stay
+// cheap; fields not used by a kind are left at their defaults, and equality
+// compares only the fields a kind uses (see op_equal()).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gupcheck::trace {
+
+enum class OpKind : uint8_t {
+  Mmap,          // mN = mmap pP KIND private|shared PROT NPAGES
+  Munmap,        // munmap pP mN+I NPAGES
+  Mprotect,      // mprotect pP mN+I NPAGES PROT
+  Read,          // read pP mN+I                 (a user load; faults as needed)
+  Write,         // write pP mN+I VALUE          (a user store; faults as needed)
+  Fork,          // pC = fork pP
+  Exit,          // exit pP
+  MadvDontneed,  // madvise pP mN+I NPAGES dontneed
+  Gup,           // gN = API pP mN+I NPAGES FLAGS [&]   (API: get pin get_fast pin_fast)
+  Populate,      // populate pP mN+I NPAGES FLAGS       (__get_user_pages with pages == NULL)
+  Put,           // put gN                      (put_page on every page of a FOLL_GET call)
+  Unpin,         // unpin gN                    (unpin_user_pages on a FOLL_PIN call)
+  Resume,        // resume gN                   (advance an in-flight call to its next step)
+  Wait,          // wait gN                     (run an in-flight call to completion)
+  Dump,          // dump pP                     (core dump: get_dump_page over every VMA)
+  UffdZeropage,  // uffd_zeropage pP mN+I
+  InsertPage,    // insert_page pP mN+I page|zero      (driver: vm_insert_page)
+  InsertMixed,   // insert_mixed pP mN+I page|zero|dev (driver: vmf_insert_mixed)
+};
+constexpr int kNumOpKinds = 18;
+
+// What a mapping is backed by (the first word after "mmap pP").
+enum class MapKind : uint8_t {
+  Anon,      // MAP_ANONYMOUS
+  File,      // a regular file with a page cache that needs dirty tracking (ext4-like): file:fN
+  Shmem,     // a shmem/memfd file: shmem:fN  (MAP_SHARED|MAP_ANONYMOUS is shmem:anon)
+  Pfnmap,    // a driver whose ->mmap calls remap_pfn_range() over its own pages
+  Mixedmap,  // a driver with VM_MIXEDMAP whose ->fault inserts pages or the zero pfn
+};
+
+// Page protection: PROT_NONE, PROT_READ, PROT_READ|PROT_WRITE.
+enum class Prot : uint8_t { None, R, RW };
+
+// Which GUP entry point a Gup operation calls.
+enum class GupApi : uint8_t {
+  Get,      // get_user_pages()
+  Pin,      // pin_user_pages()
+  GetFast,  // get_user_pages_fast()
+  PinFast,  // pin_user_pages_fast()
+};
+
+// What a driver inserts (InsertPage / InsertMixed).
+enum class InsertWhat : uint8_t {
+  Page,    // a fresh driver-owned page with a struct page
+  Zero,    // the shared zero page / zero pfn
+  Device,  // a device pfn without a struct page (InsertMixed only)
+};
+
+constexpr uint16_t kNoHandle = 0xffff;
+constexpr uint16_t kSharedAnonFile = 0xfffe;  // shmem:anon (MAP_SHARED|MAP_ANONYMOUS)
+
+struct Op {
+  OpKind kind = OpKind::Read;
+  uint16_t proc = 0;            // pP: the process performing the operation
+  uint8_t thread = 0;           // tK within proc
+  uint16_t result = kNoHandle;  // handle created (mN, pC or gN) or kNoHandle
+  uint16_t map = 0;             // mN of the address operand
+  uint16_t page = 0;            // I of mN+I
+  uint16_t npages = 1;          // page count (mmap size, range length, GUP nr_pages)
+  uint16_t gup = 0;             // gN operand of put/unpin/resume/wait
+  uint32_t gup_flags = 0;       // caller's FOLL_* flags (GUP / populate)
+  GupApi api = GupApi::Get;
+  bool in_flight = false;       // "&": the GUP call starts but does not complete
+  MapKind map_kind = MapKind::Anon;
+  bool shared = false;          // MAP_SHARED vs MAP_PRIVATE
+  Prot prot = Prot::RW;
+  uint16_t file = 0;            // fN for File/Shmem, or kSharedAnonFile
+  InsertWhat what = InsertWhat::Page;
+  uint64_t value = 0;           // value stored by Write
+
+  // Which handle kinds the result names.
+  enum class ResultKind : uint8_t { None, Mapping, Process, Gup };
+  ResultKind result_kind() const;
+  // Whether the op has an address operand (mN+I).
+  bool has_address() const;
+  // Whether the op has a page-count operand after the address.
+  bool has_range() const;
+};
+
+bool op_equal(const Op &a, const Op &b);
+inline bool operator==(const Op &a, const Op &b) { return op_equal(a, b); }
+
+struct Trace {
+  // The model variant the trace was recorded against (header "# model: NAME").
+  std::string variant = "mainline";
+  // Free-form header lines kept for the reader (seed, invariant, ...), without "# ".
+  std::vector<std::string> notes;
+  std::vector<Op> ops;
+};
+inline bool operator==(const Trace &a, const Trace &b) { return a.variant == b.variant && a.ops == b.ops; }
+
+// Names used by the text form; exposed for reports and `gupcheck list ops`.
+const char *op_kind_name(OpKind k);
+const char *map_kind_name(MapKind k);
+const char *prot_name(Prot p);
+const char *gup_api_name(GupApi a);
+const char *insert_what_name(InsertWhat w);
+
+// One line per op kind: its syntax and what it models (for `gupcheck list ops`).
+struct OpDoc {
+  OpKind kind;
+  const char *syntax;
+  const char *models;
+};
+const std::vector<OpDoc> &op_docs();
+
+// Checks that handles are created before use, created once, and used in the
+// process that can see them where that is required (processes alive, GUP
+// handles released once and with the matching call, in-flight calls waited
+// for). Return: empty string when consistent, else "step N: reason".
+std::string check_consistency(const Trace &t);
+
+}  // namespace gupcheck::trace
