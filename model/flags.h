@@ -5,6 +5,7 @@
 // masks are built from their parts; tests/unit/flags_test.cpp checks each.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 
 namespace gupcheck::model {
@@ -99,10 +100,8 @@ constexpr foll_flag_name FOLL_FLAG_NAMES[] = {
     {"UNLOCKABLE", FOLL_UNLOCKABLE}, {"MADV_POPULATE", FOLL_MADV_POPULATE},
 };
 
-// Errno values (asm-generic/errno-base.h, errno.h) used as negative returns.
-constexpr long EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENOMEM = 12, EACCES = 13, EFAULT = 14, EBUSY = 16,
-               EEXIST = 17, EINVAL = 22, ENOSPC = 28, EMLINK = 31, EAGAIN = 11, EOPNOTSUPP = 95,
-               EOVERFLOW = 75, EREMOTEIO = 121, EHWPOISON = 133;
+// Errno values: <cerrno> on Linux has the kernel's own numbers (EFAULT 14,
+// EEXIST 17, EMLINK 31, EHWPOISON 133, ...); the model returns them negated.
 const char *errno_name(long err);  // "EFAULT" for 14 (positive or negative)
 
 }  // namespace gupcheck::model

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// get_user_pages and friends: mm/gup.c (Linux v6.18).
+#include "model/kernel.h"
+
+namespace gupcheck::model {
+
+namespace {
+
+// Models: mm/internal.h vma_is_shared_writable() + vma_needs_dirty_tracking()
+// as used by writable_file_mapping_allowed() (v6.18).
+bool vma_needs_dirty_tracking(const kernel_state &k, const vm_area_struct &vma) {
+  if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) != (VM_SHARED | VM_WRITE)) return false;
+  return vma.backing == vma_backing::file && vma.file >= 0 && k.files[vma.file].needs_dirty_tracking;
+}
+
+// Models: mm/gup.c writable_file_mapping_allowed() (v6.18)
+bool writable_file_mapping_allowed(const kernel_state &k, const vm_area_struct &vma, unsigned gup_flags) {
+  // A long term pin is the most egregious case so this is the one we disallow.
+  if ((gup_flags & (FOLL_PIN | FOLL_LONGTERM)) != (FOLL_PIN | FOLL_LONGTERM)) return true;
+  return !vma_needs_dirty_tracking(k, vma);
+}
+
+// Models: mm/gup.c can_follow_write_common() (v6.18, 5535be309971)
+bool can_follow_write_common(const kernel_state &k, pfn_t page, const vm_area_struct &vma, unsigned flags) {
+  // If we don't have to FOLL_FORCE, we are not allowed to write.
+  if (!(flags & FOLL_FORCE)) return false;
+  // See check_vma_flags(): only COW mappings get here with FOLL_FORCE.
+  if (vma.vm_flags & (VM_MAYSHARE | VM_SHARED)) return false;
+  if (!(vma.vm_flags & VM_MAYWRITE)) return false;
+  // A writable VMA would have had a writable PTE after the fault.
+  if (vma.vm_flags & VM_WRITE) return false;
+  // Only an exclusive anonymous page (after COW) may be written through a
+  // forced write; never the page cache or the zero page.
+  if (!page) return false;
+  const folio &f = k.folios[page];
+  return f.anon && f.anon_exclusive;
+}
+
+// Models: mm/gup.c follow_pfn_pte() (v6.18; seed d's clean-up merged)
+long follow_pfn_pte(pte_t *pte, unsigned flags) {
+  if (flags & FOLL_TOUCH) {
+    if (flags & FOLL_WRITE) pte->dirty = true;
+    pte->young = true;
+  }
+  // Proper page table entry exists, but no corresponding struct page.
+  return -EEXIST;
+}
+
+void mm_set_has_pinned_flag(mm_struct &mm) { mm.has_pinned = true; }
+
+// Models: mm/gup.c gup_vma_lookup() (no stack expansion).
+vm_area_struct *gup_vma_lookup(mm_struct &mm, uint64_t vpn) { return find_vma(mm, vpn); }
+
+// Models: mm/gup.c try_get_folio() as used by try_grab_folio_fast().
+bool try_get_folio(kernel_state &k, pfn_t page, int refs) {
+  folio &f = k.folios[page];
+  if (f.refcount <= 0) return false;  // folio_ref_try_add() fails on a freed folio
+  f.refcount += refs;
+  return true;
+}
+
+// Models: mm/gup.c gup_fast_folio_allowed() (v6.18)
+bool gup_fast_folio_allowed(const kernel_state &k, pfn_t page, unsigned flags) {
+  const folio &f = k.folios[page];
+  bool reject_file_backed = (flags & (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)) == (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE);
+  // CONFIG_SECRETMEM: order-0 folios need their mapping checked too.
+  bool check_secretmem = !f.large;
+  if (!reject_file_backed && !check_secretmem) return true;
+  // folio->mapping: anonymous folios pose no problem; a folio without a
+  // mapping (a driver's page, or truncated) is refused, the slow path decides.
+  if (f.anon) return true;
+  if (!f.pagecache) return false;
+  // The only remaining allowed file system is shmem.
+  return !reject_file_backed || k.files[f.file].shmem;
+}
+
+// Models: mm/gup.c try_grab_folio_fast() (v6.18)
+bool try_grab_folio_fast(kernel_state &k, pfn_t page, unsigned flags) {
+  if (!(flags & (FOLL_GET | FOLL_PIN))) return false;
+  if (flags & FOLL_GET) return try_get_folio(k, page, 1);
+  // Don't take a pin on the zero page.
+  if (k.folios[page].zero) return true;
+  if (!try_get_folio(k, page, 1)) return false;
+  // Stubbed: folio_is_longterm_pinnable() is true (no movable/CMA memory yet).
+  k.folios[page].refcount += GUP_PIN_COUNTING_BIAS - 1;
+  k.nr_foll_pin_acquired++;
+  return true;
+}
+
+}  // namespace
+
+// Models: mm/gup.c check_vma_flags() (v6.18)
+long check_vma_flags(const kernel_state &k, const vm_area_struct &vma, unsigned gup_flags) {
+  const vm_flags_t vm_flags = vma.vm_flags;
+  const bool write = gup_flags & FOLL_WRITE;
+  const bool vma_anon = vma_is_anonymous(vma);
+  if (vm_flags & (VM_IO | VM_PFNMAP)) return -EFAULT;
+  if ((gup_flags & FOLL_ANON) && !vma_anon) return -EFAULT;
+  // Stubbed: no fsdax or secretmem VMAs yet (-EOPNOTSUPP / -EFAULT).
+  if (write) {
+    if (!vma_anon && !writable_file_mapping_allowed(k, vma, gup_flags)) return -EFAULT;
+    if (!(vm_flags & VM_WRITE)) {
+      if (!(gup_flags & FOLL_FORCE)) return -EFAULT;
+      // We used to let the write,force case do COW in a VM_MAYWRITE VM_SHARED
+      // !VM_WRITE vma; anon pages in shared mappings are surprising: reject.
+      if (!is_cow_mapping(vm_flags)) return -EFAULT;
+    }
+  } else if (!(vm_flags & VM_READ)) {
+    if (!(gup_flags & FOLL_FORCE)) return -EFAULT;
+    if (!(vm_flags & VM_MAYREAD)) return -EFAULT;
+  }
+  return 0;
+}
+
+// Models: mm/gup.c can_follow_write_pte() (v6.18). Stubbed: no soft-dirty or
+// uffd-wp tracking, so no write fault is required for those reasons.
+bool can_follow_write_pte(const kernel_state &k, const pte_t &pte, pfn_t page, const vm_area_struct &vma,
+                          unsigned flags) {
+  if (pte.write) return true;
+  return can_follow_write_common(k, page, vma, flags);
+}
+
+// Models: mm/internal.h gup_must_unshare() (v6.18; a7f226604170, 84209e87c696)
+bool gup_must_unshare(const kernel_state &k, const vm_area_struct *vma, unsigned flags, pfn_t page) {
+  // If we're not pinning R/O, no need to unshare.
+  if ((flags & (FOLL_WRITE | FOLL_PIN)) != FOLL_PIN) return false;
+  const folio &f = k.folios[page];
+  if (!f.anon) {
+    // R/O short-term pins need not observe later changes; long-term ones do,
+    // so the zero page or page cache in a COW mapping must be unshared.
+    if (!(flags & FOLL_LONGTERM)) return false;
+    if (!vma) return true;  // GUP-fast: let the slow path decide
+    return is_cow_mapping(vma->vm_flags);
+  }
+  return !f.anon_exclusive;
+}
+
+// Models: mm/gup.c try_grab_folio() (v6.18; c8070b787519 for the zero page)
+// Return: 0, or -ENOMEM when the folio has no reference left to add to.
+long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
+  folio &f = k.folios[page];
+  if (f.refcount <= 0) {
+    warn(k, "try_grab_folio() on a folio with refcount <= 0");
+    return -ENOMEM;
+  }
+  if (flags & FOLL_GET) {
+    f.refcount += refs;
+  } else if (flags & FOLL_PIN) {
+    // Don't take a pin on the zero page: it's not going anywhere.
+    if (f.zero) return 0;
+    if (f.large) {
+      f.refcount += refs;
+      f.pincount += refs;
+    } else {
+      f.refcount += refs * GUP_PIN_COUNTING_BIAS;
+    }
+    k.nr_foll_pin_acquired += refs;
+  }
+  return 0;
+}
+
+// Models: mm/gup.c gup_put_folio() (v6.18)
+void gup_put_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
+  folio &f = k.folios[page];
+  if (flags & FOLL_PIN) {
+    if (f.zero) return;
+    k.nr_foll_pin_released += refs;
+    if (f.large)
+      f.pincount -= refs;
+    else
+      refs *= GUP_PIN_COUNTING_BIAS;
+  }
+  folio_put(k, page, refs);
+}
+
+// Models: mm/gup.c unpin_user_page() (v6.18)
+void unpin_user_page(kernel_state &k, pfn_t page) {
+  const folio &f = k.folios[page];
+  // sanity_check_pinned_pages()
+  if (f.anon && !f.large && !f.anon_exclusive)
+    warn(k, "sanity_check_pinned_pages(): pinned anonymous page is not exclusive");
+  gup_put_folio(k, page, 1, FOLL_PIN);
+}
+
+// Models: include/linux/mm.h put_page() (v6.18)
+void put_page(kernel_state &k, pfn_t page) { folio_put(k, page, 1); }
+
+// Models: mm/gup.c no_page_table() (v6.18; seed c 8e4b9a607189)
+follow_result no_page_table(const vm_area_struct &vma, unsigned flags) {
+  // When core dumping, a hole in memory nobody touched (no ->fault, or
+  // anonymous) surely reads as zeroes: report -EFAULT so the dump skips it,
+  // without allocating pages or page tables.
+  if ((flags & FOLL_DUMP) && (vma_is_anonymous(vma) || !vma_has_fault_op(vma))) return {0, -EFAULT};
+  return {0, 0};
+}
+
+// Models: mm/gup.c follow_page_pte() (v6.18), reached through
+// follow_page_mask() for an order-0 mapping.
+// Return: {page, 0} with the page grabbed as FOLL_GET/FOLL_PIN ask;
+//   {0, 0} when there is no page (the caller faults it in);
+//   {0, -EMLINK} when a R/O pin must unshare first;
+//   {0, -EFAULT} for a FOLL_DUMP hole (zero page, special PTE, untouched anon);
+//   {0, -EEXIST} for a PFN-only PTE (no struct page);
+//   {0, -ENOMEM} when the grab fails.
+follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
+  pte_t *pte = pte_offset(k.tasks[pid].mm, vpn);
+  if (!pte) return no_page_table(vma, flags);
+  if (!pte->present) return no_page_table(vma, flags);
+  // gup_can_follow_protnone(): Stubbed: FOLL_HONOR_NUMA_FAULT on an
+  // inaccessible VMA would fault; without it protnone PTEs are followed.
+  if (pte->protnone && (flags & FOLL_HONOR_NUMA_FAULT) && (vma.vm_flags & (VM_READ | VM_WRITE))) return {0, 0};
+  pfn_t page = vm_normal_page(k, vma, vpn, *pte);
+  if ((flags & FOLL_WRITE) && !can_follow_write_pte(k, *pte, page, vma, flags)) return {0, 0};
+  if (!page) {
+    // Avoid special (like zero) pages in core dumps.
+    if (flags & FOLL_DUMP) return {0, -EFAULT};
+    if (is_zero_pfn(pte->pfn)) {
+      page = pte->pfn;  // pte_page(): GUP-slow does return the zero page
+    } else {
+      return {0, follow_pfn_pte(pte, flags)};
+    }
+  }
+  if (!pte->write && gup_must_unshare(k, &vma, flags, page)) return {0, -EMLINK};
+  if ((flags & FOLL_PIN) && k.folios[page].anon && !k.folios[page].anon_exclusive)
+    warn(k, "VM_BUG_ON_PAGE(FOLL_PIN on a non-exclusive anon page) in follow_page_pte()");
+  if (long ret = try_grab_folio(k, page, 1, flags)) return {0, ret};
+  if (flags & FOLL_TOUCH) {
+    if ((flags & FOLL_WRITE) && !pte->dirty) k.folios[page].dirty = true;
+    pte->young = true;  // folio_mark_accessed()
+  }
+  return {page, 0};
+}
+
+// Models: mm/gup.c faultin_page() (v6.18)
+// Return: 0 (retry the lookup), or -EFAULT / -ENOMEM / -EHWPOISON.
+long faultin_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags, bool unshare) {
+  unsigned fault_flags = 0;
+  if (flags & FOLL_NOFAULT) return -EFAULT;
+  if (flags & FOLL_WRITE) fault_flags |= FAULT_FLAG_WRITE;
+  if (flags & FOLL_REMOTE) fault_flags |= FAULT_FLAG_REMOTE;
+  if (unshare) fault_flags |= FAULT_FLAG_UNSHARE;
+  unsigned ret = handle_mm_fault(k, pid, vma, vpn, fault_flags);
+  if (ret & VM_FAULT_ERROR) {
+    // vm_fault_to_errno()
+    if (ret & VM_FAULT_OOM) return -ENOMEM;
+    if (ret & VM_FAULT_HWPOISON) return (flags & FOLL_HWPOISON) ? -EHWPOISON : -EFAULT;
+    return -EFAULT;
+  }
+  return 0;
+}
+
+// Models: mm/gup.c __get_user_pages() (v6.18), order-0 pages only.
+long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                      std::vector<pfn_t> *pages) {
+  if (!nr_pages) return 0;
+  if (!!pages != !!(gup_flags & (FOLL_GET | FOLL_PIN))) warn_misuse(k, "VM_BUG_ON(!!pages != !!(FOLL_GET|FOLL_PIN))");
+  // FOLL_GET and FOLL_PIN are mutually exclusive.
+  if ((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET)) {
+    warn_misuse(k, "WARN_ON_ONCE(FOLL_PIN|FOLL_GET) in __get_user_pages()");
+    return -EINVAL;
+  }
+  mm_struct &mm = k.tasks[pid].mm;
+  long i = 0, ret = 0;
+  vm_area_struct *vma = nullptr;
+  do {
+    // The VMA list can change under a fault (never here: faults do not
+    // split VMAs), but look it up by address each time a boundary is crossed.
+    if (!vma || start >= vma->vm_end) {
+      vma = gup_vma_lookup(mm, start);
+      if (!vma) {
+        ret = -EFAULT;
+        break;
+      }
+      ret = check_vma_flags(k, *vma, gup_flags);
+      if (ret) break;
+    }
+    follow_result r;
+    int tries = 0;
+    for (;;) {
+      r = follow_page_pte(k, pid, *vma, start, gup_flags);
+      if (r.page || (r.err && r.err != -EMLINK)) break;
+      if (++tries > 4) throw model_bug("__get_user_pages(): fault loop does not converge");
+      ret = faultin_page(k, pid, *vma, start, gup_flags, r.err == -EMLINK);
+      if (ret) break;
+    }
+    if (ret) break;
+    if (r.err == -EEXIST) {
+      // Proper page table entry exists, but no corresponding struct page.
+      // If the caller expects pages to be filled in, bail out now.
+      if (pages) {
+        ret = r.err;
+        break;
+      }
+    } else if (r.err) {
+      ret = r.err;
+      break;
+    }
+    if (pages) pages->push_back(r.page);
+    i++;
+    start++;
+    nr_pages--;
+  } while (nr_pages);
+  return i ? i : ret;
+}
+
+// Models: mm/gup.c __get_user_pages_locked() (v6.18). Stubbed: mmap_lock
+// dropping and VM_FAULT_RETRY loops; the model never drops the lock.
+long __get_user_pages_locked(kernel_state &k, int pid, uint64_t start, long nr_pages, std::vector<pfn_t> *pages,
+                             unsigned flags) {
+  if (flags & FOLL_PIN) mm_set_has_pinned_flag(k.tasks[pid].mm);
+  // FOLL_GET is what to use if pages is non-null and this is not a pin.
+  if (pages && !(flags & FOLL_PIN)) flags |= FOLL_GET;
+  return __get_user_pages(k, pid, start, nr_pages, flags, pages);
+}
+
+// Models: mm/gup.c __gup_longterm_locked() (v6.18). Stubbed:
+// check_and_migrate_movable_folios() finds nothing to migrate (no movable or
+// CMA memory in the model yet).
+long __gup_longterm_locked(kernel_state &k, int pid, uint64_t start, long nr_pages, std::vector<pfn_t> *pages,
+                           unsigned gup_flags) {
+  return __get_user_pages_locked(k, pid, start, nr_pages, pages, gup_flags);
+}
+
+// Models: mm/gup.c is_valid_gup_args() (v6.18)
+bool is_valid_gup_args(const std::vector<pfn_t> *pages, unsigned *gup_flags_p, unsigned to_set) {
+  unsigned gup_flags = *gup_flags_p;
+  // These flags are not allowed to be specified externally to the gup interfaces.
+  if (gup_flags & INTERNAL_GUP_FLAGS) return false;
+  gup_flags |= to_set;
+  // FOLL_GET and FOLL_PIN are mutually exclusive.
+  if ((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET)) return false;
+  // LONGTERM can only be specified when pinning.
+  if (!(gup_flags & FOLL_PIN) && (gup_flags & FOLL_LONGTERM)) return false;
+  // Pages input must be given if using GET/PIN.
+  if ((gup_flags & (FOLL_GET | FOLL_PIN)) && !pages) return false;
+  // We want to allow the pgmap to be hot-unplugged at all times.
+  if ((gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA)) return false;
+  *gup_flags_p = gup_flags;
+  return true;
+}
+
+// Models: mm/gup.c get_user_pages() (v6.18). Return: -EINVAL for invalid flags.
+long get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                    std::vector<pfn_t> *pages) {
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_TOUCH)) return -EINVAL;
+  return __gup_longterm_locked(k, pid, start, nr_pages, pages, gup_flags);
+}
+
+// Models: mm/gup.c pin_user_pages() (v6.18). Return: 0 (not -EINVAL) for
+// invalid flags, as the kernel does.
+long pin_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                    std::vector<pfn_t> *pages) {
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_PIN)) return 0;
+  return __gup_longterm_locked(k, pid, start, nr_pages, pages, gup_flags);
+}
+
+// Models: mm/gup.c gup_fast() -> gup_fast_pgd_range() -> gup_fast_pte_range()
+// (v6.18). Return: the number of pages taken before the first PTE it cannot
+// handle locklessly.
+long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned gup_flags,
+              std::vector<pfn_t> *pages) {
+  mm_struct &mm = k.tasks[pid].mm;
+  // A fork in progress (odd write_protect_seq) sends pins to the slow path.
+  const unsigned seq = mm.write_protect_seq;
+  if ((gup_flags & FOLL_PIN) && (seq & 1)) return 0;
+  long nr = 0;
+  for (uint64_t vpn = start; vpn < end; vpn++) {
+    const pte_t *pte = pte_offset(mm, vpn);
+    if (!pte || !pte->present) break;
+    if (pte->protnone) break;
+    // pte_access_permitted(): a write needs a writable PTE.
+    if ((gup_flags & FOLL_WRITE) && !pte->write) break;
+    if (pte->special) break;  // zero page, PFNMAP and MIXEDMAP pfns: slow path
+    pfn_t page = pte->pfn;
+    if (!pfn_valid(k, page)) break;
+    if (!try_grab_folio_fast(k, page, gup_flags)) break;
+    // Stubbed: the PMD/PTE recheck never fails without concurrency.
+    if (!gup_fast_folio_allowed(k, page, gup_flags) ||
+        (!pte->write && gup_must_unshare(k, nullptr, gup_flags, page))) {
+      gup_put_folio(k, page, 1, gup_flags);
+      break;
+    }
+    pages->push_back(page);
+    nr++;
+  }
+  if ((gup_flags & FOLL_PIN) && mm.write_protect_seq != seq) {
+    for (long i = 0; i < nr; i++) unpin_user_page(k, (*pages)[pages->size() - nr + i]);
+    pages->resize(pages->size() - nr);
+    return 0;
+  }
+  return nr;
+}
+
+// Models: mm/gup.c gup_fast_fallback() (v6.18)
+long gup_fast_fallback(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                       std::vector<pfn_t> *pages, long *nr_fast) {
+  *nr_fast = 0;
+  if (gup_flags & ~GUP_FAST_ALLOWED_FLAGS) {
+    warn_misuse(k, "WARN_ON_ONCE(unsupported flags) in gup_fast_fallback()");
+    return -EINVAL;
+  }
+  if (gup_flags & FOLL_PIN) mm_set_has_pinned_flag(k.tasks[pid].mm);
+  if (nr_pages < 0) return -EINVAL;
+  uint64_t end = start + uint64_t(nr_pages);
+  if (end < start) return -EOVERFLOW;
+  if (end > TASK_SIZE_VPN) return -EFAULT;
+  long nr_pinned = gup_fast(k, pid, start, end, gup_flags, pages);
+  *nr_fast = nr_pinned;
+  if (nr_pinned == nr_pages || (gup_flags & FOLL_FAST_ONLY)) return nr_pinned;
+  // Slow path: try to get the remaining pages with get_user_pages.
+  long ret = __gup_longterm_locked(k, pid, start + nr_pinned, nr_pages - nr_pinned, pages,
+                                   gup_flags | FOLL_TOUCH | FOLL_UNLOCKABLE);
+  if (ret < 0) {
+    // The caller has to unpin the pages we already pinned, so returning
+    // -errno is not an option.
+    if (nr_pinned) return nr_pinned;
+    return ret;
+  }
+  return ret + nr_pinned;
+}
+
+// Models: mm/gup.c get_user_pages_fast() (v6.18)
+long get_user_pages_fast(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                         std::vector<pfn_t> *pages, long *nr_fast) {
+  *nr_fast = 0;
+  // The caller may or may not have explicitly set FOLL_GET; either way is OK.
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_GET)) return -EINVAL;
+  return gup_fast_fallback(k, pid, start, nr_pages, gup_flags, pages, nr_fast);
+}
+
+// Models: mm/gup.c pin_user_pages_fast() (v6.18)
+long pin_user_pages_fast(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                         std::vector<pfn_t> *pages, long *nr_fast) {
+  *nr_fast = 0;
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_PIN)) return -EINVAL;
+  return gup_fast_fallback(k, pid, start, nr_pages, gup_flags, pages, nr_fast);
+}
+
+// Models: mm/gup.c get_dump_page() (v6.18)
+pfn_t get_dump_page(kernel_state &k, int pid, uint64_t vpn) {
+  std::vector<pfn_t> pages;
+  long ret = __get_user_pages_locked(k, pid, vpn, 1, &pages, FOLL_FORCE | FOLL_DUMP | FOLL_GET);
+  return ret == 1 ? pages[0] : 0;
+}
+
+}  // namespace gupcheck::model

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Helpers of the model: the state's basic accessors and the small predicates
+// of include/linux/mm.h.
+#include <algorithm>
+
+#include "model/kernel.h"
+
+namespace gupcheck::model {
+
+kernel_state::kernel_state(const variant_switches &s) : sw(s) {
+  folios.resize(2);
+  folio &z = folios[ZERO_PFN];
+  z.zero = true;
+  z.refcount = ZERO_PAGE_BASE_REFCOUNT;
+  tasks.emplace_back();  // pid 0: the trace's p0
+}
+
+bool pfn_valid(const kernel_state &k, pfn_t pfn) { return pfn != 0 && pfn < k.folios.size(); }
+
+// Models: include/linux/mm.h vma_is_anonymous() (v6.18): no vm_ops.
+bool vma_is_anonymous(const vm_area_struct &vma) { return vma.backing == vma_backing::anon; }
+
+// Whether vma->vm_ops->fault exists: files, shmem and the MIXEDMAP driver have
+// one; a remap_pfn_range() driver and anonymous memory do not.
+bool vma_has_fault_op(const vm_area_struct &vma) {
+  return vma.backing == vma_backing::file || vma.backing == vma_backing::shmem ||
+         vma.backing == vma_backing::mixedmap;
+}
+
+// Models: include/linux/mm.h folio_maybe_dma_pinned() (v6.18)
+bool folio_maybe_dma_pinned(const folio &f) {
+  if (f.large) return f.pincount > 0;
+  return unsigned(f.refcount) >= unsigned(GUP_PIN_COUNTING_BIAS);
+}
+
+// Models: mm/mmap.c vma_set_page_prot() / vma_wants_writenotify() (v6.18)
+// Differs: only the write bit of vm_page_prot is modelled. Private mappings
+// are always mapped read-only first (COW); shared writable ones are writable
+// unless the file needs dirty tracking (write notification).
+bool vm_page_prot_writable(const kernel_state &k, const vm_area_struct &vma) {
+  if (!(vma.vm_flags & VM_SHARED) || !(vma.vm_flags & VM_WRITE)) return false;
+  if (vma.backing == vma_backing::file && vma.file >= 0 && k.files[vma.file].needs_dirty_tracking) return false;
+  return true;
+}
+
+vm_area_struct *find_vma(mm_struct &mm, uint64_t vpn) {
+  for (auto &v : mm.vmas) {
+    if (v.vm_start > vpn) return nullptr;
+    if (vpn < v.vm_end) return &v;
+  }
+  return nullptr;
+}
+const vm_area_struct *find_vma(const mm_struct &mm, uint64_t vpn) {
+  return find_vma(const_cast<mm_struct &>(mm), vpn);
+}
+
+pte_t *pte_offset(mm_struct &mm, uint64_t vpn) {
+  uint64_t base = vpn - vpn % PTRS_PER_PTE;
+  for (auto &t : mm.tables) {
+    if (t.base == base) return &t.ptes[vpn - base];
+    if (t.base > base) return nullptr;
+  }
+  return nullptr;
+}
+const pte_t *pte_offset(const mm_struct &mm, uint64_t vpn) { return pte_offset(const_cast<mm_struct &>(mm), vpn); }
+
+// Models: mm/memory.c __pte_alloc() (v6.18)
+pte_t *pte_alloc(mm_struct &mm, uint64_t vpn) {
+  if (pte_t *p = pte_offset(mm, vpn)) return p;
+  uint64_t base = vpn - vpn % PTRS_PER_PTE;
+  auto it = std::lower_bound(mm.tables.begin(), mm.tables.end(), base,
+                             [](const pte_table &t, uint64_t b) { return t.base < b; });
+  pte_table t;
+  t.base = base;
+  it = mm.tables.insert(it, t);
+  return &it->ptes[vpn - base];
+}
+
+// Models: mm/page_alloc.c folio_alloc() for an order-0 folio: refcount 1.
+// Differs: pfns are never reused, so a stale reference always names its folio.
+pfn_t folio_alloc(kernel_state &k) {
+  k.folios.emplace_back();
+  k.folios.back().refcount = 1;
+  return k.folios.size() - 1;
+}
+
+void folio_get(kernel_state &k, pfn_t pfn) {
+  folio &f = k.folios[pfn];
+  if (f.refcount <= 0) throw model_bug("folio_get on a freed folio pfn " + std::to_string(pfn));
+  f.refcount++;
+}
+
+// Models: include/linux/mm.h folio_put_refs(): frees at zero.
+void folio_put(kernel_state &k, pfn_t pfn, int refs) {
+  folio &f = k.folios[pfn];
+  f.refcount -= refs;
+  if (f.refcount == 0) {
+    if (f.zero) warn(k, "the zero page's refcount dropped to zero");
+    f.freed = true;
+  } else if (f.refcount < 0) {
+    warn(k, "folio refcount underflow on pfn " + std::to_string(pfn));
+  }
+}
+
+uint64_t read_pfn(const kernel_state &k, pfn_t pfn) {
+  if (pfn >= DEVICE_PFN_BASE) return k.device_mem.at(pfn - DEVICE_PFN_BASE);
+  return k.folios.at(pfn).data;
+}
+
+void write_pfn(kernel_state &k, pfn_t pfn, uint64_t value) {
+  if (pfn >= DEVICE_PFN_BASE) {
+    k.device_mem.at(pfn - DEVICE_PFN_BASE) = value;
+    return;
+  }
+  k.folios.at(pfn).data = value;
+}
+
+void warn(kernel_state &k, std::string what) {
+  if (k.warnings.size() < 16) k.warnings.push_back(std::move(what));
+}
+
+void warn_misuse(kernel_state &k, std::string what) {
+  if (k.misuse.size() < 16) k.misuse.push_back(std::move(what));
+}
+
+int file_create(kernel_state &k, bool shmem) {
+  file_state f;
+  f.shmem = shmem;
+  f.needs_dirty_tracking = !shmem;
+  k.files.push_back(f);
+  return int(k.files.size()) - 1;
+}
+
+}  // namespace gupcheck::model

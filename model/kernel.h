@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The kernel state the GUP model works on, and one function per kernel
+// function it models (Linux v6.18). Names follow the kernel so a kernel
+// developer can put our function beside theirs; each definition says what it
+// models. No RapidCheck, no Boost, no I/O here.
+//
+// Where a stand-in is not the kernel's behaviour it is labelled, as in
+// tools/testing/vma/: "Stubbed:" (a deliberate no-op), "Differs:" (a
+// simplification, with the reason).
+//
+// Differs (whole model): addresses are page numbers (vpn), not byte
+// addresses; a PTE table covers PTRS_PER_PTE = 16 pages instead of 512, so
+// "page table present or not" is reachable in small traces; all folios are
+// order-0 (THP is a later issue); there is no swap, no LRU, no locking and no
+// concurrency (GUP runs atomically; see the interleaving issue).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/flags.h"
+#include "model/variant.h"
+
+namespace gupcheck::model {
+
+using pfn_t = uint64_t;
+
+// Differs: 16 entries per PTE table (kernel: 512 on x86-64).
+constexpr unsigned PTRS_PER_PTE = 16;
+// The shared zero page's pfn (my_zero_pfn()). pfn 0 is never a page.
+constexpr pfn_t ZERO_PFN = 1;
+// The zero page's refcount when nobody holds a GUP reference on it.
+constexpr int ZERO_PAGE_BASE_REFCOUNT = 1;
+// Device pfns (no struct page, !pfn_valid()) start here.
+constexpr pfn_t DEVICE_PFN_BASE = pfn_t(1) << 32;
+// First vpn handed out by mmap.
+constexpr uint64_t MMAP_MIN_VPN = 0x10;
+// Highest vpn (exclusive) of the user address space (TASK_SIZE, in pages).
+constexpr uint64_t TASK_SIZE_VPN = uint64_t(1) << 24;
+
+// A model bug (an inconsistency the kernel could not reach). Reported as an
+// internal error (exit status 3), never as an invariant violation.
+struct model_bug : std::logic_error {
+  using std::logic_error::logic_error;
+};
+
+// include/linux/mm_types.h struct folio, order 0 only.
+//
+// Invariants:
+//  1. refcount >= 0 and mapcount >= 0; pincount == 0 (small folios keep pins
+//     in refcount, GUP_PIN_COUNTING_BIAS each).
+//  2. freed <=> refcount == 0 for an allocated folio; a freed folio is mapped
+//     by no PTE and held by no GUP reference.
+//  3. zero => !anon && pfn == ZERO_PFN; anon_exclusive => anon.
+struct folio {
+  int refcount = 0;  // _refcount (kernel encoding)
+  int mapcount = 0;  // _mapcount + 1 (precise page mapcount)
+  int pincount = 0;  // _pincount (large folios only; always 0 here)
+  bool large = false;
+  bool anon = false;
+  bool anon_exclusive = false;  // PG_anon_exclusive
+  bool zero = false;
+  bool ksm = false;
+  bool pagecache = false;  // in a file's page cache (holds one reference)
+  bool driver = false;     // a driver's own page (the driver holds one reference)
+  bool freed = false;
+  bool dirty = false;
+  int file = -1;  // owning file when pagecache
+  uint64_t index = 0;
+  uint64_t data = 0;  // the page's content, abstracted to one value
+};
+
+// A PTE (arch/x86 pte_t bits that matter to GUP).
+struct pte_t {
+  pfn_t pfn = 0;
+  bool present = false;
+  bool write = false;
+  bool dirty = false;
+  bool young = false;
+  bool special = false;   // pte_special()
+  bool protnone = false;  // PROT_NONE mapping (pte_protnone())
+};
+
+// One page-table page (a PTE table) covering PTRS_PER_PTE pages.
+struct pte_table {
+  uint64_t base = 0;  // first vpn covered; a multiple of PTRS_PER_PTE
+  pte_t ptes[PTRS_PER_PTE];
+};
+
+// What backs a VMA: the vm_ops it would have.
+enum class vma_backing : uint8_t {
+  anon,      // vma_is_anonymous(): no vm_ops
+  file,      // a regular file that needs dirty tracking (page_mkwrite, writenotify)
+  shmem,     // shmem/memfd (no dirty tracking), incl. MAP_SHARED|MAP_ANONYMOUS
+  pfnmap,    // a driver that remap_pfn_range()d at mmap time; no ->fault
+  mixedmap,  // a VM_MIXEDMAP driver whose ->fault inserts pages (see mixed_driver_fault)
+};
+
+// include/linux/mm_types.h struct vm_area_struct
+//
+// Invariants: vm_start < vm_end (vpn); VMAs of one mm are sorted and disjoint.
+struct vm_area_struct {
+  uint64_t vm_start = 0;  // vpn
+  uint64_t vm_end = 0;    // vpn, exclusive
+  vm_flags_t vm_flags = 0;
+  uint64_t vm_pgoff = 0;  // file page offset of vm_start; the first pfn for a COW PFNMAP
+  vma_backing backing = vma_backing::anon;
+  int file = -1;           // kernel_state::files index for file/shmem
+  bool anon_vma = false;   // vma->anon_vma != NULL (anon_vma_prepare() ran)
+};
+
+// MM_* rss counter indices (include/linux/mm_types_task.h).
+enum { MM_FILEPAGES = 0, MM_ANONPAGES = 1, MM_SWAPENTS = 2, MM_SHMEMPAGES = 3, NR_MM_COUNTERS = 4 };
+
+struct mm_struct {
+  std::vector<vm_area_struct> vmas;  // sorted by vm_start
+  std::vector<pte_table> tables;     // sorted by base
+  bool has_pinned = false;           // MMF_HAS_PINNED (sticky)
+  bool forbids_zeropage = false;     // mm_forbids_zeropage() (s390 storage keys)
+  long rss[NR_MM_COUNTERS] = {0, 0, 0, 0};
+  unsigned write_protect_seq = 0;  // seqcount; odd while fork copies page tables
+  uint64_t mmap_hint = MMAP_MIN_VPN;
+};
+
+struct task_struct {
+  bool alive = true;
+  mm_struct mm;
+};
+
+struct file_state {
+  bool shmem = false;
+  bool needs_dirty_tracking = false;  // mapping_can_writeback()
+  std::vector<pfn_t> pages;           // page cache: index -> pfn (0 = not cached)
+};
+
+struct kernel_state {
+  std::vector<folio> folios;          // indexed by pfn; [0] unused, [ZERO_PFN] the zero page
+  std::vector<uint64_t> device_mem;   // content of device pfns DEVICE_PFN_BASE + i
+  std::vector<task_struct> tasks;     // indexed by pid (model pid, not the trace handle)
+  std::vector<file_state> files;
+  long nr_foll_pin_acquired = 0;      // NR_FOLL_PIN_ACQUIRED
+  long nr_foll_pin_released = 0;      // NR_FOLL_PIN_RELEASED
+  bool arch_has_pte_special = true;   // CONFIG_ARCH_HAS_PTE_SPECIAL (x86-64)
+  std::vector<std::string> warnings;  // WARN_ON/VM_BUG_ON on kernel state: a kernel bug
+  std::vector<std::string> misuse;    // WARN_ON on a caller's arguments: an API misuse
+  variant_switches sw;
+
+  explicit kernel_state(const variant_switches &s = {});
+};
+
+// ---------------------------------------------------------------------------
+// Small helpers (include/linux/mm.h and friends).
+
+bool pfn_valid(const kernel_state &k, pfn_t pfn);
+inline bool is_zero_pfn(pfn_t pfn) { return pfn == ZERO_PFN; }
+bool vma_is_anonymous(const vm_area_struct &vma);
+bool vma_has_fault_op(const vm_area_struct &vma);
+bool folio_maybe_dma_pinned(const folio &f);
+// Whether a PTE installed with vma->vm_page_prot is writable: only shared
+// writable mappings that need no write notification (kernel: vm_page_prot).
+bool vm_page_prot_writable(const kernel_state &k, const vm_area_struct &vma);
+
+vm_area_struct *find_vma(mm_struct &mm, uint64_t vpn);  // the VMA containing vpn, or null
+const vm_area_struct *find_vma(const mm_struct &mm, uint64_t vpn);
+pte_t *pte_offset(mm_struct &mm, uint64_t vpn);  // null when no PTE table covers vpn
+const pte_t *pte_offset(const mm_struct &mm, uint64_t vpn);
+pte_t *pte_alloc(mm_struct &mm, uint64_t vpn);   // allocates the table when missing
+
+pfn_t folio_alloc(kernel_state &k);  // a new folio, refcount 1
+void folio_get(kernel_state &k, pfn_t pfn);
+void folio_put(kernel_state &k, pfn_t pfn, int refs = 1);
+uint64_t read_pfn(const kernel_state &k, pfn_t pfn);
+void write_pfn(kernel_state &k, pfn_t pfn, uint64_t value);
+void warn(kernel_state &k, std::string what);  // WARN_ON_ONCE / VM_BUG_ON on kernel state
+void warn_misuse(kernel_state &k, std::string what);  // WARN_ON_ONCE on a caller's arguments
+
+// ---------------------------------------------------------------------------
+// Page faults (mm/memory.c). Return: VM_FAULT_* bits.
+
+constexpr unsigned VM_FAULT_OOM = 0x000001, VM_FAULT_SIGBUS = 0x000002, VM_FAULT_HWPOISON = 0x000010,
+                   VM_FAULT_SIGSEGV = 0x000040, VM_FAULT_NOPAGE = 0x000100, VM_FAULT_RETRY = 0x000400;
+constexpr unsigned VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | VM_FAULT_HWPOISON;
+constexpr unsigned FAULT_FLAG_WRITE = 1u << 0, FAULT_FLAG_USER = 1u << 6, FAULT_FLAG_REMOTE = 1u << 7,
+                   FAULT_FLAG_UNSHARE = 1u << 10;
+
+unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+unsigned do_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+unsigned do_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t old_page, unsigned flags);
+bool wp_can_reuse_anon_folio(kernel_state &k, pfn_t pfn);
+
+// vm_normal_page(): the struct page a PTE maps for the core mm, or 0 for a
+// "special" mapping (zero page, raw PFNMAP/MIXEDMAP pfns).
+pfn_t vm_normal_page(kernel_state &k, const vm_area_struct &vma, uint64_t vpn, const pte_t &pte);
+
+// Driver-side insertion (mm/memory.c). Return: 0 or -errno.
+long vm_insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t page);
+long insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t page);
+// Return: VM_FAULT_NOPAGE on success, VM_FAULT_SIGBUS on refusal.
+unsigned vmf_insert_mixed(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t pfn);
+bool vm_mixed_zeropage_allowed(const kernel_state &k, int pid, const vm_area_struct &vma);
+long remap_pfn_range(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t pfn, uint64_t npages);
+pfn_t driver_alloc_page(kernel_state &k);   // a driver-owned page (driver holds one ref)
+pfn_t device_alloc_pfn(kernel_state &k);    // a device pfn without struct page
+
+// Unmapping and fork (mm/memory.c).
+void zap_pte_range(kernel_state &k, int pid, const vm_area_struct &vma, uint64_t start, uint64_t end);
+// Return: 0, or -ENOMEM when the child needs a page and none can be had.
+int copy_present_pte(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &src_vma,
+                     vm_area_struct &dst_vma, uint64_t vpn);
+
+// ---------------------------------------------------------------------------
+// GUP (mm/gup.c).
+
+// Outcome of follow_page_pte(): a page, "no page" (fault needed), or -errno.
+struct follow_result {
+  pfn_t page = 0;  // non-zero: the page, grabbed as flags ask
+  long err = 0;    // 0 with page == 0: no page, fault it in; else -EFAULT/-EEXIST/-EMLINK/-ENOMEM
+};
+follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+follow_result no_page_table(const vm_area_struct &vma, unsigned flags);
+long check_vma_flags(const kernel_state &k, const vm_area_struct &vma, unsigned gup_flags);
+bool can_follow_write_pte(const kernel_state &k, const pte_t &pte, pfn_t page, const vm_area_struct &vma,
+                          unsigned flags);
+// vma == nullptr stands for GUP-fast, which has no VMA.
+bool gup_must_unshare(const kernel_state &k, const vm_area_struct *vma, unsigned flags, pfn_t page);
+long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags);
+void gup_put_folio(kernel_state &k, pfn_t page, int refs, unsigned flags);
+long faultin_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags, bool unshare);
+
+// __get_user_pages(). pages == nullptr is the populate path.
+// Return: the number of pages processed (a prefix, possibly short), or -errno
+// when none was: -EFAULT (no VMA, check_vma_flags(), a fault that failed, a
+// FOLL_DUMP hole), -EEXIST (a PFN-only PTE at the first page with pages), -ENOMEM,
+// -EOPNOTSUPP (fsdax + FOLL_LONGTERM), -EINVAL (FOLL_GET|FOLL_PIN together).
+long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                      std::vector<pfn_t> *pages);
+long __get_user_pages_locked(kernel_state &k, int pid, uint64_t start, long nr_pages,
+                             std::vector<pfn_t> *pages, unsigned flags);
+long __gup_longterm_locked(kernel_state &k, int pid, uint64_t start, long nr_pages,
+                           std::vector<pfn_t> *pages, unsigned gup_flags);
+bool is_valid_gup_args(const std::vector<pfn_t> *pages, unsigned *gup_flags, unsigned to_set);
+
+long get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                    std::vector<pfn_t> *pages);
+long pin_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                    std::vector<pfn_t> *pages);
+// The fast entry points also report how many pages the lockless walk took
+// before falling back (nr_fast), for invariants about GUP-fast alone.
+long get_user_pages_fast(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                         std::vector<pfn_t> *pages, long *nr_fast);
+long pin_user_pages_fast(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                         std::vector<pfn_t> *pages, long *nr_fast);
+long gup_fast_fallback(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                       std::vector<pfn_t> *pages, long *nr_fast);
+long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned gup_flags,
+              std::vector<pfn_t> *pages);
+// Return: the page (one FOLL_GET reference held), or 0 for a hole.
+pfn_t get_dump_page(kernel_state &k, int pid, uint64_t vpn);
+void unpin_user_page(kernel_state &k, pfn_t page);
+void put_page(kernel_state &k, pfn_t page);
+
+// ---------------------------------------------------------------------------
+// System calls on the address space (mm/mmap.c, mm/mprotect.c, mm/madvise.c,
+// kernel/fork.c, mm/userfaultfd.c). Return: 0 or -errno unless stated.
+
+struct mmap_args {
+  vma_backing backing = vma_backing::anon;
+  bool shared = false;
+  vm_flags_t prot = VM_READ | VM_WRITE;  // VM_READ/VM_WRITE subset
+  uint64_t npages = 1;
+  int file = -1;  // kernel_state::files index (file/shmem backings)
+};
+// Return: the first vpn of the new mapping, or -errno.
+long do_mmap(kernel_state &k, int pid, const mmap_args &a);
+long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages);
+long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_flags_t prot);
+long madvise_dontneed(kernel_state &k, int pid, uint64_t start, uint64_t npages);
+// Return: the child's pid.
+int dup_mm_fork(kernel_state &k, int pid);
+void exit_mmap(kernel_state &k, int pid);
+long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn);
+int file_create(kernel_state &k, bool shmem);
+
+// A user load or store at vpn, faulting as the CPU would.
+struct access_result {
+  int signal = 0;  // 0, or SIGSEGV (11) / SIGBUS (7)
+  uint64_t value = 0;
+  pfn_t pfn = 0;   // the frame accessed
+};
+constexpr int SIGBUS_NR = 7, SIGSEGV_NR = 11;
+access_result user_access(kernel_state &k, int pid, uint64_t vpn, bool write, uint64_t value);
+
+}  // namespace gupcheck::model

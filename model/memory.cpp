@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Page faults, vm_normal_page(), driver insertion, zap and fork-time copy:
+// the parts of mm/memory.c that GUP depends on (Linux v6.18).
+#include "model/kernel.h"
+
+namespace gupcheck::model {
+
+namespace {
+
+mm_struct &mm_of(kernel_state &k, int pid) { return k.tasks[pid].mm; }
+
+// mk_pte(page, vma->vm_page_prot) for a VMA without access rights: PAGE_NONE
+// makes the PTE protnone (present for the core mm, inaccessible to the CPU
+// and to GUP-fast).
+void pte_apply_vma_prot(pte_t &pte, const vm_area_struct &vma) {
+  pte.protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);
+  if (pte.protnone) pte.write = false;
+}
+
+int mm_counter_file(const kernel_state &k, const folio &f) {
+  if (f.pagecache && f.file >= 0 && k.files[f.file].shmem) return MM_SHMEMPAGES;
+  return MM_FILEPAGES;
+}
+
+int mm_counter(const kernel_state &k, const folio &f) { return f.anon ? MM_ANONPAGES : mm_counter_file(k, f); }
+
+// Models: mm/rmap.c folio_add_new_anon_rmap(..., RMAP_EXCLUSIVE) (v6.18)
+void folio_add_new_anon_rmap(kernel_state &k, pfn_t pfn) {
+  folio &f = k.folios[pfn];
+  f.anon = true;
+  f.anon_exclusive = true;
+  f.mapcount = 1;
+}
+
+// Models: mm/rmap.c folio_remove_rmap_pte() (v6.18)
+void folio_remove_rmap_pte(kernel_state &k, pfn_t pfn) {
+  folio &f = k.folios[pfn];
+  if (f.mapcount <= 0) warn(k, "mapcount underflow on pfn " + std::to_string(pfn));
+  f.mapcount--;
+}
+
+// The page a file (or shmem) VMA maps at vpn, from the page cache; allocated
+// zero-filled on first use. Models: the ->fault of filemap/shmem
+// (filemap_fault(), shmem_fault()) for an uptodate page; no I/O.
+pfn_t pagecache_get(kernel_state &k, const vm_area_struct &vma, uint64_t vpn) {
+  uint64_t index = vma.vm_pgoff + (vpn - vma.vm_start);
+  file_state &file = k.files[vma.file];
+  if (file.pages.size() <= index) file.pages.resize(index + 1, 0);
+  if (file.pages[index] == 0) {
+    pfn_t p = folio_alloc(k);  // the page cache's own reference
+    folio &f = k.folios[p];
+    f.pagecache = true;
+    f.file = vma.file;
+    f.index = index;
+    k.files[vma.file].pages[index] = p;
+  }
+  return k.files[vma.file].pages[index];
+}
+
+// Models: mm/memory.c set_pte_range() + folio_add_file_rmap_pte() as used by
+// finish_fault() (v6.18): the fault's reference on the page becomes the
+// mapping's.
+void map_file_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t page, bool write) {
+  pte_t *pte = pte_alloc(mm_of(k, pid), vpn);
+  folio &f = k.folios[page];
+  pte->present = true;
+  pte->pfn = page;
+  pte->special = false;
+  pte->young = true;
+  pte->write = vm_page_prot_writable(k, vma) || (write && (vma.vm_flags & VM_WRITE));
+  pte->dirty = write;
+  pte_apply_vma_prot(*pte, vma);
+  f.mapcount++;
+  mm_of(k, pid).rss[mm_counter_file(k, f)]++;
+}
+
+// Models: mm/memory.c wp_page_reuse() (v6.18)
+void wp_page_reuse(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) {
+  pte_t *pte = pte_offset(mm_of(k, pid), vpn);
+  if (is_zero_pfn(pte->pfn)) warn(k, "wp_page_reuse() on the zero page");  // seed (e) sanity check
+  pte->young = true;
+  pte->dirty = true;
+  if (vma.vm_flags & VM_WRITE) pte->write = true;  // maybe_mkwrite()
+}
+
+}  // namespace
+
+// Models: mm/memory.c vm_normal_page() / __vm_normal_page() (v6.18)
+//
+// With CONFIG_ARCH_HAS_PTE_SPECIAL the special bit decides; without it the
+// VM_PFNMAP linearity rule of "mm: re-architect the VM_UNPAGED logic" (seed b,
+// 6aab341e0a28) and the VM_MIXEDMAP pfn_valid() rule decide.
+pfn_t vm_normal_page(kernel_state &k, const vm_area_struct &vma, uint64_t vpn, const pte_t &pte) {
+  pfn_t pfn = pte.pfn;
+  if (k.sw.vm_normal_page_hides_zero_pfn && is_zero_pfn(pfn)) return 0;  // variant: seed (e) pre-fix
+  if (k.arch_has_pte_special) {
+    if (pte.special) {
+      if (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) return 0;
+      if (is_zero_pfn(pfn)) return 0;
+      warn(k, "print_bad_page_map: special PTE in a normal VMA");
+      return 0;
+    }
+    // Any special mapping (incl. the shared zero folio) is marked as such.
+  } else {
+    if (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) {
+      if (vma.vm_flags & VM_MIXEDMAP) {
+        if (!pfn_valid(k, pfn)) return 0;  // no struct page: not "normal"
+      } else {
+        uint64_t off = vpn - vma.vm_start;
+        if (pfn == vma.vm_pgoff + off) return 0;  // the raw remapped pfn
+        if (!is_cow_mapping(vma.vm_flags)) return 0;
+        // else: a COWed anonymous page inside a private PFNMAP
+      }
+    }
+    if (is_zero_pfn(pfn)) return 0;
+  }
+  if (!pfn_valid(k, pfn)) {
+    warn(k, "print_bad_page_map: pfn without struct page in a normal PTE");
+    return 0;
+  }
+  if (is_zero_pfn(pfn)) warn(k, "vm_normal_page() returns the zero page");  // VM_WARN_ON_ONCE
+  return pfn;
+}
+
+// Models: mm/memory.c handle_mm_fault() -> __handle_mm_fault() ->
+// handle_pte_fault() (v6.18). The caller has checked access permissions
+// (the arch fault handler's access_error(), or check_vma_flags() for GUP).
+unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
+  // sanitize_fault_flags(): unshare only makes sense in COW mappings.
+  if (flags & FAULT_FLAG_UNSHARE) {
+    if (flags & FAULT_FLAG_WRITE) warn(k, "FAULT_FLAG_UNSHARE together with FAULT_FLAG_WRITE");
+    if (!is_cow_mapping(vma.vm_flags)) return VM_FAULT_SIGSEGV;
+  }
+  pte_t *pte = pte_alloc(mm_of(k, pid), vpn);
+  if (!pte->present) {
+    if (vma_is_anonymous(vma)) return do_anonymous_page(k, pid, vma, vpn, flags);
+    return do_fault(k, pid, vma, vpn, flags);
+  }
+  if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) {
+    if (!pte->write) return do_wp_page(k, pid, vma, vpn, flags);
+    if (flags & FAULT_FLAG_WRITE) pte->dirty = true;
+  }
+  pte->young = true;
+  return 0;
+}
+
+// Models: mm/memory.c do_anonymous_page() (v6.18)
+unsigned do_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
+  mm_struct &mm = mm_of(k, pid);
+  // File mapping without ->vm_ops? Shared anonymous memory is shmem.
+  if (vma.vm_flags & VM_SHARED) return VM_FAULT_SIGBUS;
+  pte_t *pte = pte_alloc(mm, vpn);
+  // Use the zero-page for reads.
+  if (!(flags & FAULT_FLAG_WRITE) && !mm.forbids_zeropage) {
+    *pte = pte_t{};
+    pte->present = true;
+    pte->pfn = ZERO_PFN;
+    pte->special = true;  // pte_mkspecial(): no rmap, no refcount, no rss
+    pte_apply_vma_prot(*pte, vma);
+    return 0;
+  }
+  vma.anon_vma = true;  // anon_vma_prepare()
+  pfn_t p = folio_alloc(k);
+  folio_add_new_anon_rmap(k, p);
+  *pte = pte_t{};
+  pte->present = true;
+  pte->pfn = p;
+  pte->young = true;
+  if (vma.vm_flags & VM_WRITE) {
+    pte->write = true;
+    pte->dirty = true;
+  }
+  pte_apply_vma_prot(*pte, vma);
+  mm.rss[MM_ANONPAGES]++;
+  return 0;
+}
+
+// The ->fault of the VM_MIXEDMAP driver (a stand-in for drivers and
+// fs/fuse/dax.c-like users). Customised: a read of a hole inserts the shared
+// zero page where vm_mixed_zeropage_allowed(); anything else gets a fresh
+// driver page through vm_insert_page().
+static unsigned mixed_driver_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
+  long err;
+  if (!(flags & FAULT_FLAG_WRITE) && vm_mixed_zeropage_allowed(k, pid, vma))
+    err = vm_insert_page(k, pid, vma, vpn, ZERO_PFN);
+  else
+    err = vm_insert_page(k, pid, vma, vpn, driver_alloc_page(k));
+  if (err && err != -EBUSY) return VM_FAULT_SIGBUS;
+  return VM_FAULT_NOPAGE;
+}
+
+// Models: mm/memory.c do_fault() -> do_read_fault() / do_cow_fault() /
+// do_shared_fault() (v6.18), for a pte_none() entry.
+unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
+  if (!vma_has_fault_op(vma)) return VM_FAULT_SIGBUS;  // e.g. a hole in a remap_pfn_range() VMA
+  if (vma.backing == vma_backing::mixedmap) {
+    // __do_fault() returns VM_FAULT_NOPAGE: the driver installed the PTE.
+    return mixed_driver_fault(k, pid, vma, vpn, flags);
+  }
+  bool write = flags & FAULT_FLAG_WRITE;
+  pfn_t page = pagecache_get(k, vma, vpn);
+  if (!write) {  // do_read_fault()
+    folio_get(k, page);
+    map_file_page(k, pid, vma, vpn, page, false);
+    return 0;
+  }
+  if (!(vma.vm_flags & VM_SHARED)) {  // do_cow_fault()
+    vma.anon_vma = true;
+    pfn_t p = folio_alloc(k);
+    k.folios[p].data = k.folios[page].data;  // copy_mc_user_highpage()
+    folio_add_new_anon_rmap(k, p);
+    pte_t *pte = pte_alloc(mm_of(k, pid), vpn);
+    *pte = pte_t{};
+    pte->present = true;
+    pte->pfn = p;
+    pte->young = true;
+    pte->dirty = true;
+    pte->write = vma.vm_flags & VM_WRITE;  // maybe_mkwrite()
+    pte_apply_vma_prot(*pte, vma);
+    mm_of(k, pid).rss[MM_ANONPAGES]++;
+    return 0;
+  }
+  // do_shared_fault(): ->page_mkwrite (Stubbed: always succeeds), then map writable.
+  folio_get(k, page);
+  k.folios[page].dirty = true;
+  map_file_page(k, pid, vma, vpn, page, true);
+  return 0;
+}
+
+// Models: mm/memory.c wp_can_reuse_anon_folio() for a small folio (v6.18)
+bool wp_can_reuse_anon_folio(kernel_state &k, pfn_t pfn) {
+  folio &f = k.folios[pfn];
+  if (f.ksm || f.refcount > 3) return false;
+  // Any extra reference (a GUP reference or pin included) forces a copy:
+  // 09854ba94c6a "mm: do_wp_page() simplification".
+  if (f.refcount != 1) return false;
+  return true;  // folio_move_anon_rmap()
+}
+
+// Models: mm/memory.c do_wp_page() (v6.18)
+unsigned do_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
+  const bool unshare = flags & FAULT_FLAG_UNSHARE;
+  pte_t *pte = pte_offset(mm_of(k, pid), vpn);
+  pfn_t page = vm_normal_page(k, vma, vpn, *pte);
+
+  // Shared mapping: reuse, possibly after notifying the driver or file system.
+  if (vma.vm_flags & (VM_SHARED | VM_MAYSHARE)) {
+    if (unshare) return 0;  // nothing to unshare outside COW mappings
+    // wp_pfn_shared() / wp_page_shared(): Stubbed ->pfn_mkwrite/->page_mkwrite succeed.
+    if (page) k.folios[page].dirty = true;
+    wp_page_reuse(k, pid, vma, vpn);
+    return 0;
+  }
+
+  // Private mapping: an anonymous page we own exclusively is reused in place.
+  if (page && k.folios[page].anon &&
+      (k.folios[page].anon_exclusive || wp_can_reuse_anon_folio(k, page))) {
+    k.folios[page].anon_exclusive = true;
+    if (unshare) return 0;
+    wp_page_reuse(k, pid, vma, vpn);
+    return 0;
+  }
+  // Ok, we need to copy. Oh, well..
+  return wp_page_copy(k, pid, vma, vpn, page, flags);
+}
+
+// Models: mm/memory.c wp_page_copy() (v6.18)
+unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t old_page, unsigned flags) {
+  mm_struct &mm = mm_of(k, pid);
+  const bool unshare = flags & FAULT_FLAG_UNSHARE;
+  pte_t *pte = pte_offset(mm, vpn);
+  const pte_t orig = *pte;
+  const bool pfn_is_zero = is_zero_pfn(orig.pfn);
+
+  vma.anon_vma = true;  // anon_vma_prepare()
+  pfn_t np = folio_alloc(k);
+  if (!pfn_is_zero) {
+    // __wp_page_copy_user(): from the old page, or through the user address
+    // when there is no struct page (seed b's cow_user_page()).
+    k.folios[np].data = old_page ? k.folios[old_page].data : read_pfn(k, orig.pfn);
+  }
+  if (old_page) {
+    folio &of = k.folios[old_page];
+    if (!of.anon) {
+      mm.rss[mm_counter_file(k, of)]--;
+      mm.rss[MM_ANONPAGES]++;
+    }
+  } else {
+    mm.rss[MM_ANONPAGES]++;
+  }
+  pte_t entry;
+  entry.present = true;
+  entry.pfn = np;
+  entry.young = true;
+  if (!unshare) {
+    entry.dirty = true;
+    entry.write = vma.vm_flags & VM_WRITE;  // maybe_mkwrite(pte_mkdirty())
+  }
+  pte_apply_vma_prot(entry, vma);
+  folio_add_new_anon_rmap(k, np);
+  if (unshare && entry.write) warn(k, "BUG_ON(unshare && pte_write(entry)) in wp_page_copy()");
+  *pte = entry;
+  if (old_page) {
+    folio_remove_rmap_pte(k, old_page);
+    folio_put(k, old_page);  // the old mapping's reference
+  }
+  return 0;
+}
+
+// Models: mm/memory.c vm_mixed_zeropage_allowed() (v6.18, from seed e)
+bool vm_mixed_zeropage_allowed(const kernel_state &k, int pid, const vm_area_struct &vma) {
+  if (k.tasks[pid].mm.forbids_zeropage) return false;
+  // COW mappings are fine: FAULT_FLAG_UNSHARE can unshare, GUP LONGTERM works.
+  if (is_cow_mapping(vma.vm_flags)) return true;
+  // Mappings that can never have writable PTEs are fine.
+  if (!(vma.vm_flags & (VM_WRITE | VM_MAYWRITE))) return true;
+  // Otherwise only fsdax / VM_IO with ->pfn_mkwrite. Stubbed: our driver has none.
+  return false;
+}
+
+// Models: mm/memory.c vm_insert_page() (v6.18)
+long vm_insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t page) {
+  if (vpn < vma.vm_start || vpn >= vma.vm_end) return -EFAULT;
+  if (k.folios[page].refcount <= 0) return -EINVAL;
+  if (!(vma.vm_flags & VM_MIXEDMAP)) {
+    if (vma.vm_flags & VM_PFNMAP) {
+      warn(k, "BUG_ON(vma->vm_flags & VM_PFNMAP) in vm_insert_page()");
+      return -EINVAL;
+    }
+    vma.vm_flags |= VM_MIXEDMAP;
+  }
+  return insert_page(k, pid, vma, vpn, page);
+}
+
+// Models: mm/memory.c insert_page() -> validate_page_before_insert() ->
+// insert_page_into_pte_locked() (v6.18)
+long insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t page) {
+  folio &f = k.folios[page];
+  // validate_page_before_insert()
+  if (f.anon) return -EINVAL;
+  if (f.zero && !k.sw.insert_page_refcounts_zero_page && !vm_mixed_zeropage_allowed(k, pid, vma)) return -EINVAL;
+  pte_t *pte = pte_alloc(k.tasks[pid].mm, vpn);
+  if (pte->present) return -EBUSY;
+  *pte = pte_t{};
+  pte->present = true;
+  pte->pfn = page;
+  pte->write = vm_page_prot_writable(k, vma);
+  if (f.zero && !k.sw.insert_page_refcounts_zero_page) {
+    pte->special = true;  // the zero page is never refcounted: pte_mkspecial()
+    pte->write = false;
+  } else {
+    folio_get(k, page);
+    k.tasks[pid].mm.rss[mm_counter_file(k, f)]++;
+    f.mapcount++;  // folio_add_file_rmap_pte()
+  }
+  pte_apply_vma_prot(*pte, vma);
+  return 0;
+}
+
+// Models: mm/memory.c vmf_insert_mixed() -> __vm_insert_mixed() with
+// mkwrite == false, and vm_mixed_ok() (v6.18). With ARCH_HAS_PTE_SPECIAL
+// every pfn goes through insert_pfn(): a special PTE, no refcount.
+unsigned vmf_insert_mixed(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t pfn) {
+  // vm_mixed_ok()
+  if (is_zero_pfn(pfn) && !vm_mixed_zeropage_allowed(k, pid, vma)) return VM_FAULT_SIGBUS;
+  if (!(vma.vm_flags & VM_MIXEDMAP) && !is_zero_pfn(pfn)) return VM_FAULT_SIGBUS;
+  if (vpn < vma.vm_start || vpn >= vma.vm_end) return VM_FAULT_SIGBUS;
+  if (!k.arch_has_pte_special && pfn_valid(k, pfn)) {
+    long err = insert_page(k, pid, vma, vpn, pfn);
+    if (err == -ENOMEM) return VM_FAULT_OOM;
+    if (err < 0 && err != -EBUSY) return VM_FAULT_SIGBUS;
+    return VM_FAULT_NOPAGE;
+  }
+  // insert_pfn()
+  pte_t *pte = pte_alloc(k.tasks[pid].mm, vpn);
+  if (pte->present) return VM_FAULT_NOPAGE;  // someone else mapped it: nothing to do
+  *pte = pte_t{};
+  pte->present = true;
+  pte->pfn = pfn;
+  pte->special = true;
+  pte->write = vm_page_prot_writable(k, vma) && !is_zero_pfn(pfn);
+  pte_apply_vma_prot(*pte, vma);
+  return VM_FAULT_NOPAGE;
+}
+
+pfn_t driver_alloc_page(kernel_state &k) {
+  pfn_t p = folio_alloc(k);  // the driver keeps this reference
+  k.folios[p].driver = true;
+  return p;
+}
+
+pfn_t device_alloc_pfn(kernel_state &k) {
+  k.device_mem.push_back(0);
+  return DEVICE_PFN_BASE + k.device_mem.size() - 1;
+}
+
+// Models: mm/memory.c remap_pfn_range() -> remap_pfn_range_internal() (v6.18)
+long remap_pfn_range(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t pfn, uint64_t npages) {
+  // A COW mapping must be remapped whole, so vm_pgoff can name the first pfn
+  // and vm_normal_page() can tell raw pfns from COWed pages (seed b).
+  if (is_cow_mapping(vma.vm_flags)) {
+    if (vpn != vma.vm_start || vpn + npages != vma.vm_end) return -EINVAL;
+    vma.vm_pgoff = pfn;
+  }
+  vma.vm_flags |= VM_REMAP_FLAGS;
+  mm_struct &mm = k.tasks[pid].mm;
+  for (uint64_t i = 0; i < npages; i++) {
+    pte_t *pte = pte_alloc(mm, vpn + i);
+    if (pte->present) throw model_bug("remap_pfn_range() over a present PTE");
+    *pte = pte_t{};
+    pte->present = true;
+    pte->pfn = pfn + i;
+    pte->special = true;
+    pte->write = vm_page_prot_writable(k, vma);
+    pte_apply_vma_prot(*pte, vma);
+  }
+  return 0;
+}
+
+// Models: mm/memory.c zap_pte_range() -> zap_present_ptes() ->
+// zap_present_folio_ptes() (v6.18)
+void zap_pte_range(kernel_state &k, int pid, const vm_area_struct &vma, uint64_t start, uint64_t end) {
+  mm_struct &mm = mm_of(k, pid);
+  for (uint64_t vpn = start; vpn < end; vpn++) {
+    pte_t *pte = pte_offset(mm, vpn);
+    if (!pte || !pte->present) continue;
+    const pte_t old = *pte;
+    pfn_t page = vm_normal_page(k, vma, vpn, old);
+    *pte = pte_t{};  // ptep_get_and_clear_full()
+    if (!page) continue;  // special: only the PTE goes
+    folio &f = k.folios[page];
+    if (!f.anon && old.dirty) f.dirty = true;
+    mm.rss[mm_counter(k, f)]--;
+    folio_remove_rmap_pte(k, page);
+    folio_put(k, page);  // __tlb_remove_folio_pages(), batched in the kernel
+  }
+}
+
+// Models: mm/memory.c copy_present_pte() / copy_present_page() and
+// mm/rmap.h __folio_try_dup_anon_rmap() with folio_needs_cow_for_dma() (v6.18)
+int copy_present_pte(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &src_vma, vm_area_struct &dst_vma,
+                     uint64_t vpn) {
+  mm_struct &src_mm = mm_of(k, src_pid);
+  pte_t *src = pte_offset(src_mm, vpn);
+  pte_t pte = *src;
+  pfn_t page = vm_normal_page(k, src_vma, vpn, pte);
+  mm_struct &dst_mm = mm_of(k, dst_pid);
+  if (page && k.folios[page].anon) {
+    folio &f = k.folios[page];
+    if (f.anon_exclusive) {
+      // folio_needs_cow_for_dma(): a possibly pinned page must not be shared
+      // with the child (70e806e4e645), so the child gets a copy right now.
+      if (is_cow_mapping(src_vma.vm_flags) && src_mm.has_pinned && folio_maybe_dma_pinned(f)) {
+        dst_vma.anon_vma = true;
+        const uint64_t data = f.data;
+        pfn_t np = folio_alloc(k);  // invalidates f
+        k.folios[np].data = data;
+        folio_add_new_anon_rmap(k, np);
+        dst_mm.rss[MM_ANONPAGES]++;
+        pte_t *dst = pte_alloc(dst_mm, vpn);
+        *dst = pte_t{};
+        dst->present = true;
+        dst->pfn = np;
+        dst->dirty = true;
+        dst->young = true;
+        dst->write = dst_vma.vm_flags & VM_WRITE;
+        pte_apply_vma_prot(*dst, dst_vma);
+        return 0;
+      }
+      f.anon_exclusive = false;  // ClearPageAnonExclusive()
+    }
+    f.refcount++;
+    f.mapcount++;
+    dst_mm.rss[MM_ANONPAGES]++;
+  } else if (page) {
+    folio &f = k.folios[page];
+    f.refcount++;
+    f.mapcount++;  // folio_dup_file_rmap_pte()
+    dst_mm.rss[mm_counter_file(k, f)]++;
+  }
+  // If it's a COW mapping, write protect it in both processes.
+  if (is_cow_mapping(src_vma.vm_flags) && pte.write) {
+    src->write = false;
+    pte.write = false;
+  }
+  if (page && k.folios[page].anon && k.folios[page].anon_exclusive)
+    warn(k, "VM_BUG_ON(anon page still exclusive after dup) in copy_present_pte()");
+  if (src_vma.vm_flags & VM_SHARED) pte.dirty = false;  // pte_mkclean()
+  pte.young = false;                                   // pte_mkold()
+  *pte_alloc(dst_mm, vpn) = pte;
+  return 0;
+}
+
+}  // namespace gupcheck::model

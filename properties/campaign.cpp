@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The only translation unit of the campaign that includes rapidcheck.h.
+#include "properties/campaign.h"
+
+#include <rapidcheck.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "properties/decode.h"
+#include "reports/json.h"
+#include "reports/replay.h"
+#include "reports/text.h"
+#include "reports/write.h"
+#include "shrinkers/shrink.h"
+#include "trace/text.h"
+
+namespace gupcheck::campaign {
+
+using Clock = std::chrono::steady_clock;
+
+uint64_t case_seed(uint64_t seed, long i) {
+  // splitmix64 over (seed, i)
+  uint64_t z = seed + 0x9e3779b97f4a7c15ull * uint64_t(i + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+int case_size(long i, int max_size) {
+  // Ramp from small to max_size over the first cases, then cycle, as
+  // RapidCheck does, so short counterexamples are tried first.
+  const int span = std::max(max_size, 1);
+  return 1 + int(i % span);
+}
+
+namespace {
+
+rc::Gen<std::vector<uint64_t>> raw_gen() {
+  return rc::gen::container<std::vector<uint64_t>>(rc::gen::arbitrary<uint64_t>());
+}
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string base_name(const props::Violation &v, uint64_t seed) {
+  return v.invariant + "-seed" + std::to_string(seed);
+}
+
+void annotate(trace::Trace &t, const Config &cfg, const Finding &f) {
+  t.variant = cfg.variant;
+  t.notes.clear();
+  t.notes.push_back("seed: " + std::to_string(cfg.seed) + " (case " + std::to_string(f.case_index) + ")");
+  t.notes.push_back("violates: " + f.violation.invariant);
+  t.notes.push_back("found by: gupcheck fuzz --variant " + cfg.variant + " --seed " + std::to_string(cfg.seed));
+}
+
+}  // namespace
+
+std::vector<uint64_t> generate_raw(uint64_t cseed, int size) { return raw_gen()(rc::Random(cseed), size).value(); }
+
+Result run(const Config &cfg) {
+  Result res;
+  const auto start = Clock::now();
+  auto last_progress = start;
+  const auto gen = raw_gen();
+  for (long i = 0;; i++) {
+    if (cfg.max_cases >= 0 && i >= cfg.max_cases) break;
+    if (cfg.time_limit > 0 && seconds_since(start) >= cfg.time_limit) break;
+    if (cfg.stop && cfg.stop->load(std::memory_order_relaxed)) {
+      res.interrupted = true;
+      break;
+    }
+    const uint64_t cs = case_seed(cfg.seed, i);
+    const rc::Shrinkable<std::vector<uint64_t>> sh = gen(rc::Random(cs), case_size(i, cfg.max_size));
+    const trace::Trace t = props::decode_trace(sh.value());
+    props::RunResult r = props::run_trace(t, cfg.sw, cfg.invariants);
+    res.cases++;
+    res.ops += long(r.steps_run);
+    if (cfg.on_progress && seconds_since(last_progress) >= cfg.progress_interval) {
+      last_progress = Clock::now();
+      cfg.on_progress({res.cases, res.ops, seconds_since(start)});
+    }
+    if (!r.violation.found) continue;
+
+    // Found: write the trace as generated at once, then shrink.
+    res.elapsed = seconds_since(start);
+    res.found = true;
+    Finding &f = res.finding;
+    f.violation = r.violation;
+    f.case_index = i;
+    f.case_seed = cs;
+    f.time_to_find = res.elapsed;
+    f.original = t;
+    f.original.ops.resize(r.violation.step + 1);
+    annotate(f.original, cfg, f);
+    const std::string base = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + base_name(f.violation, cfg.seed);
+    if (!base.empty()) {
+      std::filesystem::create_directories(cfg.out_dir);
+      reports::write_file_atomic(base + ".unshrunk.trace", trace::print_trace(f.original));
+      f.files.push_back(base + ".unshrunk.trace");
+    }
+
+    const std::string inv = f.violation.invariant;
+    auto fails = [&](const trace::Trace &x) {
+      try {
+        props::RunResult rr = props::run_trace(x, cfg.sw, cfg.invariants);
+        return rr.violation.found && rr.violation.invariant == inv;
+      } catch (const props::bad_trace &) {
+        return false;
+      }
+    };
+    const auto shrink_start = Clock::now();
+    const auto deadline = shrink_start + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(std::max(cfg.shrink_time, 0.0)));
+    // 1. RapidCheck's shrink tree of the raw choices, for at most a third of
+    //    the budget: accept a shrink when its decoded trace still fails.
+    const auto rc_deadline = shrink_start + (deadline - shrink_start) / 3;
+    rc::Shrinkable<std::vector<uint64_t>> best = sh;
+    trace::Trace best_trace = f.original;
+    bool timed_out = false;
+    for (bool progress = true; progress && !timed_out;) {
+      progress = false;
+      auto shrinks = best.shrinks();
+      while (auto next = shrinks.next()) {
+        if (Clock::now() >= rc_deadline) {
+          timed_out = true;
+          break;
+        }
+        trace::Trace cand = props::decode_trace(next->value());
+        if (cand.ops.size() > best_trace.ops.size() || !fails(cand)) continue;
+        best = *next;
+        best_trace = cand;
+        f.rc_shrink_steps++;
+        progress = true;
+        break;
+      }
+    }
+    // 2. The trace shrinkers, to a fixpoint or the deadline.
+    props::RunResult br = props::run_trace(best_trace, cfg.sw, cfg.invariants);
+    best_trace.ops.resize(br.violation.step + 1);
+    shrink::Stats st;
+    f.shrunk = shrink::shrink(best_trace, fails, deadline, &st);
+    f.trace_shrink_steps = st.accepted;
+    f.shrink_timed_out = timed_out || st.timed_out;
+    f.shrink_seconds = seconds_since(shrink_start);
+    annotate(f.shrunk, cfg, f);
+    f.violation = props::run_trace(f.shrunk, cfg.sw, cfg.invariants).violation;
+
+    if (!base.empty()) {
+      reports::ReplayLog log = reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
+      log.has_seed = true;
+      log.seed = cfg.seed;
+      log.replay_command = reports::replay_command_for(base + ".trace", cfg.variant);
+      reports::write_file_atomic(base + ".trace", trace::print_trace(f.shrunk));
+      reports::write_file_atomic(base + ".txt", reports::text_report(log));
+      reports::write_file_atomic(base + ".json", reports::json_report(log).dump(2) + "\n");
+      f.files.push_back(base + ".trace");
+      f.files.push_back(base + ".txt");
+      f.files.push_back(base + ".json");
+    }
+    return res;
+  }
+  res.elapsed = seconds_since(start);
+  return res;
+}
+
+}  // namespace gupcheck::campaign

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The fuzz campaign driver: RapidCheck generates raw choice sequences, the
+// decoder turns them into valid traces, the executor checks every invariant
+// after every step. A violation is written to disk at once, then shrunk
+// (RapidCheck's own shrink tree first, then the trace shrinkers) under a
+// time cap that always keeps the smallest failing trace found so far.
+//
+// Deterministic: case i uses the seed derived from (seed, i) and a size that
+// depends on i alone, so the same seed finds the same first failure.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/variant.h"
+#include "properties/invariants.h"
+#include "trace/op.h"
+
+namespace gupcheck::campaign {
+
+struct Progress {
+  long cases = 0;
+  long ops = 0;
+  double elapsed = 0;
+};
+
+struct Config {
+  std::string variant = "mainline";
+  model::variant_switches sw;
+  uint64_t seed = 0;
+  double time_limit = 30;  // seconds; <= 0 means no limit
+  long max_cases = -1;     // < 0 means no limit
+  int max_size = 100;      // RapidCheck size at the end of the ramp (about the trace length)
+  double shrink_time = 60;
+  std::string out_dir;     // where counterexamples go; empty: write nothing
+  props::InvariantSet invariants;
+  std::function<void(const Progress &)> on_progress;
+  double progress_interval = 2.0;
+  const std::atomic<bool> *stop = nullptr;  // set (e.g. by SIGINT) to end the campaign early
+};
+
+struct Finding {
+  props::Violation violation;
+  trace::Trace original;  // as generated
+  trace::Trace shrunk;
+  long case_index = 0;
+  uint64_t case_seed = 0;
+  long rc_shrink_steps = 0;    // accepted RapidCheck shrinks
+  long trace_shrink_steps = 0; // accepted trace-shrinker steps
+  bool shrink_timed_out = false;
+  double time_to_find = 0;
+  double shrink_seconds = 0;
+  std::vector<std::string> files;
+};
+
+struct Result {
+  long cases = 0;
+  long ops = 0;
+  double elapsed = 0;  // generation and checking, without shrinking
+  bool found = false;
+  bool interrupted = false;  // stopped by Config::stop
+  Finding finding;
+};
+
+// Runs a campaign. Throws std::runtime_error when a counterexample cannot be written.
+Result run(const Config &cfg);
+
+// The seed of case i of a campaign (splitmix64 of seed and i).
+uint64_t case_seed(uint64_t seed, long i);
+// The RapidCheck size of case i.
+int case_size(long i, int max_size);
+// The raw choices of case i (what the generator produced), for replaying a
+// campaign case exactly.
+std::vector<uint64_t> generate_raw(uint64_t case_seed, int size);
+
+}  // namespace gupcheck::campaign

@@ -1,0 +1,937 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The invariants. Each is a pure function of the world after a step: the
+// model's kernel state, the ghost state the executor keeps (who holds which
+// page, what private memory must contain), and the probe taken just before
+// the step. Ids and statements follow ../shared/domain/invariants.md.
+//
+// Every predicate judges the model against a specification computed here,
+// independently of the model code that is being checked: counts against a
+// census of holders, GUP results against the VMA flags seen before the call,
+// memory contents against the shadow copy.
+#include "properties/invariants.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace gupcheck::props {
+
+using namespace gupcheck::model;
+using trace::OpKind;
+
+namespace {
+
+std::string hex(uint64_t v) {
+  std::ostringstream o;
+  o << "0x" << std::hex << v;
+  return o.str();
+}
+std::string pfn_s(pfn_t p) { return "pfn " + hex(p); }
+std::string addr_s(uint64_t vpn) { return hex(vpn << 12); }
+
+bool is_gup_step(const World &w) {
+  const GupCall *g = w.last_gup();
+  return g && (w.last_op().kind == OpKind::Gup || w.last_op().kind == OpKind::Wait);
+}
+
+// The spec of is_valid_gup_args() for each entry point: which caller flags
+// are acceptable. Return: true when the call must be refused.
+bool gup_args_invalid(trace::GupApi api, unsigned flags) {
+  if (flags & INTERNAL_GUP_FLAGS) return true;
+  const bool pin = api == trace::GupApi::Pin || api == trace::GupApi::PinFast;
+  if (pin && (flags & FOLL_GET)) return true;
+  if (!pin && (flags & FOLL_LONGTERM)) return true;
+  if ((flags & FOLL_LONGTERM) && (flags & FOLL_PCI_P2PDMA)) return true;
+  const bool fast = api == trace::GupApi::GetFast || api == trace::GupApi::PinFast;
+  if (fast && (flags & ~GUP_FAST_ALLOWED_FLAGS)) return true;
+  return false;
+}
+
+// Holders' share of a folio's refcount besides GUP: PTEs, page cache, driver.
+int base_refs(const folio &f, int ptes) { return ptes + (f.pagecache ? 1 : 0) + (f.driver ? 1 : 0); }
+
+template <typename F>
+void for_each_pte(const kernel_state &k, F f) {
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const task_struct &t = k.tasks[pid];
+    if (!t.alive) continue;
+    for (const pte_table &tab : t.mm.tables)
+      for (unsigned i = 0; i < PTRS_PER_PTE; i++)
+        if (tab.ptes[i].present) f(int(pid), tab.base + i, tab.ptes[i]);
+  }
+}
+
+// Per-folio "refcount - mapcount - pagecache - driver" change over the last
+// step: what GUP references alone must account for.
+long gup_share_delta(const World &w, pfn_t p) {
+  const kernel_state &k = w.kernel();
+  const Probe &pr = w.probe();
+  const folio &f = k.folios[p];
+  long after = long(f.refcount) - f.mapcount - (f.pagecache ? 1 : 0) - (f.driver ? 1 : 0);
+  long before = 0;
+  if (p < pr.refcount.size()) {
+    // A driver page keeps its driver flag for life, so it cancels out.
+    before = long(pr.refcount[p]) - pr.mapcount[p] - pr.pagecache[p] - (f.driver ? 1 : 0);
+  }
+  return after - before;
+}
+
+// ---------------------------------------------------------------------------
+
+bool type_ok(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const mm_struct &mm = k.tasks[pid].mm;
+    if (!k.tasks[pid].alive && (!mm.vmas.empty() || !mm.tables.empty())) {
+      why = "exited pid " + std::to_string(pid) + " still has VMAs or page tables";
+      return false;
+    }
+    uint64_t prev_end = 0;
+    for (const auto &v : mm.vmas) {
+      if (v.vm_start >= v.vm_end || v.vm_start < prev_end || v.vm_start < MMAP_MIN_VPN || v.vm_end > TASK_SIZE_VPN) {
+        why = "VMAs not sorted, empty or overlapping at " + addr_s(v.vm_start);
+        return false;
+      }
+      prev_end = v.vm_end;
+    }
+    uint64_t prev_base = 0;
+    bool first = true;
+    for (const auto &t : mm.tables) {
+      if (t.base % PTRS_PER_PTE || (!first && t.base <= prev_base)) {
+        why = "PTE tables not sorted or misaligned";
+        return false;
+      }
+      first = false;
+      prev_base = t.base;
+      for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
+        const pte_t &p = t.ptes[i];
+        if (!p.present) continue;
+        if (!find_vma(mm, t.base + i)) {
+          why = "present PTE at " + addr_s(t.base + i) + " outside every VMA";
+          return false;
+        }
+        const bool dev = p.pfn >= DEVICE_PFN_BASE && p.pfn - DEVICE_PFN_BASE < k.device_mem.size();
+        if (!dev && !pfn_valid(k, p.pfn)) {
+          why = "PTE at " + addr_s(t.base + i) + " names an unknown " + pfn_s(p.pfn);
+          return false;
+        }
+      }
+    }
+  }
+  for (const GupCall &g : w.gup_calls()) {
+    if (!g.exists || !g.completed) continue;
+    if (long(g.pages.size()) != std::max(g.ret, 0L)) {
+      why = "a GUP call's pages do not match its return value";
+      return false;
+    }
+    for (pfn_t p : g.pages)
+      if (!pfn_valid(k, p) && !(p >= DEVICE_PFN_BASE)) {
+        why = "a GUP call names an unknown " + pfn_s(p);
+        return false;
+      }
+  }
+  return true;
+}
+
+bool no_kernel_warning(const World &w, std::string &why) {
+  if (w.kernel().warnings.empty()) return true;
+  why = "the kernel would warn: " + w.kernel().warnings.front();
+  return false;
+}
+
+// A1
+bool gup_grab_arithmetic(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  const kernel_state &k = w.kernel();
+  std::vector<long> expect(k.folios.size(), 0);
+  long pins = 0;
+  for (pfn_t p : g.pages) {
+    if (!pfn_valid(k, p)) continue;
+    if (g.pin) {
+      if (!k.folios[p].zero) {
+        expect[p] += k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
+        pins++;
+      }
+    } else {
+      expect[p] += 1;
+    }
+  }
+  for (pfn_t p = 1; p < k.folios.size(); p++) {
+    long d = gup_share_delta(w, p);
+    if (d != expect[p]) {
+      why = "GUP changed " + pfn_s(p) + "'s references by " + std::to_string(d) + ", expected " +
+            std::to_string(expect[p]) + (k.folios[p].zero ? " (the zero page)" : "");
+      return false;
+    }
+  }
+  // GUP-fast may take a pin and drop it again (fallback): only the net counts.
+  long dnet = (k.nr_foll_pin_acquired - w.probe().pin_acquired) - (k.nr_foll_pin_released - w.probe().pin_released);
+  if (dnet != pins) {
+    why = "NR_FOLL_PIN_ACQUIRED - RELEASED moved by " + std::to_string(dnet) + " for " + std::to_string(pins) +
+          " pins";
+    return false;
+  }
+  return true;
+}
+
+// A2
+bool release_is_inverse(const World &w, std::string &why) {
+  const OpKind kind = w.last_op().kind;
+  if (kind != OpKind::Put && kind != OpKind::Unpin) return true;
+  const GupCall &g = *w.last_gup();
+  const kernel_state &k = w.kernel();
+  std::vector<long> expect(k.folios.size(), 0);
+  long pins = 0;
+  for (pfn_t p : g.pages) {
+    if (!pfn_valid(k, p)) continue;
+    if (g.pin) {
+      if (!k.folios[p].zero) {
+        expect[p] -= k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
+        pins++;
+      }
+    } else {
+      expect[p] -= 1;
+    }
+  }
+  for (pfn_t p = 1; p < k.folios.size(); p++) {
+    long d = gup_share_delta(w, p);
+    if (d != expect[p]) {
+      why = "release changed " + pfn_s(p) + "'s references by " + std::to_string(d) + ", expected " +
+            std::to_string(expect[p]);
+      return false;
+    }
+  }
+  long drel = k.nr_foll_pin_released - w.probe().pin_released;
+  if (drel != pins) {
+    why = "NR_FOLL_PIN_RELEASED moved by " + std::to_string(drel) + " for " + std::to_string(pins) + " unpins";
+    return false;
+  }
+  return true;
+}
+
+// A3
+bool maybe_pinned_no_false_negative(const World &w, std::string &why) {
+  const Census &c = w.census();
+  const kernel_state &k = w.kernel();
+  for (pfn_t p = 2; p < k.folios.size(); p++)
+    if (c.pins[p] > 0 && !folio_maybe_dma_pinned(k.folios[p])) {
+      why = pfn_s(p) + " holds " + std::to_string(c.pins[p]) + " pins but folio_maybe_dma_pinned() is false";
+      return false;
+    }
+  return true;
+}
+
+// A4
+bool flag_algebra(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!gup_args_invalid(g.op.api, g.op.gup_flags)) return true;
+  const long want = g.op.api == trace::GupApi::Pin ? 0 : -EINVAL;
+  if (g.ret != want || !g.pages.empty()) {
+    why = "invalid GUP flags returned " + std::to_string(g.ret) + ", expected " + std::to_string(want);
+    return false;
+  }
+  return true;
+}
+
+// A5
+bool pte_references_accounted(const World &w, std::string &why) {
+  const Census &c = w.census();
+  const kernel_state &k = w.kernel();
+  for (pfn_t p = 2; p < k.folios.size(); p++) {
+    const folio &f = k.folios[p];
+    if (f.mapcount != c.ptes[p]) {
+      why = pfn_s(p) + " has mapcount " + std::to_string(f.mapcount) + " but " + std::to_string(c.ptes[p]) +
+            " PTEs map it";
+      return false;
+    }
+    if (f.freed && (c.ptes[p] || c.special_ptes[p])) {
+      why = "a PTE maps freed " + pfn_s(p);
+      return false;
+    }
+  }
+  return true;
+}
+
+// A6
+bool refcount_matches_holders(const World &w, std::string &why) {
+  const Census &c = w.census();
+  const kernel_state &k = w.kernel();
+  for (pfn_t p = 2; p < k.folios.size(); p++) {
+    const folio &f = k.folios[p];
+    long want = base_refs(f, c.ptes[p]) + c.gets[p] + long(c.pins[p]) * (f.large ? 1 : GUP_PIN_COUNTING_BIAS);
+    if (f.refcount != want) {
+      why = pfn_s(p) + " has refcount " + std::to_string(f.refcount) + " but its holders account for " +
+            std::to_string(want) + " (" + std::to_string(c.ptes[p]) + " PTEs, " + std::to_string(c.gets[p]) +
+            " GUP refs, " + std::to_string(c.pins[p]) + " pins)";
+      return false;
+    }
+  }
+  return true;
+}
+
+// A7
+bool has_pinned_sticky(const World &w, std::string &why) {
+  const OpKind kind = w.last_op().kind;
+  if (kind == OpKind::Put || kind == OpKind::Unpin || kind == OpKind::Resume) return true;
+  int pid = kind == OpKind::Wait ? (w.last_gup() ? w.last_gup()->pid : -1) : w.pid_of(w.last_op().proc);
+  if (pid < 0 || !w.kernel().tasks[pid].alive) return true;
+  const bool now = w.kernel().tasks[pid].mm.has_pinned;
+  if (w.probe().has_pinned && !now) {
+    why = "MMF_HAS_PINNED was cleared";
+    return false;
+  }
+  if (is_gup_step(w) && w.last_gup()->pin && !gup_args_invalid(w.last_gup()->op.api, w.last_gup()->op.gup_flags) &&
+      !now) {
+    why = "a FOLL_PIN call left MMF_HAS_PINNED unset";
+    return false;
+  }
+  return true;
+}
+
+// A10
+bool rss_excludes_special(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const task_struct &t = k.tasks[pid];
+    if (!t.alive) continue;
+    long anon = 0, file = 0, shmem = 0;
+    for (const pte_table &tab : t.mm.tables)
+      for (const pte_t &p : tab.ptes) {
+        if (!p.present || p.special || !pfn_valid(k, p.pfn)) continue;
+        const folio &f = k.folios[p.pfn];
+        if (f.anon)
+          anon++;
+        else if (f.pagecache && k.files[f.file].shmem)
+          shmem++;
+        else
+          file++;
+      }
+    if (t.mm.rss[MM_ANONPAGES] != anon || t.mm.rss[MM_FILEPAGES] != file || t.mm.rss[MM_SHMEMPAGES] != shmem) {
+      why = "p" + std::to_string(w.proc_of(int(pid))) + " rss anon/file/shmem = " +
+            std::to_string(t.mm.rss[MM_ANONPAGES]) + "/" + std::to_string(t.mm.rss[MM_FILEPAGES]) + "/" +
+            std::to_string(t.mm.rss[MM_SHMEMPAGES]) + " but its normal PTEs count " + std::to_string(anon) + "/" +
+            std::to_string(file) + "/" + std::to_string(shmem);
+      return false;
+    }
+  }
+  return true;
+}
+
+// B1
+bool read_fault_maps_zero_page(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Read || w.last_outcome().signal) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_vma || !vma_is_anonymous(pr.vma) || (pr.vma.vm_flags & VM_SHARED)) return true;
+  if (pr.had_pte && pr.pte.present) return true;
+  const int pid = w.pid_of(w.last_op().proc);
+  if (w.kernel().tasks[pid].mm.forbids_zeropage) return true;
+  const uint64_t vpn = w.address(w.last_op().map, w.last_op().page);
+  const pte_t *pte = pte_offset(w.kernel().tasks[pid].mm, vpn);
+  if (!pte || !pte->present || !is_zero_pfn(pte->pfn) || !pte->special || pte->write) {
+    why = "a read fault at " + addr_s(vpn) + " did not map the zero page special and read-only";
+    return false;
+  }
+  return true;
+}
+
+// B2
+bool zero_page_never_writable(const World &w, std::string &why) {
+  bool ok = true;
+  for_each_pte(w.kernel(), [&](int pid, uint64_t vpn, const pte_t &p) {
+    if (ok && is_zero_pfn(p.pfn) && p.write) {
+      ok = false;
+      why = "p" + std::to_string(w.proc_of(pid)) + " maps the zero page writable at " + addr_s(vpn);
+    }
+  });
+  return ok;
+}
+
+// B3
+bool zero_page_always_special(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  if (k.folios[ZERO_PFN].mapcount != 0) {
+    why = "the zero page has mapcount " + std::to_string(k.folios[ZERO_PFN].mapcount);
+    return false;
+  }
+  if (!k.arch_has_pte_special) return true;
+  bool ok = true;
+  for_each_pte(k, [&](int pid, uint64_t vpn, const pte_t &p) {
+    if (ok && is_zero_pfn(p.pfn) && !p.special) {
+      ok = false;
+      why = "p" + std::to_string(w.proc_of(pid)) + " maps the zero page without pte_special at " + addr_s(vpn) +
+            ", so vm_normal_page() would treat it as a normal page";
+    }
+  });
+  return ok;
+}
+
+// B4
+bool gup_fast_never_returns_zero(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++)
+    if (is_zero_pfn(g.pages[i])) {
+      why = "GUP-fast returned the zero page at index " + std::to_string(i);
+      return false;
+    }
+  return true;
+}
+
+// B5
+bool zero_page_never_refcounted(const World &w, std::string &why) {
+  const folio &z = w.kernel().folios[ZERO_PFN];
+  const int gets = w.census().gets[ZERO_PFN];
+  if (z.refcount != ZERO_PAGE_BASE_REFCOUNT + gets || z.pincount != 0) {
+    why = "the zero page has refcount " + std::to_string(z.refcount) + " with " + std::to_string(gets) +
+          " FOLL_GET references outstanding (expected " + std::to_string(ZERO_PAGE_BASE_REFCOUNT + gets) + ")";
+    return false;
+  }
+  return true;
+}
+
+// B6
+bool dump_never_returns_zero(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Dump) return true;
+  const Outcome &o = w.last_outcome();
+  for (size_t i = 0; i < o.dump.size(); i++)
+    if (is_zero_pfn(o.dump[i])) {
+      why = "get_dump_page() returned the zero page for " + addr_s(o.dump_vpn[i]);
+      return false;
+    }
+  return true;
+}
+
+// B7
+bool longterm_pin_unshares(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin || !(g.op.gup_flags & FOLL_LONGTERM)) return true;
+  const kernel_state &k = w.kernel();
+  const Probe &pr = w.probe();
+  for (size_t i = 0; i < g.pages.size() && i < pr.range_flags.size(); i++) {
+    if (!is_cow_mapping(pr.range_flags[i])) continue;
+    const folio &f = k.folios[g.pages[i]];
+    if (!f.anon || !f.anon_exclusive) {
+      why = "a long-term pin in a COW mapping holds " + std::string(f.zero ? "the zero page" : "a shared page") +
+            " at index " + std::to_string(i) + " instead of an exclusive anonymous page";
+      return false;
+    }
+  }
+  return true;
+}
+
+// C1
+bool pfnmap_never_normal(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  std::set<pfn_t> raw;
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const mm_struct &mm = k.tasks[pid].mm;
+    for (const auto &v : mm.vmas) {
+      if (!(v.vm_flags & VM_PFNMAP)) continue;
+      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+        const pte_t *p = pte_offset(mm, a);
+        if (!p || !p->present) continue;
+        const bool linear = !is_cow_mapping(v.vm_flags) || p->pfn == v.vm_pgoff + (a - v.vm_start);
+        if (linear) {
+          raw.insert(p->pfn);
+          if (k.arch_has_pte_special && !p->special) {
+            why = "a raw PFNMAP PTE at " + addr_s(a) + " is not special";
+            return false;
+          }
+        } else if (!pfn_valid(k, p->pfn) || !k.folios[p->pfn].anon) {
+          why = "a PFNMAP PTE at " + addr_s(a) + " breaks the vm_pgoff linearity rule without being a COWed page";
+          return false;
+        }
+      }
+    }
+  }
+  if (raw.empty()) return true;
+  for (const GupCall &g : w.gup_calls())
+    if (g.holds())
+      for (pfn_t p : g.pages)
+        if (raw.count(p)) {
+          why = "a GUP call holds " + pfn_s(p) + ", a raw PFNMAP page";
+          return false;
+        }
+  const Census &c = w.census();
+  for (pfn_t p : raw)
+    if (pfn_valid(k, p) && (k.folios[p].mapcount != c.ptes[p] || c.ptes[p] != 0)) {
+      why = "raw PFNMAP " + pfn_s(p) + " is counted as mapped";
+      return false;
+    }
+  return true;
+}
+
+// C3
+bool gup_rejects_pfnmap(const World &w, std::string &why) {
+  const OpKind kind = w.last_op().kind;
+  const bool populate = kind == OpKind::Populate;
+  if (!is_gup_step(w) && !populate) return true;
+  const Probe &pr = w.probe();
+  const long ret = populate ? w.last_outcome().ret : w.last_gup()->ret;
+  if (!populate && gup_args_invalid(w.last_gup()->op.api, w.last_gup()->op.gup_flags)) return true;
+  // GUP-fast walks page tables without VMAs: a COWed anonymous page inside a
+  // private PFNMAP is a normal page to it. check_vma_flags() guards the slow path.
+  const long nr_fast = populate ? 0 : w.last_gup()->nr_fast;
+  for (size_t i = size_t(nr_fast); i < pr.range_flags.size(); i++) {
+    if (!(pr.range_flags[i] & (VM_IO | VM_PFNMAP))) continue;
+    if (i == 0 && ret != -EFAULT) {
+      why = "GUP starting in a VM_IO|VM_PFNMAP VMA returned " + std::to_string(ret) + " instead of -EFAULT";
+      return false;
+    }
+    if (long(i) < ret) {
+      why = "the slow GUP path processed page " + std::to_string(i) + " inside a VM_IO|VM_PFNMAP VMA";
+      return false;
+    }
+    break;
+  }
+  return true;
+}
+
+// C4
+bool pfn_only_stops_gup(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  const kernel_state &k = w.kernel();
+  for (pfn_t p : g.pages)
+    if (!pfn_valid(k, p)) {
+      why = "GUP returned " + pfn_s(p) + ", which has no struct page";
+      return false;
+    }
+  const Probe &pr = w.probe();
+  if (gup_args_invalid(g.op.api, g.op.gup_flags) || !pr.had_vma || !pr.had_pte || !pr.pte.present) return true;
+  const pte_t &pte = pr.pte;
+  if (!pte.special || is_zero_pfn(pte.pfn) || (pr.vma.vm_flags & (VM_IO | VM_PFNMAP))) return true;
+  if ((g.op.gup_flags & FOLL_WRITE) && !pte.write) return true;  // a write fault replaces it first
+  if (check_vma_flags(k, pr.vma, g.op.gup_flags | (g.pin ? FOLL_PIN : FOLL_GET))) return true;
+  if (g.ret != -EEXIST) {
+    why = "GUP with pages[] starting on a PFN-only PTE returned " + std::to_string(g.ret) + ", expected -EEXIST";
+    return false;
+  }
+  return true;
+}
+
+// C9
+bool zap_special_only_clears(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  if (k.folios[ZERO_PFN].freed) {
+    why = "the zero page was freed";
+    return false;
+  }
+  for (pfn_t p = 2; p < k.folios.size(); p++)
+    if (k.folios[p].driver && (k.folios[p].freed || k.folios[p].refcount < 1)) {
+      why = "driver " + pfn_s(p) + " lost the driver's own reference";
+      return false;
+    }
+  return true;
+}
+
+// D1
+bool gup_return_value(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  const long n = g.op.npages;
+  if (g.ret > n) {
+    why = "GUP returned " + std::to_string(g.ret) + " for " + std::to_string(n) + " pages";
+    return false;
+  }
+  if (g.ret == 0 && !gup_args_invalid(g.op.api, g.op.gup_flags) && !(g.op.gup_flags & FOLL_NOWAIT)) {
+    why = "GUP returned 0 without FOLL_NOWAIT";
+    return false;
+  }
+  return true;
+}
+
+// D2
+bool pages_hold_valid_pages(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (const GupCall &g : w.gup_calls()) {
+    if (!g.holds()) continue;
+    for (pfn_t p : g.pages)
+      if (!pfn_valid(k, p) || k.folios[p].freed || k.folios[p].refcount <= 0) {
+        why = "g" + std::to_string(&g - w.gup_calls().data()) + " holds " + pfn_s(p) + ", which was freed";
+        return false;
+      }
+  }
+  return true;
+}
+
+// D4
+bool gup_returns_mapped_page(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  const mm_struct &mm = w.kernel().tasks[g.pid].mm;
+  for (size_t i = 0; i < g.pages.size(); i++) {
+    const pte_t *p = pte_offset(mm, g.start + i);
+    if (!p || !p->present || p->pfn != g.pages[i]) {
+      why = "GUP returned " + pfn_s(g.pages[i]) + " for " + addr_s(g.start + i) + ", which maps " +
+            (p && p->present ? pfn_s(p->pfn) : std::string("nothing"));
+      return false;
+    }
+  }
+  return true;
+}
+
+// E1
+bool pinned_anon_is_exclusive(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (const GupCall &g : w.gup_calls()) {
+    if (!g.holds() || !g.pin) continue;
+    for (pfn_t p : g.pages) {
+      const folio &f = k.folios[p];
+      if (f.anon && !f.anon_exclusive) {
+        why = "pinned anonymous " + pfn_s(p) + " is not PageAnonExclusive";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// E2
+bool writable_anon_is_exclusive(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  bool ok = true;
+  for_each_pte(k, [&](int pid, uint64_t vpn, const pte_t &p) {
+    if (!ok || !p.write || p.special || !pfn_valid(k, p.pfn)) return;
+    const folio &f = k.folios[p.pfn];
+    if (f.anon && !f.anon_exclusive) {
+      ok = false;
+      why = "p" + std::to_string(w.proc_of(pid)) + " maps non-exclusive anonymous " + pfn_s(p.pfn) +
+            " writable at " + addr_s(vpn);
+    }
+  });
+  return ok;
+}
+
+// E3
+bool pinned_page_not_shared(const World &w, std::string &why) {
+  const Census &c = w.census();
+  const kernel_state &k = w.kernel();
+  for (pfn_t p = 2; p < k.folios.size(); p++)
+    if (c.pins[p] > 0 && k.folios[p].anon && c.ptes[p] > 1) {
+      why = "pinned anonymous " + pfn_s(p) + " is mapped by " + std::to_string(c.ptes[p]) +
+            " PTEs: a pinned page was shared at fork";
+      return false;
+    }
+  return true;
+}
+
+// E5
+bool write_fault_reuse_rule(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Write || w.last_outcome().signal) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_pte || !pr.pte.present || pr.pte.write || pr.pte.special) return true;
+  if (!pr.folio.anon) return true;
+  if (w.last_outcome().pfn != pr.pte.pfn) return true;  // copied
+  if (!pr.folio.anon_exclusive && pr.folio.refcount != 1) {
+    why = "a write fault reused anonymous " + pfn_s(pr.pte.pfn) + " with refcount " +
+          std::to_string(pr.folio.refcount) + " although it was not exclusive";
+    return false;
+  }
+  return true;
+}
+
+// E9
+bool no_leak_across_cow(const World &w, std::string &why) {
+  const OpKind kind = w.last_op().kind;
+  if ((kind != OpKind::Read && kind != OpKind::Write) || w.last_outcome().signal) return true;
+  const int pid = w.pid_of(w.last_op().proc);
+  const uint64_t vpn = w.address(w.last_op().map, w.last_op().page);
+  if (kind == OpKind::Read) {
+    uint64_t want = w.shadow(pid, vpn);
+    if (want != World::kUnknown && want != w.last_outcome().value) {
+      why = "p" + std::to_string(w.last_op().proc) + " read " + hex(w.last_outcome().value) + " at " + addr_s(vpn) +
+            " where its private memory holds " + hex(want);
+      return false;
+    }
+    return true;
+  }
+  const pfn_t f = w.last_outcome().pfn;
+  // Only anonymous pages are private; a MAP_PRIVATE page-cache page not yet
+  // COWed legitimately shows writes made through the file.
+  if (!pfn_valid(w.kernel(), f) || !w.kernel().folios[f].anon) return true;
+  for (const GupCall &g : w.gup_calls()) {
+    if (!g.holds() || g.pid == pid || !g.private_mapping) continue;
+    if (std::find(g.pages.begin(), g.pages.end(), f) != g.pages.end()) {
+      why = "p" + std::to_string(w.last_op().proc) + "'s write landed on " + pfn_s(f) + ", which p" +
+            std::to_string(w.proc_of(g.pid)) + "'s GUP call g" + std::to_string(&g - w.gup_calls().data()) +
+            " holds from a private mapping";
+      return false;
+    }
+  }
+  return true;
+}
+
+// F1
+bool dump_page_ref_contract(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Dump) return true;
+  const kernel_state &k = w.kernel();
+  for (pfn_t p = 1; p < k.folios.size(); p++) {
+    long d = gup_share_delta(w, p);
+    if (d != 0) {
+      why = "a core dump left " + std::to_string(d) + " references on " + pfn_s(p);
+      return false;
+    }
+  }
+  return true;
+}
+
+// F2
+bool dump_holes_no_alloc(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Dump) return true;
+  const kernel_state &k = w.kernel();
+  const int pid = w.pid_of(w.last_op().proc);
+  const mm_struct &mm = k.tasks[pid].mm;
+  const auto &before = w.probe().table_bases;
+  for (const pte_table &t : mm.tables) {
+    if (std::find(before.begin(), before.end(), t.base) != before.end()) continue;
+    bool faultable = false;
+    for (const auto &v : mm.vmas)
+      if (v.vm_start < t.base + PTRS_PER_PTE && t.base < v.vm_end && vma_has_fault_op(v)) faultable = true;
+    if (!faultable) {
+      why = "a core dump allocated a page table at " + addr_s(t.base) + " covering only anonymous memory";
+      return false;
+    }
+  }
+  for (pfn_t p = w.probe().nfolios; p < k.folios.size(); p++)
+    if (k.folios[p].anon) {
+      why = "a core dump allocated anonymous " + pfn_s(p);
+      return false;
+    }
+  return true;
+}
+
+// F3
+bool dump_special_is_hole(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Dump) return true;
+  const Outcome &o = w.last_outcome();
+  const int pid = w.pid_of(w.last_op().proc);
+  const mm_struct &mm = w.kernel().tasks[pid].mm;
+  for (size_t i = 0; i < o.dump.size(); i++) {
+    if (!o.dump[i]) continue;
+    const pte_t *p = pte_offset(mm, o.dump_vpn[i]);
+    if (!p || !p->present || p->special || p->pfn != o.dump[i]) {
+      why = "get_dump_page() returned " + pfn_s(o.dump[i]) + " for " + addr_s(o.dump_vpn[i]) +
+            ", which is not a normal mapped page";
+      return false;
+    }
+  }
+  return true;
+}
+
+// H1, H2
+bool gup_needs_permission(const World &w, std::string &why) {
+  const bool populate = w.last_op().kind == OpKind::Populate;
+  if (!is_gup_step(w) && !populate) return true;
+  const unsigned flags = populate ? w.last_op().gup_flags : w.last_gup()->op.gup_flags;
+  const long ret = populate ? w.last_outcome().ret : w.last_gup()->ret;
+  const Probe &pr = w.probe();
+  for (long i = 0; i < ret && size_t(i) < pr.range_flags.size(); i++) {
+    const vm_flags_t f = pr.range_flags[i];
+    if (flags & FOLL_WRITE) {
+      if (!(f & VM_WRITE) && !((flags & FOLL_FORCE) && is_cow_mapping(f))) {
+        why = "a FOLL_WRITE GUP processed page " + std::to_string(i) + " of a VMA without VM_WRITE" +
+              ((flags & FOLL_FORCE) ? " that is not a COW mapping" : " and without FOLL_FORCE");
+        return false;
+      }
+    } else if (!(f & VM_READ) && !((flags & FOLL_FORCE) && (f & VM_MAYREAD))) {
+      why = "a read GUP processed page " + std::to_string(i) + " of a VMA without VM_READ";
+      return false;
+    }
+  }
+  return true;
+}
+
+// H3
+bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if ((g.op.gup_flags & (FOLL_WRITE | FOLL_FORCE)) != (FOLL_WRITE | FOLL_FORCE)) return true;
+  const Probe &pr = w.probe();
+  const kernel_state &k = w.kernel();
+  for (size_t i = 0; i < g.pages.size() && i < pr.range_flags.size(); i++) {
+    if (pr.range_flags[i] & VM_WRITE) continue;
+    const folio &f = k.folios[g.pages[i]];
+    if (!f.anon || !f.anon_exclusive) {
+      why = "a forced write into a read-only mapping got " +
+            std::string(f.zero ? "the zero page" : f.pagecache ? "a page-cache page" : "a shared page") +
+            " at index " + std::to_string(i);
+      return false;
+    }
+  }
+  return true;
+}
+
+const std::vector<Invariant> kInvariants = {
+    {"TypeOK", "TypeOK",
+     "The state is well formed: VMAs sorted and disjoint, PTEs only inside VMAs and naming known frames.",
+     "model well-formedness (checked first; a failure is a model bug)", type_ok},
+    {"NoKernelWarning", "WARN",
+     "No WARN_ON/VM_BUG_ON condition the kernel asserts on its own state is reached.",
+     "the kernel's own assertions in mm/gup.c and mm/memory.c", no_kernel_warning},
+    {"GupGrabArithmetic", "A1",
+     "A GUP call adds exactly one reference per FOLL_GET page and GUP_PIN_COUNTING_BIAS per FOLL_PIN page, "
+     "and nothing for a pin of the zero page.",
+     "try_grab_folio(); 3faa52c03f44 \"mm/gup: track FOLL_PIN pages\", c8070b787519", gup_grab_arithmetic},
+    {"ReleaseIsExactInverse", "A2", "put_page()/unpin_user_pages() remove exactly what the GUP call added.",
+     "gup_put_folio(), unpin_user_pages()", release_is_inverse},
+    {"MaybePinnedNoFalseNegatives", "A3", "folio_maybe_dma_pinned() is true for every pinned folio.",
+     "folio_maybe_dma_pinned()", maybe_pinned_no_false_negative},
+    {"GupFlagAlgebra", "A4",
+     "Invalid FOLL_* combinations are refused: get_user_pages*() and pin_user_pages_fast() with -EINVAL, "
+     "pin_user_pages() with 0.",
+     "is_valid_gup_args()", flag_algebra},
+    {"PteReferencesAccounted", "A5",
+     "Every present non-special PTE holds exactly one mapcount on its folio; no PTE maps a freed folio.",
+     "seed b 6aab341e0a28; seed e; copy_present_ptes(), zap_present_ptes()", pte_references_accounted},
+    {"RefcountMatchesHolders", "A6",
+     "A folio's refcount equals its PTE mappings plus page cache, driver, FOLL_GET and FOLL_PIN holders.",
+     "the GUP contract above __get_user_pages()", refcount_matches_holders},
+    {"HasPinnedSticky", "A7", "MMF_HAS_PINNED is set by the first FOLL_PIN call and never cleared.",
+     "mm_set_has_pinned_flag()", has_pinned_sticky},
+    {"RssExcludesSpecial", "A10", "rss counters count exactly the normal PTEs: never the zero page or special PTEs.",
+     "do_anonymous_page(), wp_page_copy(); seed e", rss_excludes_special},
+    {"ReadFaultMapsZeroPage", "B1",
+     "A read fault on pte_none in a private anonymous VMA maps the zero page special and read-only.",
+     "do_anonymous_page()", read_fault_maps_zero_page},
+    {"ZeroPageNeverWritable", "B2", "No PTE maps the zero page writable.",
+     "wp_page_copy(), can_change_pte_writable(); seed e", zero_page_never_writable},
+    {"ZeroPageAlwaysSpecial", "B3",
+     "The zero page is mapped only by special PTEs and has no mapcount, so vm_normal_page() never returns it.",
+     "vm_normal_page(); seed e", zero_page_always_special},
+    {"GupFastNeverReturnsZero", "B4", "GUP-fast never returns the zero page; it falls back to the slow path.",
+     "gup_fast_pte_range(); seed e", gup_fast_never_returns_zero},
+    {"ZeroPageNeverRefcounted", "B5",
+     "The zero page's refcount moves only with FOLL_GET references: mapping, pinning and inserting it never count.",
+     "c8070b787519 \"mm: Don't pin ZERO_PAGE in pin_user_pages()\"; seed e", zero_page_never_refcounted},
+    {"DumpNeverReturnsZero", "B6", "get_dump_page() never returns the zero page.",
+     "seed c 8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\"", dump_never_returns_zero},
+    {"LongtermPinUnshares", "B7",
+     "A long-term pin in a COW mapping holds an exclusive anonymous page, never the zero page or page cache.",
+     "84209e87c696 \"mm/gup: reliable R/O long-term pinning in COW mappings\"", longterm_pin_unshares},
+    {"PfnmapNeverNormal", "C1",
+     "A raw VM_PFNMAP PTE is special and never refcounted, rmapped or returned by GUP; other PFNMAP PTEs are COWed "
+     "anonymous pages.",
+     "seed b 6aab341e0a28 \"mm: re-architect the VM_UNPAGED logic\"", pfnmap_never_normal},
+    {"GupRejectsPfnmap", "C3",
+     "The slow GUP path never processes a page of a VM_IO|VM_PFNMAP VMA and fails there with -EFAULT.",
+     "check_vma_flags()", gup_rejects_pfnmap},
+    {"PfnOnlyStopsGup", "C4",
+     "GUP with pages[] never returns a pfn without struct page: it stops there, with -EEXIST at the first page.",
+     "seed d (follow_pfn_pte() clean-up); __get_user_pages()", pfn_only_stops_gup},
+    {"ZapSpecialOnlyClears", "C9",
+     "Unmapping a special PTE only clears it: the zero page and driver pages keep their own references.",
+     "zap_present_ptes()", zap_special_only_clears},
+    {"GupReturnValue", "D1",
+     "GUP returns a count no larger than asked, and 0 only for refused arguments or FOLL_NOWAIT.",
+     "__get_user_pages_locked()", gup_return_value},
+    {"PagesAreHeld", "D2", "Every page a GUP call returned is a valid struct page that stays allocated while held.",
+     "__get_user_pages(); seed d", pages_hold_valid_pages},
+    {"GupReturnsMappedPage", "D4", "GUP returns the page mapped at each address at the time of the call.",
+     "the GUP contract above __get_user_pages()", gup_returns_mapped_page},
+    {"PinnedAnonIsExclusive", "E1", "Every pinned anonymous page is PageAnonExclusive.",
+     "sanity_check_pinned_pages(); 6c287605fd56, a7f226604170", pinned_anon_is_exclusive},
+    {"WritableAnonIsExclusive", "E2", "Every writable PTE of an anonymous page maps an exclusive page.",
+     "wp_page_reuse(), can_change_pte_writable()", writable_anon_is_exclusive},
+    {"PinnedPageNotSharedAtFork", "E3",
+     "A pinned anonymous page is mapped by at most one PTE: fork copies it for the child instead of sharing it.",
+     "70e806e4e645 \"mm: Do early cow for pinned pages during fork() for ptes\"", pinned_page_not_shared},
+    {"WriteFaultReuseRule", "E5",
+     "A write fault reuses an anonymous page only if it is exclusive or its refcount is 1.",
+     "09854ba94c6a \"mm: do_wp_page() simplification\"; CVE-2020-29374", write_fault_reuse_rule},
+    {"NoLeakAcrossCow", "E9",
+     "A process reads back what it wrote to private memory, and its writes never reach a page another process "
+     "holds through GUP.",
+     "cow.c \"No leak\" tests; CVE-2020-29374", no_leak_across_cow},
+    {"DumpPageRefContract", "F1", "A core dump leaves every folio's GUP references as it found them.",
+     "get_dump_page(); d3378e86d182 was reverted for breaking this", dump_page_ref_contract},
+    {"DumpHolesNoAlloc", "F2", "A core dump allocates no page or page table for untouched anonymous memory.",
+     "seed c 8e4b9a607189; no_page_table()", dump_holes_no_alloc},
+    {"DumpSpecialIsHole", "F3", "A core dump returns only normal mapped pages: zero and special PTEs are holes.",
+     "seed c; follow_page_pte() FOLL_DUMP", dump_special_is_hole},
+    {"GupNeedsPermission", "H1",
+     "GUP reads need VM_READ (or FOLL_FORCE and VM_MAYREAD); writes need VM_WRITE, or FOLL_FORCE in a COW mapping.",
+     "check_vma_flags()", gup_needs_permission},
+    {"ForcedWriteOnlyExclusiveAnon", "H3",
+     "A forced write into a read-only mapping only ever reaches an exclusive anonymous page.",
+     "can_follow_write_common(); 5535be309971; CVE-2016-5195", forced_write_only_exclusive_anon},
+};
+
+}  // namespace
+
+const std::vector<Invariant> &all_invariants() { return kInvariants; }
+
+const Invariant *find_invariant(const std::string &name) {
+  for (const auto &i : kInvariants)
+    if (name == i.name || name == i.id) return &i;
+  return nullptr;
+}
+
+InvariantSet::InvariantSet() {
+  for (const auto &i : kInvariants)
+    if (std::string(i.name) != "TypeOK") sel_.push_back(&i);
+}
+
+std::string InvariantSet::select(const std::vector<std::string> &names) {
+  std::vector<const Invariant *> s;
+  for (const auto &n : names) {
+    if (n == "all") {
+      *this = InvariantSet();
+      return "";
+    }
+    const Invariant *i = find_invariant(n);
+    if (!i) return n;
+    if (std::string(i->name) != "TypeOK") s.push_back(i);
+  }
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+  sel_ = s;
+  return "";
+}
+
+Violation InvariantSet::check(const World &w, size_t step) const {
+  Violation v;
+  std::string why;
+  if (!type_ok(w, why)) {
+    v.found = true;
+    v.internal = true;
+    v.invariant = "TypeOK";
+    v.why = why;
+    v.step = step;
+    return v;
+  }
+  for (const Invariant *i : sel_) {
+    if (!i->check(w, why)) {
+      v.found = true;
+      v.invariant = i->name;
+      v.why = why;
+      v.step = step;
+      return v;
+    }
+  }
+  return v;
+}
+
+RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv) {
+  RunResult r;
+  World w(sw);
+  for (size_t i = 0; i < t.ops.size(); i++) {
+    try {
+      w.step(t.ops[i]);
+    } catch (const model_bug &e) {
+      r.violation = {true, true, "ModelBug", e.what(), i};
+      r.steps_run = i + 1;
+      return r;
+    }
+    r.steps_run = i + 1;
+    r.violation = inv.check(w, i);
+    if (r.violation.found) return r;
+  }
+  return r;
+}
+
+}  // namespace gupcheck::props

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The invariant registry: one named predicate per invariant, each with a
+// one-sentence statement and the commit or seed text that motivates it
+// (ids follow ../shared/domain/invariants.md). A run selects invariants by
+// name; TypeOK is always checked first, and its failure is a model bug.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "properties/world.h"
+
+namespace gupcheck::props {
+
+struct Invariant {
+  const char *name;       // e.g. "ZeroPageNeverRefcounted"
+  const char *id;         // catalogue id, e.g. "B5"
+  const char *statement;  // one sentence
+  const char *source;     // commit / seed / kernel function
+  // Return: true when the invariant holds after the world's last step;
+  // otherwise false with `why` set to what was seen.
+  bool (*check)(const World &w, std::string &why);
+};
+
+// Every invariant, TypeOK first.
+const std::vector<Invariant> &all_invariants();
+const Invariant *find_invariant(const std::string &name);
+
+struct Violation {
+  bool found = false;
+  bool internal = false;  // TypeOK or model_bug: a model bug, not a kernel bug
+  std::string invariant;  // name
+  std::string why;
+  size_t step = 0;        // 0-based index of the failing op
+};
+
+// A selection of invariants (all by default).
+class InvariantSet {
+ public:
+  InvariantSet();  // all
+  // Return: empty string, or the first unknown name. "all" selects every one.
+  std::string select(const std::vector<std::string> &names);
+  // Checks TypeOK, then the selected invariants in registry order.
+  // Return: the first violation, with found == false when all hold.
+  Violation check(const World &w, size_t step) const;
+  const std::vector<const Invariant *> &selected() const { return sel_; }
+
+ private:
+  std::vector<const Invariant *> sel_;
+};
+
+// Runs a whole trace, checking after every step; stops at the first
+// violation. Throws bad_trace for an inconsistent trace. A model_bug is
+// returned as an internal violation.
+struct RunResult {
+  Violation violation;
+  size_t steps_run = 0;
+};
+RunResult run_trace(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv);
+
+}  // namespace gupcheck::props

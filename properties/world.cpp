@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "properties/world.h"
+
+#include <sstream>
+
+namespace gupcheck::props {
+
+using namespace gupcheck::model;
+using trace::Op;
+using trace::OpKind;
+
+namespace {
+
+vm_flags_t prot_bits(trace::Prot p) {
+  switch (p) {
+    case trace::Prot::None: return 0;
+    case trace::Prot::R: return VM_READ;
+    case trace::Prot::RW: return VM_READ | VM_WRITE;
+  }
+  return 0;
+}
+
+std::string hex(uint64_t v) {
+  std::ostringstream o;
+  o << "0x" << std::hex << v;
+  return o.str();
+}
+
+}  // namespace
+
+std::string Outcome::describe() const {
+  std::string s;
+  if (signal) return signal == SIGSEGV_NR ? "SIGSEGV" : "SIGBUS";
+  if (ret < 0)
+    s = std::string("-") + errno_name(ret);
+  else
+    s = std::to_string(ret);
+  if (has_value) s += " value=" + hex(value);
+  if (pfn) s += " pfn=" + hex(pfn);
+  if (!dump.empty()) {
+    size_t holes = 0;
+    for (pfn_t p : dump) holes += p == 0;
+    s += " dumped=" + std::to_string(dump.size() - holes) + " holes=" + std::to_string(holes);
+  }
+  return s;
+}
+
+World::World(const variant_switches &sw) : k_(sw) {
+  proc_pid_.push_back(0);
+  pid_proc_.push_back(0);
+  shadow_.emplace_back();
+}
+
+int World::pid_of(uint16_t proc) const { return proc < proc_pid_.size() ? proc_pid_[proc] : -1; }
+int World::proc_of(int pid) const { return pid >= 0 && size_t(pid) < pid_proc_.size() ? pid_proc_[pid] : -1; }
+
+int World::require_pid(uint16_t proc) const {
+  int pid = pid_of(proc);
+  if (pid < 0) throw bad_trace("process p" + std::to_string(proc) + " does not exist");
+  if (!k_.tasks[pid].alive) throw bad_trace("process p" + std::to_string(proc) + " has exited");
+  return pid;
+}
+
+uint64_t World::address(uint16_t map, uint16_t page) const {
+  if (map >= maps_.size() || !maps_[map].exists) throw bad_trace("mapping m" + std::to_string(map) + " does not exist");
+  return maps_[map].start + page;
+}
+
+GupCall &World::require_gup(uint16_t g) {
+  if (g >= gups_.size() || !gups_[g].exists) throw bad_trace("GUP call g" + std::to_string(g) + " does not exist");
+  return gups_[g];
+}
+
+uint64_t World::shadow(int pid, uint64_t vpn) const {
+  if (pid < 0 || size_t(pid) >= shadow_.size()) return kUnknown;
+  const auto &s = shadow_[pid];
+  return vpn < s.size() ? s[vpn] : kUnknown;
+}
+
+void World::set_shadow(int pid, uint64_t vpn, uint64_t v) {
+  auto &s = shadow_[pid];
+  if (vpn >= s.size()) {
+    if (v == kUnknown) return;
+    s.resize(vpn + 1, kUnknown);
+  }
+  s[vpn] = v;
+}
+
+void World::take_probe(const Op &op, int pid) {
+  Probe &p = probe_;
+  p.had_vma = false;
+  p.had_pte = false;
+  p.pte = pte_t{};
+  p.folio = folio{};
+  p.range_flags.clear();
+  p.nfolios = k_.folios.size();
+  p.pin_acquired = k_.nr_foll_pin_acquired;
+  p.pin_released = k_.nr_foll_pin_released;
+  p.has_pinned = pid >= 0 && k_.tasks[pid].mm.has_pinned;
+  p.ntables = pid >= 0 ? k_.tasks[pid].mm.tables.size() : 0;
+  p.table_bases.clear();
+  if (op.kind == OpKind::Dump && pid >= 0)
+    for (const pte_table &t : k_.tasks[pid].mm.tables) p.table_bases.push_back(t.base);
+  if (pid >= 0 && op.has_address()) {
+    const mm_struct &mm = k_.tasks[pid].mm;
+    uint64_t vpn = address(op.map, op.page);
+    if (const vm_area_struct *v = find_vma(mm, vpn)) {
+      p.had_vma = true;
+      p.vma = *v;
+    }
+    if (const pte_t *pte = pte_offset(mm, vpn)) {
+      p.had_pte = true;
+      p.pte = *pte;
+      if (pte->present && pfn_valid(k_, pte->pfn)) p.folio = k_.folios[pte->pfn];
+    }
+    if (op.kind == OpKind::Gup || op.kind == OpKind::Populate) {
+      for (uint16_t i = 0; i < op.npages; i++) {
+        const vm_area_struct *v = find_vma(mm, vpn + i);
+        p.range_flags.push_back(v ? v->vm_flags : 0);
+      }
+    }
+  }
+  const bool counts = op.kind == OpKind::Gup || op.kind == OpKind::Wait || op.kind == OpKind::Put ||
+                      op.kind == OpKind::Unpin || op.kind == OpKind::Dump || op.kind == OpKind::Populate;
+  p.refcount.clear();
+  p.mapcount.clear();
+  p.pagecache.clear();
+  if (counts) {
+    p.refcount.reserve(k_.folios.size());
+    for (const folio &f : k_.folios) {
+      p.refcount.push_back(f.refcount);
+      p.mapcount.push_back(f.mapcount);
+      p.pagecache.push_back(f.pagecache);
+    }
+  }
+}
+
+void World::run_gup(GupCall &g) {
+  const Op &op = g.op;
+  g.pages.clear();
+  const int pid = g.pid;
+  if (const vm_area_struct *v = find_vma(k_.tasks[pid].mm, g.start)) g.private_mapping = !(v->vm_flags & VM_SHARED);
+  switch (op.api) {
+    case trace::GupApi::Get:
+      g.ret = get_user_pages(k_, pid, g.start, op.npages, op.gup_flags, &g.pages);
+      break;
+    case trace::GupApi::Pin:
+      g.ret = pin_user_pages(k_, pid, g.start, op.npages, op.gup_flags, &g.pages);
+      break;
+    case trace::GupApi::GetFast:
+      g.ret = get_user_pages_fast(k_, pid, g.start, op.npages, op.gup_flags, &g.pages, &g.nr_fast);
+      break;
+    case trace::GupApi::PinFast:
+      g.ret = pin_user_pages_fast(k_, pid, g.start, op.npages, op.gup_flags, &g.pages, &g.nr_fast);
+      break;
+  }
+  if (long(g.pages.size()) != std::max(g.ret, 0L))
+    throw model_bug("GUP returned " + std::to_string(g.ret) + " but filled " + std::to_string(g.pages.size()) +
+                    " pages");
+  g.completed = true;
+}
+
+const Outcome &World::step(const Op &op) {
+  last_op_ = op;
+  out_ = Outcome{};
+  last_gup_ = nullptr;
+  census_.valid = false;
+  Outcome &out = out_;
+
+  int pid = -1;
+  switch (op.kind) {
+    case OpKind::Put:
+    case OpKind::Unpin:
+    case OpKind::Resume:
+    case OpKind::Wait: {
+      GupCall &g = require_gup(op.gup);
+      pid = g.pid;
+      take_probe(op, -1);
+      break;
+    }
+    default:
+      pid = require_pid(op.proc);
+      take_probe(op, pid);
+  }
+
+  switch (op.kind) {
+    case OpKind::Mmap: {
+      if (op.result >= maps_.size()) maps_.resize(op.result + 1);
+      if (maps_[op.result].exists) throw bad_trace("mapping m" + std::to_string(op.result) + " created twice");
+      mmap_args a;
+      a.shared = op.shared;
+      a.prot = prot_bits(op.prot);
+      a.npages = op.npages;
+      switch (op.map_kind) {
+        case trace::MapKind::Anon: a.backing = vma_backing::anon; break;
+        case trace::MapKind::File: a.backing = vma_backing::file; break;
+        case trace::MapKind::Shmem: a.backing = vma_backing::shmem; break;
+        case trace::MapKind::Pfnmap: a.backing = vma_backing::pfnmap; break;
+        case trace::MapKind::Mixedmap: a.backing = vma_backing::mixedmap; break;
+      }
+      if (op.map_kind == trace::MapKind::Shmem && op.file == trace::kSharedAnonFile) {
+        a.backing = vma_backing::anon;  // MAP_ANONYMOUS (shared: shmem_zero_setup())
+      } else if (op.map_kind == trace::MapKind::File || op.map_kind == trace::MapKind::Shmem) {
+        if (op.file >= file_idx_.size()) file_idx_.resize(op.file + 1, -1);
+        if (file_idx_[op.file] < 0) file_idx_[op.file] = file_create(k_, op.map_kind == trace::MapKind::Shmem);
+        a.file = file_idx_[op.file];
+        if (k_.files[a.file].shmem != (op.map_kind == trace::MapKind::Shmem))
+          throw bad_trace("file f" + std::to_string(op.file) + " mapped both as file and as shmem");
+      }
+      long r = do_mmap(k_, pid, a);
+      out.ret = r < 0 ? r : 0;
+      if (r >= 0) {
+        maps_[op.result] = {true, uint64_t(r), op.npages, pid};
+        if (a.backing == vma_backing::anon && !a.shared)
+          for (uint64_t i = 0; i < op.npages; i++) set_shadow(pid, uint64_t(r) + i, 0);
+      }
+      break;
+    }
+    case OpKind::Munmap: {
+      uint64_t s = address(op.map, op.page);
+      out.ret = do_munmap(k_, pid, s, op.npages);
+      for (uint64_t i = 0; i < op.npages; i++) set_shadow(pid, s + i, kUnknown);
+      break;
+    }
+    case OpKind::Mprotect:
+      out.ret = do_mprotect(k_, pid, address(op.map, op.page), op.npages, prot_bits(op.prot));
+      break;
+    case OpKind::Read:
+    case OpKind::Write: {
+      const bool w = op.kind == OpKind::Write;
+      uint64_t vpn = address(op.map, op.page);
+      access_result r = user_access(k_, pid, vpn, w, op.value);
+      out.signal = r.signal;
+      out.pfn = r.pfn;
+      if (!r.signal) {
+        if (w) {
+          if (shadow(pid, vpn) != kUnknown) set_shadow(pid, vpn, op.value);
+        } else {
+          out.has_value = true;
+          out.value = r.value;
+        }
+      }
+      break;
+    }
+    case OpKind::Fork: {
+      if (op.result < proc_pid_.size() && proc_pid_[op.result] >= 0)
+        throw bad_trace("process p" + std::to_string(op.result) + " created twice");
+      int child = dup_mm_fork(k_, pid);
+      if (op.result >= proc_pid_.size()) proc_pid_.resize(op.result + 1, -1);
+      proc_pid_[op.result] = child;
+      pid_proc_.resize(child + 1, -1);
+      pid_proc_[child] = op.result;
+      shadow_.resize(child + 1);
+      shadow_[child] = shadow_[pid];
+      // A mapping the child did not inherit holds nothing the spec knows of.
+      for (const auto &v : k_.tasks[pid].mm.vmas)
+        if (v.vm_flags & (VM_DONTCOPY | VM_WIPEONFORK))
+          for (uint64_t a = v.vm_start; a < v.vm_end; a++) set_shadow(child, a, kUnknown);
+      out.ret = 0;
+      break;
+    }
+    case OpKind::Exit:
+      for (const auto &g : gups_)
+        if (g.exists && g.pid == pid && !g.completed) throw bad_trace("exit with a GUP call in flight");
+      exit_mmap(k_, pid);
+      shadow_[pid].clear();
+      out.ret = 0;
+      break;
+    case OpKind::MadvDontneed: {
+      uint64_t s = address(op.map, op.page);
+      out.ret = madvise_dontneed(k_, pid, s, op.npages);
+      const mm_struct &mm = k_.tasks[pid].mm;
+      for (uint64_t a = s; a < s + op.npages; a++) {
+        if (shadow(pid, a) == kUnknown) continue;
+        const pte_t *pte = pte_offset(mm, a);
+        if (!pte || !pte->present) set_shadow(pid, a, 0);  // zapped: zero-fill on next touch
+      }
+      break;
+    }
+    case OpKind::Gup: {
+      if (op.result >= gups_.size()) gups_.resize(op.result + 1);
+      GupCall &g = gups_[op.result];
+      if (g.exists) throw bad_trace("GUP call g" + std::to_string(op.result) + " created twice");
+      g.exists = true;
+      g.op = op;
+      g.pid = pid;
+      g.pin = op.api == trace::GupApi::Pin || op.api == trace::GupApi::PinFast;
+      g.start = address(op.map, op.page);
+      // Differs: an in-flight call runs atomically when waited for; the
+      // interleaving issue splits it at the kernel's lock-drop points.
+      if (!op.in_flight) {
+        run_gup(g);
+        out.ret = g.ret;
+        last_gup_ = &g;
+      }
+      break;
+    }
+    case OpKind::Resume: {
+      GupCall &g = require_gup(op.gup);
+      if (g.completed) throw bad_trace("resume of a completed GUP call");
+      break;
+    }
+    case OpKind::Wait: {
+      GupCall &g = require_gup(op.gup);
+      if (g.completed) throw bad_trace("wait on a completed GUP call");
+      if (!k_.tasks[g.pid].alive) throw bad_trace("wait on a GUP call of an exited process");
+      take_probe(g.op, g.pid);
+      run_gup(g);
+      out.ret = g.ret;
+      last_gup_ = &g;
+      break;
+    }
+    case OpKind::Populate: {
+      std::vector<pfn_t> none;
+      out.ret = __get_user_pages_locked(k_, pid, address(op.map, op.page), op.npages, nullptr,
+                                        op.gup_flags | FOLL_TOUCH);
+      break;
+    }
+    case OpKind::Put:
+    case OpKind::Unpin: {
+      GupCall &g = require_gup(op.gup);
+      if (!g.completed) throw bad_trace("release of a GUP call still in flight");
+      if (g.released) throw bad_trace("GUP call released twice");
+      if (g.pin != (op.kind == OpKind::Unpin)) throw bad_trace("put of a pin, or unpin of a FOLL_GET reference");
+      for (pfn_t p : g.pages) {
+        if (g.pin)
+          unpin_user_page(k_, p);
+        else
+          put_page(k_, p);
+      }
+      g.released = true;
+      last_gup_ = &g;
+      out.ret = 0;
+      break;
+    }
+    case OpKind::Dump: {
+      // Models: fs/coredump.c dump_user_range() over each VMA that
+      // vma_dump_size() keeps: VM_DONTDUMP and VM_IO VMAs are skipped.
+      std::vector<std::pair<uint64_t, uint64_t>> ranges;
+      for (const auto &v : k_.tasks[pid].mm.vmas)
+        if (!(v.vm_flags & (VM_DONTDUMP | VM_IO))) ranges.emplace_back(v.vm_start, v.vm_end);
+      for (auto [s, e] : ranges)
+        for (uint64_t a = s; a < e; a++) {
+          pfn_t p = get_dump_page(k_, pid, a);
+          out.dump.push_back(p);
+          out.dump_vpn.push_back(a);
+          if (p) put_page(k_, p);
+        }
+      out.ret = 0;
+      break;
+    }
+    case OpKind::UffdZeropage:
+      out.ret = mfill_atomic_zeropage(k_, pid, address(op.map, op.page));
+      break;
+    case OpKind::InsertPage:
+    case OpKind::InsertMixed: {
+      uint64_t vpn = address(op.map, op.page);
+      vm_area_struct *v = find_vma(k_.tasks[pid].mm, vpn);
+      // Differs: a driver inserts only into its own VMAs.
+      if (!v || v->backing != vma_backing::mixedmap) {
+        out.ret = -EINVAL;
+        break;
+      }
+      if (op.kind == OpKind::InsertPage) {
+        if (op.what == trace::InsertWhat::Device) throw bad_trace("insert_page of a device pfn");
+        pfn_t page = op.what == trace::InsertWhat::Zero ? ZERO_PFN : driver_alloc_page(k_);
+        out.ret = vm_insert_page(k_, pid, *v, vpn, page);
+      } else {
+        pfn_t pfn = op.what == trace::InsertWhat::Zero     ? ZERO_PFN
+                    : op.what == trace::InsertWhat::Device ? device_alloc_pfn(k_)
+                                                           : driver_alloc_page(k_);
+        unsigned r = vmf_insert_mixed(k_, pid, *v, vpn, pfn);
+        if (r & VM_FAULT_ERROR) out.signal = SIGBUS_NR;
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+const Census &World::census() const {
+  if (census_.valid) return census_;
+  Census &c = census_;
+  const size_t n = k_.folios.size();
+  c.ptes.assign(n, 0);
+  c.gets.assign(n, 0);
+  c.pins.assign(n, 0);
+  c.special_ptes.assign(n, 0);
+  for (const task_struct &t : k_.tasks) {
+    if (!t.alive) continue;
+    for (const pte_table &tab : t.mm.tables)
+      for (const pte_t &p : tab.ptes) {
+        if (!p.present || p.pfn >= n) continue;
+        if (p.special)
+          c.special_ptes[p.pfn]++;
+        else
+          c.ptes[p.pfn]++;
+      }
+  }
+  for (const GupCall &g : gups_) {
+    if (!g.holds()) continue;
+    for (pfn_t p : g.pages) {
+      if (p >= n) continue;
+      (g.pin ? c.pins : c.gets)[p]++;
+    }
+  }
+  c.valid = true;
+  return c;
+}
+
+}  // namespace gupcheck::props

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The executor: runs a trace step by step on a model kernel, resolving the
+// trace's symbolic handles, and keeps the specification-side ("ghost") state
+// the invariants judge the model against: which GUP calls hold which pages,
+// and what each process's private anonymous memory must contain.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/kernel.h"
+#include "trace/op.h"
+
+namespace gupcheck::props {
+
+using model::pfn_t;
+
+// A bad trace (unknown handle, dead process, ...): user input, exit status 2.
+struct bad_trace : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One GUP call of the trace (gN).
+//
+// Invariants: pages.size() == max(ret, 0) once completed; released => completed.
+struct GupCall {
+  bool exists = false;
+  bool completed = false;  // false while in flight
+  bool released = false;   // put/unpin done
+  bool pin = false;        // FOLL_PIN (pin*) rather than FOLL_GET (get*)
+  trace::Op op;
+  int pid = -1;
+  uint64_t start = 0;      // first vpn
+  long ret = 0;
+  long nr_fast = 0;        // pages the lockless GUP-fast walk took (fast APIs)
+  bool private_mapping = false;  // the first page lay in a MAP_PRIVATE VMA
+  std::vector<pfn_t> pages;
+  bool holds() const { return completed && !released; }
+};
+
+struct MappingHandle {
+  bool exists = false;
+  uint64_t start = 0;  // vpn
+  uint16_t npages = 0;
+  int created_by = -1;  // pid
+};
+
+// What a step did, as the trace reader sees it.
+struct Outcome {
+  long ret = 0;        // return value, or -errno
+  int signal = 0;      // SIGSEGV/SIGBUS for user accesses and driver faults
+  bool has_value = false;
+  uint64_t value = 0;  // the value a read returned
+  pfn_t pfn = 0;       // the frame a read or write touched
+  std::vector<pfn_t> dump;  // dump: one entry per dumped page, 0 for a hole
+  std::vector<uint64_t> dump_vpn;  // dump: the address of each entry
+  std::string describe() const;
+};
+
+// The state just before a step, as much as step invariants compare against.
+struct Probe {
+  // The page the op addresses (read, write, GUP start, uffd, insert).
+  bool had_vma = false;
+  model::vm_area_struct vma;
+  bool had_pte = false;  // a PTE table covered the address
+  model::pte_t pte;
+  model::folio folio;    // copy of the folio the PTE mapped (if a struct page)
+  bool has_pinned = false;  // MMF_HAS_PINNED of the acting process
+  long pin_acquired = 0, pin_released = 0;
+  // For GUP, put, unpin and dump: every folio's counts before the step.
+  std::vector<int> refcount, mapcount;
+  std::vector<uint8_t> pagecache;
+  // For GUP: the VMA flags of every page of the range (0 = no VMA).
+  std::vector<model::vm_flags_t> range_flags;
+  size_t nfolios = 0;
+  size_t ntables = 0;  // of the acting process
+  std::vector<uint64_t> table_bases;  // dump: the acting process's PTE tables
+};
+
+// Who holds each folio, recomputed from the PTEs and GUP calls (not from the
+// model's counters) so that invariants can compare the two.
+struct Census {
+  std::vector<int> ptes;   // present, non-special PTEs mapping the folio
+  std::vector<int> gets;   // FOLL_GET references held by GUP calls
+  std::vector<int> pins;   // FOLL_PIN pins held by GUP calls
+  std::vector<int> special_ptes;  // special PTEs naming the pfn
+  bool valid = false;
+};
+
+class World {
+ public:
+  explicit World(const model::variant_switches &sw = {});
+
+  // Runs one operation. REQUIRES: the trace is consistent up to op (see
+  // trace::check_consistency()); otherwise throws bad_trace.
+  // Throws model::model_bug for an inconsistency of the model itself.
+  const Outcome &step(const trace::Op &op);
+
+  const model::kernel_state &kernel() const { return k_; }
+  model::kernel_state &kernel_mut() { return k_; }
+  const std::vector<GupCall> &gup_calls() const { return gups_; }
+  const std::vector<MappingHandle> &mappings() const { return maps_; }
+  // The model pid of process handle pN, or -1.
+  int pid_of(uint16_t proc) const;
+  // The trace handle of a model pid, or -1.
+  int proc_of(int pid) const;
+  // The vpn of mN+I. Throws bad_trace when mN does not exist.
+  uint64_t address(uint16_t map, uint16_t page) const;
+
+  // The value a process's private anonymous page must hold, or kUnknown.
+  static constexpr uint64_t kUnknown = ~uint64_t(0);
+  uint64_t shadow(int pid, uint64_t vpn) const;
+
+  const Probe &probe() const { return probe_; }
+  // The last step's operation and outcome (valid after the first step).
+  const trace::Op &last_op() const { return last_op_; }
+  const Outcome &last_outcome() const { return out_; }
+  // The GUP call the last step created or completed, or null.
+  const GupCall *last_gup() const { return last_gup_; }
+  const Census &census() const;
+
+ private:
+  void take_probe(const trace::Op &op, int pid);
+  void run_gup(GupCall &g);
+  void set_shadow(int pid, uint64_t vpn, uint64_t v);
+  int require_pid(uint16_t proc) const;
+  GupCall &require_gup(uint16_t g);
+
+  model::kernel_state k_;
+  std::vector<int> proc_pid_;       // trace process handle -> pid
+  std::vector<int> pid_proc_;       // pid -> trace process handle
+  std::vector<MappingHandle> maps_;
+  std::vector<int> file_idx_;       // trace fN -> kernel file index
+  std::vector<GupCall> gups_;
+  std::vector<std::vector<uint64_t>> shadow_;  // per pid, indexed by vpn
+  Probe probe_;
+  trace::Op last_op_;
+  Outcome out_;
+  const GupCall *last_gup_ = nullptr;
+  mutable Census census_;
+};
+
+}  // namespace gupcheck::props

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "shrinkers/shrink.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace gupcheck::shrink {
+
+using trace::Op;
+using trace::OpKind;
+using trace::Trace;
+
+namespace {
+
+// Handle namespaces: what an op creates and what it uses.
+enum Space { kProc = 0, kMap = 1, kGup = 2 };
+
+int created_space(const Op &op) {
+  switch (op.result_kind()) {
+    case Op::ResultKind::Mapping: return kMap;
+    case Op::ResultKind::Process: return kProc;
+    case Op::ResultKind::Gup: return kGup;
+    default: return -1;
+  }
+}
+
+bool uses_gup(const Op &op) {
+  return op.kind == OpKind::Put || op.kind == OpKind::Unpin || op.kind == OpKind::Resume ||
+         op.kind == OpKind::Wait;
+}
+
+bool uses_proc(const Op &op) { return !uses_gup(op); }
+
+}  // namespace
+
+Trace remove_with_dependents(const Trace &t, size_t i, size_t n) {
+  Trace out;
+  out.variant = t.variant;
+  out.notes = t.notes;
+  std::unordered_set<uint32_t> gone[3];
+  for (size_t j = 0; j < t.ops.size(); j++) {
+    const Op &op = t.ops[j];
+    bool drop = j >= i && j < i + n;
+    if (!drop && uses_proc(op) && gone[kProc].count(op.proc)) drop = true;
+    if (!drop && op.has_address() && gone[kMap].count(op.map)) drop = true;
+    if (!drop && uses_gup(op) && gone[kGup].count(op.gup)) drop = true;
+    if (drop) {
+      int s = created_space(op);
+      if (s >= 0) gone[s].insert(op.result);
+      continue;
+    }
+    out.ops.push_back(op);
+  }
+  return out;
+}
+
+std::vector<Trace> candidates(const Trace &t) {
+  std::vector<Trace> c;
+  const size_t n = t.ops.size();
+  auto push = [&](Trace &&x) {
+    if (x.ops.size() <= n && trace::check_consistency(x).empty() && !(x == t)) c.push_back(std::move(x));
+  };
+  // Chunks, largest first (delta debugging).
+  for (size_t chunk = n / 2; chunk >= 1; chunk /= 2) {
+    for (size_t i = 0; i < n; i += chunk) push(remove_with_dependents(t, i, chunk));
+    if (chunk == 1) break;
+  }
+  // Simplify single operations.
+  for (size_t i = 0; i < n; i++) {
+    const Op &op = t.ops[i];
+    auto with = [&](auto f) {
+      Trace x = t;
+      f(x.ops[i]);
+      push(std::move(x));
+    };
+    if (op.npages > 1) {
+      with([](Op &o) { o.npages = 1; });
+      if (op.npages > 2) with([](Op &o) { o.npages--; });
+    }
+    if (op.has_address() && op.page > 0) {
+      with([](Op &o) { o.page = 0; });
+      if (op.page > 1) with([](Op &o) { o.page--; });
+    }
+    if (op.kind == OpKind::Gup || op.kind == OpKind::Populate) {
+      for (uint32_t bit = 1; bit; bit <<= 1)
+        if (op.gup_flags & bit) with([bit](Op &o) { o.gup_flags &= ~bit; });
+    }
+    if (op.kind == OpKind::Gup) {
+      if (op.api == trace::GupApi::GetFast) with([](Op &o) { o.api = trace::GupApi::Get; });
+      if (op.api == trace::GupApi::PinFast) with([](Op &o) { o.api = trace::GupApi::Pin; });
+      if (op.in_flight) {
+        // Run it at once: drop its resume/wait steps.
+        Trace x;
+        x.variant = t.variant;
+        x.notes = t.notes;
+        for (size_t j = 0; j < n; j++) {
+          Op o = t.ops[j];
+          if (j == i) {
+            o.in_flight = false;
+            o.thread = 0;
+          } else if ((o.kind == OpKind::Resume || o.kind == OpKind::Wait) && o.gup == op.result) {
+            continue;
+          }
+          x.ops.push_back(o);
+        }
+        push(std::move(x));
+      }
+    }
+    if ((op.kind == OpKind::Mmap || op.kind == OpKind::Mprotect) && op.prot != trace::Prot::RW)
+      with([](Op &o) { o.prot = trace::Prot::RW; });
+    if (op.kind == OpKind::Write && op.value > 1) with([](Op &o) { o.value = 1; });
+    if (op.thread != 0 && !op.in_flight) with([](Op &o) { o.thread = 0; });
+  }
+  return c;
+}
+
+Trace renumber(const Trace &t) {
+  std::unordered_map<uint32_t, uint16_t> m[3];
+  uint16_t next[3] = {1, 0, 0};
+  m[kProc][0] = 0;
+  Trace out = t;
+  for (Op &op : out.ops) {
+    // Uses first (an op never uses what it creates), then the result.
+    if (uses_proc(op)) {
+      auto it = m[kProc].find(op.proc);
+      if (it != m[kProc].end()) op.proc = it->second;
+    }
+    if (op.has_address()) {
+      auto it = m[kMap].find(op.map);
+      if (it != m[kMap].end()) op.map = it->second;
+    }
+    if (uses_gup(op)) {
+      auto it = m[kGup].find(op.gup);
+      if (it != m[kGup].end()) op.gup = it->second;
+    }
+    int s = created_space(op);
+    if (s >= 0) {
+      auto [it, fresh] = m[s].emplace(op.result, next[s]);
+      if (fresh) next[s]++;
+      op.result = it->second;
+    }
+  }
+  return out;
+}
+
+Trace shrink(const Trace &t, const std::function<bool(const Trace &)> &still_fails,
+             std::chrono::steady_clock::time_point deadline, Stats *stats) {
+  Stats local;
+  Stats &st = stats ? *stats : local;
+  Trace cur = t;
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (Trace &cand : candidates(cur)) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        st.timed_out = true;
+        return renumber(cur);
+      }
+      st.tried++;
+      if (still_fails(cand)) {
+        st.accepted++;
+        cur = std::move(cand);
+        progress = true;
+        break;
+      }
+    }
+  }
+  Trace r = renumber(cur);
+  return still_fails(r) ? r : cur;
+}
+
+}  // namespace gupcheck::shrink

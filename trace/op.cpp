@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Operation metadata (which fields each kind uses, names, documentation) and
+// the handle-consistency check over a whole trace.
+#include "trace/op.h"
+
+#include <map>
+#include <set>
+#include <utility>
+
+namespace gupcheck::trace {
+
+namespace {
+
+// Handle numbers the text form can name; kNoHandle and kSharedAnonFile lie above.
+constexpr uint16_t kMaxHandle = 65000;
+// Largest page count a range operation or a mapping may have.
+constexpr uint16_t kMaxPages = 256;
+
+// Whether the op is performed by a process (has a pP operand).
+bool has_proc(OpKind k) {
+  switch (k) {
+    case OpKind::Put:
+    case OpKind::Unpin:
+    case OpKind::Resume:
+    case OpKind::Wait: return false;
+    default: return true;
+  }
+}
+
+// Whether the op names a GUP call (gN operand).
+bool has_gup_operand(OpKind k) { return !has_proc(k); }
+
+bool map_kind_has_file(MapKind k) { return k == MapKind::File || k == MapKind::Shmem; }
+
+std::string handle(char prefix, uint16_t n) { return std::string(1, prefix) + std::to_string(n); }
+
+std::string proc_name(uint16_t proc, uint8_t thread) {
+  std::string s = handle('p', proc);
+  if (thread != 0) s += ":t" + std::to_string(thread);
+  return s;
+}
+
+}  // namespace
+
+Op::ResultKind Op::result_kind() const {
+  switch (kind) {
+    case OpKind::Mmap: return ResultKind::Mapping;
+    case OpKind::Fork: return ResultKind::Process;
+    case OpKind::Gup: return ResultKind::Gup;
+    default: return ResultKind::None;
+  }
+}
+
+bool Op::has_address() const {
+  switch (kind) {
+    case OpKind::Munmap:
+    case OpKind::Mprotect:
+    case OpKind::Read:
+    case OpKind::Write:
+    case OpKind::MadvDontneed:
+    case OpKind::Gup:
+    case OpKind::Populate:
+    case OpKind::UffdZeropage:
+    case OpKind::InsertPage:
+    case OpKind::InsertMixed: return true;
+    default: return false;
+  }
+}
+
+bool Op::has_range() const {
+  switch (kind) {
+    case OpKind::Munmap:
+    case OpKind::Mprotect:
+    case OpKind::MadvDontneed:
+    case OpKind::Gup:
+    case OpKind::Populate: return true;
+    default: return false;
+  }
+}
+
+bool op_equal(const Op &a, const Op &b) {
+  if (a.kind != b.kind) return false;
+  const OpKind k = a.kind;
+  if (has_proc(k) && (a.proc != b.proc || a.thread != b.thread)) return false;
+  if (has_gup_operand(k) && a.gup != b.gup) return false;
+  if (a.result_kind() != Op::ResultKind::None && a.result != b.result) return false;
+  if (a.has_address() && (a.map != b.map || a.page != b.page)) return false;
+  if ((a.has_range() || k == OpKind::Mmap) && a.npages != b.npages) return false;
+  switch (k) {
+    case OpKind::Mmap:
+      if (a.map_kind != b.map_kind || a.shared != b.shared || a.prot != b.prot) return false;
+      if (map_kind_has_file(a.map_kind) && a.file != b.file) return false;
+      return true;
+    case OpKind::Mprotect: return a.prot == b.prot;
+    case OpKind::Write: return a.value == b.value;
+    case OpKind::Gup: return a.api == b.api && a.gup_flags == b.gup_flags && a.in_flight == b.in_flight;
+    case OpKind::Populate: return a.gup_flags == b.gup_flags;
+    case OpKind::InsertPage:
+    case OpKind::InsertMixed: return a.what == b.what;
+    default: return true;
+  }
+}
+
+const char *op_kind_name(OpKind k) {
+  switch (k) {
+    case OpKind::Mmap: return "mmap";
+    case OpKind::Munmap: return "munmap";
+    case OpKind::Mprotect: return "mprotect";
+    case OpKind::Read: return "read";
+    case OpKind::Write: return "write";
+    case OpKind::Fork: return "fork";
+    case OpKind::Exit: return "exit";
+    case OpKind::MadvDontneed: return "madvise";
+    case OpKind::Gup: return "gup";
+    case OpKind::Populate: return "populate";
+    case OpKind::Put: return "put";
+    case OpKind::Unpin: return "unpin";
+    case OpKind::Resume: return "resume";
+    case OpKind::Wait: return "wait";
+    case OpKind::Dump: return "dump";
+    case OpKind::UffdZeropage: return "uffd_zeropage";
+    case OpKind::InsertPage: return "insert_page";
+    case OpKind::InsertMixed: return "insert_mixed";
+  }
+  return "?";
+}
+
+const char *map_kind_name(MapKind k) {
+  switch (k) {
+    case MapKind::Anon: return "anon";
+    case MapKind::File: return "file";
+    case MapKind::Shmem: return "shmem";
+    case MapKind::Pfnmap: return "pfnmap";
+    case MapKind::Mixedmap: return "mixedmap";
+  }
+  return "?";
+}
+
+const char *prot_name(Prot p) {
+  switch (p) {
+    case Prot::None: return "none";
+    case Prot::R: return "r";
+    case Prot::RW: return "rw";
+  }
+  return "?";
+}
+
+const char *gup_api_name(GupApi a) {
+  switch (a) {
+    case GupApi::Get: return "get";
+    case GupApi::Pin: return "pin";
+    case GupApi::GetFast: return "get_fast";
+    case GupApi::PinFast: return "pin_fast";
+  }
+  return "?";
+}
+
+const char *insert_what_name(InsertWhat w) {
+  switch (w) {
+    case InsertWhat::Page: return "page";
+    case InsertWhat::Zero: return "zero";
+    case InsertWhat::Device: return "dev";
+  }
+  return "?";
+}
+
+const std::vector<OpDoc> &op_docs() {
+  static const std::vector<OpDoc> docs = {
+      {OpKind::Mmap, "mN = mmap pP anon|file:fN|shmem:fN|shmem:anon|pfnmap|mixedmap private|shared none|r|rw NPAGES",
+       "mmap(2); pfnmap: remap_pfn_range(); mixedmap: a VM_MIXEDMAP driver"},
+      {OpKind::Munmap, "munmap pP mN+I NPAGES", "munmap(2): do_vmi_munmap() (mm/vma.c)"},
+      {OpKind::Mprotect, "mprotect pP mN+I NPAGES none|r|rw", "mprotect(2): mprotect_fixup() (mm/mprotect.c)"},
+      {OpKind::Read, "read pP mN+I", "a user access: handle_mm_fault() (mm/memory.c) as needed"},
+      {OpKind::Write, "write pP mN+I VALUE", "a user access: handle_mm_fault() (mm/memory.c) as needed"},
+      {OpKind::Fork, "pC = fork pP", "fork(2): dup_mmap() and copy_page_range() (mm/memory.c)"},
+      {OpKind::Exit, "exit pP", "exit(2): exit_mmap() (mm/mmap.c)"},
+      {OpKind::MadvDontneed, "madvise pP mN+I NPAGES dontneed",
+       "madvise(MADV_DONTNEED): madvise_dontneed_single_vma() (mm/madvise.c)"},
+      {OpKind::Gup, "gN = get|pin|get_fast|pin_fast pP mN+I NPAGES FLAGS [&]",
+       "get_user_pages()/pin_user_pages()/get_user_pages_fast()/pin_user_pages_fast() (mm/gup.c)"},
+      {OpKind::Populate, "populate pP mN+I NPAGES FLAGS",
+       "__get_user_pages() with pages == NULL (the mlock/MAP_POPULATE path)"},
+      {OpKind::Put, "put gN", "put_page() on each page"},
+      {OpKind::Unpin, "unpin gN", "unpin_user_pages()"},
+      {OpKind::Resume, "resume gN",
+       "an in-flight GUP call (started with &): run __get_user_pages() (mm/gup.c) to its next step"},
+      {OpKind::Wait, "wait gN", "an in-flight GUP call (started with &): run it to completion"},
+      {OpKind::Dump, "dump pP", "get_dump_page() over every dumpable VMA (mm/gup.c)"},
+      {OpKind::UffdZeropage, "uffd_zeropage pP mN+I", "UFFDIO_ZEROPAGE: mfill_atomic_pte_zeropage()"},
+      {OpKind::InsertPage, "insert_page pP mN+I page|zero", "vm_insert_page()"},
+      {OpKind::InsertMixed, "insert_mixed pP mN+I page|zero|dev", "vmf_insert_mixed()"},
+  };
+  return docs;
+}
+
+std::string check_consistency(const Trace &t) {
+  enum class Life : uint8_t { Alive, Dead };
+  struct Call {
+    GupApi api;
+    uint16_t proc;
+    uint8_t thread;
+    bool in_flight;
+    bool released;
+  };
+  std::map<uint16_t, Life> procs{{0, Life::Alive}};
+  std::set<uint16_t> maps;
+  std::map<uint16_t, Call> calls;
+  std::map<std::pair<uint16_t, uint8_t>, uint16_t> busy;  // (proc, thread) -> in-flight gN
+
+  for (size_t i = 0; i < t.ops.size(); ++i) {
+    const Op &op = t.ops[i];
+    auto fail = [&](const std::string &why) { return "step " + std::to_string(i + 1) + ": " + why; };
+    const std::string who = proc_name(op.proc, op.thread);
+
+    if (static_cast<int>(op.kind) >= kNumOpKinds) return fail("unknown operation kind");
+
+    if (has_proc(op.kind)) {
+      auto p = procs.find(op.proc);
+      if (p == procs.end()) return fail(handle('p', op.proc) + " does not exist (it is never created by fork)");
+      if (p->second == Life::Dead) return fail(handle('p', op.proc) + " has exited");
+      auto b = busy.find({op.proc, op.thread});
+      if (b != busy.end())
+        return fail(who + " is blocked in in-flight call " + handle('g', b->second) + " (wait for it first)");
+    }
+
+    if (op.has_address() && !maps.count(op.map))
+      return fail(handle('m', op.map) + " is used before it is created");
+    if ((op.has_range() || op.kind == OpKind::Mmap) && (op.npages < 1 || op.npages > kMaxPages))
+      return fail("page count " + std::to_string(op.npages) + " is outside 1.." + std::to_string(kMaxPages));
+    if (op.result_kind() != Op::ResultKind::None && op.result > kMaxHandle)
+      return fail(std::string(op_kind_name(op.kind)) + " has no valid result handle");
+
+    switch (op.kind) {
+      case OpKind::Mmap:
+        if (op.map_kind == MapKind::File && op.file > kMaxHandle) return fail("file mapping without a valid fN");
+        if (op.map_kind == MapKind::Shmem && op.file > kMaxHandle && op.file != kSharedAnonFile)
+          return fail("shmem mapping without a valid fN");
+        if (!maps.insert(op.result).second) return fail(handle('m', op.result) + " is created twice");
+        break;
+      case OpKind::Fork:
+        if (procs.count(op.result)) return fail("fork result " + handle('p', op.result) + " is already used");
+        procs[op.result] = Life::Alive;
+        break;
+      case OpKind::Exit:
+        for (const auto &[key, g] : busy)
+          if (key.first == op.proc)
+            return fail(handle('p', op.proc) + " exits while " + proc_name(key.first, key.second) +
+                        " is in in-flight call " + handle('g', g));
+        procs[op.proc] = Life::Dead;
+        break;
+      case OpKind::Gup:
+        if (calls.count(op.result)) return fail(handle('g', op.result) + " is created twice");
+        calls[op.result] = Call{op.api, op.proc, op.thread, op.in_flight, false};
+        if (op.in_flight) busy[{op.proc, op.thread}] = op.result;
+        break;
+      case OpKind::Put:
+      case OpKind::Unpin: {
+        const char *name = op_kind_name(op.kind);
+        auto c = calls.find(op.gup);
+        if (c == calls.end()) return fail(handle('g', op.gup) + " is used before it is created");
+        Call &call = c->second;
+        if (call.in_flight) return fail(std::string(name) + " of " + handle('g', op.gup) + " while it is in flight");
+        const bool pinned = call.api == GupApi::Pin || call.api == GupApi::PinFast;
+        if (op.kind == OpKind::Put && pinned)
+          return fail("put of " + handle('g', op.gup) + ", a " + gup_api_name(call.api) + " call (use unpin)");
+        if (op.kind == OpKind::Unpin && !pinned)
+          return fail("unpin of " + handle('g', op.gup) + ", a " + gup_api_name(call.api) + " call (use put)");
+        if (call.released) return fail(handle('g', op.gup) + " is released twice");
+        call.released = true;
+        break;
+      }
+      case OpKind::Resume:
+      case OpKind::Wait: {
+        auto c = calls.find(op.gup);
+        if (c == calls.end()) return fail(handle('g', op.gup) + " is used before it is created");
+        Call &call = c->second;
+        if (!call.in_flight) return fail(handle('g', op.gup) + " is not in flight");
+        if (op.kind == OpKind::Wait) {
+          call.in_flight = false;
+          busy.erase({call.proc, call.thread});
+        }
+        break;
+      }
+      case OpKind::InsertPage:
+        if (op.what == InsertWhat::Device) return fail("insert_page cannot insert a device pfn (use insert_mixed)");
+        break;
+      default: break;
+    }
+  }
+  return "";
+}
+
+}  // namespace gupcheck::trace

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The text form of a trace: a header, then one operation per line.
+//
+//   # gupcheck trace v1
+//   # model: mainline (Linux v6.18)
+//   # any other header comment is kept in Trace::notes
+//   m0 = mmap p0 anon private rw 4
+//   g0 = pin p0:t1 m0+0 2 WRITE|LONGTERM &
+//   wait g0
+//   unpin g0
+//
+// The first line must be exactly "# gupcheck trace v1". Before the first op,
+// the first "# model: NAME ..." line sets Trace::variant (default "mainline")
+// and every other comment line is kept in Trace::notes (without "# ").
+// '#' starts a comment anywhere; blank lines are ignored. The syntax of each
+// operation is in op_docs(). Parsing checks syntax only: whether handles are
+// created before use is check_consistency()'s job.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "trace/op.h"
+
+namespace gupcheck::trace {
+
+struct ParseError : std::runtime_error {
+  int line;  // 1-based line (text) or op index (JSON); 0 for the file or document as a whole
+  // what() is "<unit> N: message", or just message when line is 0.
+  ParseError(int line, const std::string &message, const char *unit = "line");
+};
+
+// One op in the text form, without a newline ("g0 = pin p0 m0+0 2 WRITE|LONGTERM").
+std::string print_op(const Op &op);
+// The whole trace: header, model line, notes, one op per line (newline-terminated).
+std::string print_trace(const Trace &t);
+
+// Throws ParseError on any syntax error.
+Trace parse_trace(std::string_view text);
+// Throws ParseError (line 0) when the file cannot be read, else as parse_trace().
+Trace parse_trace_file(const std::string &path);
+
+// The op word of the text form: "mmap", "pin", "get_fast", "madvise", ...
+const char *op_word(const Op &op);
+// The inverse: sets kind (and api for the GUP words); false for an unknown word.
+bool op_from_word(std::string_view word, OpKind &kind, GupApi &api);
+
+// FOLL_* flags as the text form writes them: "WRITE|LONGTERM", "0" for none,
+// bits without a name as one trailing hex number ("WRITE|0x800000").
+std::string flags_to_string(uint32_t flags);
+// Parses names (with or without "FOLL_") and decimal/hex numbers joined by '|'.
+// Returns nullopt and sets *error (when given) on failure.
+std::optional<uint32_t> flags_from_string(std::string_view s, std::string *error = nullptr);
+
+}  // namespace gupcheck::trace
