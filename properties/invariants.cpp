@@ -506,6 +506,7 @@ bool pfn_only_stops_gup(const World &w, std::string &why) {
   const pte_t &pte = pr.pte;
   if (!pte.special || is_zero_pfn(pte.pfn) || (pr.vma.vm_flags & (VM_IO | VM_PFNMAP))) return true;
   if ((g.op.gup_flags & FOLL_WRITE) && !pte.write) return true;  // a write fault replaces it first
+  if (g.op.gup_flags & FOLL_DUMP) return true;  // a core dump treats it as a hole: -EFAULT
   if (check_vma_flags(k, pr.vma, g.op.gup_flags | (g.pin ? FOLL_PIN : FOLL_GET))) return true;
   if (g.ret != -EEXIST) {
     why = "GUP with pages[] starting on a PFN-only PTE returned " + std::to_string(g.ret) + ", expected -EEXIST";

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Install what is missing, build, and pass the tests: the unit and property
+# tests under ASan+UBSan first, then the whole suite on the release build.
+# The output ends with CTest's summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh asan
+(cd build/asan && ctest -L 'unit|property' --output-on-failure -j"$(nproc)")
+scripts/build.sh release
+cd build/release
+exec ctest --output-on-failure -j"$(nproc)"
