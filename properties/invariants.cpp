@@ -12,7 +12,6 @@
 #include "properties/invariants.h"
 
 #include <algorithm>
-#include <set>
 #include <sstream>
 
 namespace gupcheck::props {
@@ -51,17 +50,6 @@ bool gup_args_invalid(trace::GupApi api, unsigned flags) {
 // Holders' share of a folio's refcount besides GUP: PTEs, page cache, driver.
 int base_refs(const folio &f, int ptes) { return ptes + (f.pagecache ? 1 : 0) + (f.driver ? 1 : 0); }
 
-template <typename F>
-void for_each_pte(const kernel_state &k, F f) {
-  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
-    const task_struct &t = k.tasks[pid];
-    if (!t.alive) continue;
-    for (const pte_table &tab : t.mm.tables)
-      for (unsigned i = 0; i < PTRS_PER_PTE; i++)
-        if (tab.ptes[i].present) f(int(pid), tab.base + i, tab.ptes[i]);
-  }
-}
-
 // Per-folio "refcount - mapcount - pagecache - driver" change over the last
 // step: what GUP references alone must account for.
 long gup_share_delta(const World &w, pfn_t p) {
@@ -97,6 +85,7 @@ bool type_ok(const World &w, std::string &why) {
     }
     uint64_t prev_base = 0;
     bool first = true;
+    size_t vi = 0;
     for (const auto &t : mm.tables) {
       if (t.base % PTRS_PER_PTE || (!first && t.base <= prev_base)) {
         why = "PTE tables not sorted or misaligned";
@@ -107,7 +96,9 @@ bool type_ok(const World &w, std::string &why) {
       for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
         const pte_t &p = t.ptes[i];
         if (!p.present) continue;
-        if (!find_vma(mm, t.base + i)) {
+        // Walk the sorted VMAs alongside the sorted tables.
+        while (vi < mm.vmas.size() && mm.vmas[vi].vm_end <= t.base + i) vi++;
+        if (vi == mm.vmas.size() || mm.vmas[vi].vm_start > t.base + i) {
           why = "present PTE at " + addr_s(t.base + i) + " outside every VMA";
           return false;
         }
@@ -294,26 +285,16 @@ bool has_pinned_sticky(const World &w, std::string &why) {
 // A10
 bool rss_excludes_special(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
+  const Census &c = w.census();
   for (size_t pid = 0; pid < k.tasks.size(); pid++) {
     const task_struct &t = k.tasks[pid];
     if (!t.alive) continue;
-    long anon = 0, file = 0, shmem = 0;
-    for (const pte_table &tab : t.mm.tables)
-      for (const pte_t &p : tab.ptes) {
-        if (!p.present || p.special || !pfn_valid(k, p.pfn)) continue;
-        const folio &f = k.folios[p.pfn];
-        if (f.anon)
-          anon++;
-        else if (f.pagecache && k.files[f.file].shmem)
-          shmem++;
-        else
-          file++;
-      }
-    if (t.mm.rss[MM_ANONPAGES] != anon || t.mm.rss[MM_FILEPAGES] != file || t.mm.rss[MM_SHMEMPAGES] != shmem) {
+    const Census::Rss &r = c.rss[pid];
+    if (t.mm.rss[MM_ANONPAGES] != r.anon || t.mm.rss[MM_FILEPAGES] != r.file || t.mm.rss[MM_SHMEMPAGES] != r.shmem) {
       why = "p" + std::to_string(w.proc_of(int(pid))) + " rss anon/file/shmem = " +
             std::to_string(t.mm.rss[MM_ANONPAGES]) + "/" + std::to_string(t.mm.rss[MM_FILEPAGES]) + "/" +
-            std::to_string(t.mm.rss[MM_SHMEMPAGES]) + " but its normal PTEs count " + std::to_string(anon) + "/" +
-            std::to_string(file) + "/" + std::to_string(shmem);
+            std::to_string(t.mm.rss[MM_SHMEMPAGES]) + " but its normal PTEs count " + std::to_string(r.anon) + "/" +
+            std::to_string(r.file) + "/" + std::to_string(r.shmem);
       return false;
     }
   }
@@ -339,14 +320,10 @@ bool read_fault_maps_zero_page(const World &w, std::string &why) {
 
 // B2
 bool zero_page_never_writable(const World &w, std::string &why) {
-  bool ok = true;
-  for_each_pte(w.kernel(), [&](int pid, uint64_t vpn, const pte_t &p) {
-    if (ok && is_zero_pfn(p.pfn) && p.write) {
-      ok = false;
-      why = "p" + std::to_string(w.proc_of(pid)) + " maps the zero page writable at " + addr_s(vpn);
-    }
-  });
-  return ok;
+  const Census::Where &at = w.census().zero_writable;
+  if (at.pid < 0) return true;
+  why = "p" + std::to_string(w.proc_of(at.pid)) + " maps the zero page writable at " + addr_s(at.vpn);
+  return false;
 }
 
 // B3
@@ -356,16 +333,11 @@ bool zero_page_always_special(const World &w, std::string &why) {
     why = "the zero page has mapcount " + std::to_string(k.folios[ZERO_PFN].mapcount);
     return false;
   }
-  if (!k.arch_has_pte_special) return true;
-  bool ok = true;
-  for_each_pte(k, [&](int pid, uint64_t vpn, const pte_t &p) {
-    if (ok && is_zero_pfn(p.pfn) && !p.special) {
-      ok = false;
-      why = "p" + std::to_string(w.proc_of(pid)) + " maps the zero page without pte_special at " + addr_s(vpn) +
-            ", so vm_normal_page() would treat it as a normal page";
-    }
-  });
-  return ok;
+  const Census::Where &at = w.census().zero_not_special;
+  if (!k.arch_has_pte_special || at.pid < 0) return true;
+  why = "p" + std::to_string(w.proc_of(at.pid)) + " maps the zero page without pte_special at " + addr_s(at.vpn) +
+        ", so vm_normal_page() would treat it as a normal page";
+  return false;
 }
 
 // B4
@@ -426,7 +398,7 @@ bool longterm_pin_unshares(const World &w, std::string &why) {
 // C1
 bool pfnmap_never_normal(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
-  std::set<pfn_t> raw;
+  std::vector<pfn_t> raw;
   for (size_t pid = 0; pid < k.tasks.size(); pid++) {
     const mm_struct &mm = k.tasks[pid].mm;
     for (const auto &v : mm.vmas) {
@@ -436,7 +408,7 @@ bool pfnmap_never_normal(const World &w, std::string &why) {
         if (!p || !p->present) continue;
         const bool linear = !is_cow_mapping(v.vm_flags) || p->pfn == v.vm_pgoff + (a - v.vm_start);
         if (linear) {
-          raw.insert(p->pfn);
+          raw.push_back(p->pfn);
           if (k.arch_has_pte_special && !p->special) {
             why = "a raw PFNMAP PTE at " + addr_s(a) + " is not special";
             return false;
@@ -452,7 +424,7 @@ bool pfnmap_never_normal(const World &w, std::string &why) {
   for (const GupCall &g : w.gup_calls())
     if (g.holds())
       for (pfn_t p : g.pages)
-        if (raw.count(p)) {
+        if (std::find(raw.begin(), raw.end(), p) != raw.end()) {
           why = "a GUP call holds " + pfn_s(p) + ", a raw PFNMAP page";
           return false;
         }
@@ -594,18 +566,11 @@ bool pinned_anon_is_exclusive(const World &w, std::string &why) {
 
 // E2
 bool writable_anon_is_exclusive(const World &w, std::string &why) {
-  const kernel_state &k = w.kernel();
-  bool ok = true;
-  for_each_pte(k, [&](int pid, uint64_t vpn, const pte_t &p) {
-    if (!ok || !p.write || p.special || !pfn_valid(k, p.pfn)) return;
-    const folio &f = k.folios[p.pfn];
-    if (f.anon && !f.anon_exclusive) {
-      ok = false;
-      why = "p" + std::to_string(w.proc_of(pid)) + " maps non-exclusive anonymous " + pfn_s(p.pfn) +
-            " writable at " + addr_s(vpn);
-    }
-  });
-  return ok;
+  const Census::Where &at = w.census().writable_shared_anon;
+  if (at.pid < 0) return true;
+  why = "p" + std::to_string(w.proc_of(at.pid)) + " maps non-exclusive anonymous " + pfn_s(at.pfn) +
+        " writable at " + addr_s(at.vpn);
+  return false;
 }
 
 // E3

@@ -54,6 +54,12 @@ World::World(const variant_switches &sw) : k_(sw) {
 int World::pid_of(uint16_t proc) const { return proc < proc_pid_.size() ? proc_pid_[proc] : -1; }
 int World::proc_of(int pid) const { return pid >= 0 && size_t(pid) < pid_proc_.size() ? pid_proc_[pid] : -1; }
 
+int World::file_handle(int kernel_file) const {
+  for (size_t f = 0; f < file_idx_.size(); f++)
+    if (file_idx_[f] == kernel_file) return int(f);
+  return -1;
+}
+
 int World::require_pid(uint16_t proc) const {
   int pid = pid_of(proc);
   if (pid < 0) throw bad_trace("process p" + std::to_string(proc) + " does not exist");
@@ -386,15 +392,35 @@ const Census &World::census() const {
   c.gets.assign(n, 0);
   c.pins.assign(n, 0);
   c.special_ptes.assign(n, 0);
-  for (const task_struct &t : k_.tasks) {
+  c.rss.assign(k_.tasks.size(), {});
+  c.zero_writable = c.zero_not_special = c.writable_shared_anon = {};
+  for (size_t pid = 0; pid < k_.tasks.size(); pid++) {
+    const task_struct &t = k_.tasks[pid];
     if (!t.alive) continue;
+    Census::Rss &rss = c.rss[pid];
     for (const pte_table &tab : t.mm.tables)
-      for (const pte_t &p : tab.ptes) {
+      for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
+        const pte_t &p = tab.ptes[i];
         if (!p.present || p.pfn >= n) continue;
-        if (p.special)
+        if (is_zero_pfn(p.pfn)) {
+          if (p.write && c.zero_writable.pid < 0) c.zero_writable = {int(pid), tab.base + i, p.pfn};
+          if (!p.special && c.zero_not_special.pid < 0) c.zero_not_special = {int(pid), tab.base + i, p.pfn};
+        }
+        if (p.special) {
           c.special_ptes[p.pfn]++;
-        else
-          c.ptes[p.pfn]++;
+          continue;
+        }
+        c.ptes[p.pfn]++;
+        const folio &f = k_.folios[p.pfn];
+        if (f.anon) {
+          rss.anon++;
+          if (p.write && !f.anon_exclusive && c.writable_shared_anon.pid < 0)
+            c.writable_shared_anon = {int(pid), tab.base + i, p.pfn};
+        } else if (f.pagecache && k_.files[f.file].shmem) {
+          rss.shmem++;
+        } else {
+          rss.file++;
+        }
       }
   }
   for (const GupCall &g : gups_) {

@@ -86,6 +86,22 @@ struct Census {
   std::vector<int> gets;   // FOLL_GET references held by GUP calls
   std::vector<int> pins;   // FOLL_PIN pins held by GUP calls
   std::vector<int> special_ptes;  // special PTEs naming the pfn
+  // Per live pid: normal PTEs of anonymous, file and shmem folios (what the
+  // rss counters must say).
+  struct Rss {
+    long anon = 0, file = 0, shmem = 0;
+  };
+  std::vector<Rss> rss;
+  // The first PTE (pid, vpn) with each property, or pid -1: found in the same
+  // single walk over every page table, so invariants stay O(1) per step.
+  struct Where {
+    int pid = -1;
+    uint64_t vpn = 0;
+    pfn_t pfn = 0;
+  };
+  Where zero_writable;       // the zero page mapped writable
+  Where zero_not_special;    // the zero page mapped without pte_special
+  Where writable_shared_anon;  // a writable PTE of a non-exclusive anonymous folio
   bool valid = false;
 };
 
@@ -106,6 +122,8 @@ class World {
   int pid_of(uint16_t proc) const;
   // The trace handle of a model pid, or -1.
   int proc_of(int pid) const;
+  // The trace file handle fN of a kernel file index, or -1 (shmem:anon files).
+  int file_handle(int kernel_file) const;
   // The vpn of mN+I. Throws bad_trace when mN does not exist.
   uint64_t address(uint16_t map, uint16_t page) const;
 

@@ -37,9 +37,12 @@ std::string proc_label(const props::World &w, int pid) {
   return s;
 }
 
-// The trace names files fN, the kernel by index; World does not expose the
-// mapping between the two, so files are named by kernel index here.
-std::string file_label(int kernel_file) { return "file#" + std::to_string(kernel_file); }
+// Files by their trace handle fN; a file the trace never named (the shmem
+// object behind MAP_SHARED|MAP_ANONYMOUS) by the kernel's index.
+std::string file_label(const props::World &w, int kernel_file) {
+  int f = w.file_handle(kernel_file);
+  return f >= 0 ? "f" + std::to_string(f) : "anon-shmem#" + std::to_string(kernel_file);
+}
 
 // /proc/PID/maps style permissions: "rw-p", "r--s", "---p".
 std::string perms(vm_flags_t f) {
@@ -51,11 +54,11 @@ std::string perms(vm_flags_t f) {
   return s;
 }
 
-std::string backing_text(const vm_area_struct &v) {
+std::string backing_text(const props::World &w, const vm_area_struct &v) {
   switch (v.backing) {
     case vma_backing::anon: return v.anon_vma ? "anon (anon_vma)" : "anon";
-    case vma_backing::file: return "file " + file_label(v.file) + " pgoff " + hex(v.vm_pgoff);
-    case vma_backing::shmem: return "shmem " + file_label(v.file) + " pgoff " + hex(v.vm_pgoff);
+    case vma_backing::file: return "file " + file_label(w, v.file) + " pgoff " + hex(v.vm_pgoff);
+    case vma_backing::shmem: return "shmem " + file_label(w, v.file) + " pgoff " + hex(v.vm_pgoff);
     case vma_backing::pfnmap: return "pfnmap-driver pgoff " + hex(v.vm_pgoff);
     case vma_backing::mixedmap: return "mixedmap-driver";
   }
@@ -153,7 +156,7 @@ void draw_vma(std::string &out, const props::World &w, int pid, const vm_area_st
   words.push_back(perms(v.vm_flags));
   const uint64_t n = v.vm_end - v.vm_start;
   words.push_back(std::to_string(n) + (n == 1 ? " page" : " pages"));
-  words.push_back(backing_text(v));
+  words.push_back(backing_text(w, v));
   std::string flags, handles;
   for (auto &f : flag_names(v.vm_flags)) flags += (flags.empty() ? "" : " ") + f;
   for (auto &m : mapping_names(w, pid, v)) handles += (handles.empty() ? "" : " ") + m;
@@ -215,14 +218,14 @@ std::string refcount_text(int refcount) {
   return s;
 }
 
-std::string folio_kind(const folio &f) {
+std::string folio_kind(const props::World &w, const folio &f) {
   std::string s;
   if (f.zero)
     s = "zero";
   else if (f.anon)
     s = f.anon_exclusive ? "anon-excl" : "anon";
   else if (f.pagecache)
-    s = "pagecache " + file_label(f.file) + ":" + std::to_string(f.index);
+    s = "pagecache " + file_label(w, f.file) + ":" + std::to_string(f.index);
   else if (f.driver)
     s = "driver";
   else
@@ -290,7 +293,7 @@ std::string draw_folios(const props::World &w) {
     bool show = f.freed ? held || f.refcount != 0 : f.zero || held || f.anon;
     if (!show) continue;
     std::snprintf(line, sizeof line, "  %-8s %-24s %-12s %3d %4d %4d %4d %4d %-3s %s\n", hex(pfn).c_str(),
-                  folio_kind(f).c_str(), refcount_text(f.refcount).c_str(), f.mapcount, ptes, spec, gets, pins,
+                  folio_kind(w, f).c_str(), refcount_text(f.refcount).c_str(), f.mapcount, ptes, spec, gets, pins,
                   folio_maybe_dma_pinned(f) ? "yes" : "no", hex(f.data).c_str());
     out += line;
   }

@@ -4,7 +4,6 @@
 #include "reports/replay.h"
 
 #include <exception>
-#include <utility>
 
 #include "reports/picture.h"
 
@@ -58,12 +57,8 @@ ReplayLog replay_trace(const trace::Trace &t, const std::string &variant_name, c
   log.replay_command = replay_command_for("TRACE_FILE", variant_name);
 
   props::World w(sw);
-  // The state between steps is drawn once: after step i is before step i + 1.
-  log.after = draw_state(w);
-  log.before = log.after;
-  for (size_t i = 0; i < t.ops.size(); i++) {
+  for (size_t i = 0; i < t.ops.size() && !log.failed(); i++) {
     const trace::Op &op = t.ops[i];
-    log.before = std::move(log.after);
     log.steps.push_back({op, props::Outcome{}});
     auto internal = [&](const std::string &why) {
       log.violation = props::Violation{};
@@ -84,8 +79,19 @@ ReplayLog replay_trace(const trace::Trace &t, const std::string &variant_name, c
       // Not a kernel behaviour either: anything else escaping the model is a bug in it.
       internal(std::string("unexpected exception: ") + e.what());
     }
-    log.after = draw_state(w);
-    if (log.failed()) break;
+  }
+  log.after = draw_state(w);
+
+  // Drawing costs far more than stepping, so the state before the last step
+  // is drawn only now, from a second run of the steps before it: the model
+  // is a pure function of the variant and the trace.
+  props::World prefix(sw);
+  try {
+    for (size_t i = 0; i + 1 < log.steps.size(); i++) prefix.step(t.ops[i]);
+    log.before = draw_state(prefix);
+  } catch (const std::exception &e) {
+    log.before = std::string("(not available: replaying the steps before step ") + std::to_string(log.steps.size()) +
+                 " failed the second time: " + e.what() + ")\n";
   }
   return log;
 }

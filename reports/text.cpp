@@ -92,7 +92,8 @@ std::string text_report(const ReplayLog &log) {
   out += field("verdict", verdict_line(log));
   out += model_lines(log.variant);
   out += field("seed", log.has_seed ? std::to_string(log.seed) : std::string("unknown"));
-  out += field("replay", log.replay_command);
+  // Never wrapped, so that it can be copied and pasted.
+  out += "replay:  " + log.replay_command + "\n";
   for (const std::string &n : log.trace.notes)
     if (!(log.has_seed && is_seed_note(n))) out += field("note", n);
 

@@ -176,6 +176,21 @@ TEST(Replay, RecordsEveryStepAndSeed) {
   EXPECT_EQ(log.seed, 42u);
   EXPECT_EQ(log.variant, "mainline");
   EXPECT_NE(log.replay_command.find("--variant mainline"), std::string::npos);
+
+  // The replay command stays on one line however long it is.
+  log.replay_command = replay_command_for(std::string(120, 'd') + "/x.trace", "mainline");
+  EXPECT_NE(text_report(log).find("\nreplay:  " + log.replay_command + "\n"), std::string::npos);
+  EXPECT_EQ(replay_command_for("a b.trace", "v"), "gupcheck replay 'a b.trace' --variant v");
+}
+
+TEST(Replay, BeforeIsTheStateAfterThePreviousStep) {
+  std::vector<Op> ops = {mmap_anon(0, 3), access(OpKind::Write, 0, 0, 1), pin(0, 0, 0, 2, model::FOLL_WRITE),
+                         access(OpKind::Read, 0, 2)};
+  const ReplayLog full = replay_mainline(make_trace(ops));
+  ops.pop_back();
+  const ReplayLog prefix = replay_mainline(make_trace(ops));
+  EXPECT_EQ(full.before, prefix.after);
+  EXPECT_NE(full.before, full.after);
 }
 
 TEST(Replay, BadTraceStopsWithError) {
