@@ -207,6 +207,7 @@ int cmd_list(const std::string &what) {
   } else if (what == "variants") {
     for (const auto &v : model::all_variants()) {
       std::printf("%-30s %s\n%31sremoved by: %s\n", v.name.c_str(), v.description.c_str(), "", v.commit.c_str());
+      if (!v.catches.empty()) std::printf("%31sexpected to be caught by: %s\n", "", v.catches.c_str());
       if (!v.switches.empty()) {
         std::string sw;
         for (const auto &s : v.switches) sw += (sw.empty() ? "" : ", ") + s;

@@ -80,7 +80,7 @@ bool try_grab_folio_fast(kernel_state &k, pfn_t page, unsigned flags) {
   if (!(flags & (FOLL_GET | FOLL_PIN))) return false;
   if (flags & FOLL_GET) return try_get_folio(k, page, 1);
   // Don't take a pin on the zero page.
-  if (k.folios[page].zero) return true;
+  if (k.folios[page].zero && !k.sw.zero_page_pins_counted) return true;
   if (!try_get_folio(k, page, 1)) return false;
   // Stubbed: folio_is_longterm_pinnable() is true (no movable/CMA memory yet).
   k.folios[page].refcount += GUP_PIN_COUNTING_BIAS - 1;
@@ -127,12 +127,14 @@ bool gup_must_unshare(const kernel_state &k, const vm_area_struct *vma, unsigned
   if ((flags & (FOLL_WRITE | FOLL_PIN)) != FOLL_PIN) return false;
   const folio &f = k.folios[page];
   if (!f.anon) {
+    if (k.sw.longterm_pin_keeps_non_anon) return false;  // variant: pre-84209e87c696
     // R/O short-term pins need not observe later changes; long-term ones do,
     // so the zero page or page cache in a COW mapping must be unshared.
     if (!(flags & FOLL_LONGTERM)) return false;
     if (!vma) return true;  // GUP-fast: let the slow path decide
     return is_cow_mapping(vma->vm_flags);
   }
+  if (k.sw.ro_pin_never_unshares_anon) return false;  // variant: pre-a7f226604170
   return !f.anon_exclusive;
 }
 
@@ -148,7 +150,7 @@ long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
     f.refcount += refs;
   } else if (flags & FOLL_PIN) {
     // Don't take a pin on the zero page: it's not going anywhere.
-    if (f.zero) return 0;
+    if (f.zero && !k.sw.zero_page_pins_counted) return 0;
     if (f.large) {
       f.refcount += refs;
       f.pincount += refs;
@@ -164,7 +166,7 @@ long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
 void gup_put_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
   folio &f = k.folios[page];
   if (flags & FOLL_PIN) {
-    if (f.zero) return;
+    if (f.zero && !k.sw.zero_page_pins_counted) return;
     k.nr_foll_pin_released += refs;
     if (f.large)
       f.pincount -= refs;
@@ -205,8 +207,15 @@ follow_result no_page_table(const vm_area_struct &vma, unsigned flags) {
 //   {0, -ENOMEM} when the grab fails.
 follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
   pte_t *pte = pte_offset(k.tasks[pid].mm, vpn);
-  if (!pte) return no_page_table(vma, flags);
-  if (!pte->present) return no_page_table(vma, flags);
+  if (!pte || !pte->present) {
+    // Variant (pre-8e4b9a607189, FOLL_ANON): an untouched VMA without
+    // ->fault reads as the zero page, without faulting anything in.
+    if (k.sw.foll_anon_zero_page && !(flags & (FOLL_WRITE | FOLL_DUMP)) && !vma_has_fault_op(vma)) {
+      if (long ret = try_grab_folio(k, ZERO_PFN, 1, flags)) return {0, ret};
+      return {ZERO_PFN, 0};
+    }
+    return no_page_table(vma, flags);
+  }
   // gup_can_follow_protnone(): Stubbed: FOLL_HONOR_NUMA_FAULT on an
   // inaccessible VMA would fault; without it protnone PTEs are followed.
   if (pte->protnone && (flags & FOLL_HONOR_NUMA_FAULT) && (vma.vm_flags & (VM_READ | VM_WRITE))) return {0, 0};
@@ -288,6 +297,15 @@ long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, u
     if (r.err == -EEXIST) {
       // Proper page table entry exists, but no corresponding struct page.
       // If the caller expects pages to be filled in, bail out now.
+      if (pages && k.sw.follow_pfn_pte_skips_under_pin && (gup_flags & FOLL_PIN)) {
+        // Variant (pre-Peter Xu 2022, seed d): skipped and counted, with
+        // ERR_PTR(-EEXIST) left in pages[] (modelled as pfn 0).
+        pages->push_back(0);
+        i++;
+        start++;
+        nr_pages--;
+        continue;
+      }
       if (pages) {
         ret = r.err;
         break;

@@ -254,8 +254,10 @@ unsigned do_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn,
   }
 
   // Private mapping: an anonymous page we own exclusively is reused in place.
-  if (page && k.folios[page].anon &&
-      (k.folios[page].anon_exclusive || wp_can_reuse_anon_folio(k, page))) {
+  // Variant (pre-09854ba94c6a): reuse decided by the mapcount alone.
+  const bool reusable = page && (k.sw.wp_reuse_by_mapcount ? k.folios[page].mapcount == 1
+                                                           : wp_can_reuse_anon_folio(k, page));
+  if (page && k.folios[page].anon && (k.folios[page].anon_exclusive || reusable)) {
     k.folios[page].anon_exclusive = true;
     if (unshare) return 0;
     wp_page_reuse(k, pid, vma, vpn);
@@ -451,7 +453,8 @@ int copy_present_pte(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &
     if (f.anon_exclusive) {
       // folio_needs_cow_for_dma(): a possibly pinned page must not be shared
       // with the child (70e806e4e645), so the child gets a copy right now.
-      if (is_cow_mapping(src_vma.vm_flags) && src_mm.has_pinned && folio_maybe_dma_pinned(f)) {
+      if (is_cow_mapping(src_vma.vm_flags) && src_mm.has_pinned && folio_maybe_dma_pinned(f) &&
+          !k.sw.fork_shares_pinned_pages) {
         dst_vma.anon_vma = true;
         const uint64_t data = f.data;
         pfn_t np = folio_alloc(k);  // invalidates f

@@ -21,8 +21,41 @@ struct variant_switches {
   // return the zero pfn (the !ARCH_HAS_PTE_SPECIAL rule for a VMA it does not
   // treat as VM_MIXEDMAP), so zap never dropped the reference insert took.
   bool vm_normal_page_hides_zero_pfn = false;
+  // Pre-c8070b787519 "mm: Don't pin ZERO_PAGE in pin_user_pages()" (v6.5):
+  // FOLL_PIN on the zero page added GUP_PIN_COUNTING_BIAS like on any page.
+  bool zero_page_pins_counted = false;
+  // Pre-70e806e4e645 "mm: Do early cow for pinned pages during fork() for
+  // ptes" (v5.9): copy_present_pte() shared every anonymous page with the child.
+  bool fork_shares_pinned_pages = false;
+  // Pre-09854ba94c6a "mm: do_wp_page() simplification" (v5.9,
+  // CVE-2020-29374): a write fault reused an anonymous page whose mapcount
+  // was 1, whatever GUP references it had.
+  bool wp_reuse_by_mapcount = false;
+  // Pre-a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a
+  // possibly shared anonymous page" (v5.19): gup_must_unshare() was false
+  // for anonymous pages.
+  bool ro_pin_never_unshares_anon = false;
+  // Pre-84209e87c696 "mm/gup: reliable R/O long-term pinning in COW
+  // mappings" (v6.2): only anonymous pages were unshared; a R/O long-term pin
+  // kept the zero page or the page cache.
+  bool longterm_pin_keeps_non_anon = false;
+  // Pre-"mm: fix invalid page pointer returned with FOLL_PIN gups" (Peter
+  // Xu, 2022; seed d): follow_pfn_pte() refused only FOLL_GET, so under
+  // FOLL_PIN __get_user_pages() skipped a PFN-only PTE, counted it, and left
+  // ERR_PTR(-EEXIST) in pages[].
+  bool follow_pfn_pte_skips_under_pin = false;
+  // Pre-8e4b9a607189 "mm: FOLL_DUMP replace FOLL_ANON" (2009; seed c, and
+  // seed a's FOLL_ANON of 2005): a read GUP with no page table in a VMA
+  // without ->fault returned the zero page instead of faulting, even in a
+  // VM_SHARED or VM_LOCKED VMA.
+  bool foll_anon_zero_page = false;
 
-  bool any() const { return insert_page_refcounts_zero_page || vm_normal_page_hides_zero_pfn; }
+  // Whether any historical rule is on (mainline: none).
+  bool any() const {
+    return insert_page_refcounts_zero_page || vm_normal_page_hides_zero_pfn || zero_page_pins_counted ||
+           fork_shares_pinned_pages || wp_reuse_by_mapcount || ro_pin_never_unshares_anon ||
+           longterm_pin_keeps_non_anon || follow_pfn_pte_skips_under_pin || foll_anon_zero_page;
+  }
 };
 
 struct variant_info {
@@ -31,6 +64,7 @@ struct variant_info {
   std::string description;  // one line
   std::vector<std::string> switches;
   variant_switches sw;
+  std::string catches;  // the invariant expected to catch it (the manifest)
 };
 
 // Every known variant, mainline first.
