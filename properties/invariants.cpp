@@ -126,35 +126,43 @@ bool no_kernel_warning(const World &w, std::string &why) {
   return false;
 }
 
-// A1
-bool gup_grab_arithmetic(const World &w, std::string &why) {
-  if (!is_gup_step(w)) return true;
-  const GupCall &g = *w.last_gup();
-  const kernel_state &k = w.kernel();
-  std::vector<long> expect(k.folios.size(), 0);
-  long pins = 0;
+// What a GUP call's references amount to on each folio: one per FOLL_GET
+// page, GUP_PIN_COUNTING_BIAS (or 1 on a large folio) per pinned page,
+// nothing for a pin of the zero page. *pins counts the pins that move the
+// NR_FOLL_PIN_* counters.
+std::vector<long> gup_holdings(const kernel_state &k, const GupCall &g, long *pins) {
+  std::vector<long> held(k.folios.size(), 0);
+  *pins = 0;
   for (pfn_t p : g.pages) {
     if (!pfn_valid(k, p)) continue;
-    if (g.pin) {
-      if (!k.folios[p].zero) {
-        expect[p] += k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
-        pins++;
-      }
-    } else {
-      expect[p] += 1;
+    if (!g.pin) {
+      held[p] += 1;
+    } else if (!k.folios[p].zero) {
+      held[p] += k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
+      (*pins)++;
     }
   }
+  return held;
+}
+
+// Compares every folio's change of GUP references over the last step with
+// sign * holdings of g, and the net NR_FOLL_PIN_* movement with sign * pins.
+// GUP-fast may take a pin and drop it again (fallback): only the net counts.
+bool gup_delta_matches(const World &w, const GupCall &g, long sign, const char *what, std::string &why) {
+  const kernel_state &k = w.kernel();
+  long pins;
+  const std::vector<long> held = gup_holdings(k, g, &pins);
   for (pfn_t p = 1; p < k.folios.size(); p++) {
-    long d = gup_share_delta(w, p);
-    if (d != expect[p]) {
-      why = "GUP changed " + pfn_s(p) + "'s references by " + std::to_string(d) + ", expected " +
-            std::to_string(expect[p]) + (k.folios[p].zero ? " (the zero page)" : "");
+    const long d = gup_share_delta(w, p);
+    if (d != sign * held[p]) {
+      why = std::string(what) + " changed " + pfn_s(p) + "'s references by " + std::to_string(d) + ", expected " +
+            std::to_string(sign * held[p]) + (k.folios[p].zero ? " (the zero page)" : "");
       return false;
     }
   }
-  // GUP-fast may take a pin and drop it again (fallback): only the net counts.
-  long dnet = (k.nr_foll_pin_acquired - w.probe().pin_acquired) - (k.nr_foll_pin_released - w.probe().pin_released);
-  if (dnet != pins) {
+  const long dnet =
+      (k.nr_foll_pin_acquired - w.probe().pin_acquired) - (k.nr_foll_pin_released - w.probe().pin_released);
+  if (dnet != sign * pins) {
     why = "NR_FOLL_PIN_ACQUIRED - RELEASED moved by " + std::to_string(dnet) + " for " + std::to_string(pins) +
           " pins";
     return false;
@@ -162,39 +170,17 @@ bool gup_grab_arithmetic(const World &w, std::string &why) {
   return true;
 }
 
+// A1
+bool gup_grab_arithmetic(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  return gup_delta_matches(w, *w.last_gup(), +1, "GUP", why);
+}
+
 // A2
 bool release_is_inverse(const World &w, std::string &why) {
   const OpKind kind = w.last_op().kind;
   if (kind != OpKind::Put && kind != OpKind::Unpin) return true;
-  const GupCall &g = *w.last_gup();
-  const kernel_state &k = w.kernel();
-  std::vector<long> expect(k.folios.size(), 0);
-  long pins = 0;
-  for (pfn_t p : g.pages) {
-    if (!pfn_valid(k, p)) continue;
-    if (g.pin) {
-      if (!k.folios[p].zero) {
-        expect[p] -= k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
-        pins++;
-      }
-    } else {
-      expect[p] -= 1;
-    }
-  }
-  for (pfn_t p = 1; p < k.folios.size(); p++) {
-    long d = gup_share_delta(w, p);
-    if (d != expect[p]) {
-      why = "release changed " + pfn_s(p) + "'s references by " + std::to_string(d) + ", expected " +
-            std::to_string(expect[p]);
-      return false;
-    }
-  }
-  long drel = k.nr_foll_pin_released - w.probe().pin_released;
-  if (drel != pins) {
-    why = "NR_FOLL_PIN_RELEASED moved by " + std::to_string(drel) + " for " + std::to_string(pins) + " unpins";
-    return false;
-  }
-  return true;
+  return gup_delta_matches(w, *w.last_gup(), -1, "release", why);
 }
 
 // A3
