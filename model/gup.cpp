@@ -326,6 +326,7 @@ long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, u
 // dropping and VM_FAULT_RETRY loops; the model never drops the lock.
 long __get_user_pages_locked(kernel_state &k, int pid, uint64_t start, long nr_pages, std::vector<pfn_t> *pages,
                              unsigned flags) {
+  if (!nr_pages) return 0;
   if (flags & FOLL_PIN) mm_set_has_pinned_flag(k.tasks[pid].mm);
   // FOLL_GET is what to use if pages is non-null and this is not a pin.
   if (pages && !(flags & FOLL_PIN)) flags |= FOLL_GET;
@@ -379,6 +380,9 @@ long pin_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, uns
 long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned gup_flags,
               std::vector<pfn_t> *pages) {
   mm_struct &mm = k.tasks[pid].mm;
+  // Without pte_special, GUP-fast cannot tell special PTEs from normal ones:
+  // gup_fast_pte_range() takes nothing and everything goes the slow way.
+  if (!k.arch_has_pte_special) return 0;
   // A fork in progress (odd write_protect_seq) sends pins to the slow path.
   const unsigned seq = mm.write_protect_seq;
   if ((gup_flags & FOLL_PIN) && (seq & 1)) return 0;

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Exit statuses and outputs of the gupcheck command line (0 nothing found,
+# 1 violation, 2 bad usage or input). One case per CTest test.
+# Usage: tests/cli/cli_test.sh PATH/TO/gupcheck CASE
+#   CASE: list | usage | fuzz_mainline | fuzz_variant | replay_errors
+set -u
+
+if [ $# -ne 2 ]; then
+  echo "usage: $0 GUPCHECK CASE" >&2
+  exit 2
+fi
+CASE=$2
+if [ ! -x "$1" ] || [ -d "$1" ]; then
+  echo "FAIL: $1 is not an executable" >&2
+  exit 1
+fi
+GUPCHECK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")  # absolute: the cases run elsewhere
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-cli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1  # anything a command writes by default lands here
+OUT=$TMP/stdout
+ERR=$TMP/stderr
+failures=0
+
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+
+show_output() {
+  sed -n '1,40s/^/  stdout: /p' "$OUT"
+  sed -n '1,20s/^/  stderr: /p' "$ERR"
+}
+
+# expect STATUS CMD...: runs gupcheck with CMD, output in $OUT and $ERR.
+expect() {
+  local want=$1
+  shift
+  "$GUPCHECK" "$@" >"$OUT" 2>"$ERR"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    fail "gupcheck $* exited $got, expected $want"
+    show_output
+    return 1
+  fi
+  echo "ok: gupcheck $* -> $got"
+  return 0
+}
+
+# contains FILE TEXT: FILE has a line containing TEXT (fixed string).
+contains() {
+  if ! grep -qF -- "$2" "$1"; then
+    fail "$(basename "$1") of the last command lacks '$2'"
+    show_output
+  fi
+}
+
+case_list() {
+  for what in invariants variants ops; do
+    if expect 0 list "$what"; then [ -s "$OUT" ] || fail "list $what printed nothing"; fi
+  done
+  expect 0 list invariants && contains "$OUT" "ZeroPageNeverRefcounted"
+  expect 0 list variants && contains "$OUT" "zero-page-mixedmap-refcount"
+  expect 0 list ops && contains "$OUT" "mmap"
+  expect 2 list nonsense
+  expect 2
+}
+
+case_usage() {
+  expect 2 fuzz --bogus
+  expect 2 fuzz --variant nope && contains "$ERR" "nope"
+  expect 2 fuzz --time -1
+  expect 2 fuzz --cases 5 --invariants NoSuchInvariant
+  expect 2 replay
+  local f
+  for f in "$TMP"/* "$TMP"/.[!.]*; do
+    [ -e "$f" ] || continue
+    case ${f##*/} in stdout | stderr) ;; *) fail "a refused command wrote ${f##*/}" ;; esac
+  done
+}
+
+case_fuzz_mainline() {
+  expect 0 fuzz --seed 7 --cases 300 --out "$TMP/out1" || return
+  contains "$OUT" "seed 7"
+  grep '^result:' "$OUT" >"$TMP/result1"
+  [ -s "$TMP/result1" ] || fail "no 'result:' line"
+  expect 0 fuzz --seed 7 --cases 300 --out "$TMP/out2" || return
+  grep '^result:' "$OUT" >"$TMP/result2"
+  cmp -s "$TMP/result1" "$TMP/result2" || fail "two runs with seed 7 differ: $(cat "$TMP/result1") vs $(cat "$TMP/result2")"
+  # Nothing found, nothing written.
+  [ -z "$(ls -A "$TMP/out1" 2>/dev/null)" ] || fail "a clean campaign wrote $(ls "$TMP/out1")"
+}
+
+case_fuzz_variant() {
+  local dir=$TMP/found
+  expect 1 fuzz --variant zero-page-mixedmap-refcount --seed 3 --time 20 --out "$dir" || return
+  contains "$OUT" "seed 3"
+  contains "$OUT" "VIOLATION"
+  local shrunk="" unshrunk="" f
+  for f in "$dir"/*.trace; do
+    [ -e "$f" ] || continue
+    case $f in
+      *.unshrunk.trace) [ -n "$unshrunk" ] || unshrunk=$f ;;
+      *) [ -n "$shrunk" ] || shrunk=$f ;;
+    esac
+  done
+  [ -n "$shrunk" ] || { fail "no shrunk .trace in $dir: $(ls "$dir")"; return; }
+  [ -n "$unshrunk" ] || fail "no .unshrunk.trace in $dir"
+  local base=${shrunk%.trace}
+  [ -s "$base.txt" ] || fail "no $base.txt"
+  [ -s "$base.json" ] || fail "no $base.json"
+  head -n 1 "$shrunk" | grep -qx '# gupcheck trace v1' || fail "$shrunk lacks the header"
+
+  expect 1 replay "$shrunk"  # the trace's '# model:' line names the variant
+  expect 1 replay "$shrunk" --variant zero-page-mixedmap-refcount
+  expect 0 replay "$shrunk" --variant mainline
+  if expect 1 replay "$shrunk" --json "$TMP/report.json"; then [ -s "$TMP/report.json" ] || fail "no JSON report"; fi
+  if [ -n "$unshrunk" ]; then
+    expect 1 shrink "$unshrunk" --shrink-time 10 -o "$TMP/reshrunk.trace"
+    expect 1 replay "$TMP/reshrunk.trace"
+    expect 0 shrink "$unshrunk" --variant mainline
+  fi
+}
+
+case_replay_errors() {
+  expect 2 replay "$TMP/does-not-exist.trace"
+
+  printf '%s\n' '# not a gupcheck trace' 'm0 = mmap p0 anon private rw 1' >"$TMP/header.trace"
+  expect 2 replay "$TMP/header.trace"
+
+  printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'frobnicate p0 m0+0' \
+    'read p0 m0+0' >"$TMP/unknown-op.trace"
+  expect 2 replay "$TMP/unknown-op.trace" && contains "$ERR" "line 3"
+
+  printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'read p0 m5+0' >"$TMP/inconsistent.trace"
+  expect 2 replay "$TMP/inconsistent.trace" && contains "$ERR" "m5"
+  expect 2 shrink "$TMP/inconsistent.trace"
+
+  printf '%s\n' '# gupcheck trace v1' '# model: no-such-variant' 'm0 = mmap p0 anon private rw 1' >"$TMP/variant.trace"
+  expect 2 replay "$TMP/variant.trace"
+
+  # A well-formed trace on mainline holds.
+  printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'read p0 m0+0' \
+    'g0 = pin p0 m0+0 1 LONGTERM' 'unpin g0' >"$TMP/good.trace"
+  expect 0 replay "$TMP/good.trace"
+}
+
+case "$CASE" in
+  list) case_list ;;
+  usage) case_usage ;;
+  fuzz_mainline) case_fuzz_mainline ;;
+  fuzz_variant) case_fuzz_variant ;;
+  replay_errors) case_replay_errors ;;
+  *)
+    echo "unknown case $CASE" >&2
+    exit 2
+    ;;
+esac
+
+if [ "$failures" -ne 0 ]; then
+  echo "$CASE: $failures failure(s)"
+  exit 1
+fi
+echo "$CASE: all passed"
+exit 0
