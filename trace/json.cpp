@@ -21,16 +21,6 @@ bool has_proc(OpKind k) {
   return k != OpKind::Put && k != OpKind::Unpin && k != OpKind::Resume && k != OpKind::Wait;
 }
 
-char result_prefix(Op::ResultKind k) {
-  switch (k) {
-    case Op::ResultKind::Mapping: return 'm';
-    case Op::ResultKind::Process: return 'p';
-    case Op::ResultKind::Gup: return 'g';
-    case Op::ResultKind::None: break;
-  }
-  return '?';
-}
-
 // "m12": the prefix, then a decimal number without leading zeros, at most kMaxHandle.
 std::optional<uint16_t> parse_handle(std::string_view s, char prefix) {
   if (s.size() < 2 || s.size() > 6 || s[0] != prefix) return std::nullopt;

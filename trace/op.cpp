@@ -79,6 +79,16 @@ bool Op::has_range() const {
   }
 }
 
+char result_prefix(Op::ResultKind k) {
+  switch (k) {
+    case Op::ResultKind::Mapping: return 'm';
+    case Op::ResultKind::Process: return 'p';
+    case Op::ResultKind::Gup: return 'g';
+    case Op::ResultKind::None: break;
+  }
+  return '?';
+}
+
 bool op_equal(const Op &a, const Op &b) {
   if (a.kind != b.kind) return false;
   const OpKind k = a.kind;

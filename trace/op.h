@@ -104,6 +104,8 @@ struct Op {
 };
 
 bool op_equal(const Op &a, const Op &b);
+// The letter of a result handle: 'm', 'p' or 'g' ('?' for None).
+char result_prefix(Op::ResultKind k);
 inline bool operator==(const Op &a, const Op &b) { return op_equal(a, b); }
 
 struct Trace {

@@ -129,16 +129,6 @@ const char *result_noun(Op::ResultKind k) {
   return "nothing";
 }
 
-char result_prefix(Op::ResultKind k) {
-  switch (k) {
-    case Op::ResultKind::Mapping: return 'm';
-    case Op::ResultKind::Process: return 'p';
-    case Op::ResultKind::Gup: return 'g';
-    case Op::ResultKind::None: break;
-  }
-  return '?';
-}
-
 std::string proc_text(const Op &op) {
   std::string s = handle('p', op.proc);
   if (op.thread != 0) s += ":t" + std::to_string(op.thread);
