@@ -237,6 +237,8 @@ int main(int argc, char **argv) {
   auto *time_opt = fuzz->add_option("--time", fo.time, "Time budget in seconds (default 30)");
   auto *cases_opt = fuzz->add_option("--cases", fo.cases, "Case budget instead of a time budget");
   time_opt->excludes(cases_opt);
+  // A later occurrence wins, so wrappers can set defaults the user overrides.
+  for (auto *o : fuzz->get_options()) o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cases_opt->check(CLI::NonNegativeNumber);
   fuzz->add_option("--out", fo.out, "Directory for counterexamples (default gupcheck-out)");
   fuzz->add_option("--shrink-time", fo.shrink_time, "Time cap for shrinking, seconds (default 60)");
