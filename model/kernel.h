@@ -170,6 +170,18 @@ const pte_t *pte_offset(const mm_struct &mm, uint64_t vpn);
 pte_t *pte_alloc(mm_struct &mm, uint64_t vpn);   // allocates the table when missing
 
 pfn_t folio_alloc(kernel_state &k);  // a new folio, refcount 1
+// anon_vma_prepare() + folio_prealloc() + folio_add_new_anon_rmap(RMAP_EXCLUSIVE):
+// a new exclusive anonymous folio holding data, whose one reference and
+// mapcount belong to the PTE the caller installs (and counts in rss).
+pfn_t alloc_new_anon_folio(kernel_state &k, vm_area_struct &vma, uint64_t data);
+
+// Models: include/linux/mm.h mk_pte(page, vma->vm_page_prot): a present PTE
+// with the VMA's protection: writable only where vm_page_prot is (see
+// vm_page_prot_writable()), and protnone (present for the core mm,
+// inaccessible to the CPU and to GUP-fast) in a VMA without access rights.
+pte_t mk_pte(const kernel_state &k, const vm_area_struct &vma, pfn_t pfn);
+// Models: maybe_mkwrite(pte_mkdirty(pte), vma): how a write fault maps its page.
+pte_t mkdirty_maybe_mkwrite(pte_t pte, const vm_area_struct &vma);
 void folio_get(kernel_state &k, pfn_t pfn);
 void folio_put(kernel_state &k, pfn_t pfn, int refs = 1);
 uint64_t read_pfn(const kernel_state &k, pfn_t pfn);

@@ -10,13 +10,6 @@ namespace {
 
 mm_struct &mm_of(kernel_state &k, int pid) { return k.tasks[pid].mm; }
 
-// mk_pte(page, vma->vm_page_prot) for a VMA without access rights: PAGE_NONE
-// makes the PTE protnone (present for the core mm, inaccessible to the CPU
-// and to GUP-fast).
-void pte_apply_vma_prot(pte_t &pte, const vm_area_struct &vma) {
-  pte.protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);
-  if (pte.protnone) pte.write = false;
-}
 
 int mm_counter_file(const kernel_state &k, const folio &f) {
   if (f.pagecache && f.file >= 0 && k.files[f.file].shmem) return MM_SHMEMPAGES;
@@ -25,13 +18,6 @@ int mm_counter_file(const kernel_state &k, const folio &f) {
 
 int mm_counter(const kernel_state &k, const folio &f) { return f.anon ? MM_ANONPAGES : mm_counter_file(k, f); }
 
-// Models: mm/rmap.c folio_add_new_anon_rmap(..., RMAP_EXCLUSIVE) (v6.18)
-void folio_add_new_anon_rmap(kernel_state &k, pfn_t pfn) {
-  folio &f = k.folios[pfn];
-  f.anon = true;
-  f.anon_exclusive = true;
-  f.mapcount = 1;
-}
 
 // Models: mm/rmap.c folio_remove_rmap_pte() (v6.18)
 void folio_remove_rmap_pte(kernel_state &k, pfn_t pfn) {
@@ -62,15 +48,11 @@ pfn_t pagecache_get(kernel_state &k, const vm_area_struct &vma, uint64_t vpn) {
 // finish_fault() (v6.18): the fault's reference on the page becomes the
 // mapping's.
 void map_file_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t page, bool write) {
-  pte_t *pte = pte_alloc(mm_of(k, pid), vpn);
+  pte_t entry = mk_pte(k, vma, page);
+  entry.young = true;
+  if (write) entry = mkdirty_maybe_mkwrite(entry, vma);
+  *pte_alloc(mm_of(k, pid), vpn) = entry;
   folio &f = k.folios[page];
-  pte->present = true;
-  pte->pfn = page;
-  pte->special = false;
-  pte->young = true;
-  pte->write = vm_page_prot_writable(k, vma) || (write && (vma.vm_flags & VM_WRITE));
-  pte->dirty = write;
-  pte_apply_vma_prot(*pte, vma);
   f.mapcount++;
   mm_of(k, pid).rss[mm_counter_file(k, f)]++;
 }
@@ -85,6 +67,33 @@ void wp_page_reuse(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) 
 }
 
 }  // namespace
+
+pfn_t alloc_new_anon_folio(kernel_state &k, vm_area_struct &vma, uint64_t data) {
+  vma.anon_vma = true;  // anon_vma_prepare()
+  const pfn_t p = folio_alloc(k);
+  folio &f = k.folios[p];
+  f.data = data;
+  // folio_add_new_anon_rmap(..., RMAP_EXCLUSIVE)
+  f.anon = true;
+  f.anon_exclusive = true;
+  f.mapcount = 1;
+  return p;
+}
+
+pte_t mk_pte(const kernel_state &k, const vm_area_struct &vma, pfn_t pfn) {
+  pte_t pte;
+  pte.present = true;
+  pte.pfn = pfn;
+  pte.protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);
+  pte.write = !pte.protnone && vm_page_prot_writable(k, vma);
+  return pte;
+}
+
+pte_t mkdirty_maybe_mkwrite(pte_t pte, const vm_area_struct &vma) {
+  pte.dirty = true;
+  if (vma.vm_flags & VM_WRITE) pte.write = true;
+  return pte;
+}
 
 // Models: mm/memory.c vm_normal_page() / __vm_normal_page() (v6.18)
 //
@@ -150,28 +159,20 @@ unsigned do_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64
   mm_struct &mm = mm_of(k, pid);
   // File mapping without ->vm_ops? Shared anonymous memory is shmem.
   if (vma.vm_flags & VM_SHARED) return VM_FAULT_SIGBUS;
-  pte_t *pte = pte_alloc(mm, vpn);
   // Use the zero-page for reads.
   if (!(flags & FAULT_FLAG_WRITE) && !mm.forbids_zeropage) {
-    *pte = pte_t{};
-    pte->present = true;
-    pte->pfn = ZERO_PFN;
-    pte->special = true;  // pte_mkspecial(): no rmap, no refcount, no rss
-    pte_apply_vma_prot(*pte, vma);
+    pte_t entry = mk_pte(k, vma, ZERO_PFN);
+    entry.special = true;  // pte_mkspecial(): no rmap, no refcount, no rss
+    *pte_alloc(mm, vpn) = entry;
     return 0;
   }
-  vma.anon_vma = true;  // anon_vma_prepare()
-  pfn_t p = folio_alloc(k);
-  folio_add_new_anon_rmap(k, p);
-  *pte = pte_t{};
-  pte->present = true;
-  pte->pfn = p;
-  pte->young = true;
-  if (vma.vm_flags & VM_WRITE) {
-    pte->write = true;
-    pte->dirty = true;
+  pte_t entry = mk_pte(k, vma, alloc_new_anon_folio(k, vma, 0));
+  entry.young = true;
+  if (vma.vm_flags & VM_WRITE) {  // pte_mkwrite(pte_mkdirty())
+    entry.write = true;
+    entry.dirty = true;
   }
-  pte_apply_vma_prot(*pte, vma);
+  *pte_alloc(mm, vpn) = entry;
   mm.rss[MM_ANONPAGES]++;
   return 0;
 }
@@ -206,18 +207,10 @@ unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, u
     return 0;
   }
   if (!(vma.vm_flags & VM_SHARED)) {  // do_cow_fault()
-    vma.anon_vma = true;
-    pfn_t p = folio_alloc(k);
-    k.folios[p].data = k.folios[page].data;  // copy_mc_user_highpage()
-    folio_add_new_anon_rmap(k, p);
-    pte_t *pte = pte_alloc(mm_of(k, pid), vpn);
-    *pte = pte_t{};
-    pte->present = true;
-    pte->pfn = p;
-    pte->young = true;
-    pte->dirty = true;
-    pte->write = vma.vm_flags & VM_WRITE;  // maybe_mkwrite()
-    pte_apply_vma_prot(*pte, vma);
+    // copy_mc_user_highpage() of the page-cache page into a new anonymous one.
+    pte_t entry = mk_pte(k, vma, alloc_new_anon_folio(k, vma, k.folios[page].data));
+    entry.young = true;
+    *pte_alloc(mm_of(k, pid), vpn) = mkdirty_maybe_mkwrite(entry, vma);
     mm_of(k, pid).rss[MM_ANONPAGES]++;
     return 0;
   }
@@ -275,13 +268,11 @@ unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vp
   const pte_t orig = *pte;
   const bool pfn_is_zero = is_zero_pfn(orig.pfn);
 
-  vma.anon_vma = true;  // anon_vma_prepare()
-  pfn_t np = folio_alloc(k);
-  if (!pfn_is_zero) {
-    // __wp_page_copy_user(): from the old page, or through the user address
-    // when there is no struct page (seed b's cow_user_page()).
-    k.folios[np].data = old_page ? k.folios[old_page].data : read_pfn(k, orig.pfn);
-  }
+  // A zeroed page for the zero pfn; else __wp_page_copy_user(): from the old
+  // page, or through the user address when there is no struct page (seed b's
+  // cow_user_page()).
+  const uint64_t data = pfn_is_zero ? 0 : old_page ? k.folios[old_page].data : read_pfn(k, orig.pfn);
+  const pfn_t np = alloc_new_anon_folio(k, vma, data);
   if (old_page) {
     folio &of = k.folios[old_page];
     if (!of.anon) {
@@ -291,16 +282,9 @@ unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vp
   } else {
     mm.rss[MM_ANONPAGES]++;
   }
-  pte_t entry;
-  entry.present = true;
-  entry.pfn = np;
-  entry.young = true;
-  if (!unshare) {
-    entry.dirty = true;
-    entry.write = vma.vm_flags & VM_WRITE;  // maybe_mkwrite(pte_mkdirty())
-  }
-  pte_apply_vma_prot(entry, vma);
-  folio_add_new_anon_rmap(k, np);
+  pte_t entry = mk_pte(k, vma, np);
+  entry.young = true;  // pte_sw_mkyoung()
+  if (!unshare) entry = mkdirty_maybe_mkwrite(entry, vma);
   if (unshare && entry.write) warn(k, "BUG_ON(unshare && pte_write(entry)) in wp_page_copy()");
   *pte = entry;
   if (old_page) {
@@ -344,10 +328,7 @@ long insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pf
   if (f.zero && !k.sw.insert_page_refcounts_zero_page && !vm_mixed_zeropage_allowed(k, pid, vma)) return -EINVAL;
   pte_t *pte = pte_alloc(k.tasks[pid].mm, vpn);
   if (pte->present) return -EBUSY;
-  *pte = pte_t{};
-  pte->present = true;
-  pte->pfn = page;
-  pte->write = vm_page_prot_writable(k, vma);
+  *pte = mk_pte(k, vma, page);
   if (f.zero && !k.sw.insert_page_refcounts_zero_page) {
     pte->special = true;  // the zero page is never refcounted: pte_mkspecial()
     pte->write = false;
@@ -356,7 +337,6 @@ long insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pf
     k.tasks[pid].mm.rss[mm_counter_file(k, f)]++;
     f.mapcount++;  // folio_add_file_rmap_pte()
   }
-  pte_apply_vma_prot(*pte, vma);
   return 0;
 }
 
@@ -377,12 +357,9 @@ unsigned vmf_insert_mixed(kernel_state &k, int pid, vm_area_struct &vma, uint64_
   // insert_pfn()
   pte_t *pte = pte_alloc(k.tasks[pid].mm, vpn);
   if (pte->present) return VM_FAULT_NOPAGE;  // someone else mapped it: nothing to do
-  *pte = pte_t{};
-  pte->present = true;
-  pte->pfn = pfn;
+  *pte = mk_pte(k, vma, pfn);
   pte->special = true;
-  pte->write = vm_page_prot_writable(k, vma) && !is_zero_pfn(pfn);
-  pte_apply_vma_prot(*pte, vma);
+  if (is_zero_pfn(pfn)) pte->write = false;
   return VM_FAULT_NOPAGE;
 }
 
@@ -410,12 +387,8 @@ long remap_pfn_range(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn
   for (uint64_t i = 0; i < npages; i++) {
     pte_t *pte = pte_alloc(mm, vpn + i);
     if (pte->present) throw model_bug("remap_pfn_range() over a present PTE");
-    *pte = pte_t{};
-    pte->present = true;
-    pte->pfn = pfn + i;
+    *pte = mk_pte(k, vma, pfn + i);
     pte->special = true;
-    pte->write = vm_page_prot_writable(k, vma);
-    pte_apply_vma_prot(*pte, vma);
   }
   return 0;
 }
@@ -455,20 +428,9 @@ int copy_present_pte(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &
       // with the child (70e806e4e645), so the child gets a copy right now.
       if (is_cow_mapping(src_vma.vm_flags) && src_mm.has_pinned && folio_maybe_dma_pinned(f) &&
           !k.sw.fork_shares_pinned_pages) {
-        dst_vma.anon_vma = true;
-        const uint64_t data = f.data;
-        pfn_t np = folio_alloc(k);  // invalidates f
-        k.folios[np].data = data;
-        folio_add_new_anon_rmap(k, np);
+        const pfn_t np = alloc_new_anon_folio(k, dst_vma, f.data);  // invalidates f
         dst_mm.rss[MM_ANONPAGES]++;
-        pte_t *dst = pte_alloc(dst_mm, vpn);
-        *dst = pte_t{};
-        dst->present = true;
-        dst->pfn = np;
-        dst->dirty = true;
-        dst->young = true;
-        dst->write = dst_vma.vm_flags & VM_WRITE;
-        pte_apply_vma_prot(*dst, dst_vma);
+        *pte_alloc(dst_mm, vpn) = mkdirty_maybe_mkwrite(mk_pte(k, dst_vma, np), dst_vma);
         return 0;
       }
       f.anon_exclusive = false;  // ClearPageAnonExclusive()

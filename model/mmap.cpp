@@ -64,7 +64,6 @@ bool can_change_pte_writable(kernel_state &k, const vm_area_struct &vma, uint64_
 // Models: mm/mprotect.c change_pte_range() (v6.18) for one VMA.
 void change_pte_range(kernel_state &k, int pid, const vm_area_struct &vma) {
   mm_struct &mm = k.tasks[pid].mm;
-  const bool protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);
   // vma_wants_manual_pte_write_upgrade()
   const bool try_writable = (vma.vm_flags & VM_SHARED)
                                 ? ((vma.vm_flags & VM_WRITE) && !vm_page_prot_writable(k, vma))
@@ -72,9 +71,11 @@ void change_pte_range(kernel_state &k, int pid, const vm_area_struct &vma) {
   for (uint64_t vpn = vma.vm_start; vpn < vma.vm_end; vpn++) {
     pte_t *pte = pte_offset(mm, vpn);
     if (!pte || !pte->present) continue;
-    pte->protnone = protnone;
-    // pte_modify(oldpte, vm_page_prot): the write bit follows vm_page_prot.
-    pte->write = !protnone && vm_page_prot_writable(k, vma);
+    // pte_modify(oldpte, vm_page_prot): the protection bits follow the new
+    // vm_page_prot; pfn, special, young and dirty stay.
+    const pte_t prot = mk_pte(k, vma, pte->pfn);
+    pte->protnone = prot.protnone;
+    pte->write = prot.write;
     if (try_writable && !pte->write && can_change_pte_writable(k, vma, vpn, *pte)) pte->write = true;
   }
 }
@@ -256,28 +257,14 @@ long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   pte_t *pte = pte_alloc(mm, vpn);
   if (pte->present) return -EEXIST;
   if (mm.forbids_zeropage) {
-    // mfill_atomic_pte_zeroed_folio(): a zeroed anonymous folio instead.
-    v->anon_vma = true;
-    pfn_t p = folio_alloc(k);
-    k.folios[p].anon = true;
-    k.folios[p].anon_exclusive = true;
-    k.folios[p].mapcount = 1;
-    pte = pte_offset(mm, vpn);
-    *pte = pte_t{};
-    pte->present = true;
-    pte->pfn = p;
-    pte->write = v->vm_flags & VM_WRITE;
-    pte->dirty = true;
-    pte->protnone = !(v->vm_flags & VM_ACCESS_FLAGS);
-    if (pte->protnone) pte->write = false;
+    // mfill_atomic_pte_zeroed_folio() -> mfill_atomic_install_pte(): a
+    // zeroed anonymous folio instead, mapped dirty and writable if the VMA is.
+    *pte = mkdirty_maybe_mkwrite(mk_pte(k, *v, alloc_new_anon_folio(k, *v, 0)), *v);
     mm.rss[MM_ANONPAGES]++;
     return 0;
   }
-  *pte = pte_t{};
-  pte->present = true;
-  pte->pfn = ZERO_PFN;
+  *pte = mk_pte(k, *v, ZERO_PFN);
   pte->special = true;
-  pte->protnone = !(v->vm_flags & VM_ACCESS_FLAGS);
   return 0;
 }
 
