@@ -24,13 +24,6 @@ int created_space(const Op &op) {
   }
 }
 
-bool uses_gup(const Op &op) {
-  return op.kind == OpKind::Put || op.kind == OpKind::Unpin || op.kind == OpKind::Resume ||
-         op.kind == OpKind::Wait;
-}
-
-bool uses_proc(const Op &op) { return !uses_gup(op); }
-
 }  // namespace
 
 Trace remove_with_dependents(const Trace &t, size_t i, size_t n) {
@@ -41,9 +34,9 @@ Trace remove_with_dependents(const Trace &t, size_t i, size_t n) {
   for (size_t j = 0; j < t.ops.size(); j++) {
     const Op &op = t.ops[j];
     bool drop = j >= i && j < i + n;
-    if (!drop && uses_proc(op) && gone[kProc].count(op.proc)) drop = true;
+    if (!drop && op.has_process() && gone[kProc].count(op.proc)) drop = true;
     if (!drop && op.has_address() && gone[kMap].count(op.map)) drop = true;
-    if (!drop && uses_gup(op) && gone[kGup].count(op.gup)) drop = true;
+    if (!drop && op.has_gup_operand() && gone[kGup].count(op.gup)) drop = true;
     if (drop) {
       int s = created_space(op);
       if (s >= 0) gone[s].insert(op.result);
@@ -121,7 +114,7 @@ Trace renumber(const Trace &t) {
   Trace out = t;
   for (Op &op : out.ops) {
     // Uses first (an op never uses what it creates), then the result.
-    if (uses_proc(op)) {
+    if (op.has_process()) {
       auto it = m[kProc].find(op.proc);
       if (it != m[kProc].end()) op.proc = it->second;
     }
@@ -129,7 +122,7 @@ Trace renumber(const Trace &t) {
       auto it = m[kMap].find(op.map);
       if (it != m[kMap].end()) op.map = it->second;
     }
-    if (uses_gup(op)) {
+    if (op.has_gup_operand()) {
       auto it = m[kGup].find(op.gup);
       if (it != m[kGup].end()) op.gup = it->second;
     }

@@ -13,49 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr uint16_t kMaxHandle = 65000;
-
-std::string handle(char prefix, uint16_t n) { return std::string(1, prefix) + std::to_string(n); }
-
-bool has_proc(OpKind k) {
-  return k != OpKind::Put && k != OpKind::Unpin && k != OpKind::Resume && k != OpKind::Wait;
-}
-
-// "m12": the prefix, then a decimal number without leading zeros, at most kMaxHandle.
-std::optional<uint16_t> parse_handle(std::string_view s, char prefix) {
-  if (s.size() < 2 || s.size() > 6 || s[0] != prefix) return std::nullopt;
-  s.remove_prefix(1);
-  if (s.size() > 1 && s[0] == '0') return std::nullopt;
-  uint32_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (v > kMaxHandle) return std::nullopt;
-  return static_cast<uint16_t>(v);
-}
-
-// Decimal or 0x-prefixed hex, at most UINT64_MAX.
-std::optional<uint64_t> parse_value(std::string_view s) {
-  unsigned base = 10;
-  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s.remove_prefix(2);
-  }
-  if (s.empty()) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (base == 16 && c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (base == 16 && c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-    else return std::nullopt;
-    if (v > (UINT64_MAX - d) / base) return std::nullopt;
-    v = v * base + d;
-  }
-  return v;
-}
-
 // A JSON value for an error message, cut when long.
 std::string show(const json &v) {
   std::string s = v.dump(-1, ' ', true, json::error_handler_t::replace);
@@ -115,7 +72,7 @@ class Fields {
 
   uint16_t handle(const char *key, char prefix) {
     const std::string s = str(key);
-    const std::optional<uint16_t> h = parse_handle(s, prefix);
+    const std::optional<uint16_t> h = parse_handle_name(s, prefix);
     if (!h)
       fail(std::string("field '") + key + "' must be a handle like " + prefix + "0 (number at most " +
            std::to_string(kMaxHandle) + "), got " + show(json(s)));
@@ -148,15 +105,15 @@ json op_to_json(const Op &op) {
   o["op"] = op_word(op);
   o["text"] = print_op(op);
   const Op::ResultKind rk = op.result_kind();
-  if (rk != Op::ResultKind::None) o["result"] = handle(result_prefix(rk), op.result);
-  if (has_proc(op.kind)) {
-    o["proc"] = handle('p', op.proc);
+  if (rk != Op::ResultKind::None) o["result"] = handle_name(result_prefix(rk), op.result);
+  if (op.has_process()) {
+    o["proc"] = handle_name('p', op.proc);
     o["thread"] = op.thread;
   } else {
-    o["gup"] = handle('g', op.gup);
+    o["gup"] = handle_name('g', op.gup);
   }
   if (op.has_address()) {
-    o["map"] = handle('m', op.map);
+    o["map"] = handle_name('m', op.map);
     o["page"] = op.page;
   }
   if (op.has_range() || op.kind == OpKind::Mmap) o["npages"] = op.npages;
@@ -167,7 +124,7 @@ json op_to_json(const Op &op) {
       o["prot"] = prot_name(op.prot);
       if (op.map_kind == MapKind::File || op.map_kind == MapKind::Shmem)
         o["file"] = op.map_kind == MapKind::Shmem && op.file == kSharedAnonFile ? std::string("anon")
-                                                                                 : handle('f', op.file);
+                                                                                 : handle_name('f', op.file);
       break;
     case OpKind::Mprotect: o["prot"] = prot_name(op.prot); break;
     case OpKind::Write: o["value"] = op.value; break;
@@ -193,7 +150,7 @@ Op op_from_json(const json &j, int index) {
 
   const Op::ResultKind rk = op.result_kind();
   if (rk != Op::ResultKind::None) op.result = f.handle("result", result_prefix(rk));
-  if (has_proc(op.kind)) {
+  if (op.has_process()) {
     op.proc = f.handle("proc", 'p');
     if (const json *t = f.opt("thread")) op.thread = static_cast<uint8_t>(f.uint("thread", *t, 255));
   } else {
@@ -229,7 +186,7 @@ Op op_from_json(const json &j, int index) {
       if (v.is_string()) {
         // Also accept the text form's syntax ("0x41"): JSON readers lose
         // integers beyond 2^53.
-        const std::optional<uint64_t> n = parse_value(v.get<std::string>());
+        const std::optional<uint64_t> n = parse_number(v.get<std::string>());
         if (!n) f.fail("field 'value' must be a non-negative integer or a decimal/hex string, got " + show(v));
         op.value = *n;
       } else {

@@ -12,14 +12,23 @@ namespace gupcheck::trace {
 
 namespace {
 
-// Handle numbers the text form can name; kNoHandle and kSharedAnonFile lie above.
-constexpr uint16_t kMaxHandle = 65000;
 // Largest page count a range operation or a mapping may have.
 constexpr uint16_t kMaxPages = 256;
 
-// Whether the op is performed by a process (has a pP operand).
-bool has_proc(OpKind k) {
-  switch (k) {
+bool map_kind_has_file(MapKind k) { return k == MapKind::File || k == MapKind::Shmem; }
+
+}  // namespace
+
+std::string handle_name(char prefix, uint16_t n) { return std::string(1, prefix) + std::to_string(n); }
+
+std::string proc_name(uint16_t proc, uint8_t thread) {
+  std::string s = handle_name('p', proc);
+  if (thread != 0) s += ":t" + std::to_string(thread);
+  return s;
+}
+
+bool Op::has_process() const {
+  switch (kind) {
     case OpKind::Put:
     case OpKind::Unpin:
     case OpKind::Resume:
@@ -27,21 +36,6 @@ bool has_proc(OpKind k) {
     default: return true;
   }
 }
-
-// Whether the op names a GUP call (gN operand).
-bool has_gup_operand(OpKind k) { return !has_proc(k); }
-
-bool map_kind_has_file(MapKind k) { return k == MapKind::File || k == MapKind::Shmem; }
-
-std::string handle(char prefix, uint16_t n) { return std::string(1, prefix) + std::to_string(n); }
-
-std::string proc_name(uint16_t proc, uint8_t thread) {
-  std::string s = handle('p', proc);
-  if (thread != 0) s += ":t" + std::to_string(thread);
-  return s;
-}
-
-}  // namespace
 
 Op::ResultKind Op::result_kind() const {
   switch (kind) {
@@ -92,8 +86,8 @@ char result_prefix(Op::ResultKind k) {
 bool op_equal(const Op &a, const Op &b) {
   if (a.kind != b.kind) return false;
   const OpKind k = a.kind;
-  if (has_proc(k) && (a.proc != b.proc || a.thread != b.thread)) return false;
-  if (has_gup_operand(k) && a.gup != b.gup) return false;
+  if (a.has_process() && (a.proc != b.proc || a.thread != b.thread)) return false;
+  if (a.has_gup_operand() && a.gup != b.gup) return false;
   if (a.result_kind() != Op::ResultKind::None && a.result != b.result) return false;
   if (a.has_address() && (a.map != b.map || a.page != b.page)) return false;
   if ((a.has_range() || k == OpKind::Mmap) && a.npages != b.npages) return false;
@@ -225,17 +219,17 @@ std::string check_consistency(const Trace &t) {
 
     if (static_cast<int>(op.kind) >= kNumOpKinds) return fail("unknown operation kind");
 
-    if (has_proc(op.kind)) {
+    if (op.has_process()) {
       auto p = procs.find(op.proc);
-      if (p == procs.end()) return fail(handle('p', op.proc) + " does not exist (it is never created by fork)");
-      if (p->second == Life::Dead) return fail(handle('p', op.proc) + " has exited");
+      if (p == procs.end()) return fail(handle_name('p', op.proc) + " does not exist (it is never created by fork)");
+      if (p->second == Life::Dead) return fail(handle_name('p', op.proc) + " has exited");
       auto b = busy.find({op.proc, op.thread});
       if (b != busy.end())
-        return fail(who + " is blocked in in-flight call " + handle('g', b->second) + " (wait for it first)");
+        return fail(who + " is blocked in in-flight call " + handle_name('g', b->second) + " (wait for it first)");
     }
 
     if (op.has_address() && !maps.count(op.map))
-      return fail(handle('m', op.map) + " is used before it is created");
+      return fail(handle_name('m', op.map) + " is used before it is created");
     if ((op.has_range() || op.kind == OpKind::Mmap) && (op.npages < 1 || op.npages > kMaxPages))
       return fail("page count " + std::to_string(op.npages) + " is outside 1.." + std::to_string(kMaxPages));
     if (op.result_kind() != Op::ResultKind::None && op.result > kMaxHandle)
@@ -246,21 +240,21 @@ std::string check_consistency(const Trace &t) {
         if (op.map_kind == MapKind::File && op.file > kMaxHandle) return fail("file mapping without a valid fN");
         if (op.map_kind == MapKind::Shmem && op.file > kMaxHandle && op.file != kSharedAnonFile)
           return fail("shmem mapping without a valid fN");
-        if (!maps.insert(op.result).second) return fail(handle('m', op.result) + " is created twice");
+        if (!maps.insert(op.result).second) return fail(handle_name('m', op.result) + " is created twice");
         break;
       case OpKind::Fork:
-        if (procs.count(op.result)) return fail("fork result " + handle('p', op.result) + " is already used");
+        if (procs.count(op.result)) return fail("fork result " + handle_name('p', op.result) + " is already used");
         procs[op.result] = Life::Alive;
         break;
       case OpKind::Exit:
         for (const auto &[key, g] : busy)
           if (key.first == op.proc)
-            return fail(handle('p', op.proc) + " exits while " + proc_name(key.first, key.second) +
-                        " is in in-flight call " + handle('g', g));
+            return fail(handle_name('p', op.proc) + " exits while " + proc_name(key.first, key.second) +
+                        " is in in-flight call " + handle_name('g', g));
         procs[op.proc] = Life::Dead;
         break;
       case OpKind::Gup:
-        if (calls.count(op.result)) return fail(handle('g', op.result) + " is created twice");
+        if (calls.count(op.result)) return fail(handle_name('g', op.result) + " is created twice");
         calls[op.result] = Call{op.api, op.proc, op.thread, op.in_flight, false};
         if (op.in_flight) busy[{op.proc, op.thread}] = op.result;
         break;
@@ -268,24 +262,24 @@ std::string check_consistency(const Trace &t) {
       case OpKind::Unpin: {
         const char *name = op_kind_name(op.kind);
         auto c = calls.find(op.gup);
-        if (c == calls.end()) return fail(handle('g', op.gup) + " is used before it is created");
+        if (c == calls.end()) return fail(handle_name('g', op.gup) + " is used before it is created");
         Call &call = c->second;
-        if (call.in_flight) return fail(std::string(name) + " of " + handle('g', op.gup) + " while it is in flight");
+        if (call.in_flight) return fail(std::string(name) + " of " + handle_name('g', op.gup) + " while it is in flight");
         const bool pinned = call.api == GupApi::Pin || call.api == GupApi::PinFast;
         if (op.kind == OpKind::Put && pinned)
-          return fail("put of " + handle('g', op.gup) + ", a " + gup_api_name(call.api) + " call (use unpin)");
+          return fail("put of " + handle_name('g', op.gup) + ", a " + gup_api_name(call.api) + " call (use unpin)");
         if (op.kind == OpKind::Unpin && !pinned)
-          return fail("unpin of " + handle('g', op.gup) + ", a " + gup_api_name(call.api) + " call (use put)");
-        if (call.released) return fail(handle('g', op.gup) + " is released twice");
+          return fail("unpin of " + handle_name('g', op.gup) + ", a " + gup_api_name(call.api) + " call (use put)");
+        if (call.released) return fail(handle_name('g', op.gup) + " is released twice");
         call.released = true;
         break;
       }
       case OpKind::Resume:
       case OpKind::Wait: {
         auto c = calls.find(op.gup);
-        if (c == calls.end()) return fail(handle('g', op.gup) + " is used before it is created");
+        if (c == calls.end()) return fail(handle_name('g', op.gup) + " is used before it is created");
         Call &call = c->second;
-        if (!call.in_flight) return fail(handle('g', op.gup) + " is not in flight");
+        if (!call.in_flight) return fail(handle_name('g', op.gup) + " is not in flight");
         if (op.kind == OpKind::Wait) {
           call.in_flight = false;
           busy.erase({call.proc, call.thread});

@@ -72,6 +72,8 @@ enum class InsertWhat : uint8_t {
   Device,  // a device pfn without a struct page (InsertMixed only)
 };
 
+// The largest handle number a trace may use; kNoHandle and kSharedAnonFile lie above.
+constexpr uint16_t kMaxHandle = 65000;
 constexpr uint16_t kNoHandle = 0xffff;
 constexpr uint16_t kSharedAnonFile = 0xfffe;  // shmem:anon (MAP_SHARED|MAP_ANONYMOUS)
 
@@ -101,11 +103,19 @@ struct Op {
   bool has_address() const;
   // Whether the op has a page-count operand after the address.
   bool has_range() const;
+  // Whether a process performs the op (pP operand); the others (put, unpin,
+  // resume, wait) name a GUP call instead (gN operand).
+  bool has_process() const;
+  bool has_gup_operand() const { return !has_process(); }
 };
 
 bool op_equal(const Op &a, const Op &b);
 // The letter of a result handle: 'm', 'p' or 'g' ('?' for None).
 char result_prefix(Op::ResultKind k);
+// A handle's name: handle_name('m', 3) == "m3".
+std::string handle_name(char prefix, uint16_t n);
+// The acting process as the text form writes it: "p0", or "p0:t1" for a thread.
+std::string proc_name(uint16_t proc, uint8_t thread);
 inline bool operator==(const Op &a, const Op &b) { return op_equal(a, b); }
 
 struct Trace {

@@ -15,7 +15,6 @@ namespace gupcheck::trace {
 namespace {
 
 constexpr std::string_view kHeader = "# gupcheck trace v1";
-constexpr uint16_t kMaxHandle = 65000;  // the largest handle number the text form accepts
 constexpr uint8_t kMaxThread = 255;
 
 // A token for an error message: quoted, non-printable bytes escaped, long ones cut.
@@ -53,7 +52,6 @@ std::string to_hex(uint64_t v) {
   return std::string("0x") + &buf[i];
 }
 
-std::string handle(char prefix, uint16_t n) { return std::string(1, prefix) + std::to_string(n); }
 
 enum class Num { Ok, Syntax, Range };
 
@@ -99,6 +97,22 @@ Num parse_handle(std::string_view s, char prefix, uint16_t &out) {
   return r;
 }
 
+}  // namespace
+
+std::optional<uint16_t> parse_handle_name(std::string_view s, char prefix) {
+  uint16_t v = 0;
+  if (parse_handle(s, prefix, v) != Num::Ok) return std::nullopt;
+  return v;
+}
+
+std::optional<uint64_t> parse_number(std::string_view s) {
+  uint64_t v = 0;
+  if (parse_number(s, UINT64_MAX, v) != Num::Ok) return std::nullopt;
+  return v;
+}
+
+namespace {
+
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
 std::vector<std::string_view> tokenize(std::string_view s) {
@@ -129,16 +143,10 @@ const char *result_noun(Op::ResultKind k) {
   return "nothing";
 }
 
-std::string proc_text(const Op &op) {
-  std::string s = handle('p', op.proc);
-  if (op.thread != 0) s += ":t" + std::to_string(op.thread);
-  return s;
-}
-
 std::string map_kind_text(const Op &op) {
   switch (op.map_kind) {
-    case MapKind::File: return "file:" + handle('f', op.file);
-    case MapKind::Shmem: return op.file == kSharedAnonFile ? std::string("shmem:anon") : "shmem:" + handle('f', op.file);
+    case MapKind::File: return "file:" + handle_name('f', op.file);
+    case MapKind::Shmem: return op.file == kSharedAnonFile ? std::string("shmem:anon") : "shmem:" + handle_name('f', op.file);
     default: return map_kind_name(op.map_kind);
   }
 }
@@ -500,21 +508,21 @@ std::optional<uint32_t> flags_from_string(std::string_view s, std::string *error
 std::string print_op(const Op &op) {
   std::string s;
   const Op::ResultKind rk = op.result_kind();
-  if (rk != Op::ResultKind::None) s += handle(result_prefix(rk), op.result) + " = ";
+  if (rk != Op::ResultKind::None) s += handle_name(result_prefix(rk), op.result) + " = ";
   s += op_word(op);
   switch (op.kind) {
     case OpKind::Put:
     case OpKind::Unpin:
     case OpKind::Resume:
-    case OpKind::Wait: return s + " " + handle('g', op.gup);
+    case OpKind::Wait: return s + " " + handle_name('g', op.gup);
     default: break;
   }
-  s += " " + proc_text(op);
+  s += " " + proc_name(op.proc, op.thread);
   if (op.kind == OpKind::Mmap) {
     return s + " " + map_kind_text(op) + (op.shared ? " shared " : " private ") + prot_name(op.prot) + " " +
            std::to_string(op.npages);
   }
-  if (op.has_address()) s += " " + handle('m', op.map) + "+" + std::to_string(op.page);
+  if (op.has_address()) s += " " + handle_name('m', op.map) + "+" + std::to_string(op.page);
   if (op.has_range()) s += " " + std::to_string(op.npages);
   switch (op.kind) {
     case OpKind::Mprotect: s += std::string(" ") + prot_name(op.prot); break;

@@ -49,6 +49,12 @@ const char *op_word(const Op &op);
 // The inverse: sets kind (and api for the GUP words); false for an unknown word.
 bool op_from_word(std::string_view word, OpKind &kind, GupApi &api);
 
+// A handle as the text form writes it ("m12": prefix, decimal, no leading
+// zeros, at most kMaxHandle); nullopt otherwise.
+std::optional<uint16_t> parse_handle_name(std::string_view s, char prefix);
+// A decimal or 0x-prefixed hex number up to UINT64_MAX; nullopt otherwise.
+std::optional<uint64_t> parse_number(std::string_view s);
+
 // FOLL_* flags as the text form writes them: "WRITE|LONGTERM", "0" for none,
 // bits without a name as one trailing hex number ("WRITE|0x800000").
 std::string flags_to_string(uint32_t flags);
