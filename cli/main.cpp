@@ -140,11 +140,8 @@ int cmd_fuzz(const FuzzOpts &o) {
               f.shrink_timed_out ? ", time cap reached" : "");
   std::printf("%s", trace::print_trace(f.shrunk).c_str());
   for (const auto &file : f.files) std::printf("wrote %s\n", file.c_str());
-  if (!f.files.empty())
-    std::printf("replay: %s\n", reports::replay_command_for(o.out + "/" + f.violation.invariant + "-seed" +
-                                                                std::to_string(cfg.seed) + ".trace",
-                                                            v.name)
-                                    .c_str());
+  if (!f.trace_file.empty())
+    std::printf("replay: %s\n", reports::replay_command_for(f.trace_file, v.name).c_str());
   return f.violation.internal ? kInternal : kViolation;
 }
 
@@ -175,14 +172,7 @@ int cmd_shrink(const std::string &file, const std::string &variant_opt, const st
     return kOk;
   }
   const std::string name = r.violation.invariant;
-  auto fails = [&](const trace::Trace &x) {
-    try {
-      props::RunResult rr = props::run_trace(x, v.sw, inv);
-      return rr.violation.found && rr.violation.invariant == name;
-    } catch (const props::bad_trace &) {
-      return false;
-    }
-  };
+  auto fails = [&](const trace::Trace &x) { return props::violates(x, v.sw, inv, name); };
   t.ops.resize(r.violation.step + 1);
   shrink::Stats st;
   trace::Trace s = shrink::shrink(

@@ -102,14 +102,7 @@ Result run(const Config &cfg) {
     }
 
     const std::string inv = f.violation.invariant;
-    auto fails = [&](const trace::Trace &x) {
-      try {
-        props::RunResult rr = props::run_trace(x, cfg.sw, cfg.invariants);
-        return rr.violation.found && rr.violation.invariant == inv;
-      } catch (const props::bad_trace &) {
-        return false;
-      }
-    };
+    auto fails = [&](const trace::Trace &x) { return props::violates(x, cfg.sw, cfg.invariants, inv); };
     const auto shrink_start = Clock::now();
     const auto deadline = shrink_start + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(std::max(cfg.shrink_time, 0.0)));
@@ -137,8 +130,9 @@ Result run(const Config &cfg) {
       }
     }
     // 2. The trace shrinkers, to a fixpoint or the deadline.
-    props::RunResult br = props::run_trace(best_trace, cfg.sw, cfg.invariants);
-    best_trace.ops.resize(br.violation.step + 1);
+    // Cut after the failing step (best_trace fails by construction).
+    const props::RunResult br = props::run_trace(best_trace, cfg.sw, cfg.invariants);
+    if (br.violation.found) best_trace.ops.resize(br.violation.step + 1);
     shrink::Stats st;
     f.shrunk = shrink::shrink(best_trace, fails, deadline, &st);
     f.trace_shrink_steps = st.accepted;
@@ -156,6 +150,7 @@ Result run(const Config &cfg) {
       reports::write_file_atomic(base + ".txt", reports::text_report(log));
       reports::write_file_atomic(base + ".json", reports::json_report(log).dump(2) + "\n");
       f.files.push_back(base + ".trace");
+      f.trace_file = base + ".trace";
       f.files.push_back(base + ".txt");
       f.files.push_back(base + ".json");
     }

@@ -55,6 +55,7 @@ struct Finding {
   double time_to_find = 0;
   double shrink_seconds = 0;
   std::vector<std::string> files;
+  std::string trace_file;  // the shrunk trace's file (empty when nothing was written)
 };
 
 struct Result {

@@ -881,4 +881,14 @@ RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const Inv
   return r;
 }
 
+bool violates(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv,
+              const std::string &invariant) {
+  try {
+    const RunResult r = run_trace(t, sw, inv);
+    return r.violation.found && r.violation.invariant == invariant;
+  } catch (const bad_trace &) {
+    return false;
+  }
+}
+
 }  // namespace gupcheck::props

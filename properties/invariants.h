@@ -59,4 +59,9 @@ struct RunResult {
 };
 RunResult run_trace(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv);
 
+// Whether t still violates the named invariant (the shrinkers' predicate):
+// false for a trace that holds, violates another invariant, or is bad.
+bool violates(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv,
+              const std::string &invariant);
+
 }  // namespace gupcheck::props

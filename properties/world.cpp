@@ -174,19 +174,16 @@ const Outcome &World::step(const Op &op) {
   Outcome &out = out_;
 
   int pid = -1;
-  switch (op.kind) {
-    case OpKind::Put:
-    case OpKind::Unpin:
-    case OpKind::Resume:
-    case OpKind::Wait: {
-      GupCall &g = require_gup(op.gup);
-      pid = g.pid;
+  if (op.has_gup_operand()) {
+    const GupCall &g = require_gup(op.gup);
+    // A waited-for call runs now: probe as for the call itself.
+    if (op.kind == OpKind::Wait)
+      take_probe(g.op, g.pid);
+    else
       take_probe(op, -1);
-      break;
-    }
-    default:
-      pid = require_pid(op.proc);
-      take_probe(op, pid);
+  } else {
+    pid = require_pid(op.proc);
+    take_probe(op, pid);
   }
 
   switch (op.kind) {
@@ -310,14 +307,12 @@ const Outcome &World::step(const Op &op) {
       GupCall &g = require_gup(op.gup);
       if (g.completed) throw bad_trace("wait on a completed GUP call");
       if (!k_.tasks[g.pid].alive) throw bad_trace("wait on a GUP call of an exited process");
-      take_probe(g.op, g.pid);
       run_gup(g);
       out.ret = g.ret;
       last_gup_ = &g;
       break;
     }
     case OpKind::Populate: {
-      std::vector<pfn_t> none;
       out.ret = __get_user_pages_locked(k_, pid, address(op.map, op.page), op.npages, nullptr,
                                         op.gup_flags | FOLL_TOUCH);
       break;
