@@ -50,13 +50,17 @@ struct variant_switches {
   // VM_SHARED or VM_LOCKED VMA.
   bool foll_anon_zero_page = false;
 
+  bool operator==(const variant_switches &) const = default;
   // Whether any historical rule is on (mainline: none).
-  bool any() const {
-    return insert_page_refcounts_zero_page || vm_normal_page_hides_zero_pfn || zero_page_pins_counted ||
-           fork_shares_pinned_pages || wp_reuse_by_mapcount || ro_pin_never_unshares_anon ||
-           longterm_pin_keeps_non_anon || follow_pfn_pte_skips_under_pin || foll_anon_zero_page;
-  }
+  bool any() const { return !(*this == variant_switches{}); }
 };
+
+// One switch by name (as `gupcheck list variants` shows it).
+struct switch_info {
+  const char *name;
+  bool variant_switches::*member;
+};
+const std::vector<switch_info> &all_switches();
 
 struct variant_info {
   std::string name;
