@@ -21,11 +21,6 @@ using trace::OpKind;
 
 namespace {
 
-std::string hex(uint64_t v) {
-  std::ostringstream o;
-  o << "0x" << std::hex << v;
-  return o.str();
-}
 std::string pfn_s(pfn_t p) { return "pfn " + hex(p); }
 std::string addr_s(uint64_t vpn) { return hex(vpn << 12); }
 
@@ -791,8 +786,8 @@ const std::vector<Invariant> kInvariants = {
      "A write fault reuses an anonymous page only if it is exclusive or its refcount is 1.",
      "09854ba94c6a \"mm: do_wp_page() simplification\"; CVE-2020-29374", write_fault_reuse_rule},
     {"NoLeakAcrossCow", "E9",
-     "A process reads back what it wrote to private memory, and its writes never reach a page another process "
-     "holds through GUP.",
+     "A process reads back what it wrote to private anonymous memory, and its writes never reach an anonymous "
+     "page that another process holds through GUP from a private mapping.",
      "cow.c \"No leak\" tests; CVE-2020-29374", no_leak_across_cow},
     {"DumpPageRefContract", "F1", "A core dump leaves every folio's GUP references as it found them.",
      "get_dump_page(); d3378e86d182 was reverted for breaking this", dump_page_ref_contract},

@@ -20,13 +20,13 @@ vm_flags_t prot_bits(trace::Prot p) {
   return 0;
 }
 
+}  // namespace
+
 std::string hex(uint64_t v) {
   std::ostringstream o;
   o << "0x" << std::hex << v;
   return o.str();
 }
-
-}  // namespace
 
 std::string Outcome::describe() const {
   std::string s;

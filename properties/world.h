@@ -17,6 +17,9 @@ namespace gupcheck::props {
 
 using model::pfn_t;
 
+// "0x1f": how reports and invariant messages print pfns, addresses and values.
+std::string hex(uint64_t v);
+
 // A bad trace (unknown handle, dead process, ...): user input, exit status 2.
 struct bad_trace : std::runtime_error {
   using std::runtime_error::runtime_error;

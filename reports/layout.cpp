@@ -17,12 +17,6 @@ std::string rtrim(std::string s) {
 
 }  // namespace
 
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
-
 std::string wrap_words(const std::string &first, const std::vector<std::string> &words, size_t cont,
                        const std::string &sep) {
   std::string out, line = first;

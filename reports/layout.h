@@ -7,13 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "properties/world.h"
+
 namespace gupcheck::reports {
 
 // Reports keep their lines shorter than this many columns.
 constexpr size_t kReportColumns = 96;
 
-// "0x1f".
-std::string hex(uint64_t v);
+using props::hex;  // "0x1f"
 
 // `first` followed by `words` joined by `sep`, wrapped before kReportColumns
 // (a word longer than a line is not broken); continuation lines start with
