@@ -44,6 +44,7 @@ bool vm_page_prot_writable(const kernel_state &k, const vm_area_struct &vma) {
   return true;
 }
 
+// Models: include/linux/mm.h vma_lookup() (v6.18): the VMA containing vpn.
 vm_area_struct *find_vma(mm_struct &mm, uint64_t vpn) {
   for (auto &v : mm.vmas) {
     if (v.vm_start > vpn) return nullptr;
@@ -55,6 +56,7 @@ const vm_area_struct *find_vma(const mm_struct &mm, uint64_t vpn) {
   return find_vma(const_cast<mm_struct &>(mm), vpn);
 }
 
+// Models: pte_offset_map() (v6.18): null when no PTE table covers vpn (pmd_none()).
 pte_t *pte_offset(mm_struct &mm, uint64_t vpn) {
   uint64_t base = vpn - vpn % PTRS_PER_PTE;
   for (auto &t : mm.tables) {
@@ -85,6 +87,7 @@ pfn_t folio_alloc(kernel_state &k) {
   return k.folios.size() - 1;
 }
 
+// Models: include/linux/mm.h folio_get() (v6.18), which must never see a freed folio.
 void folio_get(kernel_state &k, pfn_t pfn) {
   folio &f = k.folios[pfn];
   if (f.refcount <= 0) throw model_bug("folio_get on a freed folio pfn " + std::to_string(pfn));
@@ -124,6 +127,7 @@ void warn_misuse(kernel_state &k, std::string what) {
   if (k.misuse.size() < 16) k.misuse.push_back(std::move(what));
 }
 
+// A new file: shmem needs no dirty tracking, a regular (ext4-like) file does.
 int file_create(kernel_state &k, bool shmem) {
   file_state f;
   f.shmem = shmem;

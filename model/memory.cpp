@@ -11,6 +11,7 @@ namespace {
 mm_struct &mm_of(kernel_state &k, int pid) { return k.tasks[pid].mm; }
 
 
+// Models: include/linux/mm.h mm_counter_file() / mm_counter() (v6.18)
 int mm_counter_file(const kernel_state &k, const folio &f) {
   if (f.pagecache && f.file >= 0 && k.files[f.file].shmem) return MM_SHMEMPAGES;
   return MM_FILEPAGES;
@@ -363,12 +364,14 @@ unsigned vmf_insert_mixed(kernel_state &k, int pid, vm_area_struct &vma, uint64_
   return VM_FAULT_NOPAGE;
 }
 
+// A driver's alloc_page(): the driver keeps its reference for the life of the model.
 pfn_t driver_alloc_page(kernel_state &k) {
   pfn_t p = folio_alloc(k);  // the driver keeps this reference
   k.folios[p].driver = true;
   return p;
 }
 
+// A device pfn beyond memory: no struct page, !pfn_valid().
 pfn_t device_alloc_pfn(kernel_state &k) {
   k.device_mem.push_back(0);
   return DEVICE_PFN_BASE + k.device_mem.size() - 1;
