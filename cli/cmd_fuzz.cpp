@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// gupcheck fuzz: a RapidCheck campaign on one model variant.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "cli/common.h"
+#include "properties/campaign.h"
+#include "reports/replay.h"
+#include "trace/text.h"
+
+namespace gupcheck::cli {
+namespace {
+
+struct FuzzOpts {
+  std::string variant = "mainline";
+  uint64_t seed = 0;
+  bool seed_given = false;
+  double time = 30;
+  long cases = -1;
+  std::string out = "gupcheck-out";
+  double shrink_time = 60;
+  int max_size = 100;
+  std::vector<std::string> invariants;
+};
+
+int cmd_fuzz(const FuzzOpts &o) {
+  const model::variant_info &v = variant_or_die(o.variant);
+  campaign::Config cfg;
+  cfg.variant = v.name;
+  cfg.sw = v.sw;
+  cfg.invariants = invariants_or_die(o.invariants);
+  cfg.seed = o.seed_given ? o.seed
+                          : uint64_t(std::chrono::high_resolution_clock::now().time_since_epoch().count()) % 1000000007ull;
+  if (o.time <= 0 && o.cases < 0) throw UsageError("--time must be positive (or give --cases)");
+  if (o.shrink_time < 0) throw UsageError("--shrink-time must not be negative");
+  if (o.max_size < 1 || o.max_size > 10000) throw UsageError("--max-size must be between 1 and 10000");
+  cfg.time_limit = o.cases >= 0 ? 0 : o.time;
+  cfg.max_cases = o.cases;
+  cfg.shrink_time = o.shrink_time;
+  cfg.max_size = o.max_size;
+  cfg.out_dir = o.out;
+  cfg.stop = &g_stop;
+  cfg.on_progress = [](const campaign::Progress &p) {
+    std::fprintf(stderr, "[fuzz] cases=%ld ops=%ld ops/s=%.0f elapsed=%.1fs\n", p.cases, p.ops,
+                 p.elapsed > 0 ? p.ops / p.elapsed : 0.0, p.elapsed);
+  };
+  install_stop_handlers();
+  std::printf("gupcheck fuzz: variant %s, seed %llu, %s, %zu invariants, counterexamples in %s/\n", v.name.c_str(),
+              (unsigned long long)cfg.seed,
+              o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
+              cfg.invariants.selected().size() + 1, o.out.c_str());
+  std::fflush(stdout);
+  campaign::Result r = campaign::run(cfg);
+  const double ops_s = r.elapsed > 0 ? r.ops / r.elapsed : 0;
+  std::printf("summary: %ld cases, %ld operations checked in %.1f s (%.0f ops/s), seed %llu\n", r.cases, r.ops,
+              r.elapsed, ops_s, (unsigned long long)cfg.seed);
+  if (r.interrupted) std::printf("interrupted: stopped after case %ld\n", r.cases);
+  if (!r.found) {
+    std::printf("result: no invariant violated on %s\n", v.name.c_str());
+    return kOk;
+  }
+  const campaign::Finding &f = r.finding;
+  std::printf("result: %s %s at case %ld after %.2f s\n", f.violation.internal ? "INTERNAL MODEL ERROR" : "VIOLATION",
+              f.violation.invariant.c_str(), f.case_index, f.time_to_find);
+  std::printf("  %s\n", f.violation.why.c_str());
+  std::printf("shrunk from %zu to %zu operations in %.2f s (%ld RapidCheck + %ld trace steps%s):\n",
+              f.original.ops.size(), f.shrunk.ops.size(), f.shrink_seconds, f.rc_shrink_steps, f.trace_shrink_steps,
+              f.shrink_timed_out ? ", time cap reached" : "");
+  std::printf("%s", trace::print_trace(f.shrunk).c_str());
+  for (const auto &file : f.files) std::printf("wrote %s\n", file.c_str());
+  if (!f.trace_file.empty())
+    std::printf("replay: %s\n", reports::replay_command_for(f.trace_file, v.name).c_str());
+  return f.violation.internal ? kInternal : kViolation;
+}
+
+}  // namespace
+
+void add_fuzz_command(CLI::App &app, Run &run) {
+  auto o = std::make_shared<FuzzOpts>();
+  auto *fuzz = app.add_subcommand("fuzz", "Run a fuzz campaign on a model variant");
+  fuzz->add_option("--variant", o->variant, "Model variant (see: gupcheck list variants)");
+  fuzz->add_option_function<uint64_t>(
+      "--seed", [o](const uint64_t &s) { o->seed = s, o->seed_given = true; }, "Seed (printed when not given)");
+  auto *time_opt = fuzz->add_option("--time", o->time, "Time budget in seconds (default 30)");
+  auto *cases_opt = fuzz->add_option("--cases", o->cases, "Case budget instead of a time budget");
+  time_opt->excludes(cases_opt);
+  cases_opt->check(CLI::NonNegativeNumber);
+  fuzz->add_option("--out", o->out, "Directory for counterexamples (default gupcheck-out)");
+  fuzz->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking, seconds (default 60)");
+  fuzz->add_option("--max-size", o->max_size, "Largest generation size, about the trace length (default 100)");
+  fuzz->add_option("--invariants", o->invariants, "Invariants to check, by name or id, comma separated (default all)");
+  // A later occurrence wins, so wrappers can set defaults the user overrides.
+  for (auto *opt : fuzz->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  fuzz->callback([&run, o] { run = [o] { return cmd_fuzz(*o); }; });
+}
+
+}  // namespace gupcheck::cli

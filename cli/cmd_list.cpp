@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// gupcheck list: invariants, variants and operations.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "cli/common.h"
+#include "trace/op.h"
+
+namespace gupcheck::cli {
+namespace {
+
+int cmd_list(const std::string &what) {
+  if (what == "invariants") {
+    for (const auto &i : props::all_invariants())
+      std::printf("%-30s %-6s %s\n%37s[%s]\n", i.name, i.id, i.statement, "", i.source);
+  } else if (what == "variants") {
+    for (const auto &v : model::all_variants()) {
+      std::printf("%-30s %s\n%31sremoved by: %s\n", v.name.c_str(), v.description.c_str(), "", v.commit.c_str());
+      if (!v.catches.empty()) std::printf("%31sexpected to be caught by: %s\n", "", v.catches.c_str());
+      if (!v.switches.empty()) {
+        std::string sw;
+        for (const auto &s : v.switches) sw += (sw.empty() ? "" : ", ") + s;
+        std::printf("%31sswitches: %s\n", "", sw.c_str());
+      }
+    }
+  } else if (what == "ops") {
+    for (const auto &d : trace::op_docs()) std::printf("%-46s %s\n", d.syntax, d.models);
+  } else {
+    throw UsageError("list what? one of: invariants, variants, ops");
+  }
+  return kOk;
+}
+
+}  // namespace
+
+void add_list_command(CLI::App &app, Run &run) {
+  auto what = std::make_shared<std::string>();
+  auto *list = app.add_subcommand("list", "List invariants, variants or operations");
+  list->add_option("WHAT", *what, "invariants | variants | ops")->required();
+  list->callback([&run, what] { run = [what] { return cmd_list(*what); }; });
+}
+
+}  // namespace gupcheck::cli

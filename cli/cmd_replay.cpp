@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// gupcheck replay and shrink: one trace file, a report or a shorter trace.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "cli/common.h"
+#include "properties/invariants.h"
+#include "reports/json.h"
+#include "reports/replay.h"
+#include "reports/text.h"
+#include "reports/write.h"
+#include "shrinkers/shrink.h"
+#include "trace/text.h"
+
+namespace gupcheck::cli {
+namespace {
+
+struct ReplayOpts {
+  std::string file, variant, json_out;
+  std::vector<std::string> invariants;
+};
+
+int cmd_replay(const ReplayOpts &o) {
+  const std::string &file = o.file, &variant_opt = o.variant, &json_out = o.json_out;
+  const std::vector<std::string> &inv_names = o.invariants;
+  trace::Trace t = load_trace(file);
+  const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
+  const model::variant_info &v = variant_or_die(vname);
+  reports::ReplayLog log = reports::replay_trace(t, v.name, v.sw, invariants_or_die(inv_names));
+  log.replay_command = reports::replay_command_for(file, v.name);
+  std::printf("%s", reports::text_report(log).c_str());
+  if (!json_out.empty()) reports::write_file_atomic(json_out, reports::json_report(log).dump(2) + "\n");
+  if (!log.error.empty()) std::fprintf(stderr, "gupcheck: %s: %s\n", file.c_str(), log.error.c_str());
+  return verdict_status(log);
+}
+
+struct ShrinkOpts {
+  std::string file, variant, out;
+  double shrink_time = 60;
+  std::vector<std::string> invariants;
+};
+
+int cmd_shrink(const ShrinkOpts &o) {
+  const std::string &file = o.file, &variant_opt = o.variant, &out = o.out;
+  const double shrink_time = o.shrink_time;
+  const std::vector<std::string> &inv_names = o.invariants;
+  trace::Trace t = load_trace(file);
+  const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
+  const model::variant_info &v = variant_or_die(vname);
+  props::InvariantSet inv = invariants_or_die(inv_names);
+  props::RunResult r = props::run_trace(t, v.sw, inv);
+  if (!r.violation.found) {
+    std::printf("%s holds on %s: nothing to shrink\n", file.c_str(), v.name.c_str());
+    return kOk;
+  }
+  const std::string name = r.violation.invariant;
+  auto fails = [&](const trace::Trace &x) { return props::violates(x, v.sw, inv, name); };
+  t.ops.resize(r.violation.step + 1);
+  shrink::Stats st;
+  trace::Trace s = shrink::shrink(
+      t, fails, std::chrono::steady_clock::now() + std::chrono::milliseconds(long(shrink_time * 1000)), &st);
+  s.variant = v.name;
+  std::string text = trace::print_trace(s);
+  if (out.empty())
+    std::printf("%s", text.c_str());
+  else
+    reports::write_file_atomic(out, text);
+  std::fprintf(stderr, "shrunk %s from %zu to %zu operations (%ld candidates tried%s); violates %s\n", file.c_str(),
+               t.ops.size(), s.ops.size(), st.tried, st.timed_out ? ", time cap reached" : "", name.c_str());
+  return r.violation.internal ? kInternal : kViolation;
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App &app, Run &run) {
+  auto o = std::make_shared<ReplayOpts>();
+  auto *replay = app.add_subcommand("replay", "Replay a trace file with a report; exit 1 if it violates");
+  replay->add_option("FILE", o->file, "Trace file")->required();
+  replay->add_option("--variant", o->variant, "Model variant (default: the trace's '# model:' line)");
+  replay->add_option("--json", o->json_out, "Also write the JSON report here");
+  replay->add_option("--invariants", o->invariants, "Invariants to check (default all)");
+  replay->callback([&run, o] { run = [o] { return cmd_replay(*o); }; });
+}
+
+void add_shrink_command(CLI::App &app, Run &run) {
+  auto o = std::make_shared<ShrinkOpts>();
+  auto *shr = app.add_subcommand("shrink", "Shrink a failing trace file with the trace shrinkers");
+  shr->add_option("FILE", o->file, "Trace file")->required();
+  shr->add_option("--variant", o->variant, "Model variant (default: the trace's '# model:' line)");
+  shr->add_option("-o,--out", o->out, "Write the shrunk trace here (default: standard output)");
+  shr->add_option("--shrink-time", o->shrink_time, "Time cap, seconds (default 60)");
+  shr->add_option("--invariants", o->invariants, "Invariants to check (default all)");
+  shr->callback([&run, o] { run = [o] { return cmd_shrink(*o); }; });
+}
+
+}  // namespace gupcheck::cli
