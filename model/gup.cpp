@@ -82,7 +82,12 @@ bool try_grab_folio_fast(kernel_state &k, pfn_t page, unsigned flags) {
   // Don't take a pin on the zero page.
   if (k.folios[page].zero && !k.sw.zero_page_pins_counted) return true;
   if (!try_get_folio(k, page, 1)) return false;
-  // Stubbed: folio_is_longterm_pinnable() is true (no movable/CMA memory yet).
+  // Can't do FOLL_LONGTERM + FOLL_PIN gup fast path if not in a right zone,
+  // so fail and let the caller fall back to the slow path.
+  if ((flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(k, page)) {
+    folio_put(k, page, 1);
+    return false;
+  }
   k.folios[page].refcount += GUP_PIN_COUNTING_BIAS - 1;
   k.nr_foll_pin_acquired++;
   return true;
@@ -333,12 +338,32 @@ long __get_user_pages_locked(kernel_state &k, int pid, uint64_t start, long nr_p
   return __get_user_pages(k, pid, start, nr_pages, flags, pages);
 }
 
-// Models: mm/gup.c __gup_longterm_locked() (v6.18). Stubbed:
-// check_and_migrate_movable_folios() finds nothing to migrate (no movable or
-// CMA memory in the model yet).
+// Models: mm/gup.c __gup_longterm_locked() (v6.18): pin, then migrate what
+// is not long-term pinnable out of ZONE_MOVABLE/CMA and pin again, under
+// memalloc_pin_save() so that faults in the retry allocate pinnable memory.
 long __gup_longterm_locked(kernel_state &k, int pid, uint64_t start, long nr_pages, std::vector<pfn_t> *pages,
                            unsigned gup_flags) {
-  return __get_user_pages_locked(k, pid, start, nr_pages, pages, gup_flags);
+  if (!(gup_flags & FOLL_LONGTERM) || !pages)
+    return __get_user_pages_locked(k, pid, start, nr_pages, pages, gup_flags);
+  const size_t from = pages->size();
+  k.memalloc_pin++;  // memalloc_pin_save()
+  long rc = 0, nr_pinned_pages = 0;
+  for (int tries = 0;; tries++) {
+    if (tries > 4) {
+      k.memalloc_pin--;
+      throw model_bug("__gup_longterm_locked(): migration loop does not converge");
+    }
+    nr_pinned_pages = __get_user_pages_locked(k, pid, start, nr_pages, pages, gup_flags);
+    if (nr_pinned_pages <= 0) {
+      rc = nr_pinned_pages;
+      break;
+    }
+    // FOLL_LONGTERM implies FOLL_PIN
+    rc = check_and_migrate_movable_pages(k, *pages, from);
+    if (rc != -EAGAIN) break;
+  }
+  k.memalloc_pin--;  // memalloc_pin_restore()
+  return rc ? rc : nr_pinned_pages;
 }
 
 // Models: mm/gup.c is_valid_gup_args() (v6.18)

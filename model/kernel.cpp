@@ -12,6 +12,10 @@ kernel_state::kernel_state(const variant_switches &s) : sw(s) {
   folios.resize(2);
   folio &z = folios[ZERO_PFN];
   z.zero = true;
+  // "On some platforms ZERO_PAGE(0) might end up in a movable zone"
+  // (9afaf30f7a1a): put it there, so that folio_is_longterm_pinnable()'s
+  // zero-page exception is what keeps it pinnable (B10).
+  z.zone = mem_zone::movable;
   z.refcount = ZERO_PAGE_BASE_REFCOUNT;
   tasks.emplace_back();  // pid 0: the trace's p0
 }

@@ -47,6 +47,14 @@ struct model_bug : std::logic_error {
   using std::logic_error::logic_error;
 };
 
+// Where a folio was allocated (page_zonenum() / get_pageblock_migratetype()),
+// as far as folio_is_longterm_pinnable() cares.
+enum class mem_zone : uint8_t {
+  normal,   // ZONE_NORMAL, MIGRATE_MOVABLE/UNMOVABLE pageblocks: pinnable
+  movable,  // ZONE_MOVABLE: not long-term pinnable
+  cma,      // a MIGRATE_CMA pageblock: not long-term pinnable
+};
+
 // include/linux/mm_types.h struct folio, order 0 only.
 //
 // Invariants:
@@ -71,6 +79,8 @@ struct folio {
   int file = -1;  // owning file when pagecache
   uint64_t index = 0;
   uint64_t data = 0;  // the page's content, abstracted to one value
+  mem_zone zone = mem_zone::normal;
+  pfn_t migrated_to = 0;  // set when migrate_pages() moved the folio away (then freed)
 };
 
 // A PTE (arch/x86 pte_t bits that matter to GUP).
@@ -110,6 +120,9 @@ struct vm_area_struct {
   vma_backing backing = vma_backing::anon;
   int file = -1;           // kernel_state::files index for file/shmem
   bool anon_vma = false;   // vma->anon_vma != NULL (anon_vma_prepare() ran)
+  // Differs: stands for the memory policy / movablecore placement that puts
+  // the VMA's new anonymous folios into ZONE_MOVABLE or CMA pageblocks.
+  mem_zone zone = mem_zone::normal;
 };
 
 // MM_* rss counter indices (include/linux/mm_types_task.h).
@@ -123,6 +136,7 @@ struct mm_struct {
   long rss[NR_MM_COUNTERS] = {0, 0, 0, 0};
   unsigned write_protect_seq = 0;  // seqcount; odd while fork copies page tables
   uint64_t mmap_hint = MMAP_MIN_VPN;
+  long ksm_zero_pages = 0;  // mm->ksm_zero_pages: KSM-placed zero-page PTEs
 };
 
 struct task_struct {
@@ -144,6 +158,9 @@ struct kernel_state {
   long nr_foll_pin_acquired = 0;      // NR_FOLL_PIN_ACQUIRED
   long nr_foll_pin_released = 0;      // NR_FOLL_PIN_RELEASED
   bool arch_has_pte_special = true;   // CONFIG_ARCH_HAS_PTE_SPECIAL (x86-64)
+  int memalloc_pin = 0;               // memalloc_pin_save() depth: no movable/CMA allocations
+  bool ksm_use_zero_pages = true;     // /sys/kernel/mm/ksm/use_zero_pages
+  std::vector<pfn_t> ksm_stable;      // KSM stable tree: the KSM folios, one per content
   std::vector<std::string> warnings;  // WARN_ON/VM_BUG_ON on kernel state: a kernel bug
   std::vector<std::string> misuse;    // WARN_ON on a caller's arguments: an API misuse
   variant_switches sw;
@@ -286,12 +303,33 @@ struct mmap_args {
   vm_flags_t prot = VM_READ | VM_WRITE;  // VM_READ/VM_WRITE subset
   uint64_t npages = 1;
   int file = -1;  // kernel_state::files index (file/shmem backings)
+  mem_zone zone = mem_zone::normal;  // where new anonymous folios are allocated
 };
 // Return: the first vpn of the new mapping, or -errno.
 long do_mmap(kernel_state &k, int pid, const mmap_args &a);
 long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages);
 long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_flags_t prot);
 long madvise_dontneed(kernel_state &k, int pid, uint64_t start, uint64_t npages);
+// madvise(MADV_MERGEABLE): mm/ksm.c ksm_madvise() on every VMA of the range.
+long madvise_mergeable(kernel_state &k, int pid, uint64_t start, uint64_t npages);
+// ---------------------------------------------------------------------------
+// KSM (mm/ksm.c) and migration for FOLL_LONGTERM (mm/gup.c, mm/migrate.c).
+
+// Models: mm/ksm.c is_ksm_zero_pte(): a zero-page PTE KSM placed (marked dirty).
+inline bool is_ksm_zero_pte(const pte_t &pte) { return pte.present && is_zero_pfn(pte.pfn) && pte.dirty; }
+// Models: mm/ksm.c ksm_might_unmap_zero_page(): the accounting when such a PTE goes.
+void ksm_might_unmap_zero_page(mm_struct &mm, const pte_t &pte);
+// One ksmd pass over pid's VM_MERGEABLE VMAs (ksm_do_scan() over its mm_slot).
+// Return: the number of PTEs merged.
+long ksm_scan_mm(kernel_state &k, int pid);
+// Models: include/linux/mm.h folio_is_longterm_pinnable() (v6.18).
+bool folio_is_longterm_pinnable(const kernel_state &k, pfn_t page);
+// Models: mm/gup.c check_and_migrate_movable_pages() (v6.18) over
+// (*pages)[from..]. Return: 0 when all are pinnable; -EAGAIN after unpinning
+// them all and migrating the unpinnable ones; -ENOMEM when migration failed
+// (nothing left pinned).
+long check_and_migrate_movable_pages(kernel_state &k, std::vector<pfn_t> &pages, size_t from);
+
 // Return: the child's pid.
 int dup_mm_fork(kernel_state &k, int pid);
 void exit_mmap(kernel_state &k, int pid);

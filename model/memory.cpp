@@ -74,6 +74,8 @@ pfn_t alloc_new_anon_folio(kernel_state &k, vm_area_struct &vma, uint64_t data) 
   const pfn_t p = folio_alloc(k);
   folio &f = k.folios[p];
   f.data = data;
+  // memalloc_pin_save() (FOLL_LONGTERM) strips __GFP_MOVABLE: never movable/CMA.
+  f.zone = k.memalloc_pin ? mem_zone::normal : vma.zone;
   // folio_add_new_anon_rmap(..., RMAP_EXCLUSIVE)
   f.anon = true;
   f.anon_exclusive = true;
@@ -268,6 +270,7 @@ unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vp
   pte_t *pte = pte_offset(mm, vpn);
   const pte_t orig = *pte;
   const bool pfn_is_zero = is_zero_pfn(orig.pfn);
+  if (pfn_is_zero) ksm_might_unmap_zero_page(mm, orig);
 
   // A zeroed page for the zero pfn; else __wp_page_copy_user(): from the old
   // page, or through the user address when there is no struct page (seed b's
@@ -406,7 +409,10 @@ void zap_pte_range(kernel_state &k, int pid, const vm_area_struct &vma, uint64_t
     const pte_t old = *pte;
     pfn_t page = vm_normal_page(k, vma, vpn, old);
     *pte = pte_t{};  // ptep_get_and_clear_full()
-    if (!page) continue;  // special: only the PTE goes
+    if (!page) {  // special: only the PTE goes
+      ksm_might_unmap_zero_page(mm, old);
+      continue;
+    }
     folio &f = k.folios[page];
     if (!f.anon && old.dirty) f.dirty = true;
     mm.rss[mm_counter(k, f)]--;

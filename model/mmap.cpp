@@ -100,6 +100,7 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
   if (a.shared) vma.vm_flags |= VM_SHARED | VM_MAYSHARE;
   vma.backing = a.backing;
   vma.file = a.file;
+  vma.zone = a.zone;
   if (a.backing == vma_backing::anon && a.shared) {
     vma.backing = vma_backing::shmem;  // shmem_zero_setup()
     vma.file = file_create(k, true);
@@ -209,6 +210,9 @@ int dup_mm_fork(kernel_state &k, int pid) {
     const mm_struct &pmm = k.tasks[pid].mm;
     cmm.forbids_zeropage = pmm.forbids_zeropage;
     cmm.mmap_hint = pmm.mmap_hint;
+    // dup_mm() copies the mm_struct, ksm_fork() keeps ksm_zero_pages (the
+    // child inherits the marked PTEs; "ksm: fix ksm_zero_pages accounting on fork").
+    cmm.ksm_zero_pages = pmm.ksm_zero_pages;
   }
   const size_t nvmas = k.tasks[pid].mm.vmas.size();
   for (size_t i = 0; i < nvmas; i++) {

@@ -127,7 +127,8 @@ void World::take_probe(const Op &op, int pid) {
     }
   }
   const bool counts = op.kind == OpKind::Gup || op.kind == OpKind::Wait || op.kind == OpKind::Put ||
-                      op.kind == OpKind::Unpin || op.kind == OpKind::Dump || op.kind == OpKind::Populate;
+                      op.kind == OpKind::Unpin || op.kind == OpKind::Dump || op.kind == OpKind::Populate ||
+                      op.kind == OpKind::KsmMerge;
   p.refcount.clear();
   p.mapcount.clear();
   p.pagecache.clear();
@@ -194,6 +195,9 @@ const Outcome &World::step(const Op &op) {
       a.shared = op.shared;
       a.prot = prot_bits(op.prot);
       a.npages = op.npages;
+      a.zone = op.zone == trace::MemZone::Movable ? mem_zone::movable
+               : op.zone == trace::MemZone::Cma   ? mem_zone::cma
+                                                  : mem_zone::normal;
       switch (op.map_kind) {
         case trace::MapKind::Anon: a.backing = vma_backing::anon; break;
         case trace::MapKind::File: a.backing = vma_backing::file; break;
@@ -271,6 +275,10 @@ const Outcome &World::step(const Op &op) {
       break;
     case OpKind::MadvDontneed: {
       uint64_t s = address(op.map, op.page);
+      if (op.advice == trace::Advice::Mergeable) {
+        out.ret = madvise_mergeable(k_, pid, s, op.npages);
+        break;
+      }
       out.ret = madvise_dontneed(k_, pid, s, op.npages);
       const mm_struct &mm = k_.tasks[pid].mm;
       for (uint64_t a = s; a < s + op.npages; a++) {
@@ -352,6 +360,9 @@ const Outcome &World::step(const Op &op) {
     }
     case OpKind::UffdZeropage:
       out.ret = mfill_atomic_zeropage(k_, pid, address(op.map, op.page));
+      break;
+    case OpKind::KsmMerge:
+      out.ret = ksm_scan_mm(k_, pid);
       break;
     case OpKind::InsertPage:
     case OpKind::InsertMixed: {

@@ -125,7 +125,10 @@ json op_to_json(const Op &op) {
       if (op.map_kind == MapKind::File || op.map_kind == MapKind::Shmem)
         o["file"] = op.map_kind == MapKind::Shmem && op.file == kSharedAnonFile ? std::string("anon")
                                                                                  : handle_name('f', op.file);
+      if (op.zone != MemZone::Normal) o["zone"] = mem_zone_name(op.zone);
+      if (op.thp) o["thp"] = true;
       break;
+    case OpKind::MadvDontneed: o["advice"] = advice_name(op.advice); break;
     case OpKind::Mprotect: o["prot"] = prot_name(op.prot); break;
     case OpKind::Write: o["value"] = op.value; break;
     case OpKind::Gup:
@@ -178,8 +181,27 @@ Op op_from_json(const json &j, int index) {
       op.file = 0;
       if (op.map_kind == MapKind::Shmem && f.need("file") == "anon") op.file = kSharedAnonFile;
       else if (op.map_kind == MapKind::File || op.map_kind == MapKind::Shmem) op.file = f.handle("file", 'f');
+      if (f.opt("zone")) {
+        const std::string z = f.str("zone");
+        bool zfound = false;
+        for (MemZone x : {MemZone::Normal, MemZone::Movable, MemZone::Cma})
+          if (z == mem_zone_name(x)) {
+            op.zone = x;
+            zfound = true;
+          }
+        if (!zfound) f.fail("unknown zone " + show(json(z)) + " (normal, movable, cma)");
+      }
+      if (const json *t = f.opt("thp")) op.thp = f.boolean("thp", *t);
       break;
     }
+    case OpKind::MadvDontneed:
+      if (f.opt("advice")) {
+        const std::string a = f.str("advice");
+        if (a == advice_name(Advice::Dontneed)) op.advice = Advice::Dontneed;
+        else if (a == advice_name(Advice::Mergeable)) op.advice = Advice::Mergeable;
+        else f.fail("unknown madvise advice " + show(json(a)) + " (dontneed, mergeable)");
+      }
+      break;
     case OpKind::Mprotect: op.prot = prot_from(f); break;
     case OpKind::Write: {
       const json &v = f.need("value");

@@ -95,7 +95,8 @@ bool op_equal(const Op &a, const Op &b) {
     case OpKind::Mmap:
       if (a.map_kind != b.map_kind || a.shared != b.shared || a.prot != b.prot) return false;
       if (map_kind_has_file(a.map_kind) && a.file != b.file) return false;
-      return true;
+      return a.zone == b.zone && a.thp == b.thp;
+    case OpKind::MadvDontneed: return a.advice == b.advice;
     case OpKind::Mprotect: return a.prot == b.prot;
     case OpKind::Write: return a.value == b.value;
     case OpKind::Gup: return a.api == b.api && a.gup_flags == b.gup_flags && a.in_flight == b.in_flight;
@@ -126,6 +127,24 @@ const char *op_kind_name(OpKind k) {
     case OpKind::UffdZeropage: return "uffd_zeropage";
     case OpKind::InsertPage: return "insert_page";
     case OpKind::InsertMixed: return "insert_mixed";
+    case OpKind::KsmMerge: return "ksm_merge";
+  }
+  return "?";
+}
+
+const char *mem_zone_name(MemZone z) {
+  switch (z) {
+    case MemZone::Normal: return "normal";
+    case MemZone::Movable: return "movable";
+    case MemZone::Cma: return "cma";
+  }
+  return "?";
+}
+
+const char *advice_name(Advice a) {
+  switch (a) {
+    case Advice::Dontneed: return "dontneed";
+    case Advice::Mergeable: return "mergeable";
   }
   return "?";
 }
@@ -171,16 +190,19 @@ const char *insert_what_name(InsertWhat w) {
 
 const std::vector<OpDoc> &op_docs() {
   static const std::vector<OpDoc> docs = {
-      {OpKind::Mmap, "mN = mmap pP anon|file:fN|shmem:fN|shmem:anon|pfnmap|mixedmap private|shared none|r|rw NPAGES",
-       "mmap(2); pfnmap: remap_pfn_range(); mixedmap: a VM_MIXEDMAP driver"},
+      {OpKind::Mmap,
+       "mN = mmap pP anon|file:fN|shmem:fN|shmem:anon|pfnmap|mixedmap private|shared none|r|rw NPAGES [movable|cma] "
+       "[thp]",
+       "mmap(2); pfnmap: remap_pfn_range(); mixedmap: a VM_MIXEDMAP driver; movable/cma: new anonymous folios in "
+       "ZONE_MOVABLE or CMA; thp: MADV_HUGEPAGE"},
       {OpKind::Munmap, "munmap pP mN+I NPAGES", "munmap(2): do_vmi_munmap() (mm/vma.c)"},
       {OpKind::Mprotect, "mprotect pP mN+I NPAGES none|r|rw", "mprotect(2): mprotect_fixup() (mm/mprotect.c)"},
       {OpKind::Read, "read pP mN+I", "a user access: handle_mm_fault() (mm/memory.c) as needed"},
       {OpKind::Write, "write pP mN+I VALUE", "a user access: handle_mm_fault() (mm/memory.c) as needed"},
       {OpKind::Fork, "pC = fork pP", "fork(2): dup_mmap() and copy_page_range() (mm/memory.c)"},
       {OpKind::Exit, "exit pP", "exit(2): exit_mmap() (mm/mmap.c)"},
-      {OpKind::MadvDontneed, "madvise pP mN+I NPAGES dontneed",
-       "madvise(MADV_DONTNEED): madvise_dontneed_single_vma() (mm/madvise.c)"},
+      {OpKind::MadvDontneed, "madvise pP mN+I NPAGES dontneed|mergeable",
+       "madvise(MADV_DONTNEED): madvise_dontneed_single_vma() (mm/madvise.c); MADV_MERGEABLE: ksm_madvise()"},
       {OpKind::Gup, "gN = get|pin|get_fast|pin_fast pP mN+I NPAGES FLAGS [&]",
        "get_user_pages()/pin_user_pages()/get_user_pages_fast()/pin_user_pages_fast() (mm/gup.c)"},
       {OpKind::Populate, "populate pP mN+I NPAGES FLAGS",
@@ -194,6 +216,8 @@ const std::vector<OpDoc> &op_docs() {
       {OpKind::UffdZeropage, "uffd_zeropage pP mN+I", "UFFDIO_ZEROPAGE: mfill_atomic_pte_zeropage()"},
       {OpKind::InsertPage, "insert_page pP mN+I page|zero", "vm_insert_page()"},
       {OpKind::InsertMixed, "insert_mixed pP mN+I page|zero|dev", "vmf_insert_mixed()"},
+      {OpKind::KsmMerge, "ksm_merge pP",
+       "one ksmd pass over pP's MADV_MERGEABLE areas: cmp_and_merge_page() (mm/ksm.c)"},
   };
   return docs;
 }
@@ -240,7 +264,13 @@ std::string check_consistency(const Trace &t) {
         if (op.map_kind == MapKind::File && op.file > kMaxHandle) return fail("file mapping without a valid fN");
         if (op.map_kind == MapKind::Shmem && op.file > kMaxHandle && op.file != kSharedAnonFile)
           return fail("shmem mapping without a valid fN");
+        if (op.zone > MemZone::Cma) return fail("unknown memory zone");
+        if ((op.zone != MemZone::Normal || op.thp) && (op.map_kind != MapKind::Anon || op.shared))
+          return fail("movable, cma and thp apply only to private anonymous mappings");
         if (!maps.insert(op.result).second) return fail(handle_name('m', op.result) + " is created twice");
+        break;
+      case OpKind::MadvDontneed:
+        if (op.advice > Advice::Mergeable) return fail("unknown madvise advice");
         break;
       case OpKind::Fork:
         if (procs.count(op.result)) return fail("fork result " + handle_name('p', op.result) + " is already used");

@@ -24,14 +24,14 @@
 namespace gupcheck::trace {
 
 enum class OpKind : uint8_t {
-  Mmap,          // mN = mmap pP KIND private|shared PROT NPAGES
+  Mmap,          // mN = mmap pP KIND private|shared PROT NPAGES [movable|cma] [thp]
   Munmap,        // munmap pP mN+I NPAGES
   Mprotect,      // mprotect pP mN+I NPAGES PROT
   Read,          // read pP mN+I                 (a user load; faults as needed)
   Write,         // write pP mN+I VALUE          (a user store; faults as needed)
   Fork,          // pC = fork pP
   Exit,          // exit pP
-  MadvDontneed,  // madvise pP mN+I NPAGES dontneed
+  MadvDontneed,  // madvise pP mN+I NPAGES dontneed|mergeable
   Gup,           // gN = API pP mN+I NPAGES FLAGS [&]   (API: get pin get_fast pin_fast)
   Populate,      // populate pP mN+I NPAGES FLAGS       (__get_user_pages with pages == NULL)
   Put,           // put gN                      (put_page on every page of a FOLL_GET call)
@@ -42,8 +42,22 @@ enum class OpKind : uint8_t {
   UffdZeropage,  // uffd_zeropage pP mN+I
   InsertPage,    // insert_page pP mN+I page|zero      (driver: vm_insert_page)
   InsertMixed,   // insert_mixed pP mN+I page|zero|dev (driver: vmf_insert_mixed)
+  KsmMerge,      // ksm_merge pP                (one ksmd pass over pP's MADV_MERGEABLE areas)
 };
-constexpr int kNumOpKinds = 18;
+constexpr int kNumOpKinds = 19;
+
+// Where a mapping's new anonymous folios are allocated (an mmap option).
+enum class MemZone : uint8_t {
+  Normal,   // ZONE_NORMAL: long-term pinnable
+  Movable,  // ZONE_MOVABLE ("movable"): FOLL_LONGTERM migrates before pinning
+  Cma,      // a CMA area ("cma"): likewise
+};
+
+// The advice of a madvise operation.
+enum class Advice : uint8_t {
+  Dontneed,   // MADV_DONTNEED
+  Mergeable,  // MADV_MERGEABLE (KSM)
+};
 
 // What a mapping is backed by (the first word after "mmap pP").
 enum class MapKind : uint8_t {
@@ -95,6 +109,9 @@ struct Op {
   uint16_t file = 0;            // fN for File/Shmem, or kSharedAnonFile
   InsertWhat what = InsertWhat::Page;
   uint64_t value = 0;           // value stored by Write
+  MemZone zone = MemZone::Normal;  // Mmap: where new anonymous folios go
+  bool thp = false;             // Mmap: THP-eligible (MADV_HUGEPAGE at mmap time)
+  Advice advice = Advice::Dontneed;  // MadvDontneed
 
   // Which handle kinds the result names.
   enum class ResultKind : uint8_t { None, Mapping, Process, Gup };
@@ -133,6 +150,8 @@ const char *map_kind_name(MapKind k);
 const char *prot_name(Prot p);
 const char *gup_api_name(GupApi a);
 const char *insert_what_name(InsertWhat w);
+const char *mem_zone_name(MemZone z);  // "normal", "movable", "cma"
+const char *advice_name(Advice a);     // "dontneed", "mergeable"
 
 // One line per op kind: its syntax and what it models (for `gupcheck list ops`).
 struct OpDoc {

@@ -196,6 +196,7 @@ class LineParser {
         shared(op);
         op.prot = prot();
         op.npages = count();
+        mmap_options(op);
         break;
       case OpKind::Munmap:
       case OpKind::MadvDontneed:
@@ -208,7 +209,9 @@ class LineParser {
         if (op.kind == OpKind::Mprotect) op.prot = prot();
         if (op.kind == OpKind::MadvDontneed) {
           const std::string_view advice = next("ADVICE");
-          if (advice != "dontneed") fail("unknown madvise advice " + quote(advice) + " (only 'dontneed')");
+          if (advice == advice_name(Advice::Dontneed)) op.advice = Advice::Dontneed;
+          else if (advice == advice_name(Advice::Mergeable)) op.advice = Advice::Mergeable;
+          else fail("unknown madvise advice " + quote(advice) + " (dontneed, mergeable)");
         }
         if (op.kind == OpKind::Gup || op.kind == OpKind::Populate) op.gup_flags = flags();
         if (op.kind == OpKind::Gup && pos_ < toks_.size() && toks_[pos_] == "&") {
@@ -228,6 +231,7 @@ class LineParser {
         break;
       case OpKind::Fork:
       case OpKind::Exit:
+      case OpKind::KsmMerge:
       case OpKind::Dump: proc(op); break;
       case OpKind::Put:
       case OpKind::Unpin:
@@ -369,6 +373,25 @@ class LineParser {
     }
   }
 
+  // Optional words after an mmap's NPAGES: at most one of movable|cma, and thp.
+  void mmap_options(Op &op) {
+    op.zone = MemZone::Normal;
+    op.thp = false;
+    bool zone_seen = false;
+    while (pos_ < toks_.size()) {
+      const std::string_view tok = toks_[pos_];
+      if (tok == "thp" && !op.thp) {
+        op.thp = true;
+      } else if ((tok == "movable" || tok == "cma") && !zone_seen) {
+        op.zone = tok == "movable" ? MemZone::Movable : MemZone::Cma;
+        zone_seen = true;
+      } else {
+        fail("unexpected mmap option " + quote(tok) + " (movable or cma, and thp, each at most once)");
+      }
+      ++pos_;
+    }
+  }
+
   void shared(Op &op) {
     const std::string_view tok = next("private|shared");
     if (tok == "private") op.shared = false;
@@ -438,6 +461,7 @@ bool op_from_word(std::string_view word, OpKind &kind, GupApi &api) {
       {"uffd_zeropage", OpKind::UffdZeropage, GupApi::Get},
       {"insert_page", OpKind::InsertPage, GupApi::Get},
       {"insert_mixed", OpKind::InsertMixed, GupApi::Get},
+      {"ksm_merge", OpKind::KsmMerge, GupApi::Get},
   };
   for (const auto &w : words) {
     if (w.word == word) {
@@ -519,15 +543,18 @@ std::string print_op(const Op &op) {
   }
   s += " " + proc_name(op.proc, op.thread);
   if (op.kind == OpKind::Mmap) {
-    return s + " " + map_kind_text(op) + (op.shared ? " shared " : " private ") + prot_name(op.prot) + " " +
-           std::to_string(op.npages);
+    s += " " + map_kind_text(op) + (op.shared ? " shared " : " private ") + prot_name(op.prot) + " " +
+         std::to_string(op.npages);
+    if (op.zone != MemZone::Normal) s += std::string(" ") + mem_zone_name(op.zone);
+    if (op.thp) s += " thp";
+    return s;
   }
   if (op.has_address()) s += " " + handle_name('m', op.map) + "+" + std::to_string(op.page);
   if (op.has_range()) s += " " + std::to_string(op.npages);
   switch (op.kind) {
     case OpKind::Mprotect: s += std::string(" ") + prot_name(op.prot); break;
     case OpKind::Write: s += " " + to_hex(op.value); break;
-    case OpKind::MadvDontneed: s += " dontneed"; break;
+    case OpKind::MadvDontneed: s += std::string(" ") + advice_name(op.advice); break;
     case OpKind::Gup:
       s += " " + flags_to_string(op.gup_flags);
       if (op.in_flight) s += " &";
