@@ -16,7 +16,7 @@ namespace {
 // (what shrinking drives toward) picks the first, simplest entry.
 enum class Choice : uint8_t {
   Read, Write, Mmap, Gup, Release, Fork, Mprotect, Dontneed, Munmap, Exit, Populate, Dump, Uffd,
-  InsertPage, InsertMixed, InFlight, Wait,
+  InsertPage, InsertMixed, InFlight, Wait, Mergeable, Ksm,
 };
 struct Weighted {
   Choice c;
@@ -27,7 +27,7 @@ constexpr Weighted kWeights[] = {
     {Choice::Release, 16}, {Choice::Fork, 16},      {Choice::Mprotect, 10},   {Choice::Dontneed, 12},
     {Choice::Munmap, 7},  {Choice::Exit, 4},        {Choice::Populate, 6},    {Choice::Dump, 6},
     {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 3},
-    {Choice::Wait, 4},
+    {Choice::Wait, 4},    {Choice::Mergeable, 5},   {Choice::Ksm, 5},
 };
 
 Choice pick(uint8_t sel) {
@@ -133,6 +133,11 @@ struct Decoder {
     op.prot = p < 160 ? Prot::RW : p < 236 ? Prot::R : Prot::None;
     op.npages = uint16_t(1 + ((r >> 32) & 0xff) % lim.max_map_pages);
     if (op.npages > 3 && ((r >> 40) & 1)) op.npages = uint16_t(1 + op.npages % 3);
+    if (op.map_kind == MapKind::Anon && !op.shared) {
+      // Now and then new anonymous folios come from ZONE_MOVABLE or CMA.
+      const unsigned z = r >> 44 & 7;
+      op.zone = z == 1 ? MemZone::Movable : z == 2 ? MemZone::Cma : MemZone::Normal;
+    }
     emit(op);
     maps.push_back({op.result, op.npages, op.map_kind});
     procs[pi].maps.push_back(uint16_t(maps.size() - 1));
@@ -196,7 +201,13 @@ struct Decoder {
       case Choice::Write:
         if (!address(r, pi, op)) return mmap(r, pi);
         op.kind = c == Choice::Read ? OpKind::Read : OpKind::Write;
-        if (c == Choice::Write) op.value = 0x100 + t.ops.size();  // unique: a leak shows
+        if (c == Choice::Write) {
+          op.value = 0x100 + t.ops.size();  // unique: a leak shows
+          // Sometimes zeroes or a shared value, so that KSM finds pages to merge.
+          const unsigned v = r >> 40 & 7;
+          if (v == 1) op.value = 0;
+          if (v == 2) op.value = 0x41;
+        }
         return emit(op);
       case Choice::Mmap:
         return mmap(r, pi);
@@ -261,6 +272,17 @@ struct Decoder {
         op.gup_flags = (f & 1 ? FOLL_WRITE : 0) | ((f >> 1 & 3) == 0 ? FOLL_FORCE : 0);
         return emit(op);
       }
+      case Choice::Mergeable: {
+        if (!address(r, pi, op)) return mmap(r, pi);
+        op.kind = OpKind::MadvDontneed;
+        op.advice = Advice::Mergeable;
+        op.npages = range(r, 6);
+        return emit(op);
+      }
+      case Choice::Ksm:
+        op.kind = OpKind::KsmMerge;
+        op.proc = procs[pi].id;
+        return emit(op);
       case Choice::Dump:
         op.kind = OpKind::Dump;
         op.proc = procs[pi].id;

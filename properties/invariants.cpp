@@ -708,6 +708,108 @@ bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
   return true;
 }
 
+// The spec of folio_is_longterm_pinnable() (include/linux/mm.h, v6.18):
+// never CMA; the zero page always; otherwise not ZONE_MOVABLE.
+bool spec_longterm_pinnable(const folio &f) {
+  if (f.zone == mem_zone::cma) return false;
+  return f.zero || f.zone != mem_zone::movable;
+}
+
+// Pages [lo, hi) of the last step's FOLL_LONGTERM pin that are not long-term pinnable.
+bool longterm_range_pinnable(const World &w, bool fast_part, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin || !(g.op.gup_flags & FOLL_LONGTERM) || g.ret <= 0) return true;
+  const kernel_state &k = w.kernel();
+  const size_t split = std::min(g.pages.size(), size_t(std::max(g.nr_fast, 0L)));
+  const size_t lo = fast_part ? 0 : split, hi = fast_part ? split : g.pages.size();
+  for (size_t i = lo; i < hi; i++) {
+    const pfn_t p = g.pages[i];
+    if (!pfn_valid(k, p)) continue;
+    const folio &f = k.folios[p];
+    if (!spec_longterm_pinnable(f)) {
+      why = std::string(fast_part ? "GUP-fast" : "the slow path") + " of a FOLL_LONGTERM pin pinned " + pfn_s(p) +
+            " in " + (f.zone == mem_zone::cma ? "a CMA area" : "ZONE_MOVABLE") + " at index " + std::to_string(i);
+      return false;
+    }
+  }
+  return true;
+}
+
+// G3
+bool longterm_pin_is_pinnable(const World &w, std::string &why) { return longterm_range_pinnable(w, false, why); }
+
+// G5
+bool gup_fast_longterm_pinnable(const World &w, std::string &why) { return longterm_range_pinnable(w, true, why); }
+
+// B10
+bool zero_page_pinnable_never_migrated(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  const folio &z = k.folios[ZERO_PFN];
+  if (z.migrated_to || z.freed) {
+    why = "the zero page was migrated away";
+    return false;
+  }
+  if (!folio_is_longterm_pinnable(k, ZERO_PFN)) {
+    why = "folio_is_longterm_pinnable() is false for the zero page";
+    return false;
+  }
+  return true;
+}
+
+// B11
+bool zero_page_content_zero(const World &w, std::string &why) {
+  const uint64_t d = w.kernel().folios[ZERO_PFN].data;
+  if (d == 0) return true;
+  why = "the zero page holds " + hex(d);
+  return false;
+}
+
+// B12
+bool ksm_zero_pages_special(const World &w, std::string &why) {
+  const Census &c = w.census();
+  if (c.ksm_zero_not_special.pid >= 0) {
+    why = "p" + std::to_string(w.proc_of(c.ksm_zero_not_special.pid)) + " maps a KSM zero page at " +
+          addr_s(c.ksm_zero_not_special.vpn) + " without pte_special or writable";
+    return false;
+  }
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    if (!k.tasks[pid].alive) continue;
+    if (k.tasks[pid].mm.ksm_zero_pages != c.ksm_zero[pid]) {
+      why = "p" + std::to_string(w.proc_of(int(pid))) + " has ksm_zero_pages " +
+            std::to_string(k.tasks[pid].mm.ksm_zero_pages) + " but maps " + std::to_string(c.ksm_zero[pid]) +
+            " KSM zero-page PTEs";
+      return false;
+    }
+  }
+  return true;
+}
+
+// E8
+bool ksm_never_pinned(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  const Census &c = w.census();
+  for (pfn_t p = 2; p < k.folios.size(); p++) {
+    const folio &f = k.folios[p];
+    if (!f.ksm || f.freed) continue;
+    if (f.anon_exclusive || c.pins[p] > 0) {
+      why = "KSM " + pfn_s(p) + (f.anon_exclusive ? " is PageAnonExclusive" : " is pinned");
+      return false;
+    }
+  }
+  if (w.last_op().kind != OpKind::KsmMerge) return true;
+  // A merge drops a page's mapping only when nobody else holds it.
+  const Probe &pr = w.probe();
+  for (pfn_t p = 2; p < pr.mapcount.size(); p++)
+    if (k.folios[p].mapcount < pr.mapcount[p] && (c.gets[p] > 0 || c.pins[p] > 0)) {
+      why = "KSM merged away " + pfn_s(p) + " although GUP holds " + std::to_string(c.gets[p]) + " references and " +
+            std::to_string(c.pins[p]) + " pins on it";
+      return false;
+    }
+  return true;
+}
+
 const std::vector<Invariant> kInvariants = {
     {"TypeOK", "TypeOK",
      "The state is well formed: VMAs sorted and disjoint, PTEs only inside VMAs and naming known frames.",
@@ -752,6 +854,16 @@ const std::vector<Invariant> kInvariants = {
      "c8070b787519 \"mm: Don't pin ZERO_PAGE in pin_user_pages()\"; seed e", zero_page_never_refcounted},
     {"DumpNeverReturnsZero", "B6", "get_dump_page() never returns the zero page.",
      "seed c 8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\"", dump_never_returns_zero},
+    {"ZeroPageLongtermPinnable", "B10",
+     "The zero page is long-term pinnable and never migrated, even though it sits in ZONE_MOVABLE here.",
+     "folio_is_longterm_pinnable(); 9afaf30f7a1a \"mm/gup: do not migrate zero page\"",
+     zero_page_pinnable_never_migrated},
+    {"ZeroPageContentZero", "B11", "The zero page always reads as zeroes.",
+     "corollary of B2, B6, H3; Huge Dirty COW (CVE-2017-1000405)", zero_page_content_zero},
+    {"KsmZeroPagesSpecial", "B12",
+     "Zero pages KSM places are read-only special PTEs, counted in mm->ksm_zero_pages until COW or unmap.",
+     "replace_page(), ksm_might_unmap_zero_page() in zap_present_ptes()/wp_page_copy(); e2942062e01d, 6080d19f0704",
+     ksm_zero_pages_special},
     {"LongtermPinUnshares", "B7",
      "A long-term pin in a COW mapping holds an exclusive anonymous page, never the zero page or page cache.",
      "84209e87c696 \"mm/gup: reliable R/O long-term pinning in COW mappings\"", longterm_pin_unshares},
@@ -785,6 +897,9 @@ const std::vector<Invariant> kInvariants = {
     {"WriteFaultReuseRule", "E5",
      "A write fault reuses an anonymous page only if it is exclusive or its refcount is 1.",
      "09854ba94c6a \"mm: do_wp_page() simplification\"; CVE-2020-29374", write_fault_reuse_rule},
+    {"KsmNeverPinned", "E8",
+     "A KSM folio is never PageAnonExclusive and never pinned; a merge never drops a page GUP holds.",
+     "gup_must_unshare() (KSM pages cannot be exclusive); write_protect_page() in mm/ksm.c", ksm_never_pinned},
     {"NoLeakAcrossCow", "E9",
      "A process reads back what it wrote to private anonymous memory, and its writes never reach an anonymous "
      "page that another process holds through GUP from a private mapping.",
@@ -795,6 +910,14 @@ const std::vector<Invariant> kInvariants = {
      "seed c 8e4b9a607189; no_page_table()", dump_holes_no_alloc},
     {"DumpSpecialIsHole", "F3", "A core dump returns only normal mapped pages: zero and special PTEs are holes.",
      "seed c; follow_page_pte() FOLL_DUMP", dump_special_is_hole},
+    {"LongtermPinIsPinnable", "G3",
+     "Every page the slow path of a successful FOLL_LONGTERM pin returns is long-term pinnable: not CMA, not "
+     "ZONE_MOVABLE (the zero page excepted); movable ones are migrated first.",
+     "__gup_longterm_locked(), check_and_migrate_movable_pages(), migrate_longterm_unpinnable_folios()",
+     longterm_pin_is_pinnable},
+    {"GupFastLongtermPinnable", "G5",
+     "GUP-fast with FOLL_LONGTERM never pins a folio that is not long-term pinnable; it falls back instead.",
+     "try_grab_folio_fast()", gup_fast_longterm_pinnable},
     {"GupNeedsPermission", "H1",
      "GUP reads need VM_READ (or FOLL_FORCE and VM_MAYREAD); writes need VM_WRITE, or FOLL_FORCE in a COW mapping.",
      "check_vma_flags()", gup_needs_permission},

@@ -399,7 +399,8 @@ const Census &World::census() const {
   c.pins.assign(n, 0);
   c.special_ptes.assign(n, 0);
   c.rss.assign(k_.tasks.size(), {});
-  c.zero_writable = c.zero_not_special = c.writable_shared_anon = {};
+  c.ksm_zero.assign(k_.tasks.size(), 0);
+  c.zero_writable = c.zero_not_special = c.writable_shared_anon = c.ksm_zero_not_special = {};
   for (size_t pid = 0; pid < k_.tasks.size(); pid++) {
     const task_struct &t = k_.tasks[pid];
     if (!t.alive) continue;
@@ -411,6 +412,11 @@ const Census &World::census() const {
         if (is_zero_pfn(p.pfn)) {
           if (p.write && c.zero_writable.pid < 0) c.zero_writable = {int(pid), tab.base + i, p.pfn};
           if (!p.special && c.zero_not_special.pid < 0) c.zero_not_special = {int(pid), tab.base + i, p.pfn};
+          if (is_ksm_zero_pte(p)) {
+            c.ksm_zero[pid]++;
+            if ((!p.special || p.write) && c.ksm_zero_not_special.pid < 0)
+              c.ksm_zero_not_special = {int(pid), tab.base + i, p.pfn};
+          }
         }
         if (p.special) {
           c.special_ptes[p.pfn]++;

@@ -95,6 +95,8 @@ struct Census {
     long anon = 0, file = 0, shmem = 0;
   };
   std::vector<Rss> rss;
+  // Per live pid: present zero-page PTEs KSM placed (is_ksm_zero_pte()).
+  std::vector<long> ksm_zero;
   // The first PTE (pid, vpn) with each property, or pid -1: found in the same
   // single walk over every page table, so invariants stay O(1) per step.
   struct Where {
@@ -105,6 +107,7 @@ struct Census {
   Where zero_writable;       // the zero page mapped writable
   Where zero_not_special;    // the zero page mapped without pte_special
   Where writable_shared_anon;  // a writable PTE of a non-exclusive anonymous folio
+  Where ksm_zero_not_special;  // a KSM zero-page PTE that is not special or writable
   bool valid = false;
 };
 
