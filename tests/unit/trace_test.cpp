@@ -138,6 +138,10 @@ Trace every_op_trace() {
     op.map = 65000, op.page = 1, op.what = w;
     t.ops.push_back(op);
   }
+  op = make(OpKind::MadvDontneed);
+  op.map = 0, op.npages = 2, op.advice = Advice::Mergeable;
+  t.ops.push_back(op);
+  t.ops.push_back(make(OpKind::KsmMerge));
   return t;
 }
 
