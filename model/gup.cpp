@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // get_user_pages and friends: mm/gup.c (Linux v6.18).
+#include <algorithm>
+
 #include "model/kernel.h"
 
 namespace gupcheck::model {
@@ -54,7 +56,7 @@ vm_area_struct *gup_vma_lookup(mm_struct &mm, uint64_t vpn) { return find_vma(mm
 
 // Models: mm/gup.c try_get_folio() as used by try_grab_folio_fast().
 bool try_get_folio(kernel_state &k, pfn_t page, int refs) {
-  folio &f = k.folios[page];
+  folio &f = page_folio(k, page);
   if (f.refcount <= 0) return false;  // folio_ref_try_add() fails on a freed folio
   f.refcount += refs;
   return true;
@@ -62,7 +64,7 @@ bool try_get_folio(kernel_state &k, pfn_t page, int refs) {
 
 // Models: mm/gup.c gup_fast_folio_allowed() (v6.18)
 bool gup_fast_folio_allowed(const kernel_state &k, pfn_t page, unsigned flags) {
-  const folio &f = k.folios[page];
+  const folio &f = page_folio(k, page);
   bool reject_file_backed = (flags & (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)) == (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE);
   // CONFIG_SECRETMEM: order-0 folios need their mapping checked too.
   bool check_secretmem = !f.large;
@@ -76,20 +78,24 @@ bool gup_fast_folio_allowed(const kernel_state &k, pfn_t page, unsigned flags) {
 }
 
 // Models: mm/gup.c try_grab_folio_fast() (v6.18)
-bool try_grab_folio_fast(kernel_state &k, pfn_t page, unsigned flags) {
+bool try_grab_folio_fast(kernel_state &k, pfn_t page, int refs, unsigned flags) {
   if (!(flags & (FOLL_GET | FOLL_PIN))) return false;
-  if (flags & FOLL_GET) return try_get_folio(k, page, 1);
+  if (flags & FOLL_GET) return try_get_folio(k, page, refs);
   // Don't take a pin on the zero page.
   if (k.folios[page].zero && !k.sw.zero_page_pins_counted) return true;
-  if (!try_get_folio(k, page, 1)) return false;
+  if (!try_get_folio(k, page, refs)) return false;
   // Can't do FOLL_LONGTERM + FOLL_PIN gup fast path if not in a right zone,
   // so fail and let the caller fall back to the slow path.
-  if ((flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(k, page)) {
-    folio_put(k, page, 1);
+  if ((flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(k, folio_pfn(k, page))) {
+    folio_put(k, page, refs);
     return false;
   }
-  k.folios[page].refcount += GUP_PIN_COUNTING_BIAS - 1;
-  k.nr_foll_pin_acquired++;
+  folio &f = page_folio(k, page);
+  if (f.large)
+    f.pincount += refs;
+  else
+    f.refcount += refs * (GUP_PIN_COUNTING_BIAS - 1);
+  k.nr_foll_pin_acquired += refs;
   return true;
 }
 
@@ -146,7 +152,7 @@ bool gup_must_unshare(const kernel_state &k, const vm_area_struct *vma, unsigned
 // Models: mm/gup.c try_grab_folio() (v6.18; c8070b787519 for the zero page)
 // Return: 0, or -ENOMEM when the folio has no reference left to add to.
 long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
-  folio &f = k.folios[page];
+  folio &f = page_folio(k, page);
   if (f.refcount <= 0) {
     warn(k, "try_grab_folio() on a folio with refcount <= 0");
     return -ENOMEM;
@@ -169,7 +175,7 @@ long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
 
 // Models: mm/gup.c gup_put_folio() (v6.18)
 void gup_put_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
-  folio &f = k.folios[page];
+  folio &f = page_folio(k, page);
   if (flags & FOLL_PIN) {
     if (f.zero && !k.sw.zero_page_pins_counted) return;
     k.nr_foll_pin_released += refs;
@@ -184,8 +190,9 @@ void gup_put_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
 // Models: mm/gup.c unpin_user_page() (v6.18)
 void unpin_user_page(kernel_state &k, pfn_t page) {
   const folio &f = k.folios[page];
-  // sanity_check_pinned_pages()
-  if (f.anon && !f.large && !f.anon_exclusive)
+  // sanity_check_pinned_pages(): small folios by their page; a THP (PTE- or
+  // PMD-mapped) by the page or its head.
+  if (f.anon && !f.anon_exclusive && (!f.large || !page_folio(k, page).anon_exclusive))
     warn(k, "sanity_check_pinned_pages(): pinned anonymous page is not exclusive");
   gup_put_folio(k, page, 1, FOLL_PIN);
 }
@@ -246,6 +253,16 @@ follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uin
   return {page, 0};
 }
 
+// Models: mm/gup.c follow_page_mask() -> follow_pmd_mask() (v6.18): a PMD
+// leaf goes to follow_huge_pmd(), anything else to follow_page_pte().
+follow_result follow_page_mask(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags,
+                               unsigned *page_mask) {
+  *page_mask = 0;
+  if (const pte_table *t = pmd_offset(k.tasks[pid].mm, vpn); t && t->pmd_leaf)
+    return follow_huge_pmd(k, pid, vma, vpn, flags, page_mask);
+  return follow_page_pte(k, pid, vma, vpn, flags);
+}
+
 // Models: mm/gup.c faultin_page() (v6.18)
 // Return: 0 (retry the lookup), or -EFAULT / -ENOMEM / -EHWPOISON.
 long faultin_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags, bool unshare) {
@@ -290,9 +307,10 @@ long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, u
       if (ret) break;
     }
     follow_result r;
+    unsigned page_mask = 0;
     int tries = 0;
     for (;;) {
-      r = follow_page_pte(k, pid, *vma, start, gup_flags);
+      r = follow_page_mask(k, pid, *vma, start, gup_flags, &page_mask);
       if (r.page || (r.err && r.err != -EMLINK)) break;
       if (++tries > 4) throw model_bug("__get_user_pages(): fault loop does not converge");
       ret = faultin_page(k, pid, *vma, start, gup_flags, r.err == -EMLINK);
@@ -319,10 +337,25 @@ long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, u
       ret = r.err;
       break;
     }
-    if (pages) pages->push_back(r.page);
-    i++;
-    start++;
-    nr_pages--;
+    // next_page: a PMD-mapped folio covers page_increm pages at once, and
+    // takes one reference (or pin) per page returned.
+    long page_increm = 1 + long(page_mask - (start & page_mask));
+    if (page_increm > nr_pages) page_increm = nr_pages;
+    if (pages) {
+      pages->push_back(r.page);
+      if (page_increm > 1) {
+        if (long ret2 = try_grab_folio(k, r.page, int(page_increm - 1), gup_flags)) {
+          gup_put_folio(k, r.page, 1, gup_flags);
+          pages->pop_back();
+          ret = ret2;
+          break;
+        }
+        for (long j = 1; j < page_increm; j++) pages->push_back(r.page + j);
+      }
+    }
+    i += page_increm;
+    start += page_increm;
+    nr_pages -= page_increm;
   } while (nr_pages);
   return i ? i : ret;
 }
@@ -413,6 +446,24 @@ long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned g
   if ((gup_flags & FOLL_PIN) && (seq & 1)) return 0;
   long nr = 0;
   for (uint64_t vpn = start; vpn < end; vpn++) {
+    if (const pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf) {
+      // gup_fast_pmd_leaf() (v6.18)
+      if ((gup_flags & FOLL_WRITE) && !t->pmd_write) break;  // pmd_access_permitted()
+      if (is_huge_zero_pfn(k, t->pmd_pfn)) break;  // pmd_special(): the huge zero folio
+      const pfn_t page = t->pmd_pfn + (vpn - t->base);
+      const uint64_t stop = std::min<uint64_t>(end, t->base + HPAGE_PMD_NR);
+      const int refs = int(stop - vpn);
+      if (!try_grab_folio_fast(k, page, refs, gup_flags)) break;
+      if (!gup_fast_folio_allowed(k, page, gup_flags) ||
+          (!t->pmd_write && gup_must_unshare(k, nullptr, gup_flags, page))) {
+        gup_put_folio(k, page, refs, gup_flags);
+        break;
+      }
+      for (int j = 0; j < refs; j++) pages->push_back(page + j);
+      nr += refs;
+      vpn = stop - 1;
+      continue;
+    }
     const pte_t *pte = pte_offset(mm, vpn);
     if (!pte || !pte->present) break;
     if (pte->protnone) break;
@@ -421,7 +472,7 @@ long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned g
     if (pte->special) break;  // zero page, PFNMAP and MIXEDMAP pfns: slow path
     pfn_t page = pte->pfn;
     if (!pfn_valid(k, page)) break;
-    if (!try_grab_folio_fast(k, page, gup_flags)) break;
+    if (!try_grab_folio_fast(k, page, 1, gup_flags)) break;
     // Stubbed: the PMD/PTE recheck never fails without concurrency.
     if (!gup_fast_folio_allowed(k, page, gup_flags) ||
         (!pte->write && gup_must_unshare(k, nullptr, gup_flags, page))) {

@@ -71,6 +71,24 @@ pte_t *pte_offset(mm_struct &mm, uint64_t vpn) {
 }
 const pte_t *pte_offset(const mm_struct &mm, uint64_t vpn) { return pte_offset(const_cast<mm_struct &>(mm), vpn); }
 
+pte_table *pmd_offset(mm_struct &mm, uint64_t vpn) {
+  const uint64_t base = vpn - vpn % PTRS_PER_PTE;
+  for (auto &t : mm.tables) {
+    if (t.base == base) return &t;
+    if (t.base > base) return nullptr;
+  }
+  return nullptr;
+}
+const pte_table *pmd_offset(const mm_struct &mm, uint64_t vpn) { return pmd_offset(const_cast<mm_struct &>(mm), vpn); }
+
+pfn_t mapped_pfn(const mm_struct &mm, uint64_t vpn) {
+  const pte_table *t = pmd_offset(mm, vpn);
+  if (!t) return 0;
+  if (t->pmd_leaf) return t->pmd_pfn + (vpn - t->base);
+  const pte_t &p = t->ptes[vpn - t->base];
+  return p.present ? p.pfn : 0;
+}
+
 // Models: mm/memory.c __pte_alloc() (v6.18)
 pte_t *pte_alloc(mm_struct &mm, uint64_t vpn) {
   if (pte_t *p = pte_offset(mm, vpn)) return p;
@@ -93,18 +111,21 @@ pfn_t folio_alloc(kernel_state &k) {
 
 // Models: include/linux/mm.h folio_get() (v6.18), which must never see a freed folio.
 void folio_get(kernel_state &k, pfn_t pfn) {
-  folio &f = k.folios[pfn];
+  folio &f = page_folio(k, pfn);
   if (f.refcount <= 0) throw model_bug("folio_get on a freed folio pfn " + std::to_string(pfn));
   f.refcount++;
 }
 
 // Models: include/linux/mm.h folio_put_refs(): frees at zero.
 void folio_put(kernel_state &k, pfn_t pfn, int refs) {
+  pfn = folio_pfn(k, pfn);
   folio &f = k.folios[pfn];
   f.refcount -= refs;
   if (f.refcount == 0) {
-    if (f.zero) warn(k, "the zero page's refcount dropped to zero");
+    if (f.zero || f.huge_zero) warn(k, "the zero page's refcount dropped to zero");
     f.freed = true;
+    if (f.large)  // free_pages_prepare() on every page
+      for (unsigned i = 1; i < HPAGE_PMD_NR; i++) k.folios[pfn + i].freed = true;
   } else if (f.refcount < 0) {
     warn(k, "folio refcount underflow on pfn " + std::to_string(pfn));
   }

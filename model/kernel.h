@@ -81,7 +81,19 @@ struct folio {
   uint64_t data = 0;  // the page's content, abstracted to one value
   mem_zone zone = mem_zone::normal;
   pfn_t migrated_to = 0;  // set when migrate_pages() moved the folio away (then freed)
+  // Large folios (PMD-sized THP, HPAGE_PMD_NR pages): the counts (refcount,
+  // mapcount, pincount) and ksm/zone live in the head; anon, large and
+  // huge_zero are copied into every page; anon_exclusive (PageAnonExclusive)
+  // and data are per page. head is the head's pfn on a tail page, else 0.
+  pfn_t head = 0;
+  bool huge_zero = false;  // the huge zero folio (mm_get_huge_zero_folio())
 };
+
+// Differs: a PMD covers one PTE table, PTRS_PER_PTE pages (kernel: 512).
+constexpr unsigned HPAGE_PMD_NR = 16;
+// The huge zero folio's refcount when no GUP reference is held
+// (huge_zero_refcount's own reference; mappings take none).
+constexpr int HUGE_ZERO_BASE_REFCOUNT = 1;
 
 // A PTE (arch/x86 pte_t bits that matter to GUP).
 struct pte_t {
@@ -94,10 +106,17 @@ struct pte_t {
   bool protnone = false;  // PROT_NONE mapping (pte_protnone())
 };
 
-// One page-table page (a PTE table) covering PTRS_PER_PTE pages.
+// One page-table page (a PTE table) covering PTRS_PER_PTE pages, and the PMD
+// entry that points to it. With pmd_leaf the PMD maps a PMD-sized folio
+// itself (pmd_trans_huge()): pmd_pfn is its head, and every pte is none.
 struct pte_table {
   uint64_t base = 0;  // first vpn covered; a multiple of PTRS_PER_PTE
   pte_t ptes[PTRS_PER_PTE];
+  bool pmd_leaf = false;
+  pfn_t pmd_pfn = 0;
+  bool pmd_write = false;
+  bool pmd_dirty = false;
+  bool pmd_young = false;
 };
 
 // What backs a VMA: the vm_ops it would have.
@@ -161,6 +180,8 @@ struct kernel_state {
   int memalloc_pin = 0;               // memalloc_pin_save() depth: no movable/CMA allocations
   bool ksm_use_zero_pages = true;     // /sys/kernel/mm/ksm/use_zero_pages
   std::vector<pfn_t> ksm_stable;      // KSM stable tree: the KSM folios, one per content
+  bool thp_use_zero_page = true;      // /sys/kernel/mm/transparent_hugepage/use_zero_page
+  pfn_t huge_zero_pfn = 0;            // the huge zero folio's head, allocated on first use
   std::vector<std::string> warnings;  // WARN_ON/VM_BUG_ON on kernel state: a kernel bug
   std::vector<std::string> misuse;    // WARN_ON on a caller's arguments: an API misuse
   variant_switches sw;
@@ -172,6 +193,21 @@ struct kernel_state {
 // Small helpers (include/linux/mm.h and friends).
 
 bool pfn_valid(const kernel_state &k, pfn_t pfn);
+// Models: page_folio(): the pfn of the head of the folio containing page.
+inline pfn_t folio_pfn(const kernel_state &k, pfn_t page) {
+  const pfn_t h = k.folios[page].head;
+  return h ? h : page;
+}
+inline folio &page_folio(kernel_state &k, pfn_t page) { return k.folios[folio_pfn(k, page)]; }
+inline const folio &page_folio(const kernel_state &k, pfn_t page) { return k.folios[folio_pfn(k, page)]; }
+inline bool is_huge_zero_pfn(const kernel_state &k, pfn_t pfn) {
+  return k.huge_zero_pfn && pfn >= k.huge_zero_pfn && pfn < k.huge_zero_pfn + HPAGE_PMD_NR;
+}
+// The PTE table (and its PMD) covering vpn, or null (pmd_none()).
+pte_table *pmd_offset(mm_struct &mm, uint64_t vpn);
+const pte_table *pmd_offset(const mm_struct &mm, uint64_t vpn);
+// The pfn mapped at vpn by a present PTE or PMD leaf, or 0.
+pfn_t mapped_pfn(const mm_struct &mm, uint64_t vpn);
 inline bool is_zero_pfn(pfn_t pfn) { return pfn == ZERO_PFN; }
 bool vma_is_anonymous(const vm_area_struct &vma);
 bool vma_has_fault_op(const vm_area_struct &vma);
@@ -304,6 +340,7 @@ struct mmap_args {
   uint64_t npages = 1;
   int file = -1;  // kernel_state::files index (file/shmem backings)
   mem_zone zone = mem_zone::normal;  // where new anonymous folios are allocated
+  bool thp = false;  // MADV_HUGEPAGE at mmap time (VM_HUGEPAGE), PMD-aligned start
 };
 // Return: the first vpn of the new mapping, or -errno.
 long do_mmap(kernel_state &k, int pid, const mmap_args &a);
@@ -312,6 +349,30 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
 long madvise_dontneed(kernel_state &k, int pid, uint64_t start, uint64_t npages);
 // madvise(MADV_MERGEABLE): mm/ksm.c ksm_madvise() on every VMA of the range.
 long madvise_mergeable(kernel_state &k, int pid, uint64_t start, uint64_t npages);
+// ---------------------------------------------------------------------------
+// Transparent huge pages (mm/huge_memory.c), PMD-mapped anonymous THP and the
+// huge zero folio. Differs: THPs are always allocated in ZONE_NORMAL; no
+// khugepaged or MADV_COLLAPSE yet; no swap, no deferred split.
+
+constexpr unsigned VM_FAULT_FALLBACK = 0x000800;
+// Models: mm/huge_memory.c thp_vma_allowable_order() for the PMD order, and
+// the pmd_none() check of __handle_mm_fault().
+bool thp_vma_allowable(const kernel_state &k, const mm_struct &mm, const vm_area_struct &vma, uint64_t vpn);
+unsigned do_huge_pmd_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+// Return: 0, or VM_FAULT_FALLBACK after splitting the PMD (the PTE path follows).
+unsigned do_huge_pmd_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+// Models: __split_huge_pmd(): the PMD leaf becomes a PTE table.
+void __split_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t);
+// Splits every PMD leaf that maps any page of [start, end).
+void split_huge_pmd_range(kernel_state &k, mm_struct &mm, uint64_t start, uint64_t end);
+// Models: zap_huge_pmd(): unmaps a whole PMD leaf.
+void zap_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t);
+// Models: copy_huge_pmd(). Return: 0, or -EAGAIN after splitting (copy the PTEs).
+int copy_huge_pmd(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &src_vma, uint64_t base);
+// Models: mm/gup.c follow_huge_pmd(); *page_mask = HPAGE_PMD_NR - 1 on success.
+follow_result follow_huge_pmd(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags,
+                              unsigned *page_mask);
+
 // ---------------------------------------------------------------------------
 // KSM (mm/ksm.c) and migration for FOLL_LONGTERM (mm/gup.c, mm/migrate.c).
 

@@ -35,7 +35,7 @@ void for_each_pte_mapping(kernel_state &k, pfn_t pfn, Fn fn) {
 bool migrate_folio(kernel_state &k, pfn_t old) {
   {
     const folio &f = k.folios[old];
-    if (!f.anon || f.ksm || f.zero) return false;  // Stubbed: only anonymous folios move
+    if (!f.anon || f.ksm || f.zero || f.large) return false;  // Stubbed: only small anonymous folios move
     if (f.refcount != f.mapcount) return false;    // a GUP reference or pin elsewhere
   }
   const pfn_t np = folio_alloc(k);  // may reallocate k.folios
@@ -117,6 +117,8 @@ long madvise_mergeable(kernel_state &k, int pid, uint64_t start, uint64_t npages
       continue;
     }
     const uint64_t stop = std::min(v->vm_end, end);
+    if (vpn % HPAGE_PMD_NR) split_huge_pmd_range(k, mm, vpn, vpn + 1);  // vma_adjust_trans_huge()
+    if (stop % HPAGE_PMD_NR) split_huge_pmd_range(k, mm, stop, stop + 1);
     const vm_flags_t bad = VM_SHARED | VM_MAYSHARE | VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_HUGETLB | VM_MIXEDMAP;
     if (!(v->vm_flags & bad) && !(v->vm_flags & VM_MERGEABLE)) {
       // Models: mm/vma.c vma_modify_flags(): split off [vpn, stop).

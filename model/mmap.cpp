@@ -61,9 +61,30 @@ bool can_change_pte_writable(kernel_state &k, const vm_area_struct &vma, uint64_
   return pte.dirty;
 }
 
-// Models: mm/mprotect.c change_pte_range() (v6.18) for one VMA.
+// Models: mm/huge_memory.c vma_adjust_trans_huge() (v6.18): a VMA boundary
+// at vpn inside a PMD leaf splits it.
+void split_huge_pmd_at(kernel_state &k, mm_struct &mm, uint64_t vpn) {
+  if (vpn % HPAGE_PMD_NR) split_huge_pmd_range(k, mm, vpn, vpn + 1);
+}
+
+// Models: mm/mprotect.c change_pte_range() (v6.18) for one VMA, with
+// change_huge_pmd() for the PMD leaves in it.
 void change_pte_range(kernel_state &k, int pid, const vm_area_struct &vma) {
   mm_struct &mm = k.tasks[pid].mm;
+  for (pte_table &t : mm.tables) {
+    if (!t.pmd_leaf || t.base >= vma.vm_end || t.base + HPAGE_PMD_NR <= vma.vm_start) continue;
+    // Differs: PROT_NONE (pmd_protnone) is not modelled on PMDs: split instead.
+    if (!(vma.vm_flags & VM_ACCESS_FLAGS)) {
+      __split_huge_pmd(k, mm, t);
+      continue;
+    }
+    if (!(vma.vm_flags & VM_WRITE)) {
+      t.pmd_write = false;
+    } else if (!(vma.vm_flags & VM_SHARED) && !is_huge_zero_pfn(k, t.pmd_pfn) &&
+               k.folios[t.pmd_pfn].anon_exclusive) {
+      t.pmd_write = true;  // can_change_pmd_writable(): an exclusive anonymous folio
+    }
+  }
   // vma_wants_manual_pte_write_upgrade()
   const bool try_writable = (vma.vm_flags & VM_SHARED)
                                 ? ((vma.vm_flags & VM_WRITE) && !vm_page_prot_writable(k, vma))
@@ -109,6 +130,13 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
       (vma.file < 0 || size_t(vma.file) >= k.files.size()))
     throw model_bug("do_mmap(): file mapping without a file");
   if (a.backing == vma_backing::mixedmap) vma.vm_flags |= VM_MIXEDMAP;
+  if (a.thp && a.backing == vma_backing::anon && !a.shared) {
+    // thp_get_unmapped_area(): a PMD-aligned start; MADV_HUGEPAGE: VM_HUGEPAGE.
+    vma.vm_start = (mm.mmap_hint + HPAGE_PMD_NR - 1) / HPAGE_PMD_NR * HPAGE_PMD_NR;
+    vma.vm_end = vma.vm_start + a.npages;
+    if (vma.vm_end + 1 > TASK_SIZE_VPN) return -ENOMEM;
+    vma.vm_flags |= VM_HUGEPAGE;
+  }
   mm.mmap_hint = vma.vm_end + 1;
   auto it = std::lower_bound(mm.vmas.begin(), mm.vmas.end(), vma.vm_start,
                              [](const vm_area_struct &v, uint64_t s) { return v.vm_start < s; });
@@ -129,6 +157,8 @@ long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
   if (npages == 0) return -EINVAL;
   mm_struct &mm = k.tasks[pid].mm;
   const uint64_t end = start + npages;
+  split_huge_pmd_at(k, mm, start);
+  split_huge_pmd_at(k, mm, end);
   split_vma_at(mm, start);
   split_vma_at(mm, end);
   for (size_t i = 0; i < mm.vmas.size();) {
@@ -159,6 +189,8 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
     if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) return -EACCES;
     const uint64_t tmp = std::min(v->vm_end, end);
     if (newflags != v->vm_flags) {
+      split_huge_pmd_at(k, mm, nstart);
+      split_huge_pmd_at(k, mm, tmp);
       split_vma_at(mm, nstart);
       split_vma_at(mm, tmp);
       vm_area_struct *w = find_vma(mm, nstart);
@@ -233,6 +265,14 @@ int dup_mm_fork(kernel_state &k, int pid) {
     const bool is_cow = is_cow_mapping(src.vm_flags);
     if (is_cow) pmm.write_protect_seq++;  // raw_write_seqcount_begin()
     for (uint64_t vpn = src.vm_start; vpn < src.vm_end; vpn++) {
+      // copy_pmd_range(): a PMD leaf is copied whole unless copy_huge_pmd()
+      // split it (-EAGAIN), then its PTEs are copied one by one.
+      if (const pte_table *t = pmd_offset(pmm, vpn); t && t->pmd_leaf && vpn == t->base) {
+        if (copy_huge_pmd(k, pid, child, src, vpn) == 0) {
+          vpn += HPAGE_PMD_NR - 1;
+          continue;
+        }
+      }
       const pte_t *p = pte_offset(pmm, vpn);
       if (!p || !p->present) continue;
       copy_present_pte(k, pid, child, src, dvma, vpn);
@@ -258,6 +298,7 @@ long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   vm_area_struct *v = find_vma(mm, vpn);
   if (!v) return -ENOENT;
   if (!vma_is_anonymous(*v) || (v->vm_flags & VM_SHARED)) return -EINVAL;
+  if (const pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf) return -EEXIST;  // mm_alloc_pmd(): pmd_trans_huge()
   pte_t *pte = pte_alloc(mm, vpn);
   if (pte->present) return -EEXIST;
   if (mm.forbids_zeropage) {
@@ -289,6 +330,18 @@ access_result user_access(kernel_state &k, int pid, uint64_t vpn, bool write, ui
     return r;
   }
   for (int tries = 0; tries < 4; tries++) {
+    if (pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf && (!write || t->pmd_write)) {
+      t->pmd_young = true;
+      r.pfn = t->pmd_pfn + (vpn - t->base);
+      if (write) {
+        t->pmd_dirty = true;
+        write_pfn(k, r.pfn, value);
+        r.value = value;
+      } else {
+        r.value = read_pfn(k, r.pfn);
+      }
+      return r;
+    }
     pte_t *pte = pte_offset(mm, vpn);
     if (pte && pte->present && !pte->protnone && (!write || pte->write)) {
       pte->young = true;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "model/flags.h"
+#include "model/kernel.h"
 
 namespace gupcheck::props {
 
@@ -137,6 +138,11 @@ struct Decoder {
       // Now and then new anonymous folios come from ZONE_MOVABLE or CMA.
       const unsigned z = r >> 44 & 7;
       op.zone = z == 1 ? MemZone::Movable : z == 2 ? MemZone::Cma : MemZone::Normal;
+      // Now and then a THP-eligible mapping, one PMD (or a bit more) long.
+      if ((r >> 47 & 7) == 0) {
+        op.thp = true;
+        op.npages = uint16_t(model::HPAGE_PMD_NR + ((r >> 50 & 3) == 0 ? (r >> 52 & 3) : 0));
+      }
     }
     emit(op);
     maps.push_back({op.result, op.npages, op.map_kind});

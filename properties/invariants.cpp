@@ -43,7 +43,10 @@ bool gup_args_invalid(trace::GupApi api, unsigned flags) {
 }
 
 // Holders' share of a folio's refcount besides GUP: PTEs, page cache, driver.
-int base_refs(const folio &f, int ptes) { return ptes + (f.pagecache ? 1 : 0) + (f.driver ? 1 : 0); }
+// The huge zero folio keeps huge_zero_refcount's own reference.
+int base_refs(const folio &f, int ptes) {
+  return ptes + (f.pagecache ? 1 : 0) + (f.driver ? 1 : 0) + (f.huge_zero && !f.head ? HUGE_ZERO_BASE_REFCOUNT : 0);
+}
 
 // Per-folio "refcount - mapcount - pagecache - driver" change over the last
 // step: what GUP references alone must account for.
@@ -51,11 +54,13 @@ long gup_share_delta(const World &w, pfn_t p) {
   const kernel_state &k = w.kernel();
   const Probe &pr = w.probe();
   const folio &f = k.folios[p];
-  long after = long(f.refcount) - f.mapcount - (f.pagecache ? 1 : 0) - (f.driver ? 1 : 0);
+  // The huge zero folio's own reference, like a driver's, is there for life.
+  const long own = (f.driver ? 1 : 0) + (f.huge_zero && !f.head ? HUGE_ZERO_BASE_REFCOUNT : 0);
+  long after = long(f.refcount) - f.mapcount - (f.pagecache ? 1 : 0) - own;
   long before = 0;
   if (p < pr.refcount.size()) {
     // A driver page keeps its driver flag for life, so it cancels out.
-    before = long(pr.refcount[p]) - pr.mapcount[p] - pr.pagecache[p] - (f.driver ? 1 : 0);
+    before = long(pr.refcount[p]) - pr.mapcount[p] - pr.pagecache[p] - own;
   }
   return after - before;
 }
@@ -130,10 +135,11 @@ std::vector<long> gup_holdings(const kernel_state &k, const GupCall &g, long *pi
   *pins = 0;
   for (pfn_t p : g.pages) {
     if (!pfn_valid(k, p)) continue;
+    const pfn_t h = folio_pfn(k, p);  // references go to the folio
     if (!g.pin) {
-      held[p] += 1;
+      held[h] += 1;
     } else if (!k.folios[p].zero) {
-      held[p] += k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
+      held[h] += k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
       (*pins)++;
     }
   }
@@ -176,6 +182,39 @@ bool release_is_inverse(const World &w, std::string &why) {
   const OpKind kind = w.last_op().kind;
   if (kind != OpKind::Put && kind != OpKind::Unpin) return true;
   return gup_delta_matches(w, *w.last_gup(), -1, "release", why);
+}
+
+// A9
+bool large_folio_counts_per_page(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  const Census &c = w.census();
+  for (pfn_t p = 2; p < k.folios.size(); p++) {
+    const folio &f = k.folios[p];
+    if (!f.large || f.head || f.freed) continue;
+    if (f.pincount != c.pins[p]) {
+      why = "large " + pfn_s(p) + " has _pincount " + std::to_string(f.pincount) + " but GUP calls hold " +
+            std::to_string(c.pins[p]) + " pins on its pages";
+      return false;
+    }
+  }
+  if (!is_gup_step(w)) return true;
+  // The call took one reference per page it returned from each large folio.
+  const GupCall &g = *w.last_gup();
+  std::vector<pfn_t> heads;
+  for (pfn_t p : g.pages)
+    if (pfn_valid(k, p) && k.folios[p].large && std::find(heads.begin(), heads.end(), folio_pfn(k, p)) == heads.end())
+      heads.push_back(folio_pfn(k, p));
+  for (pfn_t h : heads) {
+    long n = 0;
+    for (pfn_t q : g.pages) n += folio_pfn(k, q) == h;
+    const long d = gup_share_delta(w, h);
+    if (d != n) {
+      why = "GUP returned " + std::to_string(n) + " pages of large " + pfn_s(h) + " but took " + std::to_string(d) +
+            " references";
+      return false;
+    }
+  }
+  return true;
 }
 
 // A3
@@ -286,6 +325,16 @@ bool read_fault_maps_zero_page(const World &w, std::string &why) {
   const int pid = w.pid_of(w.last_op().proc);
   if (w.kernel().tasks[pid].mm.forbids_zeropage) return true;
   const uint64_t vpn = w.address(w.last_op().map, w.last_op().page);
+  const pte_table *t = pmd_offset(w.kernel().tasks[pid].mm, vpn);
+  if (t && t->pmd_leaf) {
+    // A THP-eligible VMA: the huge zero folio, read-only (or a THP when
+    // use_zero_page is off).
+    if (!is_huge_zero_pfn(w.kernel(), t->pmd_pfn) ? w.kernel().thp_use_zero_page : t->pmd_write) {
+      why = "a read fault at " + addr_s(vpn) + " did not map the huge zero folio read-only";
+      return false;
+    }
+    return true;
+  }
   const pte_t *pte = pte_offset(w.kernel().tasks[pid].mm, vpn);
   if (!pte || !pte->present || !is_zero_pfn(pte->pfn) || !pte->special || pte->write) {
     why = "a read fault at " + addr_s(vpn) + " did not map the zero page special and read-only";
@@ -321,7 +370,7 @@ bool gup_fast_never_returns_zero(const World &w, std::string &why) {
   if (!is_gup_step(w)) return true;
   const GupCall &g = *w.last_gup();
   for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++)
-    if (is_zero_pfn(g.pages[i])) {
+    if (is_zero_pfn(g.pages[i]) || is_huge_zero_pfn(w.kernel(), g.pages[i])) {
       why = "GUP-fast returned the zero page at index " + std::to_string(i);
       return false;
     }
@@ -345,7 +394,7 @@ bool dump_never_returns_zero(const World &w, std::string &why) {
   if (w.last_op().kind != OpKind::Dump) return true;
   const Outcome &o = w.last_outcome();
   for (size_t i = 0; i < o.dump.size(); i++)
-    if (is_zero_pfn(o.dump[i])) {
+    if (is_zero_pfn(o.dump[i]) || is_huge_zero_pfn(w.kernel(), o.dump[i])) {
       why = "get_dump_page() returned the zero page for " + addr_s(o.dump_vpn[i]);
       return false;
     }
@@ -452,7 +501,7 @@ bool pfn_only_stops_gup(const World &w, std::string &why) {
   const Probe &pr = w.probe();
   if (gup_args_invalid(g.op.api, g.op.gup_flags) || !pr.had_vma || !pr.had_pte || !pr.pte.present) return true;
   const pte_t &pte = pr.pte;
-  if (!pte.special || is_zero_pfn(pte.pfn) || (pr.vma.vm_flags & (VM_IO | VM_PFNMAP))) return true;
+  if (!pte.special || is_zero_pfn(pte.pfn) || is_huge_zero_pfn(k, pte.pfn) || (pr.vma.vm_flags & (VM_IO | VM_PFNMAP))) return true;
   if ((g.op.gup_flags & FOLL_WRITE) && !pte.write) return true;  // a write fault replaces it first
   if (g.op.gup_flags & FOLL_DUMP) return true;  // a core dump treats it as a hole: -EFAULT
   if (check_vma_flags(k, pr.vma, g.op.gup_flags | (g.pin ? FOLL_PIN : FOLL_GET))) return true;
@@ -500,7 +549,7 @@ bool pages_hold_valid_pages(const World &w, std::string &why) {
   for (const GupCall &g : w.gup_calls()) {
     if (!g.holds()) continue;
     for (pfn_t p : g.pages)
-      if (!pfn_valid(k, p) || k.folios[p].freed || k.folios[p].refcount <= 0) {
+      if (!pfn_valid(k, p) || k.folios[p].freed || page_folio(k, p).refcount <= 0) {
         why = "g" + std::to_string(&g - w.gup_calls().data()) + " holds " + pfn_s(p) + ", which was freed";
         return false;
       }
@@ -514,10 +563,10 @@ bool gup_returns_mapped_page(const World &w, std::string &why) {
   const GupCall &g = *w.last_gup();
   const mm_struct &mm = w.kernel().tasks[g.pid].mm;
   for (size_t i = 0; i < g.pages.size(); i++) {
-    const pte_t *p = pte_offset(mm, g.start + i);
-    if (!p || !p->present || p->pfn != g.pages[i]) {
+    const pfn_t m = mapped_pfn(mm, g.start + i);
+    if (m != g.pages[i]) {
       why = "GUP returned " + pfn_s(g.pages[i]) + " for " + addr_s(g.start + i) + ", which maps " +
-            (p && p->present ? pfn_s(p->pfn) : std::string("nothing"));
+            (m ? pfn_s(m) : std::string("nothing"));
       return false;
     }
   }
@@ -531,7 +580,8 @@ bool pinned_anon_is_exclusive(const World &w, std::string &why) {
     if (!g.holds() || !g.pin) continue;
     for (pfn_t p : g.pages) {
       const folio &f = k.folios[p];
-      if (f.anon && !f.anon_exclusive) {
+      // A THP page counts as exclusive when it or its head is (sanity_check_pinned_pages()).
+      if (f.anon && !f.anon_exclusive && !(f.large && page_folio(k, p).anon_exclusive)) {
         why = "pinned anonymous " + pfn_s(p) + " is not PageAnonExclusive";
         return false;
       }
@@ -554,8 +604,8 @@ bool pinned_page_not_shared(const World &w, std::string &why) {
   const Census &c = w.census();
   const kernel_state &k = w.kernel();
   for (pfn_t p = 2; p < k.folios.size(); p++)
-    if (c.pins[p] > 0 && k.folios[p].anon && c.ptes[p] > 1) {
-      why = "pinned anonymous " + pfn_s(p) + " is mapped by " + std::to_string(c.ptes[p]) +
+    if (c.page_pins[p] > 0 && k.folios[p].anon && c.page_maps[p] > 1) {
+      why = "pinned anonymous " + pfn_s(p) + " is mapped by " + std::to_string(c.page_maps[p]) +
             " PTEs: a pinned page was shared at fork";
       return false;
     }
@@ -655,8 +705,10 @@ bool dump_special_is_hole(const World &w, std::string &why) {
   const mm_struct &mm = w.kernel().tasks[pid].mm;
   for (size_t i = 0; i < o.dump.size(); i++) {
     if (!o.dump[i]) continue;
+    const pte_table *t = pmd_offset(mm, o.dump_vpn[i]);
     const pte_t *p = pte_offset(mm, o.dump_vpn[i]);
-    if (!p || !p->present || p->special || p->pfn != o.dump[i]) {
+    const bool leaf = t && t->pmd_leaf && !is_huge_zero_pfn(w.kernel(), t->pmd_pfn);
+    if (leaf ? mapped_pfn(mm, o.dump_vpn[i]) != o.dump[i] : (!p || !p->present || p->special || p->pfn != o.dump[i])) {
       why = "get_dump_page() returned " + pfn_s(o.dump[i]) + " for " + addr_s(o.dump_vpn[i]) +
             ", which is not a normal mapped page";
       return false;
@@ -835,6 +887,12 @@ const std::vector<Invariant> kInvariants = {
     {"RefcountMatchesHolders", "A6",
      "A folio's refcount equals its PTE mappings plus page cache, driver, FOLL_GET and FOLL_PIN holders.",
      "the GUP contract above __get_user_pages()", refcount_matches_holders},
+    {"LargeFolioCountsPerPage", "A9",
+     "GUP takes one reference (or pin) per page it returns from a large folio, and a large folio's _pincount "
+     "equals the pins held on its pages exactly.",
+     "__get_user_pages() next_page block (page_increm), follow_huge_pmd(), gup_fast_pmd_leaf(), "
+     "folio_maybe_dma_pinned()",
+     large_folio_counts_per_page},
     {"HasPinnedSticky", "A7", "MMF_HAS_PINNED is set by the first FOLL_PIN call and never cleared.",
      "mm_set_has_pinned_flag()", has_pinned_sticky},
     {"RssExcludesSpecial", "A10", "rss counters count exactly the normal PTEs: never the zero page or special PTEs.",

@@ -117,7 +117,21 @@ void World::take_probe(const Op &op, int pid) {
     if (const pte_t *pte = pte_offset(mm, vpn)) {
       p.had_pte = true;
       p.pte = *pte;
-      if (pte->present && pfn_valid(k_, pte->pfn)) p.folio = k_.folios[pte->pfn];
+      if (const pte_table *t = pmd_offset(mm, vpn); t->pmd_leaf) {
+        // A PMD leaf, seen as the PTE it would split into.
+        p.pte.present = true;
+        p.pte.pfn = t->pmd_pfn + (vpn - t->base);
+        p.pte.write = t->pmd_write;
+        p.pte.dirty = t->pmd_dirty;
+        p.pte.young = t->pmd_young;
+        p.pte.special = is_huge_zero_pfn(k_, t->pmd_pfn);
+      }
+      if (p.pte.present && pfn_valid(k_, p.pte.pfn)) {
+        // The folio's counts, with the page's own PageAnonExclusive and data.
+        p.folio = page_folio(k_, p.pte.pfn);
+        p.folio.anon_exclusive = k_.folios[p.pte.pfn].anon_exclusive;
+        p.folio.data = k_.folios[p.pte.pfn].data;
+      }
     }
     if (op.kind == OpKind::Gup || op.kind == OpKind::Populate) {
       for (uint16_t i = 0; i < op.npages; i++) {
@@ -195,6 +209,7 @@ const Outcome &World::step(const Op &op) {
       a.shared = op.shared;
       a.prot = prot_bits(op.prot);
       a.npages = op.npages;
+      a.thp = op.thp;
       a.zone = op.zone == trace::MemZone::Movable ? mem_zone::movable
                : op.zone == trace::MemZone::Cma   ? mem_zone::cma
                                                   : mem_zone::normal;
@@ -398,6 +413,8 @@ const Census &World::census() const {
   c.gets.assign(n, 0);
   c.pins.assign(n, 0);
   c.special_ptes.assign(n, 0);
+  c.page_maps.assign(n, 0);
+  c.page_pins.assign(n, 0);
   c.rss.assign(k_.tasks.size(), {});
   c.ksm_zero.assign(k_.tasks.size(), 0);
   c.zero_writable = c.zero_not_special = c.writable_shared_anon = c.ksm_zero_not_special = {};
@@ -405,7 +422,22 @@ const Census &World::census() const {
     const task_struct &t = k_.tasks[pid];
     if (!t.alive) continue;
     Census::Rss &rss = c.rss[pid];
-    for (const pte_table &tab : t.mm.tables)
+    for (const pte_table &tab : t.mm.tables) {
+      if (tab.pmd_leaf && tab.pmd_pfn < n) {
+        // A PMD leaf: the huge zero folio holds nothing; an anonymous THP
+        // one mapping (and HPAGE_PMD_NR pages of rss).
+        if (is_huge_zero_pfn(k_, tab.pmd_pfn)) {
+          if (tab.pmd_write && c.zero_writable.pid < 0) c.zero_writable = {int(pid), tab.base, tab.pmd_pfn};
+          continue;
+        }
+        const folio &f = k_.folios[tab.pmd_pfn];
+        c.ptes[tab.pmd_pfn]++;
+        for (unsigned i = 0; i < HPAGE_PMD_NR && tab.pmd_pfn + i < n; i++) c.page_maps[tab.pmd_pfn + i]++;
+        if (f.anon) rss.anon += HPAGE_PMD_NR;
+        if (f.anon && tab.pmd_write && !f.anon_exclusive && c.writable_shared_anon.pid < 0)
+          c.writable_shared_anon = {int(pid), tab.base, tab.pmd_pfn};
+        continue;
+      }
       for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
         const pte_t &p = tab.ptes[i];
         if (!p.present || p.pfn >= n) continue;
@@ -422,7 +454,8 @@ const Census &World::census() const {
           c.special_ptes[p.pfn]++;
           continue;
         }
-        c.ptes[p.pfn]++;
+        c.ptes[folio_pfn(k_, p.pfn)]++;
+        c.page_maps[p.pfn]++;
         const folio &f = k_.folios[p.pfn];
         if (f.anon) {
           rss.anon++;
@@ -434,12 +467,14 @@ const Census &World::census() const {
           rss.file++;
         }
       }
+    }
   }
   for (const GupCall &g : gups_) {
     if (!g.holds()) continue;
     for (pfn_t p : g.pages) {
       if (p >= n) continue;
-      (g.pin ? c.pins : c.gets)[p]++;
+      (g.pin ? c.pins : c.gets)[folio_pfn(k_, p)]++;
+      if (g.pin) c.page_pins[p]++;
     }
   }
   c.valid = true;

@@ -85,9 +85,13 @@ struct Probe {
 // Who holds each folio, recomputed from the PTEs and GUP calls (not from the
 // model's counters) so that invariants can compare the two.
 struct Census {
-  std::vector<int> ptes;   // present, non-special PTEs mapping the folio
-  std::vector<int> gets;   // FOLL_GET references held by GUP calls
-  std::vector<int> pins;   // FOLL_PIN pins held by GUP calls
+  // Folio-level counts are indexed by the folio's head pfn (a large folio's
+  // tails stay 0); page-level ones by each page.
+  std::vector<int> ptes;   // present, non-special PTEs and PMD leaves mapping the folio
+  std::vector<int> gets;   // FOLL_GET references held by GUP calls on the folio
+  std::vector<int> pins;   // FOLL_PIN pins held by GUP calls on the folio
+  std::vector<int> page_maps;  // PTEs and PMD leaves mapping each page
+  std::vector<int> page_pins;  // FOLL_PIN pins held on each page
   std::vector<int> special_ptes;  // special PTEs naming the pfn
   // Per live pid: normal PTEs of anonymous, file and shmem folios (what the
   // rss counters must say).
