@@ -237,5 +237,116 @@ TEST(TraceText, MmapOptionsAndAdviceRoundTrip) {
   EXPECT_NE(trace::check_consistency(parse("m0 = mmap p0 file:f0 shared rw 2 movable\n")), "");
 }
 
+
+// ---------------------------------------------------------------------------
+// THP: PMD-mapped anonymous THP and the huge zero folio
+
+const model::pte_table &table(World &w, int pid, uint16_t map, uint16_t page) {
+  const model::pte_table *t = model::pmd_offset(w.kernel().tasks[pid].mm, w.address(map, page));
+  if (!t) throw std::runtime_error("no PMD");
+  return *t;
+}
+
+TEST(Thp, WriteFaultMapsAPmdAndGupTakesOneReferencePerPage) {
+  const std::string body = "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\ng0 = pin p0 m0+14 2 WRITE\n"
+                           "g1 = get_fast p0 m0+3 4 0\n";
+  auto w = run(body);
+  const model::pte_table &t = table(*w, 0, 0, 0);
+  ASSERT_TRUE(t.pmd_leaf);
+  EXPECT_TRUE(t.pmd_write);
+  const model::folio &f = w->kernel().folios[t.pmd_pfn];
+  EXPECT_TRUE(f.large);
+  EXPECT_EQ(f.pincount, 2);
+  EXPECT_EQ(f.refcount, 1 + 2 + 4);  // the PMD, two pins, four FOLL_GET references
+  EXPECT_EQ(f.mapcount, 1);
+  EXPECT_EQ(w->gup_calls().at(1).nr_fast, 4);  // gup_fast_pmd_leaf()
+  EXPECT_EQ(w->gup_calls().at(0).pages[1], t.pmd_pfn + 15);
+  EXPECT_EQ(w->kernel().tasks[0].mm.rss[model::MM_ANONPAGES], 16);
+  expect_clean(body + "unpin g0\nput g1\nmunmap p0 m0+0 16\n");
+}
+
+TEST(Thp, ReadFaultMapsTheHugeZeroFolio) {
+  const std::string body = "m0 = mmap p0 anon private rw 16 thp\nread p0 m0+3\ng0 = pin p0 m0+0 2 0\ndump p0\n";
+  auto w = run(body);
+  const model::pte_table &t = table(*w, 0, 0, 0);
+  ASSERT_TRUE(t.pmd_leaf);
+  EXPECT_TRUE(model::is_huge_zero_pfn(w->kernel(), t.pmd_pfn));
+  EXPECT_FALSE(t.pmd_write);
+  // A core dump treats it as holes (follow_huge_pmd() FOLL_DUMP).
+  for (pfn_t p : w->last_outcome().dump) EXPECT_EQ(p, 0u);
+  // A R/O long-term pin unshares it into a fresh THP.
+  auto w2 = run(body + "unpin g0\ng1 = pin_fast p0 m0+0 1 LONGTERM\n");
+  const model::pte_table &t2 = table(*w2, 0, 0, 0);
+  EXPECT_TRUE(t2.pmd_leaf);
+  EXPECT_FALSE(model::is_huge_zero_pfn(w2->kernel(), t2.pmd_pfn));
+  EXPECT_TRUE(w2->kernel().folios[t2.pmd_pfn].anon_exclusive);
+  expect_clean(body + "unpin g0\ng1 = pin_fast p0 m0+0 1 LONGTERM\nwrite p0 m0+1 0x5\n");
+}
+
+TEST(Thp, ForkSharesAnUnpinnedPmdAndCopiesAPinnedOne) {
+  auto w = run("m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\np1 = fork p0\n");
+  EXPECT_TRUE(table(*w, 0, 0, 0).pmd_leaf);
+  EXPECT_TRUE(table(*w, 1, 0, 0).pmd_leaf);
+  EXPECT_EQ(table(*w, 0, 0, 0).pmd_pfn, table(*w, 1, 0, 0).pmd_pfn);
+  EXPECT_FALSE(table(*w, 0, 0, 0).pmd_write);
+  // The first write splits the PMD (do_huge_pmd_wp_page() fallback) and copies one page.
+  const std::string shared = "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\np1 = fork p0\n"
+                             "write p0 m0+0 0x42\nread p1 m0+0\n";
+  auto w2 = run(shared);
+  EXPECT_FALSE(table(*w2, 0, 0, 0).pmd_leaf);
+  EXPECT_EQ(w2->last_outcome().value, 0x41u);
+  expect_clean(shared + "g0 = pin p1 m0+2 1 0\nwrite p1 m0+2 0x7\n");
+  // A pinned THP is split and copied for the child at fork.
+  const std::string pinned = "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\ng0 = pin p0 m0+0 16 WRITE\n"
+                             "p1 = fork p0\nwrite p0 m0+0 0x42\nread p1 m0+0\n";
+  auto w3 = run(pinned);
+  EXPECT_EQ(w3->last_outcome().value, 0x41u);
+  EXPECT_NE(pte(*w3, 1, 0, 0).pfn, w3->gup_calls().at(0).pages[0]);
+  EXPECT_EQ(pte(*w3, 0, 0, 0).pfn, w3->gup_calls().at(0).pages[0]);  // the pin stays coherent
+  expect_clean(pinned);
+}
+
+TEST(Thp, PteMappedThpAfterMprotectOfOneSubpage) {
+  const std::string body = "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\nmprotect p0 m0+1 1 r\n"
+                           "mprotect p0 m0+1 1 rw\ng0 = pin p0 m0+0 3 0\np1 = fork p0\nwrite p0 m0+0 0x42\n"
+                           "read p1 m0+0\nmadvise p0 m0+1 15 dontneed\n";
+  auto w = run(body);
+  EXPECT_FALSE(table(*w, 0, 0, 0).pmd_leaf);
+  expect_clean(body);
+}
+
+TEST(FolioInvariantViolation, A9PincountOrReferencesPerPage) {
+  const std::string body = "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\ng0 = pin p0 m0+2 3 WRITE\n";
+  auto w = run(body);
+  std::string why;
+  EXPECT_TRUE(holds(*w, "A9", &why)) << why;
+  const pfn_t head = table(*w, 0, 0, 0).pmd_pfn;
+  w->kernel_mut().folios[head].pincount = 1;
+  EXPECT_FALSE(holds(*w, "A9", &why));
+  // One reference for the whole PMD instead of one per page.
+  auto w2 = run("m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\n");
+  w2->step(parse("g0 = get p0 m0+2 3 0\n").ops.at(0));
+  EXPECT_TRUE(holds(*w2, "A9", &why)) << why;
+  w2->kernel_mut().folios[head].refcount -= 2;
+  EXPECT_FALSE(holds(*w2, "A9", &why));
+}
+
+TEST(FolioInvariantViolation, A3LargeFolioPincount) {
+  auto w = run("m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\ng0 = pin p0 m0+0 1 WRITE\n");
+  std::string why;
+  EXPECT_TRUE(holds(*w, "A3", &why)) << why;
+  w->kernel_mut().folios[table(*w, 0, 0, 0).pmd_pfn].pincount = 0;
+  EXPECT_FALSE(holds(*w, "A3", &why));
+}
+
+TEST(FolioInvariantViolation, E2WritablePmdOfASharedThp) {
+  auto w = run("m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\np1 = fork p0\n");
+  std::string why;
+  EXPECT_TRUE(holds(*w, "E2", &why)) << why;
+  w = run("m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\np1 = fork p0\n");  // no cached census
+  const_cast<model::pte_table &>(table(*w, 0, 0, 0)).pmd_write = true;
+  EXPECT_FALSE(holds(*w, "E2", &why));
+}
+
 }  // namespace
 }  // namespace gupcheck::props
