@@ -870,12 +870,13 @@ const std::vector<Invariant> kInvariants = {
      "No WARN_ON/VM_BUG_ON condition the kernel asserts on its own state is reached.",
      "the kernel's own assertions in mm/gup.c and mm/memory.c", no_kernel_warning},
     {"GupGrabArithmetic", "A1",
-     "A GUP call adds exactly one reference per FOLL_GET page and GUP_PIN_COUNTING_BIAS per FOLL_PIN page, "
-     "and nothing for a pin of the zero page.",
+     "A GUP call adds exactly one reference per FOLL_GET page and GUP_PIN_COUNTING_BIAS per FOLL_PIN page "
+     "(one reference plus one _pincount on a large folio), and nothing for a pin of the zero page.",
      "try_grab_folio(); 3faa52c03f44 \"mm/gup: track FOLL_PIN pages\", c8070b787519", gup_grab_arithmetic},
     {"ReleaseIsExactInverse", "A2", "put_page()/unpin_user_pages() remove exactly what the GUP call added.",
      "gup_put_folio(), unpin_user_pages()", release_is_inverse},
-    {"MaybePinnedNoFalseNegatives", "A3", "folio_maybe_dma_pinned() is true for every pinned folio.",
+    {"MaybePinnedNoFalseNegatives", "A3",
+     "folio_maybe_dma_pinned() is true for every pinned folio (a large folio by its _pincount).",
      "folio_maybe_dma_pinned()", maybe_pinned_no_false_negative},
     {"GupFlagAlgebra", "A4",
      "Invalid FOLL_* combinations are refused: get_user_pages*() and pin_user_pages_fast() with -EINVAL, "
