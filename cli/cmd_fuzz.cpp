@@ -144,7 +144,8 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking, seconds (default 60)");
   fuzz->add_option("--max-size", o->max_size, "Largest generation size, about the trace length (default 100)");
   fuzz->add_option("--invariants", o->invariants, "Invariants to check, by name or id, comma separated (default all)");
-  fuzz->add_option("--jobs,-j", o->jobs, "Worker processes (same seed: same cases and first failure, whatever N)");
+  fuzz->add_option("--jobs,-j", o->jobs, "Worker processes (same seed: same cases and first failure, whatever N)")
+      ->check(CLI::Range(1, 256));
   fuzz->add_option("--shard", o->shard, "Run only part K of N of the campaign (K/N, 1 <= K <= N)");
   fuzz->add_option("--summary-json", o->summary_json, "Write the campaign summary as JSON (for gupcheck merge)");
   fuzz->add_option("--junit", o->junit, "Write the campaign summary as JUnit XML");

@@ -4,6 +4,8 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphviz.hpp>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -355,7 +357,6 @@ Result run(const Config &cfg) {
   bool fresh;
   table.insert(state_hash(frontier[0].w), 0, fresh);
   res.states = 1;
-  size_t peak_frontier_bytes = 0;
   std::vector<Op> ops;
 
   for (int d = 0; d < cfg.depth && !frontier.empty(); d++) {
@@ -402,17 +403,16 @@ Result run(const Config &cfg) {
       }
     }
     if (res.interrupted) break;
-    peak_frontier_bytes = std::max(peak_frontier_bytes, next.size() * sizeof(Item));
     frontier.swap(next);
     res.depth_reached = d + 1;
   }
 done:
   res.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  // Stored for every state: its slot(s) in the hash table and its parent link
-  // (the trace back to it). The frontier's World copies are counted at their
-  // top level (their vectors' heap memory comes on top).
-  res.bytes_per_state =
-      (table.bytes() + nodes.capacity() * sizeof(Node) + peak_frontier_bytes) / size_t(std::max(res.states, 1L));
+  const size_t n = size_t(std::max(res.states, 1L));
+  res.index_bytes_per_state = (table.bytes() + nodes.capacity() * sizeof(Node)) / n;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  res.rss_bytes_per_state = size_t(ru.ru_maxrss) * 1024 / n;
   res.graph_kept = keep_graph;
   if (keep_graph && !cfg.dot_file.empty()) {
     std::ofstream out(cfg.dot_file);

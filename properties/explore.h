@@ -61,7 +61,12 @@ struct Result {
   long transitions = 0;  // steps executed
   int depth_reached = 0; // deepest level fully explored
   double seconds = 0;
-  size_t bytes_per_state = 0;  // stored per distinct state: hash table + parent link + frontier share
+  // Memory per distinct state: the index every state keeps (its hash-table
+  // slot and its parent link, from which its trace is rebuilt), and the
+  // process's peak resident memory divided by the states (an upper bound that
+  // includes the frontier's full model states, two BFS levels at a time).
+  size_t index_bytes_per_state = 0;
+  size_t rss_bytes_per_state = 0;
   bool graph_kept = false;
   bool dot_written = false;
   bool interrupted = false;
