@@ -319,7 +319,7 @@ int misses(const Op &a, const Op &b) {
   m += a.page != b.page;
   m += a.npages != b.npages;
   m += a.gup != b.gup;
-  m += a.gup_flags != b.gup_flags;
+  m += __builtin_popcount(a.gup_flags ^ b.gup_flags);  // per flag, so one byte at a time can fix them
   m += a.api != b.api;
   m += a.in_flight != b.in_flight;
   m += a.map_kind != b.map_kind;
@@ -382,17 +382,32 @@ std::optional<std::vector<uint64_t>> encode_trace(const Trace &t, std::string *w
       if (c.t.ops.size() != before + 1) return 1000;
       return misses(relevant(c.t.ops.back()), want);
     };
+    // Coordinate descent over the word's bytes; restarts from pseudo-random
+    // words (a fixed sequence: the encoding is deterministic) when stuck.
     uint64_t best = 0;
     int best_score = score(0);
-    for (int pass = 0; pass < 4 && best_score > 0; pass++) {
-      for (int byte = 0; byte < 8 && best_score > 0; byte++) {
-        for (uint64_t v = 0; v < 256; v++) {
-          const uint64_t w = (best & ~(uint64_t(0xff) << (8 * byte))) | v << (8 * byte);
-          const int sc = score(w);
-          if (sc < best_score) best = w, best_score = sc;
-          if (best_score == 0) break;
-        }
+    uint64_t restart = 0x9e3779b97f4a7c15ull * (i + 1);
+    for (int attempt = 0; attempt < 64 && best_score > 0; attempt++) {
+      uint64_t cur = best;
+      int cur_score = best_score;
+      if (attempt > 0) {
+        restart = restart * 6364136223846793005ull + 1442695040888963407ull;
+        cur = (restart & ~uint64_t(0xff)) | (best & 0xff);
+        cur_score = score(cur);
       }
+      for (int pass = 0; pass < 4 && cur_score > 0; pass++) {
+        bool improved = false;
+        for (int byte = 0; byte < 8 && cur_score > 0; byte++) {
+          for (uint64_t v = 0; v < 256; v++) {
+            const uint64_t w = (cur & ~(uint64_t(0xff) << (8 * byte))) | v << (8 * byte);
+            const int sc = score(w);
+            if (sc < cur_score) cur = w, cur_score = sc, improved = true;
+            if (cur_score == 0) break;
+          }
+        }
+        if (!improved) break;
+      }
+      if (cur_score < best_score) best = cur, best_score = cur_score;
     }
     if (best_score != 0) return fail(i, "the decoder cannot produce '" + std::string(op_kind_name(want.kind)) + "' here");
     d.step(best);
