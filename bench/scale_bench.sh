@@ -19,12 +19,16 @@ trap 'rm -rf "$TMP"' EXIT
 [ -x "$G" ] || { echo "build gupcheck first ($G)" >&2; exit 2; }
 
 echo "== checked operations per second, mainline, seed 1, ${SECS} s each"
-declare -A OPS
+declare -A OPS CPU
 for j in 1 2; do
   "$G" fuzz --seed 1 --time "$SECS" --jobs $j --out "$TMP/o" >"$TMP/f$j" 2>&1
   OPS[$j]=$(sed -nE 's/^summary: .*\(([0-9]+) ops\/s\).*/\1/p' "$TMP/f$j")
-  echo "jobs $j: ${OPS[$j]} ops/s   ($(grep -m1 '^summary' "$TMP/f$j" | cut -c10-80))"
+  CPU[$j]=$(sed -nE 's/^cpu: .*\(([0-9]+) ops per CPU second\).*/\1/p' "$TMP/f$j")
+  echo "jobs $j: ${OPS[$j]} ops/s wall, ${CPU[$j]} ops per CPU second   ($(grep -m1 '^summary' "$TMP/f$j" | cut -c10-80))"
 done
+# What 2 idle cores would give if each worker kept its per-CPU-second rate:
+# the parallel overhead shows as a lower rate per CPU second with 2 jobs.
+awk -v a="${CPU[1]}" -v b="${CPU[2]}" 'BEGIN { if (a > 0) printf "projected on 2 idle cores: %.2fx (2 x per-CPU-second rate ratio)\n", 2 * b / a }'
 awk -v a="${OPS[1]}" -v b="${OPS[2]}" -v n="$(nproc)" -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { if (a > 0) printf "speed-up 2 jobs / 1 job: %.2fx (goal 1.8x; %s cores, load average %s)\n", b / a, n, l }'
 
 echo "== explorer, one core, mainline, depth 6 (procs 2, pages 1, maps 1, gups 2)"

@@ -46,10 +46,11 @@ int cmd_explore(const ExploreOpts &o) {
               o.depth, o.procs, o.pages, o.maps, o.gups);
   std::fflush(stdout);
   explore::Result r = explore::run(cfg);
-  std::printf("explored: %ld distinct states, %ld transitions, depth %d%s in %.2f s (%.0f states/s; per state %zu "
-              "bytes of index, %zu bytes of peak RSS)\n",
+  std::printf("explored: %ld distinct states, %ld transitions, depth %d%s in %.2f s, %.2f s CPU (%.0f states/s, "
+              "%.0f states per CPU second; per state %zu bytes of index, %zu bytes of peak RSS)\n",
               r.states, r.transitions, r.depth_reached, r.interrupted ? " (interrupted)" : "", r.seconds,
-              r.seconds > 0 ? r.states / r.seconds : 0.0, r.index_bytes_per_state, r.rss_bytes_per_state);
+              r.cpu_seconds, r.seconds > 0 ? r.states / r.seconds : 0.0,
+              r.cpu_seconds > 0 ? r.states / r.cpu_seconds : 0.0, r.index_bytes_per_state, r.rss_bytes_per_state);
   if (!o.dot.empty()) {
     if (r.dot_written)
       std::printf("wrote %s (state graph)\n", o.dot.c_str());

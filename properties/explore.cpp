@@ -54,11 +54,15 @@ struct PfnNames {
 
 }  // namespace
 
-std::string canonical_state(const World &w) {
-  std::string out;
-  out.reserve(512);
+namespace {
+
+// Serialises w into out, reusing out's and names' memory.
+void canonical_into(const World &w, std::string &out, PfnNames &names) {
+  out.clear();
+  names.normal.assign(names.normal.size(), 0);
+  names.device.assign(names.device.size(), 0);
+  names.order.clear();
   Ser s{out};
-  PfnNames names;
   const kernel_state &k = w.kernel();
   // Processes in handle order (pids are allocated in fork order, the same).
   for (uint16_t h = 0;; h++) {
@@ -137,13 +141,23 @@ std::string canonical_state(const World &w) {
   s.put(z.refcount), s.put(z.mapcount);
   s.put(int32_t(k.nr_foll_pin_acquired - k.nr_foll_pin_released));
   s.put(uint32_t(k.warnings.size())), s.put(uint32_t(k.misuse.size()));
+}
+
+}  // namespace
+
+std::string canonical_state(const World &w) {
+  std::string out;
+  PfnNames names;
+  canonical_into(w, out, names);
   return out;
 }
 
 namespace {
 
 uint64_t state_hash(const World &w) {
-  const std::string c = canonical_state(w);
+  static thread_local std::string c;
+  static thread_local PfnNames names;
+  canonical_into(w, c, names);
   // std::hash of a string view is a 64-bit murmur-style hash in libstdc++;
   // mix once more so the table's low bits are well spread.
   uint64_t h = std::hash<std::string_view>{}(c);
@@ -338,9 +352,18 @@ Trace trace_to(const std::vector<Node> &nodes, uint32_t id, const Op &last) {
 
 }  // namespace
 
+namespace {
+double cpu_now() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+}  // namespace
+
 Result run(const Config &cfg) {
   Result res;
   const auto start = Clock::now();
+  const double cpu_start = cpu_now();
   StateTable table;
   std::vector<Node> nodes;
   nodes.push_back({0, Op{}});
@@ -367,8 +390,9 @@ Result run(const Config &cfg) {
         break;
       }
       alphabet(item.w, cfg, ops);
-      for (const Op &op : ops) {
-        World c = item.w;
+      for (size_t oi = 0; oi < ops.size(); oi++) {
+        const Op &op = ops[oi];
+        World c = oi + 1 == ops.size() ? std::move(item.w) : item.w;  // the last successor takes it
         props::Violation v;
         try {
           c.step(op);
@@ -408,6 +432,7 @@ Result run(const Config &cfg) {
   }
 done:
   res.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  res.cpu_seconds = cpu_now() - cpu_start;
   const size_t n = size_t(std::max(res.states, 1L));
   res.index_bytes_per_state = (table.bytes() + nodes.capacity() * sizeof(Node)) / n;
   rusage ru{};

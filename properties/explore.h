@@ -60,7 +60,8 @@ struct Result {
   long states = 0;       // distinct states (the initial state included)
   long transitions = 0;  // steps executed
   int depth_reached = 0; // deepest level fully explored
-  double seconds = 0;
+  double seconds = 0;      // wall clock
+  double cpu_seconds = 0;  // user + system time of this process (the figure on a shared machine)
   // Memory per distinct state: the index every state keeps (its hash-table
   // slot and its parent link, from which its trace is rebuilt), and the
   // process's peak resident memory divided by the states (an upper bound that

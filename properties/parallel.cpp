@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -146,6 +147,13 @@ reports::CampaignSummary run(const Config &cfg) {
     bool eof = false;
   };
   std::vector<Child> kids(size_t(cfg.jobs));
+  auto children_cpu = [] {
+    rusage ru{};
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+  };
+  const double cpu_start = children_cpu();
   const auto start = Clock::now();
   std::fflush(nullptr);  // nothing buffered is written twice
   for (int w = 0; w < cfg.jobs; w++) {
@@ -256,6 +264,7 @@ reports::CampaignSummary run(const Config &cfg) {
   for (auto &f : s.findings) f.first_of_shard = f.case_index == s.findings.front().case_index;
   if (cfg.base.stop && cfg.base.stop->load()) s.interrupted = true;
   s.elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  s.cpu_seconds = children_cpu() - cpu_start;
   sh->~Shared();
   munmap(mem, sizeof(Shared));
   return s;

@@ -57,6 +57,7 @@ json summary_json(const CampaignSummary &s) {
   j["cases"] = s.cases;
   j["ops"] = s.ops;
   j["elapsed"] = s.elapsed;
+  j["cpu_seconds"] = s.cpu_seconds;
   j["interrupted"] = s.interrupted;
   j["crashed"] = s.crashed();
   j["status"] = s.status();
@@ -89,6 +90,7 @@ CampaignSummary summary_from_json(const json &j) {
     s.cases = j.at("cases").get<long>();
     s.ops = j.at("ops").get<long>();
     s.elapsed = j.at("elapsed").get<double>();
+    s.cpu_seconds = j.value("cpu_seconds", 0.0);
     s.interrupted = j.at("interrupted").get<bool>();
     for (const auto &w : j.at("workers")) {
       WorkerSummary x;
@@ -212,6 +214,11 @@ std::string summary_text(const CampaignSummary &s) {
                 s.cases, s.ops, s.elapsed, s.elapsed > 0 ? s.ops / s.elapsed : 0.0, (unsigned long long)s.seed,
                 s.variant.c_str(), shard_list(s).c_str(), s.jobs, s.jobs == 1 ? "" : "s");
   o += b;
+  if (s.cpu_seconds > 0) {
+    std::snprintf(b, sizeof b, "cpu: %.1f s of worker CPU time (%.0f ops per CPU second)\n", s.cpu_seconds,
+                  s.ops / s.cpu_seconds);
+    o += b;
+  }
   if (s.interrupted) o += "interrupted: the campaign was stopped by a signal\n";
   for (const auto &w : s.workers) {
     if (w.status != "crashed" && w.status != "error") continue;
@@ -254,6 +261,7 @@ CampaignSummary merge_summaries(const std::vector<CampaignSummary> &parts) {
   m.findings.clear();
   m.cases = m.ops = 0;
   m.elapsed = 0;
+  m.cpu_seconds = 0;
   m.interrupted = false;
   std::set<int> seen;
   for (const auto &p : parts) {
@@ -268,6 +276,7 @@ CampaignSummary merge_summaries(const std::vector<CampaignSummary> &parts) {
     m.cases += p.cases;
     m.ops += p.ops;
     m.elapsed = std::max(m.elapsed, p.elapsed);
+    m.cpu_seconds += p.cpu_seconds;
     m.interrupted = m.interrupted || p.interrupted;
     m.workers.insert(m.workers.end(), p.workers.begin(), p.workers.end());
     for (const auto &f : p.findings) add_finding(m, f);

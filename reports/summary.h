@@ -55,6 +55,7 @@ struct CampaignSummary {
   int max_size = 100;
   long cases = 0, ops = 0;
   double elapsed = 0;          // wall-clock seconds (the longest shard when merged)
+  double cpu_seconds = 0;      // CPU time of the workers (summed when merged)
   bool interrupted = false;
   std::vector<WorkerSummary> workers;
   std::vector<FindingSummary> findings;
