@@ -231,7 +231,14 @@ reports::CampaignSummary run(const Config &cfg) {
     }
     if (!parsed || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       ws.status = "crashed";
-      ws.detail = describe_status(status);
+      // The case it was running: a counterexample it had found there is on
+      // disk as INVARIANT-seedS-caseC.unshrunk.trace even if shrinking crashed.
+      const long running = ws.last_case < 0 ? first_case(cfg.shard, cfg.shard_count, cfg.jobs, w)
+                                            : ws.last_case + case_stride(cfg.shard_count, cfg.jobs);
+      ws.detail = describe_status(status) + " while running case " + std::to_string(running);
+      if (!cfg.base.out_dir.empty())
+        ws.detail += "; any trace it found there: " + cfg.base.out_dir + "/*-seed" + std::to_string(cfg.base.seed) +
+                     "-case" + std::to_string(running) + ".unshrunk.trace";
     } else if (j.contains("error")) {
       ws.status = "error";
       ws.detail = j["error"].get<std::string>();
