@@ -109,7 +109,12 @@ Result run(const Config &cfg) {
     }
 
     const std::string inv = f.violation.invariant;
-    auto fails = [&](const trace::Trace &x) { return props::violates(x, cfg.sw, cfg.invariants, inv); };
+    // A stop request (SIGINT/SIGTERM) ends shrinking too: no candidate is
+    // accepted any more, and the smallest failing trace so far is written.
+    auto stopping = [&] { return cfg.stop && cfg.stop->load(std::memory_order_relaxed); };
+    auto fails = [&](const trace::Trace &x) {
+      return !stopping() && props::violates(x, cfg.sw, cfg.invariants, inv);
+    };
     const auto shrink_start = Clock::now();
     const auto deadline = shrink_start + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(std::max(cfg.shrink_time, 0.0)));
@@ -123,7 +128,7 @@ Result run(const Config &cfg) {
       progress = false;
       auto shrinks = best.shrinks();
       while (auto next = shrinks.next()) {
-        if (Clock::now() >= rc_deadline) {
+        if (Clock::now() >= rc_deadline || stopping()) {
           timed_out = true;
           break;
         }

@@ -122,8 +122,10 @@ case_worker_crash() {
 
 case_sigterm() {
   "$GUPCHECK" fuzz --seed 3 --time 60 --jobs 2 --out o --summary-json s.json >run.log 2>&1 &
-  local pid=$!
-  sleep 1.5
+  local pid=$! i
+  # Once the campaign has started (its first line is out), let it run a little.
+  for i in $(seq 100); do grep -q '^gupcheck fuzz:' run.log && break; sleep 0.1; done
+  sleep 1
   kill -TERM $pid
   wait $pid
   local st=$?
