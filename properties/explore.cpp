@@ -4,6 +4,7 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphviz.hpp>
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -364,6 +365,11 @@ Result run(const Config &cfg) {
   Result res;
   const auto start = Clock::now();
   const double cpu_start = cpu_now();
+  // The frontier's model states come and go a level at a time: keep freed
+  // heap instead of returning it to the kernel and faulting it back in.
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
   StateTable table;
   std::vector<Node> nodes;
   nodes.push_back({0, Op{}});
