@@ -447,7 +447,8 @@ long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned g
   long nr = 0;
   for (uint64_t vpn = start; vpn < end; vpn++) {
     if (const pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf) {
-      // gup_fast_pmd_leaf() (v6.18)
+      // gup_fast_pmd_range(): pmd_protnone() goes the slow way; gup_fast_pmd_leaf() (v6.18)
+      if (t->pmd_protnone) break;
       if ((gup_flags & FOLL_WRITE) && !t->pmd_write) break;  // pmd_access_permitted()
       if (is_huge_zero_pfn(k, t->pmd_pfn)) break;  // pmd_special(): the huge zero folio
       const pfn_t page = t->pmd_pfn + (vpn - t->base);

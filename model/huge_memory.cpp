@@ -56,7 +56,8 @@ void map_anon_folio_pmd(kernel_state &k, mm_struct &mm, vm_area_struct &vma, pte
   t.pmd_pfn = head;
   t.pmd_young = true;
   t.pmd_dirty = true;
-  t.pmd_write = (vma.vm_flags & VM_WRITE) != 0;
+  t.pmd_protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);  // vma->vm_page_prot
+  t.pmd_write = (vma.vm_flags & VM_WRITE) && !t.pmd_protnone;
   mm.rss[MM_ANONPAGES] += HPAGE_PMD_NR;
   (void)k;
 }
@@ -90,6 +91,7 @@ unsigned do_huge_pmd_anonymous_page(kernel_state &k, int pid, vm_area_struct &vm
     t.pmd_write = false;
     t.pmd_dirty = false;
     t.pmd_young = true;
+    t.pmd_protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);
     return 0;
   }
   const pfn_t h = alloc_anon_thp(k, vma);
@@ -142,6 +144,7 @@ void __split_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t) {
     p = pte_t{};
     p.present = true;
     p.young = t.pmd_young;
+    p.protnone = t.pmd_protnone;
     if (hz) {
       p.pfn = ZERO_PFN;
       p.special = true;
@@ -160,7 +163,7 @@ void __split_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t) {
   }
   t.pmd_leaf = false;
   t.pmd_pfn = 0;
-  t.pmd_write = t.pmd_dirty = t.pmd_young = false;
+  t.pmd_write = t.pmd_dirty = t.pmd_young = t.pmd_protnone = false;
   (void)mm;
 }
 
@@ -175,7 +178,7 @@ void zap_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t) {
   const pfn_t head = t.pmd_pfn;
   t.pmd_leaf = false;
   t.pmd_pfn = 0;
-  t.pmd_write = t.pmd_dirty = t.pmd_young = false;
+  t.pmd_write = t.pmd_dirty = t.pmd_young = t.pmd_protnone = false;
   if (is_huge_zero_pfn(k, head)) return;  // no rmap, no reference, no rss
   folio &f = k.folios[head];
   mm.rss[MM_ANONPAGES] -= HPAGE_PMD_NR;
@@ -212,6 +215,7 @@ int copy_huge_pmd(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &src
   dt.pmd_write = false;
   dt.pmd_dirty = st.pmd_dirty;
   dt.pmd_young = false;
+  dt.pmd_protnone = st.pmd_protnone;
   return 0;
 }
 
@@ -231,6 +235,8 @@ follow_result follow_huge_pmd(kernel_state &k, int pid, vm_area_struct &vma, uin
   }
   // Avoid dumping huge zero page
   if ((flags & FOLL_DUMP) && hz) return {0, -EFAULT};
+  // gup_can_follow_protnone(): Stubbed like follow_page_pte(): only NUMA hinting stops here.
+  if (t.pmd_protnone && (flags & FOLL_HONOR_NUMA_FAULT) && (vma.vm_flags & (VM_READ | VM_WRITE))) return {0, 0};
   if (!t.pmd_write && gup_must_unshare(k, &vma, flags, page)) return {0, -EMLINK};
   if ((flags & FOLL_PIN) && k.folios[page].anon && !k.folios[page].anon_exclusive)
     warn(k, "VM_WARN_ON_ONCE_PAGE(FOLL_PIN on a non-exclusive anon page) in follow_huge_pmd()");

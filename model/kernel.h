@@ -117,6 +117,7 @@ struct pte_table {
   bool pmd_write = false;
   bool pmd_dirty = false;
   bool pmd_young = false;
+  bool pmd_protnone = false;  // PROT_NONE VMA: pmd_protnone(), inaccessible to the CPU and GUP-fast
 };
 
 // What backs a VMA: the vm_ops it would have.

@@ -73,12 +73,9 @@ void change_pte_range(kernel_state &k, int pid, const vm_area_struct &vma) {
   mm_struct &mm = k.tasks[pid].mm;
   for (pte_table &t : mm.tables) {
     if (!t.pmd_leaf || t.base >= vma.vm_end || t.base + HPAGE_PMD_NR <= vma.vm_start) continue;
-    // Differs: PROT_NONE (pmd_protnone) is not modelled on PMDs: split instead.
-    if (!(vma.vm_flags & VM_ACCESS_FLAGS)) {
-      __split_huge_pmd(k, mm, t);
-      continue;
-    }
-    if (!(vma.vm_flags & VM_WRITE)) {
+    // pmd_modify(oldpmd, newprot)
+    t.pmd_protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);
+    if (!(vma.vm_flags & VM_WRITE) || t.pmd_protnone) {
       t.pmd_write = false;
     } else if (!(vma.vm_flags & VM_SHARED) && !is_huge_zero_pfn(k, t.pmd_pfn) &&
                k.folios[t.pmd_pfn].anon_exclusive) {
@@ -330,7 +327,7 @@ access_result user_access(kernel_state &k, int pid, uint64_t vpn, bool write, ui
     return r;
   }
   for (int tries = 0; tries < 4; tries++) {
-    if (pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf && (!write || t->pmd_write)) {
+    if (pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf && !t->pmd_protnone && (!write || t->pmd_write)) {
       t->pmd_young = true;
       r.pfn = t->pmd_pfn + (vpn - t->base);
       if (write) {

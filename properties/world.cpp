@@ -124,6 +124,7 @@ void World::take_probe(const Op &op, int pid) {
         p.pte.write = t->pmd_write;
         p.pte.dirty = t->pmd_dirty;
         p.pte.young = t->pmd_young;
+        p.pte.protnone = t->pmd_protnone;
         p.pte.special = is_huge_zero_pfn(k_, t->pmd_pfn);
       }
       if (p.pte.present && pfn_valid(k_, p.pte.pfn)) {

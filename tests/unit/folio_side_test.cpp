@@ -315,6 +315,17 @@ TEST(Thp, PteMappedThpAfterMprotectOfOneSubpage) {
   expect_clean(body);
 }
 
+TEST(Thp, ProtNoneThpIsSlowPathOnly) {
+  // Found by fuzzing (seed 12): a forced populate of a PROT_NONE THP VMA maps
+  // a pmd_protnone() PMD, which GUP-fast must not follow for a read.
+  const std::string body = "m0 = mmap p0 anon private none 16 thp\npopulate p0 m0+0 1 WRITE|FORCE\n"
+                           "g0 = pin_fast p0 m0+0 1 0\nmprotect p0 m0+0 16 rw\nwrite p0 m0+3 0x5\n";
+  auto w = run(body);
+  EXPECT_EQ(w->gup_calls().at(0).ret, -EFAULT);
+  EXPECT_TRUE(table(*w, 0, 0, 0).pmd_leaf);
+  expect_clean(body);
+}
+
 TEST(FolioInvariantViolation, A9PincountOrReferencesPerPage) {
   const std::string body = "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\ng0 = pin p0 m0+2 3 WRITE\n";
   auto w = run(body);
