@@ -11,9 +11,10 @@
 //
 // Differs (whole model): addresses are page numbers (vpn), not byte
 // addresses; a PTE table covers PTRS_PER_PTE = 16 pages instead of 512, so
-// "page table present or not" is reachable in small traces; all folios are
-// order-0 (THP is a later issue); there is no swap, no LRU, no locking and no
-// concurrency (GUP runs atomically; see the interleaving issue).
+// "page table present or not" is reachable in small traces; a large folio is
+// a PMD-sized anonymous THP (HPAGE_PMD_NR = 16 pages) or the huge zero folio;
+// there is no swap, no LRU, no locking and no concurrency (GUP runs
+// atomically; see the interleaving issue).
 #pragma once
 
 #include <cstdint>
@@ -55,11 +56,12 @@ enum class mem_zone : uint8_t {
   cma,      // a MIGRATE_CMA pageblock: not long-term pinnable
 };
 
-// include/linux/mm_types.h struct folio, order 0 only.
+// include/linux/mm_types.h struct folio (one entry per pfn; see head below).
 //
 // Invariants:
-//  1. refcount >= 0 and mapcount >= 0; pincount == 0 (small folios keep pins
-//     in refcount, GUP_PIN_COUNTING_BIAS each).
+//  1. refcount >= 0 and mapcount >= 0; pincount == 0 unless large (small
+//     folios keep pins in refcount, GUP_PIN_COUNTING_BIAS each; large ones
+//     one reference plus one _pincount each).
 //  2. freed <=> refcount == 0 for an allocated folio; a freed folio is mapped
 //     by no PTE and held by no GUP reference.
 //  3. zero => !anon && pfn == ZERO_PFN; anon_exclusive => anon.
