@@ -57,10 +57,13 @@ std::string perms(vm_flags_t f) {
 std::string backing_text(const props::World &w, const vm_area_struct &v) {
   switch (v.backing) {
     case vma_backing::anon: return v.anon_vma ? "anon (anon_vma)" : "anon";
-    case vma_backing::file: return "file " + file_label(w, v.file) + " pgoff " + hex(v.vm_pgoff);
+    case vma_backing::file:
+      return std::string(w.kernel().files[v.file].dax ? "fsdax " : "file ") + file_label(w, v.file) + " pgoff " +
+             hex(v.vm_pgoff);
     case vma_backing::shmem: return "shmem " + file_label(w, v.file) + " pgoff " + hex(v.vm_pgoff);
     case vma_backing::pfnmap: return "pfnmap-driver pgoff " + hex(v.vm_pgoff);
     case vma_backing::mixedmap: return "mixedmap-driver";
+    case vma_backing::secretmem: return "secretmem";
   }
   return "?";
 }
