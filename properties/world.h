@@ -131,6 +131,10 @@ class World {
 
   const model::kernel_state &kernel() const { return k_; }
   model::kernel_state &kernel_mut() { return k_; }
+  // For tests that prove a step invariant can fail: tamper with what the
+  // last step returned.
+  Outcome &last_outcome_mut() { return out_; }
+  std::vector<GupCall> &gup_calls_mut() { return gups_; }
   const std::vector<GupCall> &gup_calls() const { return gups_; }
   const std::vector<MappingHandle> &mappings() const { return maps_; }
   // The model pid of process handle pN, or -1.
