@@ -7,8 +7,12 @@
 // must fail. Plus the kernel outcomes the model must reproduce.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "model/flags.h"
 #include "model/kernel.h"
@@ -305,6 +309,55 @@ TEST(ModelAViolation, RemotePermissionAndForcedWrite) {
                 [](World &w) { w.kernel_mut().folios[w.last_outcome().pfn].anon_exclusive = false; });
   expect_caught(ro + "mem_write p1 p0 m0+0 0x5\nmem_read p1 p0 m0+0\n", "NoLeakAcrossCow",
                 [](World &w) { w.last_outcome_mut().value = 0x6; });
+}
+
+// ---------------------------------------------------------------------------
+// tests/scenarios/: every trace with "# expect: gN VALUE" lines replays on
+// mainline without a violation, and each named GUP call returns VALUE (a
+// count, or -ENAME). Traces without such lines are left to the scenario
+// harness.
+
+long parse_expected(const std::string &v) {
+  if (!v.empty() && v[0] == '-') {
+    for (long e = 1; e < 200; e++)
+      if (v.substr(1) == model::errno_name(e)) return -e;
+    throw std::runtime_error("unknown errno " + v);
+  }
+  return std::stol(v);
+}
+
+TEST(ModelAScenarios, ExpectedGupResults) {
+  const std::filesystem::path dir = std::filesystem::path(GUPCHECK_SOURCE_DIR) / "tests" / "scenarios";
+  ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
+  std::vector<std::filesystem::path> files;
+  for (const auto &e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".trace") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  size_t checked = 0;
+  for (const auto &f : files) {
+    SCOPED_TRACE(f.filename().string());
+    const trace::Trace t = trace::parse_trace_file(f.string());
+    std::vector<std::pair<uint16_t, long>> expect;
+    for (const std::string &n : t.notes) {
+      if (n.rfind("expect:", 0) != 0) continue;
+      std::istringstream in(n.substr(7));
+      std::string g, v;
+      if (!(in >> g >> v) || g.size() < 2 || g[0] != 'g') continue;
+      expect.emplace_back(uint16_t(std::stoi(g.substr(1))), parse_expected(v));
+    }
+    if (expect.empty()) continue;
+    ASSERT_EQ(trace::check_consistency(t), "");
+    const RunResult r = run_trace(t, {}, InvariantSet());
+    EXPECT_FALSE(r.violation.found) << r.violation.invariant << ": " << r.violation.why;
+    World w;
+    for (const trace::Op &op : t.ops) w.step(op);
+    for (const auto &[g, want] : expect) {
+      ASSERT_LT(g, w.gup_calls().size());
+      EXPECT_EQ(w.gup_calls()[g].ret, want) << "g" << g;
+    }
+    checked++;
+  }
+  EXPECT_GE(checked, 20u);  // the gup_longterm.c matrix
 }
 
 }  // namespace
