@@ -287,7 +287,9 @@ long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, u
     // split VMAs), but look it up by address each time a boundary is crossed.
     if (!vma || start >= vma->vm_end) {
       // MADV_POPULATE_(READ|WRITE) wants to handle VMA lookup+error
-      // reporting differently: -ENOMEM for a hole, -EINVAL for a refusal.
+      // reporting differently: -ENOMEM for a hole, -EINVAL for a refusal
+      // ("mm/madvise: make MADV_POPULATE_(READ|WRITE) handle VM_FAULT_RETRY
+      // properly", v6.9).
       if (gup_flags & FOLL_MADV_POPULATE) {
         vma = find_vma(mm, start);
         if (!vma) {

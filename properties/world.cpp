@@ -36,6 +36,10 @@ std::string Outcome::describe() const {
   else
     s = std::to_string(ret);
   if (has_value) s += " value=" + hex(value);
+  if (!values.empty()) {
+    s += " values=";
+    for (size_t i = 0; i < values.size(); i++) s += (i ? "," : "") + hex(values[i]);
+  }
   if (pfn) s += " pfn=" + hex(pfn);
   if (!dump.empty()) {
     size_t holes = 0;

@@ -114,7 +114,7 @@ std::vector<std::string> mapping_names(const props::World &w, int pid, const vm_
 // The page row character of one PTE slot (see legend_text()).
 char page_char(const kernel_state &k, const pte_t *pte) {
   if (!pte) return ' ';
-  if (!pte->present) return '.';
+  if (!pte->present) return pte->hwpoison ? 'H' : '.';
   const pfn_t pfn = pte->pfn;
   if (is_zero_pfn(pfn)) return 'Z';
   if (pfn >= DEVICE_PFN_BASE) return 'X';
@@ -245,7 +245,7 @@ const std::string &legend_text() {
   static const std::string legend =
       "legend: page row: Z zero page, A/a anon page exclusive/shared (upper case: PageAnonExclusive),\n"
       "          F page cache, D driver page, X device pfn (no struct page), s other special PTE,\n"
-      "          . pte_none, ' ' no PTE table, ! freed folio, ? unknown pfn\n"
+      "          . pte_none, H hwpoison entry, ' ' no PTE table, ! freed folio, ? unknown pfn\n"
       "        pte row: w writable, d writable+dirty, - read-only, r read-only+dirty, n PROT_NONE\n"
       "        gup row: P pinned (FOLL_PIN), g FOLL_GET reference; ruler: vpn % 16 (PTE index)\n";
   return legend;
