@@ -1148,7 +1148,7 @@ const std::vector<Invariant> kInvariants = {
      "A write fault reuses an anonymous page only if it is exclusive or its refcount is 1.",
      "09854ba94c6a \"mm: do_wp_page() simplification\"; CVE-2020-29374", write_fault_reuse_rule},
     {"NoLeakAcrossCow", "E9",
-     "A process reads back what it wrote to private anonymous memory, and its writes never reach an anonymous "
+     "A process reads back what it wrote to private memory (anonymous, or a private file mapping it wrote), and its writes never reach an anonymous "
      "page that another process holds through GUP from a private mapping.",
      "cow.c \"No leak\" tests; CVE-2020-29374", no_leak_across_cow},
     {"DumpPageRefContract", "F1", "A core dump leaves every folio's GUP references as it found them.",

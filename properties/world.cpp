@@ -289,7 +289,10 @@ const Outcome &World::step(const Op &op) {
       out.pfn = r.pfn;
       if (!r.signal) {
         if (w) {
-          if (shadow(pid, vpn) != kUnknown) set_shadow(pid, vpn, op.value);
+          // A write to any private mapping leaves a private (COWed) copy the
+          // process owns from now on: file, shmem and driver pages included.
+          const vm_area_struct *v = find_vma(k_.tasks[pid].mm, vpn);
+          if (shadow(pid, vpn) != kUnknown || (v && !(v->vm_flags & VM_SHARED))) set_shadow(pid, vpn, op.value);
         } else {
           out.has_value = true;
           out.value = r.value;
@@ -339,7 +342,11 @@ const Outcome &World::step(const Op &op) {
         for (uint64_t a = s; a < s + op.npages; a++) {
           if (shadow(pid, a) == kUnknown) continue;
           const pte_t *pte = pte_offset(mm, a);
-          if (!pte || pte_none(*pte)) set_shadow(pid, a, 0);  // zapped: zero-fill on next touch
+          if (pte && !pte_none(*pte)) continue;
+          // Zapped: anonymous memory is zero-filled on the next touch; a
+          // private file mapping shows the file again.
+          const vm_area_struct *v = find_vma(mm, a);
+          set_shadow(pid, a, v && vma_is_anonymous(*v) ? 0 : kUnknown);
         }
         break_coherence(pid, s, s + op.npages);
       } else if (op.advice == trace::Advice::Hwpoison) {

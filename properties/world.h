@@ -3,7 +3,7 @@
 // The executor: runs a trace step by step on a model kernel, resolving the
 // trace's symbolic handles, and keeps the specification-side ("ghost") state
 // the invariants judge the model against: which GUP calls hold which pages,
-// and what each process's private anonymous memory must contain.
+// and what each process's private memory must contain.
 #pragma once
 
 #include <cstdint>
@@ -146,7 +146,8 @@ class World {
   // The vpn of mN+I. Throws bad_trace when mN does not exist.
   uint64_t address(uint16_t map, uint16_t page) const;
 
-  // The value a process's private anonymous page must hold, or kUnknown.
+  // The value a process's private page must hold (anonymous memory, or a
+  // private file mapping the process wrote), or kUnknown.
   static constexpr uint64_t kUnknown = ~uint64_t(0);
   uint64_t shadow(int pid, uint64_t vpn) const;
 
