@@ -167,6 +167,9 @@ long ksm_scan_mm(kernel_state &k, int pid) {
   };
   std::vector<unstable> tree;
   long merged = 0;
+  // s390's gmap_helper_disable_cow_sharing() also calls ksm_disable(): an mm
+  // that forbids the zero page is never merged.
+  if (k.tasks[pid].mm.forbids_zeropage) return 0;
   const size_t nvmas = k.tasks[pid].mm.vmas.size();
   for (size_t vi = 0; vi < nvmas; vi++) {
     mm_struct &mm = k.tasks[pid].mm;
@@ -230,15 +233,6 @@ long ksm_scan_mm(kernel_state &k, int pid) {
   return merged;
 }
 
-// Models: include/linux/mm.h folio_is_longterm_pinnable() (v6.18)
-bool folio_is_longterm_pinnable(const kernel_state &k, pfn_t page) {
-  const folio &f = k.folios[page];
-  if (f.zone == mem_zone::cma) return false;  // MIGRATE_CMA / MIGRATE_ISOLATE
-  // The zero page can be "pinned" but gets special handling.
-  if (f.zero) return true;
-  // Otherwise, non-movable zone folios can be pinned.
-  return f.zone != mem_zone::movable;
-}
 
 // Models: mm/gup.c check_and_migrate_movable_pages() ->
 // collect_longterm_unpinnable_folios() -> migrate_longterm_unpinnable_folios() (v6.18)
@@ -246,7 +240,7 @@ long check_and_migrate_movable_pages(kernel_state &k, std::vector<pfn_t> &pages,
   std::vector<pfn_t> movable;
   for (size_t i = from; i < pages.size(); i++) {
     const pfn_t p = pages[i];
-    if (folio_is_longterm_pinnable(k, p)) continue;
+    if (folio_is_longterm_pinnable(page_folio(k, p))) continue;
     if (std::find(movable.begin(), movable.end(), p) == movable.end()) movable.push_back(p);
   }
   if (movable.empty()) return 0;

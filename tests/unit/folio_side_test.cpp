@@ -103,7 +103,7 @@ TEST(LongtermMigration, FastPathFallsBackOnMovableFolios) {
 TEST(LongtermMigration, ZeroPageIsPinnableThoughMovable) {
   const model::kernel_state k;
   EXPECT_EQ(k.folios[model::ZERO_PFN].zone, model::mem_zone::movable);
-  EXPECT_TRUE(model::folio_is_longterm_pinnable(k, model::ZERO_PFN));
+  EXPECT_TRUE(model::folio_is_longterm_pinnable(k.folios[model::ZERO_PFN]));
 }
 
 TEST(FolioInvariantViolation, G3SlowPathPinnedAMovableFolio) {
