@@ -201,6 +201,8 @@ constexpr unsigned FAULT_FLAG_WRITE = 1u << 0, FAULT_FLAG_USER = 1u << 6, FAULT_
 unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
 unsigned do_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
 unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+void do_fault_around(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn);
+long shmem_mfill_atomic_zeropage(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn);
 unsigned do_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
 unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t old_page, unsigned flags);
 bool wp_can_reuse_anon_folio(kernel_state &k, pfn_t pfn);

@@ -4,6 +4,8 @@
 // the parts of mm/memory.c that GUP depends on (Linux v6.18).
 #include "model/kernel.h"
 
+#include <algorithm>
+
 namespace gupcheck::model {
 
 namespace {
@@ -192,6 +194,49 @@ static unsigned mixed_driver_fault(kernel_state &k, int pid, vm_area_struct &vma
   return VM_FAULT_NOPAGE;
 }
 
+// Models: mm/memory.c do_fault_around() -> filemap_map_pages() (v6.18), the
+// ->map_pages of page-cache and shmem VMAs, with the default
+// fault_around_bytes of 64 KiB: every page of the fault_around_pages-aligned
+// window around vpn (clipped to the VMA and the PTE table) that is already
+// in the page cache and whose PTE is none is mapped read-only, as a read
+// fault would map it. Nothing is read in or allocated.
+// Differs: no locked or !uptodate page-cache folios exist, so none is skipped.
+void do_fault_around(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) {
+  constexpr uint64_t fault_around_pages = 16;  // fault_around_bytes >> PAGE_SHIFT
+  static_assert(fault_around_pages <= PTRS_PER_PTE, "the window must stay inside one PTE table");
+  if (vma.file < 0 || size_t(vma.file) >= k.files.size()) return;
+  const uint64_t base = vpn & ~(fault_around_pages - 1);
+  const uint64_t from = std::max(base, vma.vm_start), to = std::min(base + fault_around_pages, vma.vm_end);
+  mm_struct &mm = mm_of(k, pid);
+  for (uint64_t a = from; a < to; a++) {
+    const uint64_t index = vma.vm_pgoff + (a - vma.vm_start);
+    const file_state &file = k.files[vma.file];
+    if (index >= file.pages.size() || file.pages[index] == 0) continue;
+    const pte_t *pte = pte_offset(mm, a);
+    if (pte && pte->present) continue;
+    const pfn_t page = file.pages[index];
+    folio_get(k, page);
+    map_file_page(k, pid, vma, a, page, false);
+  }
+}
+
+// Models: mm/shmem.c shmem_mfill_atomic_pte() for UFFDIO_ZEROPAGE on a
+// VM_SHARED shmem VMA (v6.18): a new zeroed folio goes into the page cache
+// (-EEXIST when the index is cached already) and mfill_atomic_install_pte()
+// maps it dirty, writable when the VMA is.
+long shmem_mfill_atomic_zeropage(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) {
+  const uint64_t index = vma.vm_pgoff + (vpn - vma.vm_start);
+  file_state &file = k.files[vma.file];
+  if (index < file.pages.size() && file.pages[index] != 0) return -EEXIST;
+  const pte_t *pte = pte_offset(mm_of(k, pid), vpn);
+  if (pte && pte->present) return -EEXIST;
+  pfn_t page = pagecache_get(k, vma, vpn);
+  folio_get(k, page);
+  k.folios[page].dirty = true;
+  map_file_page(k, pid, vma, vpn, page, (vma.vm_flags & VM_WRITE) != 0);
+  return 0;
+}
+
 // Models: mm/memory.c do_fault() -> do_read_fault() / do_cow_fault() /
 // do_shared_fault() (v6.18), for a pte_none() entry.
 unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
@@ -201,12 +246,18 @@ unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, u
     return mixed_driver_fault(k, pid, vma, vpn, flags);
   }
   bool write = flags & FAULT_FLAG_WRITE;
-  pfn_t page = pagecache_get(k, vma, vpn);
   if (!write) {  // do_read_fault()
+    // Pages already in the page cache around the fault are mapped first
+    // (found by the differential oracle: a read fault maps its neighbours).
+    do_fault_around(k, pid, vma, vpn);
+    const pte_t *done = pte_offset(mm_of(k, pid), vpn);
+    if (done && done->present) return 0;  // VM_FAULT_NOPAGE: fault-around mapped it
+    pfn_t page = pagecache_get(k, vma, vpn);
     folio_get(k, page);
     map_file_page(k, pid, vma, vpn, page, false);
     return 0;
   }
+  pfn_t page = pagecache_get(k, vma, vpn);
   if (!(vma.vm_flags & VM_SHARED)) {  // do_cow_fault()
     // copy_mc_user_highpage() of the page-cache page into a new anonymous one.
     pte_t entry = mk_pte(k, vma, alloc_new_anon_folio(k, vma, k.folios[page].data));

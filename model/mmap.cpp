@@ -247,13 +247,20 @@ void exit_mmap(kernel_state &k, int pid) {
   k.tasks[pid].alive = false;
 }
 
-// Models: mm/userfaultfd.c mfill_atomic_pte_zeropage() (v6.18).
+// Models: mm/userfaultfd.c mfill_atomic() -> mfill_atomic_pte() ->
+// mfill_atomic_pte_zeropage() (v6.18): only anonymous and shmem VMAs can be
+// filled; a VM_SHARED (shmem) VMA gets a zeroed shmem folio
+// (shmem_mfill_atomic_pte()), any private one -- a private mapping of a
+// shmem file included -- the zero page. The differential oracle found that
+// the model refused shmem VMAs with -EINVAL.
 // Differs: the range counts as registered with userfaultfd (MISSING mode).
 long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   mm_struct &mm = k.tasks[pid].mm;
   vm_area_struct *v = find_vma(mm, vpn);
   if (!v) return -ENOENT;
-  if (!vma_is_anonymous(*v) || (v->vm_flags & VM_SHARED)) return -EINVAL;
+  if (!vma_is_anonymous(*v) && v->backing != vma_backing::shmem) return -EINVAL;
+  if (v->vm_flags & VM_SHARED) return shmem_mfill_atomic_zeropage(k, pid, *v, vpn);
+  v->anon_vma = true;  // mfill_atomic(): anon_vma_prepare() for every private VMA
   pte_t *pte = pte_alloc(mm, vpn);
   if (pte->present) return -EEXIST;
   if (mm.forbids_zeropage) {
