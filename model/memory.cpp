@@ -71,8 +71,15 @@ void wp_page_reuse(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) 
 
 }  // namespace
 
+void anon_vma_prepare(kernel_state &k, vm_area_struct &vma) {
+  if (vma.anon_vma) return;
+  vma.anon_vma = true;
+  vma.anon_vma_id = ++k.anon_vma_ids;
+  vma.anon_vma_forked = false;
+}
+
 pfn_t alloc_new_anon_folio(kernel_state &k, vm_area_struct &vma, uint64_t data) {
-  vma.anon_vma = true;  // anon_vma_prepare()
+  anon_vma_prepare(k, vma);
   const pfn_t p = folio_alloc(k);
   folio &f = k.folios[p];
   f.data = data;

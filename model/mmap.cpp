@@ -144,6 +144,45 @@ long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
 }
 
 // Models: mm/mprotect.c do_mprotect_pkey() -> mprotect_fixup() (v6.18)
+// Models: mm/vma.c vma_modify_flags() -> vma_merge_existing_range() (v6.18)
+// as mprotect_fixup() uses it: a VMA whose new flags equal its neighbour's
+// merges with it when the file and the page offsets are contiguous and
+// is_mergeable_anon_vma() agrees. The differential oracle found this
+// (mprotect r then rw re-merges, which widens the fault-around window and
+// fork's copy decision).
+// Differs: every adjacent compatible pair merges, not only the neighbours of
+// the changed range (in the model VMAs only become compatible by mprotect).
+bool is_mergeable_anon_vma(const vm_area_struct &a, const vm_area_struct &b) {
+  auto had_uncowed_parents = [](const vm_area_struct &v) { return v.anon_vma && v.anon_vma_forked; };
+  if (!a.anon_vma && !b.anon_vma) return true;
+  if (!a.anon_vma) return !had_uncowed_parents(b);  // b's anon_vma is used (or dup'ed)
+  if (!b.anon_vma) return !had_uncowed_parents(a);
+  return a.anon_vma_id == b.anon_vma_id;
+}
+
+void vma_merge_neighbours(mm_struct &mm) {
+  for (size_t i = 0; i + 1 < mm.vmas.size();) {
+    vm_area_struct &v = mm.vmas[i];
+    const vm_area_struct &w = mm.vmas[i + 1];
+    const bool file = v.backing == vma_backing::file || v.backing == vma_backing::shmem;
+    const bool mergeable = v.vm_end == w.vm_start && v.vm_flags == w.vm_flags && v.backing == w.backing &&
+                           v.file == w.file && !(v.vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO)) &&
+                           (v.backing == vma_backing::anon || file) && is_mergeable_anon_vma(v, w) &&
+                           (!file || w.vm_pgoff == v.vm_pgoff + (v.vm_end - v.vm_start));
+    if (!mergeable) {
+      i++;
+      continue;
+    }
+    if (!v.anon_vma && w.anon_vma) {
+      v.anon_vma = true;
+      v.anon_vma_id = w.anon_vma_id;
+      v.anon_vma_forked = w.anon_vma_forked;
+    }
+    v.vm_end = w.vm_end;
+    mm.vmas.erase(mm.vmas.begin() + long(i) + 1);
+  }
+}
+
 long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_flags_t prot) {
   mm_struct &mm = k.tasks[pid].mm;
   const uint64_t end = start + npages;
@@ -166,6 +205,7 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
     }
     nstart = tmp;
   }
+  vma_merge_neighbours(mm);
   return 0;
 }
 
@@ -217,8 +257,14 @@ int dup_mm_fork(kernel_state &k, int pid) {
     vm_area_struct dst = src;
     if (src.vm_flags & VM_WIPEONFORK) {
       dst.anon_vma = false;  // the child starts with an empty anonymous VMA
+      dst.anon_vma_id = 0;
+      dst.anon_vma_forked = false;
       k.tasks[child].mm.vmas.push_back(dst);
       continue;
+    }
+    if (dst.anon_vma) {  // anon_vma_fork(): a new anon_vma chained to the parent's
+      dst.anon_vma_id = ++k.anon_vma_ids;
+      dst.anon_vma_forked = true;
     }
     k.tasks[child].mm.vmas.push_back(dst);
     vm_area_struct &dvma = k.tasks[child].mm.vmas.back();
@@ -260,7 +306,7 @@ long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   if (!v) return -ENOENT;
   if (!vma_is_anonymous(*v) && v->backing != vma_backing::shmem) return -EINVAL;
   if (v->vm_flags & VM_SHARED) return shmem_mfill_atomic_zeropage(k, pid, *v, vpn);
-  v->anon_vma = true;  // mfill_atomic(): anon_vma_prepare() for every private VMA
+  anon_vma_prepare(k, *v);  // mfill_atomic(): for every private VMA
   pte_t *pte = pte_alloc(mm, vpn);
   if (pte->present) return -EEXIST;
   if (mm.forbids_zeropage) {
