@@ -203,17 +203,20 @@ static unsigned mixed_driver_fault(kernel_state &k, int pid, vm_area_struct &vma
 
 // Models: mm/memory.c do_fault_around() -> filemap_map_pages() (v6.18), the
 // ->map_pages of page-cache and shmem VMAs, with the default
-// fault_around_bytes of 64 KiB: every page of the fault_around_pages-aligned
-// window around vpn (clipped to the VMA and the PTE table) that is already
-// in the page cache and whose PTE is none is mapped read-only, as a read
-// fault would map it. Nothing is read in or allocated.
+// fault_around_bytes of 64 KiB: the window starts at vpn rounded down to
+// fault_around_pages, clamped to the VMA start, and spans fault_around_pages
+// from there, clamped to the VMA end and to the kernel's PTE table (512
+// entries, not the model's 16). Every page of it that is already in the
+// page cache and whose PTE is none is mapped read-only, as a read fault
+// would map it. Nothing is read in or allocated.
 // Differs: no locked or !uptodate page-cache folios exist, so none is skipped.
 void do_fault_around(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) {
   constexpr uint64_t fault_around_pages = 16;  // fault_around_bytes >> PAGE_SHIFT
-  static_assert(fault_around_pages <= PTRS_PER_PTE, "the window must stay inside one PTE table");
+  constexpr uint64_t kernel_ptrs_per_pte = 512;  // x86-64
   if (vma.file < 0 || size_t(vma.file) >= k.files.size()) return;
-  const uint64_t base = vpn & ~(fault_around_pages - 1);
-  const uint64_t from = std::max(base, vma.vm_start), to = std::min(base + fault_around_pages, vma.vm_end);
+  const uint64_t from = std::max(vpn & ~(fault_around_pages - 1), vma.vm_start);
+  const uint64_t to = std::min({from + fault_around_pages, vma.vm_end,
+                                (vpn & ~(kernel_ptrs_per_pte - 1)) + kernel_ptrs_per_pte});
   mm_struct &mm = mm_of(k, pid);
   for (uint64_t a = from; a < to; a++) {
     const uint64_t index = vma.vm_pgoff + (a - vma.vm_start);

@@ -189,12 +189,19 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
   const vm_area_struct *first = find_vma(mm, start);
   if (!first) return -ENOMEM;
   uint64_t nstart = start;
+  long err = 0;  // the VMAs already changed stay changed (and merged)
   while (nstart < end) {
     vm_area_struct *v = find_vma(mm, nstart);
-    if (!v || v->vm_start > nstart) return -ENOMEM;
+    if (!v || v->vm_start > nstart) {
+      err = -ENOMEM;
+      break;
+    }
     const vm_flags_t newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | calc_vm_prot_bits(prot);
     // newflags >> 4 shift VM_MAY% in place of VM_%
-    if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) return -EACCES;
+    if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) {
+      err = -EACCES;
+      break;
+    }
     const uint64_t tmp = std::min(v->vm_end, end);
     if (newflags != v->vm_flags) {
       split_vma_at(mm, nstart);
@@ -206,7 +213,7 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
     nstart = tmp;
   }
   vma_merge_neighbours(mm);
-  return 0;
+  return err;
 }
 
 // Models: mm/madvise.c madvise_walk_vmas() + madvise_dontneed_single_vma()
