@@ -98,6 +98,10 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
   vma.vm_end = vma.vm_start + a.npages;
   vma.vm_flags = calc_vm_prot_bits(a.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if (a.shared) vma.vm_flags |= VM_SHARED | VM_MAYSHARE;
+  // mmap_region(): accountable_mapping() -- private writable memory is
+  // charged and marked VM_ACCOUNT (it then never merges with an uncharged
+  // neighbour; found by the differential oracle).
+  if ((vma.vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE) vma.vm_flags |= VM_ACCOUNT;
   vma.backing = a.backing;
   vma.file = a.file;
   if (a.backing == vma_backing::anon && a.shared) {
@@ -196,7 +200,11 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
       err = -ENOMEM;
       break;
     }
-    const vm_flags_t newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | calc_vm_prot_bits(prot);
+    vm_flags_t newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | calc_vm_prot_bits(prot);
+    // mprotect_fixup(): private memory turning writable is charged (VM_ACCOUNT
+    // stays when it turns read-only again).
+    if ((newflags & VM_WRITE) && !(v->vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE)))
+      newflags |= VM_ACCOUNT;
     // newflags >> 4 shift VM_MAY% in place of VM_%
     if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) {
       err = -EACCES;
