@@ -406,9 +406,21 @@ struct live *live_open(const char *tmpdir, int timeout_ms, char *err, size_t err
   }
   L->kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
   L->kpagecount = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
-  L->dio = open_tmpfile(L, 0);
-  if (L->kpageflags < 0 || L->kpagecount < 0 || L->dio < 0 || fill_zero(L->dio, 2 * LIVE_FILE_BYTES) < 0 ||
-      fcntl(L->dio, F_SETFL, O_DIRECT) < 0) {
+  /* The O_DIRECT scratch file is written once per controller process and
+   * shared by its runs (filling it costs more than a whole small trace); it
+   * is O_TMPFILE, so it has no name and vanishes when the process exits.
+   * Each run holds its own dup(). */
+  static int shared_dio = -1;
+  if (shared_dio < 0) {
+    int fd = open_tmpfile(L, 0);
+    if (fd >= 0 && (fill_zero(fd, 2 * LIVE_FILE_BYTES) < 0 || fcntl(fd, F_SETFL, O_DIRECT) < 0)) {
+      close(fd);
+      fd = -1;
+    }
+    shared_dio = fd;
+  }
+  L->dio = shared_dio >= 0 ? fcntl(shared_dio, F_DUPFD_CLOEXEC, 0) : -1;
+  if (L->kpageflags < 0 || L->kpagecount < 0 || L->dio < 0) {
     snprintf(err, errlen, "setting up %s/O_TMPFILE with O_DIRECT and /proc/kpage*: %s", L->tmpdir, strerror(errno));
     live_close(L);
     return NULL;
