@@ -201,10 +201,14 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
       break;
     }
     vm_flags_t newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | calc_vm_prot_bits(prot);
-    // mprotect_fixup(): private memory turning writable is charged (VM_ACCOUNT
-    // stays when it turns read-only again).
-    if ((newflags & VM_WRITE) && !(v->vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE)))
-      newflags |= VM_ACCOUNT;
+    // mprotect_fixup(): private memory turning writable is charged; the charge
+    // (VM_ACCOUNT) stays when it turns read-only again, except for anonymous
+    // memory that has no anon_vma yet.
+    if (newflags & VM_WRITE) {
+      if (!(v->vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) newflags |= VM_ACCOUNT;
+    } else if ((v->vm_flags & VM_ACCOUNT) && vma_is_anonymous(*v) && !v->anon_vma) {
+      newflags &= ~VM_ACCOUNT;
+    }
     // newflags >> 4 shift VM_MAY% in place of VM_%
     if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) {
       err = -EACCES;

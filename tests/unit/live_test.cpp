@@ -163,6 +163,12 @@ TEST(ModelFidelity, MprotectMergesAndVmAccount) {
   }
 }
 
+TEST(ModelFidelity, VmAccountDroppedWhenReadOnlyWithoutAnonVma) {
+  auto obs = model_run(load("vm-account-dropped-read-only.trace"));
+  EXPECT_FALSE(at(obs[5], 1, 0, 2).present);  // m0+2 stayed its own VMA, not copied at fork
+  EXPECT_TRUE(at(obs[5], 1, 0, 0).present);
+}
+
 // ---------------------------------------------------------------------------
 // The live kernel (root only).
 
