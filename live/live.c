@@ -640,6 +640,26 @@ int live_observe(struct live *L, int proc, uint64_t addr, uint64_t npages, struc
   return 0;
 }
 
+uint64_t live_vma_start(struct live *L, int proc, const char *name) {
+  if (proc < 0 || proc >= LIVE_MAX_PROCS || L->agents[proc].pid <= 0) return 0;
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)L->agents[proc].pid);
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  uint64_t start = 0;
+  size_t n = strlen(name);
+  while (fgets(line, sizeof line, f)) {
+    size_t len = strlen(line);
+    while (len && (line[len - 1] == '\n' || line[len - 1] == ' ')) line[--len] = 0;
+    if (len >= n && strcmp(line + len - n, name) == 0) {
+      start = strtoull(line, NULL, 16);
+      break;
+    }
+  }
+  fclose(f);
+  return start;
+}
+
 void live_close(struct live *L) {
   if (!L) return;
   if (L->pgid > 0) kill(-L->pgid, SIGKILL);

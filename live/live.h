@@ -118,6 +118,9 @@ int live_step(struct live *L, const struct live_op *op, struct live_result *r);
 /* Observes npages pages of process slot proc from addr. Return: 0 or -1. */
 int live_observe(struct live *L, int proc, uint64_t addr, uint64_t npages, struct live_page *out);
 const char *live_error(const struct live *L);
+/* The start of the VMA named `name` (e.g. "[vvar]") in process slot proc,
+ * from /proc/PID/maps; 0 when there is none. For GUP over PFNMAP VMAs. */
+uint64_t live_vma_start(struct live *L, int proc, const char *name);
 /* Kills every agent, reaps them, closes everything. NULL is fine. */
 void live_close(struct live *L);
 /* Number of agents alive in the run (for tests). */

@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "live/live.h"
 #include "live/oracle.h"
 #include "model/flags.h"
 #include "properties/decode.h"
@@ -195,6 +196,63 @@ TEST(Live, HistoricalBugIsAMismatch) {
   live::DiffResult r = live::diff_trace(load("pins-and-references.trace"), v->sw);
   ASSERT_TRUE(r.mismatch);
   EXPECT_EQ(r.step, 3u);  // p1 = fork p0: the kernel copies the pinned page at once
+}
+
+// GUP over a PFNMAP VMA: the [vvar] mapping (VM_PFNMAP|VM_IO on x86) against
+// the model's pfnmap VMA, through every mechanism.
+TEST(Live, GupOverVvarMatchesModelPfnmap) {
+  REQUIRE_LIVE();
+  using model::FOLL_FORCE;
+  using model::FOLL_LONGTERM;
+  using model::FOLL_WRITE;
+  char err[256];
+  struct ::live *L = live_open("", 5000, err, sizeof err);
+  ASSERT_NE(L, nullptr) << err;
+  const uint64_t vvar = live_vma_start(L, 0, "[vvar]");
+  if (vvar == 0) {
+    live_close(L);
+    GTEST_SKIP() << "no [vvar] mapping on this kernel";
+  }
+  const struct {
+    trace::GupApi api;
+    uint32_t flags;
+    int kind;
+  } cases[] = {
+      {trace::GupApi::PinFast, FOLL_WRITE | FOLL_LONGTERM, LIVE_URING_PIN},
+      {trace::GupApi::PinFast, FOLL_WRITE, LIVE_DIO_READ},
+      {trace::GupApi::PinFast, 0, LIVE_DIO_WRITE},
+      {trace::GupApi::GetFast, 0, LIVE_VMSPLICE},
+      {trace::GupApi::Pin, 0, LIVE_PVM_READ},
+      {trace::GupApi::Pin, FOLL_WRITE, LIVE_PVM_WRITE},
+      {trace::GupApi::Get, FOLL_FORCE, LIVE_MEM_READ},
+      {trace::GupApi::Get, FOLL_WRITE | FOLL_FORCE, LIVE_MEM_WRITE},
+  };
+  int g = 0;
+  for (const auto &c : cases) {
+    trace::Trace t = trace::parse_trace("# gupcheck trace v1\nm0 = mmap p0 pfnmap private r 1\n");
+    Op op;
+    op.kind = OpKind::Gup;
+    op.api = c.api;
+    op.gup_flags = c.flags;
+    op.result = 0;
+    props::ModelOracle m;
+    m.run(t.ops[0], 0, nullptr);
+    const props::StepResult want = m.run(op, 1, nullptr);
+    ::live_op o{};
+    o.kind = c.kind;
+    o.proc = 0;
+    o.gup = g++;
+    o.addr = vvar;
+    o.npages = 1;
+    o.file = -1;
+    o.value = props::mech_value(1);
+    live_result r{};
+    ASSERT_EQ(live_step(L, &o, &r), 0) << live_error(L);
+    const long got = props::live_ret_in_pages(props::gup_mechanism(c.api, c.flags), r.ret);
+    EXPECT_EQ(got, want.ret) << trace::gup_api_name(c.api) << " " << trace::flags_to_string(c.flags);
+    EXPECT_LT(got, 0);  // GUP refuses VM_IO|VM_PFNMAP (check_vma_flags())
+  }
+  live_close(L);
 }
 
 namespace {
