@@ -50,5 +50,7 @@ void add_shrink_command(CLI::App &app, Run &run);
 void add_list_command(CLI::App &app, Run &run);
 void add_diff_command(CLI::App &app, Run &run);
 void add_repro_command(CLI::App &app, Run &run);
+void add_merge_command(CLI::App &app, Run &run);
+void add_explore_command(CLI::App &app, Run &run);
 
 }  // namespace gupcheck::cli

@@ -164,6 +164,13 @@ static long agent_mmap(const struct live_op *op, int fd) {
    * (the model's page cache holds exactly the pages that were touched). */
   madvise(p, op->npages * LIVE_PAGE, MADV_NOHUGEPAGE);
   if (op->backing == LIVE_FILE || op->backing == LIVE_MEMFD) madvise(p, op->npages * LIVE_PAGE, MADV_RANDOM);
+  /* MAP_POPULATE, after the advice (so it reads nothing ahead): mm_populate()
+   * faults private writable memory for writing and the rest for reading,
+   * ignoring errors -- what MADV_POPULATE_WRITE / _READ do here. */
+  if (op->populate) {
+    int w = !op->shared && op->prot == LIVE_PROT_RW;
+    madvise(p, op->npages * LIVE_PAGE, w ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+  }
   return 0;
 }
 
@@ -214,6 +221,7 @@ static void agent_run(struct agent_state *s, const struct live_op *op, int fd, s
     case LIVE_MUNMAP: r->ret = munmap(addr, len) < 0 ? -errno : 0; break;
     case LIVE_MPROTECT: r->ret = mprotect(addr, len, prot_bits(op->prot)) < 0 ? -errno : 0; break;
     case LIVE_MADVISE: r->ret = madvise(addr, len, op->advice) < 0 ? -errno : 0; break;
+    case LIVE_MLOCK: r->ret = mlock(addr, len) < 0 ? -errno : 0; break;
     case LIVE_READ:
     case LIVE_WRITE: {
       int sig = sigsetjmp(agent_jb, 1);

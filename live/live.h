@@ -58,6 +58,7 @@ enum live_kind {
   LIVE_PVM_WRITE,      /* addr npages value: process_vm_writev by the controller */
   LIVE_MEM_READ,       /* addr npages: pread of /proc/PID/mem by the controller */
   LIVE_MEM_WRITE,      /* addr npages value: pwrite of /proc/PID/mem */
+  LIVE_MLOCK,          /* addr npages */
   LIVE_NKINDS
 };
 
@@ -83,6 +84,7 @@ struct live_op {
   uint64_t addr;
   uint64_t npages;
   uint64_t value; /* stored value (LIVE_WRITE), first word of each page (PVM/MEM_WRITE) */
+  int populate;   /* LIVE_MMAP: MAP_POPULATE semantics */
 };
 
 struct live_result {

@@ -72,6 +72,7 @@ bool LiveKernel::translate(const Op &op, size_t step, const Op *creator, Placeme
     case OpKind::Mmap: {
       o.kind = LIVE_MMAP;
       o.npages = op.npages;
+      o.populate = op.populate;
       o.shared = op.shared;
       o.prot = prot_of(op.prot);
       const bool anon = op.map_kind == trace::MapKind::Anon ||
@@ -93,10 +94,20 @@ bool LiveKernel::translate(const Op &op, size_t step, const Op *creator, Placeme
       o.kind = LIVE_MPROTECT;
       o.prot = prot_of(op.prot);
       break;
-    case OpKind::MadvDontneed:
+    case OpKind::Madvise:
       o.kind = LIVE_MADVISE;
-      o.advice = MADV_DONTNEED;
+      switch (op.advice) {
+        case trace::Advice::Dontneed: o.advice = MADV_DONTNEED; break;
+        case trace::Advice::PopulateRead: o.advice = MADV_POPULATE_READ; break;
+        case trace::Advice::PopulateWrite: o.advice = MADV_POPULATE_WRITE; break;
+        case trace::Advice::Dontfork: o.advice = MADV_DONTFORK; break;
+        case trace::Advice::Dofork: o.advice = MADV_DOFORK; break;
+        case trace::Advice::Wipeonfork: o.advice = MADV_WIPEONFORK; break;
+        case trace::Advice::Keeponfork: o.advice = MADV_KEEPONFORK; break;
+        case trace::Advice::Hwpoison: return false;  // never on the live kernel
+      }
       break;
+    case OpKind::Mlock: o.kind = LIVE_MLOCK; break;
     case OpKind::Read: o.kind = LIVE_READ; break;
     case OpKind::Write:
       o.kind = LIVE_WRITE;

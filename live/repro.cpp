@@ -57,8 +57,9 @@ std::string c_reproducer(const trace::Trace &t) {
                              props::live_unexpressible_reason(op, creator));
     creators.apply(op);
     vis.apply(op);
-    ops += fmt("  {%d, %d, %d, %d, %d, %d, %d, %d, %d, 0x%" PRIx64 "ull, %" PRIu64 "ull, 0x%" PRIx64 "ull},\n", o.kind,
-               o.proc, o.child, o.gup, o.backing, o.shared, o.prot, o.file, o.advice, o.addr, o.npages, o.value);
+    ops += fmt("  {%d, %d, %d, %d, %d, %d, %d, %d, %d, 0x%" PRIx64 "ull, %" PRIu64 "ull, 0x%" PRIx64 "ull, %d},\n",
+               o.kind, o.proc, o.child, o.gup, o.backing, o.shared, o.prot, o.file, o.advice, o.addr, o.npages,
+               o.value, o.populate);
     texts += "  " + c_string(trace::print_op(op)) + ",\n";
     const auto sites = vis.sites();
     const size_t first = nobs;

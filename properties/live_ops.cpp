@@ -59,6 +59,11 @@ std::string live_unexpressible_reason(const Op &op, const Op *creator) {
     case OpKind::Mmap:
       if (op.map_kind == MapKind::Pfnmap || op.map_kind == MapKind::Mixedmap)
         return "driver mappings (pfnmap, mixedmap) need a kernel driver";
+      if (op.map_kind == MapKind::Fsdax) return "fsdax mappings need a DAX file system";
+      if (op.map_kind == MapKind::Secretmem) return "secretmem is not enabled on every kernel (secretmem.enable)";
+      return "";
+    case OpKind::Madvise:
+      if (op.advice == Advice::Hwpoison) return "MADV_HWPOISON would poison real memory";
       return "";
     case OpKind::Munmap:
     case OpKind::Mprotect:
@@ -66,8 +71,14 @@ std::string live_unexpressible_reason(const Op &op, const Op *creator) {
     case OpKind::Write:
     case OpKind::Fork:
     case OpKind::Exit:
-    case OpKind::MadvDontneed:
+    case OpKind::Mlock:
     case OpKind::UffdZeropage: return "";
+    case OpKind::ForbidZeropage: return "mm_forbids_zeropage() is s390-only";
+    case OpKind::Stat: return "move_pages status has no live form yet";
+    case OpKind::RemoteRead:
+    case OpKind::RemoteWrite: return "remote accesses between trace processes have no live form yet (use get/pin)";
+    case OpKind::DmaWrite:
+    case OpKind::DmaRead: return "device accesses need a device";
     case OpKind::Gup:
       if (op.in_flight) return "in-flight GUP calls need the interleaving executor";
       if (gup_mechanism(op.api, op.gup_flags) == LiveMech::None)
@@ -123,8 +134,18 @@ Trace make_live_expressible(const Trace &in) {
     Op &op = t.ops[i];
     if (op.has_process()) op.thread = 0;
     switch (op.kind) {
+      case OpKind::Madvise:
+        if (op.advice == Advice::Hwpoison) drop.push_back(i);
+        break;
+      case OpKind::ForbidZeropage:
+      case OpKind::Stat:
+      case OpKind::RemoteRead:
+      case OpKind::RemoteWrite:
+      case OpKind::DmaWrite:
+      case OpKind::DmaRead: drop.push_back(i); break;
       case OpKind::Mmap:
-        if (op.map_kind == MapKind::Pfnmap || op.map_kind == MapKind::Mixedmap) {
+        if (op.map_kind == MapKind::Pfnmap || op.map_kind == MapKind::Mixedmap || op.map_kind == MapKind::Fsdax ||
+            op.map_kind == MapKind::Secretmem) {
           op.map_kind = MapKind::Anon;
           op.file = 0;
         }
@@ -171,7 +192,8 @@ std::string live_ops_table() {
   };
   s += "Live kernel (gupcheck diff, gupcheck repro): how each operation runs\n";
   row("mmap anon|shmem:anon|shmem:fN|file:fN", "mmap(2) at a fixed address (memfd for shmem:fN, O_TMPFILE for file:fN)");
-  row("munmap, mprotect, madvise dontneed", "the system call itself");
+  row("munmap, mprotect, mlock", "the system call itself");
+  row("madvise (all but hwpoison)", "madvise(2) with the MADV_* advice");
   row("read, write", "a user load/store of one u64 in the agent process");
   row("fork, exit", "fork(2) of the agent process, _exit(2)");
   row("uffd_zeropage", "userfaultfd: UFFDIO_REGISTER (MISSING), UFFDIO_ZEROPAGE, UFFDIO_UNREGISTER");
@@ -183,8 +205,10 @@ std::string live_ops_table() {
       const LiveMechInfo &info = live_mech_info(m);
       row(std::string(gup_api_name(api)) + " " + flags_to_string(f), info.syscall);
     }
-  s += "  not live-expressible: pfnmap/mixedmap mappings, insert_page, insert_mixed, populate, dump,\n"
-       "  threads, in-flight calls (& / resume / wait), and every other GUP API/flag combination\n";
+  s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, insert_page, insert_mixed,\n"
+       "  populate, dump, forbid_zeropage, stat, mem_read/vm_readv/mem_write/vm_writev, dma_read/dma_write,\n"
+       "  madvise hwpoison, threads, in-flight calls (& / resume / wait), and every other GUP API/flag\n"
+       "  combination\n";
   return s;
 }
 
