@@ -542,6 +542,7 @@ long do_mlock(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
     }
     vpn = stop;
   }
+  vma_merge_neighbours(mm);  // mlock_fixup() -> vma_modify_flags() merges (found by gupcheck diff)
   long err = __mm_populate(k, pid, start, npages, false);
   // __mlock_posix_error_return()
   if (err == -EFAULT) return -ENOMEM;
