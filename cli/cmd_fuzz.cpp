@@ -7,7 +7,10 @@
 
 #include "cli/common.h"
 #include "properties/campaign.h"
+#include "properties/stats.h"
+#include "properties/witness.h"
 #include "reports/replay.h"
+#include "reports/write.h"
 #include "trace/text.h"
 
 namespace gupcheck::cli {
@@ -23,6 +26,9 @@ struct FuzzOpts {
   double shrink_time = 60;
   int max_size = 100;
   std::vector<std::string> invariants;
+  std::string witness;
+  bool stats = false;
+  std::string stats_json;
 };
 
 int cmd_fuzz(const FuzzOpts &o) {
@@ -31,6 +37,20 @@ int cmd_fuzz(const FuzzOpts &o) {
   cfg.variant = v.name;
   cfg.sw = v.sw;
   cfg.invariants = invariants_or_die(o.invariants);
+  const bool witness = !o.witness.empty();
+  if (witness) {
+    bool known = false;
+    for (const auto &w : props::all_witnesses()) known |= o.witness == w.name || o.witness == w.id;
+    if (!known) {
+      std::string names;
+      for (const auto &w : props::all_witnesses()) names += std::string(names.empty() ? "" : ", ") + w.name;
+      throw UsageError("unknown witness '" + o.witness + "' (one of: " + names + "; see gupcheck list witnesses)");
+    }
+    if (!o.invariants.empty()) throw UsageError("--witness and --invariants exclude each other");
+    cfg.invariants.select({o.witness});
+  }
+  props::Stats stats;
+  if (o.stats || !o.stats_json.empty()) cfg.stats = &stats;
   cfg.seed = o.seed_given ? o.seed
                           : uint64_t(std::chrono::high_resolution_clock::now().time_since_epoch().count()) % 1000000007ull;
   if (o.time <= 0 && o.cases < 0) throw UsageError("--time must be positive (or give --cases)");
@@ -57,12 +77,21 @@ int cmd_fuzz(const FuzzOpts &o) {
   std::printf("summary: %ld cases, %ld operations checked in %.1f s (%.0f ops/s), seed %llu\n", r.cases, r.ops,
               r.elapsed, ops_s, (unsigned long long)cfg.seed);
   if (r.interrupted) std::printf("interrupted: stopped after case %ld\n", r.cases);
+  if (o.stats) std::printf("%s", stats.table().c_str());
+  if (!o.stats_json.empty()) reports::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
   if (!r.found) {
-    std::printf("result: no invariant violated on %s\n", v.name.c_str());
+    if (witness)
+      std::printf("result: witness %s NOT reached on %s\n", o.witness.c_str(), v.name.c_str());
+    else
+      std::printf("result: no invariant violated on %s\n", v.name.c_str());
     return kOk;
   }
   const campaign::Finding &f = r.finding;
-  std::printf("result: %s %s at case %ld after %.2f s\n", f.violation.internal ? "INTERNAL MODEL ERROR" : "VIOLATION",
+  std::printf("result: %s %s at case %ld after %.2f s\n",
+              f.violation.internal ? "INTERNAL MODEL ERROR"
+              : witness && props::find_invariant(f.violation.invariant) ==
+                               props::find_invariant(o.witness) ? "WITNESS REACHED (expected)"
+                                                                : "VIOLATION",
               f.violation.invariant.c_str(), f.case_index, f.time_to_find);
   std::printf("  %s\n", f.violation.why.c_str());
   std::printf("shrunk from %zu to %zu operations in %.2f s (%ld RapidCheck + %ld trace steps%s):\n",
@@ -91,6 +120,10 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking, seconds (default 60)");
   fuzz->add_option("--max-size", o->max_size, "Largest generation size, about the trace length (default 100)");
   fuzz->add_option("--invariants", o->invariants, "Invariants to check, by name or id, comma separated (default all)");
+  fuzz->add_option("--witness", o->witness,
+                   "Look for one witness state instead (see: gupcheck list witnesses); exit 1 when reached");
+  fuzz->add_flag("--stats", o->stats, "Print coverage at the end: operations, GUP outcomes, witness states");
+  fuzz->add_option("--stats-json", o->stats_json, "Also write the coverage figures as JSON to this file");
   // A later occurrence wins, so wrappers can set defaults the user overrides.
   for (auto *opt : fuzz->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   fuzz->callback([&run, o] { run = [o] { return cmd_fuzz(*o); }; });

@@ -11,6 +11,9 @@
 // memory contents against the shadow copy.
 #include "properties/invariants.h"
 
+#include "properties/witness.h"
+#include "trace/text.h"
+
 #include <algorithm>
 #include <sstream>
 
@@ -665,23 +668,43 @@ bool dump_special_is_hole(const World &w, std::string &why) {
   return true;
 }
 
-// H1, H2
-bool gup_needs_permission(const World &w, std::string &why) {
+// The permission GUP's range had: flags and result of a GUP or populate step.
+bool gup_range_of_step(const World &w, unsigned &flags, long &ret) {
   const bool populate = w.last_op().kind == OpKind::Populate;
-  if (!is_gup_step(w) && !populate) return true;
-  const unsigned flags = populate ? w.last_op().gup_flags : w.last_gup()->op.gup_flags;
-  const long ret = populate ? w.last_outcome().ret : w.last_gup()->ret;
+  if (!is_gup_step(w) && !populate) return false;
+  flags = populate ? w.last_op().gup_flags : w.last_gup()->op.gup_flags;
+  ret = populate ? w.last_outcome().ret : w.last_gup()->ret;
+  return true;
+}
+
+// H1
+bool gup_needs_permission(const World &w, std::string &why) {
+  unsigned flags;
+  long ret;
+  if (!gup_range_of_step(w, flags, ret) || !(flags & FOLL_WRITE)) return true;
   const Probe &pr = w.probe();
   for (long i = 0; i < ret && size_t(i) < pr.range_flags.size(); i++) {
     const vm_flags_t f = pr.range_flags[i];
-    if (flags & FOLL_WRITE) {
-      if (!(f & VM_WRITE) && !((flags & FOLL_FORCE) && is_cow_mapping(f))) {
-        why = "a FOLL_WRITE GUP processed page " + std::to_string(i) + " of a VMA without VM_WRITE" +
-              ((flags & FOLL_FORCE) ? " that is not a COW mapping" : " and without FOLL_FORCE");
-        return false;
-      }
-    } else if (!(f & VM_READ) && !((flags & FOLL_FORCE) && (f & VM_MAYREAD))) {
-      why = "a read GUP processed page " + std::to_string(i) + " of a VMA without VM_READ";
+    if (!(f & VM_WRITE) && !((flags & FOLL_FORCE) && is_cow_mapping(f))) {
+      why = "a FOLL_WRITE GUP processed page " + std::to_string(i) + " of a VMA without VM_WRITE" +
+            ((flags & FOLL_FORCE) ? " that is not a COW mapping" : " and without FOLL_FORCE");
+      return false;
+    }
+  }
+  return true;
+}
+
+// H2
+bool gup_read_needs_permission(const World &w, std::string &why) {
+  unsigned flags;
+  long ret;
+  if (!gup_range_of_step(w, flags, ret) || (flags & FOLL_WRITE)) return true;
+  const Probe &pr = w.probe();
+  for (long i = 0; i < ret && size_t(i) < pr.range_flags.size(); i++) {
+    const vm_flags_t f = pr.range_flags[i];
+    if (!(f & VM_READ) && !((flags & FOLL_FORCE) && (f & VM_MAYREAD))) {
+      why = "a read GUP processed page " + std::to_string(i) + " of a VMA without VM_READ" +
+            ((flags & FOLL_FORCE) ? " nor VM_MAYREAD" : " and without FOLL_FORCE");
       return false;
     }
   }
@@ -708,10 +731,346 @@ bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
   return true;
 }
 
+
+// ---------------------------------------------------------------------------
+// The coverage part of the catalogue: C2 C5 C6 C7 C8 D3 D5 E4 E7 H5, and the
+// Expectation check of scenario traces.
+
+bool valid_gup_step(const World &w) {
+  return is_gup_step(w) && !gup_args_invalid(w.last_gup()->op.api, w.last_gup()->op.gup_flags);
+}
+
+bool is_fast_api(trace::GupApi a) { return a == trace::GupApi::GetFast || a == trace::GupApi::PinFast; }
+
+// C2
+bool remap_covers_cow_vma(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const mm_struct &mm = k.tasks[pid].mm;
+    for (const auto &v : mm.vmas) {
+      if (!(v.vm_flags & VM_PFNMAP)) continue;
+      if ((v.vm_flags & VM_REMAP_FLAGS) != VM_REMAP_FLAGS) {
+        why = "the VM_PFNMAP VMA at " + addr_s(v.vm_start) + " lacks one of VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP";
+        return false;
+      }
+      if (!is_cow_mapping(v.vm_flags)) continue;
+      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+        const pte_t *p = pte_offset(mm, a);
+        if (p && p->present && p->special && p->pfn != v.vm_pgoff + (a - v.vm_start)) {
+          why = "a special PTE at " + addr_s(a) + " of a COW PFNMAP maps " + pfn_s(p->pfn) + ", not vm_pgoff + " +
+                std::to_string(a - v.vm_start) + " = " + pfn_s(v.vm_pgoff + (a - v.vm_start));
+          return false;
+        }
+      }
+    }
+  }
+  // The driver's ->mmap remaps the whole VMA: right after it, every page is mapped.
+  const trace::Op &op = w.last_op();
+  if (op.kind == OpKind::Mmap && op.map_kind == trace::MapKind::Pfnmap && w.last_outcome().ret == 0) {
+    const int pid = w.pid_of(op.proc);
+    const mm_struct &mm = k.tasks[pid].mm;
+    const uint64_t start = w.address(op.result, 0);
+    for (uint64_t a = start; a < start + op.npages; a++) {
+      const pte_t *p = pte_offset(mm, a);
+      if (!p || !p->present) {
+        why = "remap_pfn_range() of a new PFNMAP left " + addr_s(a) + " unmapped";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// C5
+bool gup_fast_rejects_special(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  const mm_struct &mm = w.kernel().tasks[g.pid].mm;
+  for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++) {
+    const pte_t *p = pte_offset(mm, g.start + uint64_t(i));
+    if (p && p->present && p->special) {
+      why = "GUP-fast took page " + std::to_string(i) + " (" + pfn_s(p->pfn) + ") from a special PTE at " +
+            addr_s(g.start + uint64_t(i));
+      return false;
+    }
+  }
+  return true;
+}
+
+// C6
+bool mixedmap_pages_refcounted(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const mm_struct &mm = k.tasks[pid].mm;
+    for (const auto &v : mm.vmas) {
+      if ((v.vm_flags & VM_PFNMAP) && (v.vm_flags & VM_MIXEDMAP)) {
+        why = "the VMA at " + addr_s(v.vm_start) + " has both VM_PFNMAP and VM_MIXEDMAP";
+        return false;
+      }
+      if (!(v.vm_flags & VM_MIXEDMAP)) continue;
+      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+        const pte_t *p = pte_offset(mm, a);
+        if (!p || !p->present || p->special) continue;
+        if (!pfn_valid(k, p->pfn)) {
+          why = "a MIXEDMAP PTE at " + addr_s(a) + " maps " + pfn_s(p->pfn) + " without struct page and without pte_special";
+          return false;
+        }
+        const folio &f = k.folios[p->pfn];
+        if (f.freed || f.mapcount < 1 || f.refcount < f.mapcount) {
+          why = "a normal MIXEDMAP PTE at " + addr_s(a) + " maps " + pfn_s(p->pfn) + " with refcount " +
+                std::to_string(f.refcount) + " and mapcount " + std::to_string(f.mapcount) +
+                ": a pfn_valid() page must be refcounted";
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// C7
+bool fork_copies_special_ptes(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  if (op.kind != OpKind::Fork) return true;
+  const kernel_state &k = w.kernel();
+  const int parent = w.pid_of(op.proc), child = w.pid_of(op.result);
+  if (parent < 0 || child < 0) return true;
+  const mm_struct &pm = k.tasks[parent].mm, &cm = k.tasks[child].mm;
+  for (const auto &v : pm.vmas) {
+    if (!(v.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) || (v.vm_flags & (VM_DONTCOPY | VM_WIPEONFORK))) continue;
+    for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+      const pte_t *p = pte_offset(pm, a);
+      if (!p || !p->present) continue;
+      const pte_t *c = pte_offset(cm, a);
+      if (!c || !c->present) {
+        why = "fork did not copy the " + std::string((v.vm_flags & VM_PFNMAP) ? "PFNMAP" : "MIXEDMAP") +
+              " PTE at " + addr_s(a) + " into the child";
+        return false;
+      }
+      if (p->special && (!c->special || c->pfn != p->pfn)) {
+        why = "fork copied the special PTE at " + addr_s(a) + " (" + pfn_s(p->pfn) + ") as " +
+              (c->special ? "" : "non-special ") + pfn_s(c->pfn);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// C8
+bool cow_of_pfn_copies(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  const bool user_write = op.kind == OpKind::Write && !w.last_outcome().signal;
+  const bool gup_write = is_gup_step(w) && (w.last_gup()->op.gup_flags & FOLL_WRITE) && w.last_gup()->ret > 0;
+  if (!user_write && !gup_write) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_vma || !is_cow_mapping(pr.vma.vm_flags) || !pr.had_pte || !pr.pte.present) return true;
+  // A source vm_normal_page() does not return: special (not the zero page,
+  // whose COW allocates a zeroed page instead) or without a struct page.
+  const kernel_state &k = w.kernel();
+  const pte_t &old = pr.pte;
+  if (is_zero_pfn(old.pfn) || !(old.special || !pfn_valid(k, old.pfn))) return true;
+  const int pid = gup_write ? w.last_gup()->pid : w.pid_of(op.proc);
+  const uint64_t vpn = gup_write ? w.last_gup()->start : w.address(op.map, op.page);
+  const pte_t *now = pte_offset(k.tasks[pid].mm, vpn);
+  if (!now || !now->present || now->pfn == old.pfn) {
+    why = "a write to the struct-page-less " + pfn_s(old.pfn) + " at " + addr_s(vpn) + " in a COW mapping left " +
+          (now && now->present ? "it mapped" : "nothing mapped") + " instead of a copy";
+    return false;
+  }
+  const folio &f = k.folios[now->pfn];
+  if (now->special || !f.anon || !f.anon_exclusive || f.mapcount != 1) {
+    why = "the COW copy of " + pfn_s(old.pfn) + " at " + addr_s(vpn) + " is not a normal exclusive anonymous page";
+    return false;
+  }
+  const uint64_t want = user_write ? op.value : read_pfn(k, old.pfn);
+  if (f.data != want) {
+    why = "the COW copy of " + pfn_s(old.pfn) + " at " + addr_s(vpn) + " holds " + hex(f.data) + ", expected " +
+          hex(want) + (user_write ? " (the value written)" : " (the source's content, copied through the user address)");
+    return false;
+  }
+  return true;
+}
+
+// What check_vma_flags() must refuse, computed from the VMA flags seen before
+// the call (an independent statement of its permission rules).
+bool vma_refuses(vm_flags_t f, unsigned flags) {
+  if (f == 0) return true;  // no VMA
+  if (f & (VM_IO | VM_PFNMAP)) return true;
+  if (flags & FOLL_WRITE) {
+    if (!(f & VM_WRITE) && !((flags & FOLL_FORCE) && is_cow_mapping(f))) return true;
+  } else if (!(f & VM_READ) && !((flags & FOLL_FORCE) && (f & VM_MAYREAD))) {
+    return true;
+  }
+  return false;
+}
+
+// D3
+bool gup_error_codes(const World &w, std::string &why) {
+  const bool populate = w.last_op().kind == OpKind::Populate;
+  if (!valid_gup_step(w) && !populate) return true;
+  unsigned flags;
+  long ret;
+  gup_range_of_step(w, flags, ret);
+  if (ret >= 0) return true;
+  const Probe &pr = w.probe();
+  const std::string name = std::string("-") + errno_name(ret);
+  bool allowed = false;
+  switch (-ret) {
+    case EFAULT: case ENOMEM: case EINTR: allowed = true; break;
+    case EEXIST: allowed = !populate; break;
+    case EHWPOISON: allowed = flags & FOLL_HWPOISON; break;
+    case EOPNOTSUPP: case EBUSY: allowed = flags & FOLL_LONGTERM; break;
+    case EREMOTEIO: allowed = !(flags & FOLL_PCI_P2PDMA); break;
+    case EOVERFLOW: allowed = true; break;
+    default: break;
+  }
+  if (!allowed) {
+    why = std::string(populate ? "populate" : "GUP") + " returned " + name + ", which its flags do not allow";
+    return false;
+  }
+  // A refused first VMA (no VMA, VM_IO|VM_PFNMAP, missing permission) is -EFAULT
+  // (-EOPNOTSUPP for a long-term pin of fsdax, checked earlier by check_vma_flags()).
+  const vm_flags_t f0 = pr.range_flags.empty() ? 0 : pr.range_flags[0];
+  if (vma_refuses(f0, flags) && ret != -EFAULT && !(ret == -EOPNOTSUPP && (flags & FOLL_LONGTERM))) {
+    why = "GUP at " + std::string(f0 ? "a VMA check_vma_flags() refuses" : "an address without VMA") + " returned " +
+          name + " instead of -EFAULT";
+    return false;
+  }
+  // -EEXIST only for a PFN-only PTE at the first page.
+  if (ret == -EEXIST &&
+      !(pr.had_pte && pr.pte.present && !is_zero_pfn(pr.pte.pfn) && (pr.pte.special || !pfn_valid(w.kernel(), pr.pte.pfn)))) {
+    why = "GUP returned -EEXIST although the first page is not a PFN-only PTE";
+    return false;
+  }
+  return true;
+}
+
+// D5
+bool fast_slow_composition(const World &w, std::string &why) {
+  if (!valid_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!is_fast_api(g.op.api)) return true;
+  if (g.nr_fast < 0 || g.nr_fast > g.op.npages) {
+    why = "GUP-fast reports " + std::to_string(g.nr_fast) + " pages taken for " + std::to_string(g.op.npages);
+    return false;
+  }
+  if (g.nr_fast > 0 && g.ret < g.nr_fast) {
+    why = "gup_fast_fallback() returned " + std::to_string(g.ret) + " after GUP-fast took " + std::to_string(g.nr_fast) +
+          " pages: the caller could not release them";
+    return false;
+  }
+  return true;
+}
+
+// E4
+bool ro_pin_unshares(const World &w, std::string &why) {
+  if (!valid_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin)
+    for (const fault_record &f : w.kernel().faults)
+      if (f.flags & FAULT_FLAG_UNSHARE) {
+        why = "a FOLL_GET call faulted with FAULT_FLAG_UNSHARE at " + addr_s(f.vpn);
+        return false;
+      }
+  const Probe &pr = w.probe();
+  if (g.ret < 1 || (g.op.gup_flags & FOLL_WRITE)) return true;
+  if (!pr.had_pte || !pr.pte.present || pr.pte.write || !pr.folio.anon || pr.folio.anon_exclusive) return true;
+  const pte_t *now = pte_offset(w.kernel().tasks[g.pid].mm, g.start);
+  if (g.pin) {
+    if (now && now->present && now->write) {
+      why = "unsharing for a R/O pin made the PTE at " + addr_s(g.start) + " writable";
+      return false;
+    }
+    const folio &f = w.kernel().folios[g.pages[0]];
+    if (!f.anon || !f.anon_exclusive) {
+      why = "a R/O pin of the shared anonymous " + pfn_s(pr.pte.pfn) + " at " + addr_s(g.start) +
+            " did not unshare it first";
+      return false;
+    }
+  } else if (g.pages[0] != pr.pte.pfn) {
+    why = "a FOLL_GET call replaced the shared anonymous " + pfn_s(pr.pte.pfn) + " at " + addr_s(g.start) +
+          " by " + pfn_s(g.pages[0]) + ": FOLL_GET never unshares";
+    return false;
+  }
+  return true;
+}
+
+// E7
+bool unshare_excludes_write(const World &w, std::string &why) {
+  const auto &faults = w.kernel().faults;
+  if (faults.empty()) return true;
+  const bool ro_pin = is_gup_step(w) && w.last_gup()->pin && !(w.last_gup()->op.gup_flags & FOLL_WRITE);
+  for (const fault_record &f : faults) {
+    if (!(f.flags & FAULT_FLAG_UNSHARE)) continue;
+    if (f.flags & FAULT_FLAG_WRITE) {
+      why = "a fault at " + addr_s(f.vpn) + " has both FAULT_FLAG_UNSHARE and FAULT_FLAG_WRITE";
+      return false;
+    }
+    if (!ro_pin) {
+      why = "FAULT_FLAG_UNSHARE at " + addr_s(f.vpn) + " from a step that is not a R/O pin (" +
+            trace::op_kind_name(w.last_op().kind) + ")";
+      return false;
+    }
+  }
+  return true;
+}
+
+// H5
+bool protnone_follow_rule(const World &w, std::string &why) {
+  unsigned flags;
+  long ret;
+  if (!gup_range_of_step(w, flags, ret)) return true;
+  const bool populate = w.last_op().kind == OpKind::Populate;
+  const long nr_fast = populate ? 0 : w.last_gup()->nr_fast;
+  const int pid = populate ? w.pid_of(w.last_op().proc) : w.last_gup()->pid;
+  const uint64_t start = populate ? w.address(w.last_op().map, w.last_op().page) : w.last_gup()->start;
+  const mm_struct &mm = w.kernel().tasks[pid].mm;
+  for (long i = 0; i < ret; i++) {
+    const pte_t *p = pte_offset(mm, start + uint64_t(i));
+    if (!p || !p->present || !p->protnone) continue;
+    if (i < nr_fast) {
+      why = "GUP-fast followed the protnone PTE at " + addr_s(start + uint64_t(i));
+      return false;
+    }
+    const vm_area_struct *v = find_vma(mm, start + uint64_t(i));
+    if ((flags & FOLL_HONOR_NUMA_FAULT) && v && (v->vm_flags & VM_ACCESS_FLAGS)) {
+      why = "GUP with FOLL_HONOR_NUMA_FAULT followed the NUMA-hinting protnone PTE at " + addr_s(start + uint64_t(i)) +
+            " of an accessible VMA";
+      return false;
+    }
+  }
+  return true;
+}
+
+// Scenario traces: "=> X" on a step.
+bool expectation_met(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  if (op.expect == trace::ExpectKind::None) return true;
+  const Outcome &o = w.last_outcome();
+  bool ok = false;
+  switch (op.expect) {
+    case trace::ExpectKind::None: return true;
+    case trace::ExpectKind::Signal: ok = o.signal == op.expect_value; break;
+    case trace::ExpectKind::Value: ok = !o.signal && o.has_value && o.value == uint64_t(op.expect_value); break;
+    case trace::ExpectKind::Ret: ok = !o.signal && o.ret == op.expect_value; break;
+  }
+  if (ok) return true;
+  std::string got = o.describe();
+  if (op.expect == trace::ExpectKind::Value && o.has_value && !o.signal) got = hex(o.value);
+  why = "'" + trace::print_op_only(op) + "' expected " + trace::expect_to_string(op) + ", got " + got;
+  return false;
+}
+
 const std::vector<Invariant> kInvariants = {
     {"TypeOK", "TypeOK",
      "The state is well formed: VMAs sorted and disjoint, PTEs only inside VMAs and naming known frames.",
      "model well-formedness (checked first; a failure is a model bug)", type_ok},
+    {"Expectation", "EXPECT",
+     "Every step's outcome matches the expectation its trace line states ('=> 1', '=> -EFAULT', '=> 0x41', "
+     "'=> SIGSEGV').",
+     "the kernel's own selftests (tools/testing/selftests/mm), as scenario traces; checked after TypeOK on every run",
+     expectation_met},
     {"NoKernelWarning", "WARN",
      "No WARN_ON/VM_BUG_ON condition the kernel asserts on its own state is reached.",
      "the kernel's own assertions in mm/gup.c and mm/memory.c", no_kernel_warning},
@@ -762,9 +1121,28 @@ const std::vector<Invariant> kInvariants = {
     {"GupRejectsPfnmap", "C3",
      "The slow GUP path never processes a page of a VM_IO|VM_PFNMAP VMA and fails there with -EFAULT.",
      "check_vma_flags()", gup_rejects_pfnmap},
+    {"RemapCoversCowVma", "C2",
+     "Every VM_PFNMAP VMA carries VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP; in a COW PFNMAP every special PTE maps "
+     "vm_pgoff + its offset, and remap_pfn_range() maps the whole VMA.",
+     "mm/memory.c remap_pfn_range_internal(); seed b 6aab341e0a28", remap_covers_cow_vma},
     {"PfnOnlyStopsGup", "C4",
      "GUP with pages[] never returns a pfn without struct page: it stops there, with -EEXIST at the first page.",
      "seed d (follow_pfn_pte() clean-up); __get_user_pages()", pfn_only_stops_gup},
+    {"GupFastRejectsSpecial", "C5",
+     "GUP-fast never takes a page from a special PTE (zero page, PFNMAP or MIXEDMAP pfn): it leaves it to the slow path.",
+     "mm/gup.c gup_fast_pte_range() pte_special() check", gup_fast_rejects_special},
+    {"MixedmapPagesRefcounted", "C6",
+     "No VMA is both VM_PFNMAP and VM_MIXEDMAP; in a VM_MIXEDMAP VMA a pfn without struct page is mapped special "
+     "and a non-special PTE maps a refcounted, mapped page.",
+     "mm/memory.c vm_normal_page(), vmf_insert_pfn_prot() BUG_ONs, vm_insert_page()", mixedmap_pages_refcounted},
+    {"ForkCopiesSpecialPtes", "C7",
+     "fork copies every present PTE of a VM_PFNMAP|VM_MIXEDMAP VMA into the child, special PTEs as special PTEs of "
+     "the same pfn.",
+     "mm/memory.c vma_needs_copy(), copy_present_ptes()", fork_copies_special_ptes},
+    {"CowOfPfnCopies", "C8",
+     "A write fault on a struct-page-less (special) source in a COW mapping maps a new normal exclusive anonymous "
+     "page holding the source's content (or the value written).",
+     "mm/memory.c __wp_page_copy_user() (seed b's cow_user_page())", cow_of_pfn_copies},
     {"ZapSpecialOnlyClears", "C9",
      "Unmapping a special PTE only clears it: the zero page and driver pages keep their own references.",
      "zap_present_ptes()", zap_special_only_clears},
@@ -773,8 +1151,16 @@ const std::vector<Invariant> kInvariants = {
      "__get_user_pages_locked()", gup_return_value},
     {"PagesAreHeld", "D2", "Every page a GUP call returned is a valid struct page that stays allocated while held.",
      "__get_user_pages(); seed d", pages_hold_valid_pages},
+    {"GupErrorCodes", "D3",
+     "A failing GUP returns an errno its flags allow (-EHWPOISON only with FOLL_HWPOISON, -EEXIST only for a "
+     "PFN-only first page, -EOPNOTSUPP only long-term), and -EFAULT where the first VMA is missing or refused.",
+     "mm/gup.c __get_user_pages(), check_vma_flags(), vm_fault_to_errno()", gup_error_codes},
     {"GupReturnsMappedPage", "D4", "GUP returns the page mapped at each address at the time of the call.",
      "the GUP contract above __get_user_pages()", gup_returns_mapped_page},
+    {"FastSlowComposition", "D5",
+     "gup_fast_fallback() never returns less than the pages GUP-fast already took (never -errno with pins "
+     "outstanding).",
+     "mm/gup.c gup_fast_fallback()", fast_slow_composition},
     {"PinnedAnonIsExclusive", "E1", "Every pinned anonymous page is PageAnonExclusive.",
      "sanity_check_pinned_pages(); 6c287605fd56, a7f226604170", pinned_anon_is_exclusive},
     {"WritableAnonIsExclusive", "E2", "Every writable PTE of an anonymous page maps an exclusive page.",
@@ -782,9 +1168,16 @@ const std::vector<Invariant> kInvariants = {
     {"PinnedPageNotSharedAtFork", "E3",
      "A pinned anonymous page is mapped by at most one PTE: fork copies it for the child instead of sharing it.",
      "70e806e4e645 \"mm: Do early cow for pinned pages during fork() for ptes\"", pinned_page_not_shared},
+    {"RoPinUnshares", "E4",
+     "A R/O pin of a R/O-mapped shared anonymous page unshares it first without making the PTE writable; FOLL_GET "
+     "never unshares.",
+     "mm/internal.h gup_must_unshare(), mm/memory.c wp_page_copy(); a7f226604170", ro_pin_unshares},
     {"WriteFaultReuseRule", "E5",
      "A write fault reuses an anonymous page only if it is exclusive or its refcount is 1.",
      "09854ba94c6a \"mm: do_wp_page() simplification\"; CVE-2020-29374", write_fault_reuse_rule},
+    {"UnshareExcludesWrite", "E7",
+     "No fault carries both FAULT_FLAG_UNSHARE and FAULT_FLAG_WRITE, and only a R/O pin raises FAULT_FLAG_UNSHARE.",
+     "mm/gup.c faultin_page() VM_WARN, mm/memory.c sanitize_fault_flags()", unshare_excludes_write},
     {"NoLeakAcrossCow", "E9",
      "A process reads back what it wrote to private anonymous memory, and its writes never reach an anonymous "
      "page that another process holds through GUP from a private mapping.",
@@ -796,11 +1189,17 @@ const std::vector<Invariant> kInvariants = {
     {"DumpSpecialIsHole", "F3", "A core dump returns only normal mapped pages: zero and special PTEs are holes.",
      "seed c; follow_page_pte() FOLL_DUMP", dump_special_is_hole},
     {"GupNeedsPermission", "H1",
-     "GUP reads need VM_READ (or FOLL_FORCE and VM_MAYREAD); writes need VM_WRITE, or FOLL_FORCE in a COW mapping.",
+     "GUP writes need VM_WRITE, or FOLL_FORCE in a COW mapping (never in a shared !VM_WRITE mapping).",
      "check_vma_flags()", gup_needs_permission},
+    {"GupReadNeedsPermission", "H2", "GUP reads need VM_READ, or FOLL_FORCE and VM_MAYREAD.", "check_vma_flags()",
+     gup_read_needs_permission},
     {"ForcedWriteOnlyExclusiveAnon", "H3",
      "A forced write into a read-only mapping only ever reaches an exclusive anonymous page.",
      "can_follow_write_common(); 5535be309971; CVE-2016-5195", forced_write_only_exclusive_anon},
+    {"ProtnoneFollowRule", "H5",
+     "GUP-fast never follows a protnone PTE; slow GUP follows one only without FOLL_HONOR_NUMA_FAULT or in an "
+     "inaccessible VMA.",
+     "mm/internal.h gup_can_follow_protnone(), mm/gup.c gup_fast_pte_range()", protnone_follow_rule},
 };
 
 }  // namespace
@@ -810,12 +1209,25 @@ const std::vector<Invariant> &all_invariants() { return kInvariants; }
 const Invariant *find_invariant(const std::string &name) {
   for (const auto &i : kInvariants)
     if (name == i.name || name == i.id) return &i;
+  for (const auto &i : all_witnesses())
+    if (name == i.name || name == i.id) return &i;
   return nullptr;
 }
 
+namespace {
+// Checked on every run, whatever the selection.
+bool always_checked(const Invariant *i) {
+  return std::string(i->name) == "TypeOK" || std::string(i->name) == "Expectation";
+}
+const Invariant &expectation_invariant() {
+  static const Invariant *e = find_invariant("Expectation");
+  return *e;
+}
+}  // namespace
+
 InvariantSet::InvariantSet() {
   for (const auto &i : kInvariants)
-    if (std::string(i.name) != "TypeOK") sel_.push_back(&i);
+    if (!always_checked(&i)) sel_.push_back(&i);
 }
 
 std::string InvariantSet::select(const std::vector<std::string> &names) {
@@ -827,7 +1239,7 @@ std::string InvariantSet::select(const std::vector<std::string> &names) {
     }
     const Invariant *i = find_invariant(n);
     if (!i) return n;
-    if (std::string(i->name) != "TypeOK") s.push_back(i);
+    if (!always_checked(i)) s.push_back(i);
   }
   std::sort(s.begin(), s.end());
   s.erase(std::unique(s.begin(), s.end()), s.end());
@@ -846,6 +1258,13 @@ Violation InvariantSet::check(const World &w, size_t step) const {
     v.step = step;
     return v;
   }
+  if (!expectation_met(w, why)) {
+    v.found = true;
+    v.invariant = expectation_invariant().name;
+    v.why = why;
+    v.step = step;
+    return v;
+  }
   for (const Invariant *i : sel_) {
     if (!i->check(w, why)) {
       v.found = true;
@@ -859,6 +1278,11 @@ Violation InvariantSet::check(const World &w, size_t step) const {
 }
 
 RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv) {
+  return run_trace(t, sw, inv, StepObserver());
+}
+
+RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv,
+                    const StepObserver &after_step) {
   RunResult r;
   World w(sw);
   for (size_t i = 0; i < t.ops.size(); i++) {
@@ -870,6 +1294,7 @@ RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const Inv
       return r;
     }
     r.steps_run = i + 1;
+    if (after_step) after_step(w);
     r.violation = inv.check(w, i);
     if (r.violation.found) return r;
   }

@@ -6,6 +6,7 @@
 // name; TypeOK is always checked first, and its failure is a model bug.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,10 @@ struct Invariant {
   bool (*check)(const World &w, std::string &why);
 };
 
-// Every invariant, TypeOK first.
+// Every invariant, TypeOK first, then Expectation (both checked on every run
+// whatever the selection).
 const std::vector<Invariant> &all_invariants();
+// An invariant or a witness (properties/witness.h) by name or id, or null.
 const Invariant *find_invariant(const std::string &name);
 
 struct Violation {
@@ -38,10 +41,12 @@ struct Violation {
 // A selection of invariants (all by default).
 class InvariantSet {
  public:
-  InvariantSet();  // all
-  // Return: empty string, or the first unknown name. "all" selects every one.
+  InvariantSet();  // every invariant; no witness
+  // Names or ids of invariants or witnesses. Witnesses are selected only by
+  // name (gupcheck fuzz --witness): they are expected to be violated.
+  // Return: empty string, or the first unknown name. "all" selects every invariant.
   std::string select(const std::vector<std::string> &names);
-  // Checks TypeOK, then the selected invariants in registry order.
+  // Checks TypeOK, then Expectation, then the selected invariants in registry order.
   // Return: the first violation, with found == false when all hold.
   Violation check(const World &w, size_t step) const;
   const std::vector<const Invariant *> &selected() const { return sel_; }
@@ -58,6 +63,11 @@ struct RunResult {
   size_t steps_run = 0;
 };
 RunResult run_trace(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv);
+// The same, calling after_step(world) after every step, before its check
+// (the hook `gupcheck fuzz --stats` counts through).
+using StepObserver = std::function<void(const World &)>;
+RunResult run_trace(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv,
+                    const StepObserver &after_step);
 
 // Whether t still violates the named invariant (the shrinkers' predicate):
 // false for a trace that holds, violates another invariant, or is bad.

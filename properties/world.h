@@ -142,6 +142,10 @@ class World {
   const GupCall *last_gup() const { return last_gup_; }
   const Census &census() const;
 
+  // For tests of the invariants only: tamper with what the last step recorded.
+  Outcome &last_outcome_mut() { return out_; }
+  GupCall &gup_mut(uint16_t g) { return require_gup(g); }
+
  private:
   void take_probe(const trace::Op &op, int pid);
   void run_gup(GupCall &g);

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Campaign coverage statistics (see stats.h).
+#include "properties/stats.h"
+
+#include <cstdio>
+
+#include "properties/witness.h"
+#include "trace/text.h"
+
+namespace gupcheck::props {
+
+std::string Stats::outcome_label(long ret, long nr_pages) {
+  if (ret < 0) return std::string("-") + model::errno_name(ret);
+  if (ret == 0) return "0";
+  if (ret == nr_pages) return "n == nr_pages";
+  if (ret < nr_pages) return "0 < n < nr_pages";
+  return "n > nr_pages";
+}
+
+void Stats::record_step(const World &w) {
+  const size_t nw = all_witnesses().size();
+  if (witness_steps.size() != nw) {
+    witness_steps.resize(nw, 0);
+    witness_cases.resize(nw, 0);
+  }
+  if (in_case_.size() != nw) in_case_.assign(nw, false);
+  steps++;
+  const trace::Op &op = w.last_op();
+  ops[trace::op_word(op)]++;
+  const GupCall *g = w.last_gup();
+  if (g && (op.kind == trace::OpKind::Gup || op.kind == trace::OpKind::Wait))
+    gup_outcomes[outcome_label(g->ret, g->op.npages)]++;
+  else if (op.kind == trace::OpKind::Populate)
+    populate_outcomes[outcome_label(w.last_outcome().ret, op.npages)]++;
+  std::string why;
+  for (size_t i = 0; i < nw; i++)
+    if (!all_witnesses()[i].check(w, why)) {
+      witness_steps[i]++;
+      in_case_[i] = true;
+    }
+}
+
+void Stats::end_case() {
+  cases++;
+  for (size_t i = 0; i < in_case_.size(); i++) {
+    if (in_case_[i]) witness_cases[i]++;
+    in_case_[i] = false;
+  }
+}
+
+Stats &Stats::operator+=(const Stats &o) {
+  cases += o.cases;
+  steps += o.steps;
+  for (const auto &[k, v] : o.ops) ops[k] += v;
+  for (const auto &[k, v] : o.gup_outcomes) gup_outcomes[k] += v;
+  for (const auto &[k, v] : o.populate_outcomes) populate_outcomes[k] += v;
+  if (witness_steps.size() < o.witness_steps.size()) {
+    witness_steps.resize(o.witness_steps.size(), 0);
+    witness_cases.resize(o.witness_cases.size(), 0);
+  }
+  for (size_t i = 0; i < o.witness_steps.size(); i++) {
+    witness_steps[i] += o.witness_steps[i];
+    witness_cases[i] += o.witness_cases[i];
+  }
+  return *this;
+}
+
+namespace {
+
+std::string pct(long n, long of) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%5.1f%%", of > 0 ? 100.0 * double(n) / double(of) : 0.0);
+  return buf;
+}
+
+std::string row(const std::string &name, long n, long of) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "  %-32s %12ld  %s\n", name.c_str(), n, pct(n, of).c_str());
+  return buf;
+}
+
+long total(const std::map<std::string, long> &m) {
+  long t = 0;
+  for (const auto &[k, v] : m) t += v;
+  return t;
+}
+
+}  // namespace
+
+std::string Stats::table() const {
+  std::string s = "coverage: " + std::to_string(cases) + " cases, " + std::to_string(steps) + " steps\n";
+  s += "operations (share of steps):\n";
+  for (const auto &[k, v] : ops) s += row(k, v, steps);
+  const long ng = total(gup_outcomes);
+  s += "GUP outcomes (get, pin, get_fast, pin_fast and wait; share of " + std::to_string(ng) + " calls):\n";
+  for (const auto &[k, v] : gup_outcomes) s += row(k, v, ng);
+  const long np = total(populate_outcomes);
+  s += "populate outcomes (share of " + std::to_string(np) + " calls):\n";
+  for (const auto &[k, v] : populate_outcomes) s += row(k, v, np);
+  s += "witness states (steps reached, share of cases reaching it):\n";
+  const auto &ws = all_witnesses();
+  for (size_t i = 0; i < ws.size(); i++) {
+    const long st = i < witness_steps.size() ? witness_steps[i] : 0;
+    const long cs = i < witness_cases.size() ? witness_cases[i] : 0;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "  %-4s %-27s %12ld  %s of cases%s\n", ws[i].id, ws[i].name, st,
+                  pct(cs, cases).c_str(), st == 0 ? "  NOT REACHED" : "");
+    s += buf;
+  }
+  for (const auto &p : pending_witnesses()) s += std::string("  --   ") + p.name + ": pending (" + p.waiting_for + ")\n";
+  return s;
+}
+
+nlohmann::json Stats::to_json() const {
+  nlohmann::json j;
+  j["cases"] = cases;
+  j["steps"] = steps;
+  j["ops"] = ops;
+  j["gup_outcomes"] = gup_outcomes;
+  j["populate_outcomes"] = populate_outcomes;
+  nlohmann::json w = nlohmann::json::array();
+  const auto &ws = all_witnesses();
+  for (size_t i = 0; i < ws.size(); i++)
+    w.push_back({{"name", ws[i].name},
+                 {"id", ws[i].id},
+                 {"steps", i < witness_steps.size() ? witness_steps[i] : 0},
+                 {"cases", i < witness_cases.size() ? witness_cases[i] : 0}});
+  j["witnesses"] = w;
+  return j;
+}
+
+}  // namespace gupcheck::props

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The witnesses (see witness.h). Each predicate returns true while its state
+// has NOT been reached, false (with `why`) at the step that reaches it.
+#include "properties/witness.h"
+
+namespace gupcheck::props {
+
+using namespace gupcheck::model;
+using trace::OpKind;
+
+namespace {
+
+std::string at(uint64_t vpn) { return hex(vpn << 12); }
+
+bool gup_step(const World &w) {
+  return w.last_gup() && (w.last_op().kind == OpKind::Gup || w.last_op().kind == OpKind::Wait);
+}
+
+// W1: fork while the forking process holds a pin on an anonymous page.
+bool no_pinned_page_at_fork(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Fork) return true;
+  const int parent = w.pid_of(w.last_op().proc);
+  const kernel_state &k = w.kernel();
+  for (const GupCall &g : w.gup_calls()) {
+    if (!g.holds() || !g.pin || g.pid != parent) continue;
+    for (pfn_t p : g.pages)
+      if (pfn_valid(k, p) && k.folios[p].anon) {
+        why = "p" + std::to_string(w.last_op().proc) + " forked while pinning anonymous pfn " + hex(p);
+        return false;
+      }
+  }
+  return true;
+}
+
+// W2: a R/O long-term pin taken where the zero page is mapped.
+bool no_zero_page_under_ro_longterm_pin(const World &w, std::string &why) {
+  if (!gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin || (g.op.gup_flags & (FOLL_LONGTERM | FOLL_WRITE)) != FOLL_LONGTERM) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_pte || !pr.pte.present || !is_zero_pfn(pr.pte.pfn)) return true;
+  why = "a R/O long-term pin at " + at(g.start) + " found the zero page mapped (returned " + std::to_string(g.ret) + ")";
+  return false;
+}
+
+// W3: a COWed anonymous page inside a private VM_PFNMAP VMA.
+bool no_cow_in_private_pfnmap(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const mm_struct &mm = k.tasks[pid].mm;
+    for (const auto &v : mm.vmas) {
+      if (!(v.vm_flags & VM_PFNMAP) || !is_cow_mapping(v.vm_flags)) continue;
+      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+        const pte_t *p = pte_offset(mm, a);
+        if (p && p->present && !p->special && pfn_valid(k, p->pfn) && k.folios[p->pfn].anon) {
+          why = "a COWed anonymous page (pfn " + hex(p->pfn) + ") is mapped at " + at(a) + " of a private PFNMAP";
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// W4: the zero pfn mapped in a VM_MIXEDMAP VMA.
+bool no_zero_pfn_in_mixedmap(const World &w, std::string &why) {
+  const Census &c = w.census();
+  if (c.special_ptes.size() <= ZERO_PFN || c.special_ptes[ZERO_PFN] == 0) return true;  // cheap exit
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const mm_struct &mm = k.tasks[pid].mm;
+    for (const auto &v : mm.vmas) {
+      if (!(v.vm_flags & VM_MIXEDMAP)) continue;
+      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+        const pte_t *p = pte_offset(mm, a);
+        if (p && p->present && is_zero_pfn(p->pfn)) {
+          why = "the zero pfn is mapped at " + at(a) + " of a VM_MIXEDMAP VMA";
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// W5: a GUP or populate call that processed pages of two or more VMAs.
+bool no_gup_spanning_vmas(const World &w, std::string &why) {
+  const bool populate = w.last_op().kind == OpKind::Populate;
+  if (!gup_step(w) && !populate) return true;
+  const long ret = populate ? w.last_outcome().ret : w.last_gup()->ret;
+  if (ret < 2) return true;
+  const int pid = populate ? w.pid_of(w.last_op().proc) : w.last_gup()->pid;
+  const uint64_t start = populate ? w.address(w.last_op().map, w.last_op().page) : w.last_gup()->start;
+  const mm_struct &mm = w.kernel().tasks[pid].mm;
+  const vm_area_struct *first = find_vma(mm, start);
+  const vm_area_struct *last = find_vma(mm, start + uint64_t(ret) - 1);
+  if (!first || !last || first == last) return true;
+  why = "a call processed " + std::to_string(ret) + " pages from " + at(start) + " across the VMA boundary at " +
+        at(first->vm_end);
+  return false;
+}
+
+// W6: a core dump that met holes.
+bool no_dump_over_holes(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Dump) return true;
+  const Outcome &o = w.last_outcome();
+  size_t holes = 0, pages = 0;
+  for (pfn_t p : o.dump) (p ? pages : holes)++;
+  if (holes == 0) return true;
+  why = "a core dump met " + std::to_string(holes) + " holes and dumped " + std::to_string(pages) + " pages";
+  return false;
+}
+
+const std::vector<Invariant> kWitnesses = {
+    {"PinnedPageAtFork", "W1", "Witness: no process forks while it pins an anonymous page.",
+     "70e806e4e645 (fork copies pinned pages); cow.c 'fork() with an iouring fixed buffer'", no_pinned_page_at_fork},
+    {"ZeroPageUnderRoLongtermPin", "W2", "Witness: no R/O long-term pin is ever taken where the zero page is mapped.",
+     "84209e87c696; cow.c non-anon 'R/O longterm GUP pin' on the shared zeropage",
+     no_zero_page_under_ro_longterm_pin},
+    {"CowInPrivatePfnmap", "W3", "Witness: no COWed anonymous page ever appears inside a private VM_PFNMAP VMA.",
+     "seed b 6aab341e0a28 (the vm_pgoff linearity rule)", no_cow_in_private_pfnmap},
+    {"ZeroPfnInMixedmap", "W4", "Witness: the zero pfn is never mapped in a VM_MIXEDMAP VMA.",
+     "seed e (vm_mixed_zeropage_allowed())", no_zero_pfn_in_mixedmap},
+    {"GupSpansVmas", "W5", "Witness: no GUP or populate call ever processes pages of two VMAs.",
+     "mm/gup.c __get_user_pages() VMA lookup at each boundary", no_gup_spanning_vmas},
+    {"DumpOverHoles", "W6", "Witness: no core dump ever meets a hole.", "seed c 8e4b9a607189 (FOLL_DUMP holes)",
+     no_dump_over_holes},
+};
+
+const std::vector<PendingWitness> kPending = {
+    {"KsmZeroPageWritten", "Witness: no KSM-merged zero page (use_zero_pages) is ever written to.",
+     "the KSM model (helper B's model-b branch): add it to kWitnesses and mark it 'reached' in tests/manifest.txt"},
+};
+
+}  // namespace
+
+const std::vector<Invariant> &all_witnesses() { return kWitnesses; }
+const std::vector<PendingWitness> &pending_witnesses() { return kPending; }
+
+}  // namespace gupcheck::props
