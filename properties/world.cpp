@@ -354,6 +354,20 @@ const Outcome &World::step(const Op &op) {
     case OpKind::UffdZeropage:
       out.ret = mfill_atomic_zeropage(k_, pid, address(op.map, op.page));
       break;
+    case OpKind::GupRead: {
+      // What the holder of the reference sees: the page it got, whatever
+      // is mapped at the address now.
+      const GupCall &g = require_gup(op.gup);
+      if (!g.completed) throw bad_trace("gup_read of a GUP call still in flight");
+      if (g.released) throw bad_trace("gup_read of a released GUP call");
+      if (op.page >= g.pages.size())
+        throw bad_trace("gup_read of page " + std::to_string(op.page) + " of g" + std::to_string(op.gup) + ", which holds " +
+                        std::to_string(g.pages.size()) + " pages");
+      out.has_value = true;
+      out.pfn = g.pages[op.page];
+      out.value = read_pfn(k_, out.pfn);
+      break;
+    }
     case OpKind::InsertPage:
     case OpKind::InsertMixed: {
       uint64_t vpn = address(op.map, op.page);

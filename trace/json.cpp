@@ -128,6 +128,7 @@ json op_to_json(const Op &op) {
       break;
     case OpKind::Mprotect: o["prot"] = prot_name(op.prot); break;
     case OpKind::Write: o["value"] = op.value; break;
+    case OpKind::GupRead: o["page"] = op.page; break;
     case OpKind::Gup:
       o["flags"] = flags_to_string(op.gup_flags);
       o["in_flight"] = op.in_flight;
@@ -182,6 +183,7 @@ Op op_from_json(const json &j, int index) {
       break;
     }
     case OpKind::Mprotect: op.prot = prot_from(f); break;
+    case OpKind::GupRead: op.page = static_cast<uint16_t>(f.uint("page", UINT16_MAX)); break;
     case OpKind::Write: {
       const json &v = f.need("value");
       if (v.is_string()) {

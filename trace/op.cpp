@@ -33,7 +33,8 @@ bool Op::has_process() const {
     case OpKind::Put:
     case OpKind::Unpin:
     case OpKind::Resume:
-    case OpKind::Wait: return false;
+    case OpKind::Wait:
+    case OpKind::GupRead: return false;
     default: return true;
   }
 }
@@ -152,7 +153,7 @@ std::string expect_from_string(Op &op, std::string_view text) {
     if (v > (UINT64_MAX - uint64_t(d)) / base) return "expectation out of range '" + std::string(text) + "'";
     v = v * base + uint64_t(d);
   }
-  if (op.kind == OpKind::Read && !neg) {
+  if ((op.kind == OpKind::Read || op.kind == OpKind::GupRead) && !neg) {
     op.expect = ExpectKind::Value;
     op.expect_value = int64_t(v);
     return "";
@@ -193,6 +194,7 @@ bool op_equal(const Op &a, const Op &b) {
     case OpKind::Populate: return a.gup_flags == b.gup_flags;
     case OpKind::InsertPage:
     case OpKind::InsertMixed: return a.what == b.what;
+    case OpKind::GupRead: return a.page == b.page;
     default: return true;
   }
 }
@@ -217,6 +219,7 @@ const char *op_kind_name(OpKind k) {
     case OpKind::UffdZeropage: return "uffd_zeropage";
     case OpKind::InsertPage: return "insert_page";
     case OpKind::InsertMixed: return "insert_mixed";
+    case OpKind::GupRead: return "gup_read";
   }
   return "?";
 }
@@ -285,6 +288,9 @@ const std::vector<OpDoc> &op_docs() {
       {OpKind::UffdZeropage, "uffd_zeropage pP mN+I", "UFFDIO_ZEROPAGE: mfill_atomic_pte_zeropage()"},
       {OpKind::InsertPage, "insert_page pP mN+I page|zero", "vm_insert_page()"},
       {OpKind::InsertMixed, "insert_mixed pP mN+I page|zero|dev", "vmf_insert_mixed()"},
+      {OpKind::GupRead, "gup_read gN I",
+       "the GUP caller reads page I through its reference (a pipe read after vmsplice(), io_uring write_fixed, "
+       "gup_test PIN_LONGTERM_TEST_READ)"},
   };
   return docs;
 }
@@ -375,6 +381,13 @@ std::string check_consistency(const Trace &t) {
           call.in_flight = false;
           busy.erase({call.proc, call.thread});
         }
+        break;
+      }
+      case OpKind::GupRead: {
+        auto c = calls.find(op.gup);
+        if (c == calls.end()) return fail(handle_name('g', op.gup) + " is used before it is created");
+        if (c->second.in_flight) return fail("gup_read of " + handle_name('g', op.gup) + " while it is in flight");
+        if (c->second.released) return fail("gup_read of " + handle_name('g', op.gup) + " after its release");
         break;
       }
       case OpKind::InsertPage:

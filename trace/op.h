@@ -43,8 +43,9 @@ enum class OpKind : uint8_t {
   UffdZeropage,  // uffd_zeropage pP mN+I
   InsertPage,    // insert_page pP mN+I page|zero      (driver: vm_insert_page)
   InsertMixed,   // insert_mixed pP mN+I page|zero|dev (driver: vmf_insert_mixed)
+  GupRead,       // gup_read gN I                (the GUP caller reads page I through its reference)
 };
-constexpr int kNumOpKinds = 18;
+constexpr int kNumOpKinds = 19;
 
 // What a mapping is backed by (the first word after "mmap pP").
 enum class MapKind : uint8_t {
@@ -94,7 +95,7 @@ struct Op {
   uint8_t thread = 0;           // tK within proc
   uint16_t result = kNoHandle;  // handle created (mN, pC or gN) or kNoHandle
   uint16_t map = 0;             // mN of the address operand
-  uint16_t page = 0;            // I of mN+I
+  uint16_t page = 0;            // I of mN+I, or of gup_read gN I
   uint16_t npages = 1;          // page count (mmap size, range length, GUP nr_pages)
   uint16_t gup = 0;             // gN operand of put/unpin/resume/wait
   uint32_t gup_flags = 0;       // caller's FOLL_* flags (GUP / populate)

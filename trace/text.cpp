@@ -255,6 +255,14 @@ class LineParser {
       case OpKind::Unpin:
       case OpKind::Resume:
       case OpKind::Wait: op.gup = gup_handle(); break;
+      case OpKind::GupRead: {
+        op.gup = gup_handle();
+        const std::string_view tok = next("page index I");
+        uint64_t v = 0;
+        if (parse_digits(tok, 10, UINT16_MAX, v) != Num::Ok) fail("expected a page index (0..65535), got " + quote(tok));
+        op.page = static_cast<uint16_t>(v);
+        break;
+      }
       case OpKind::InsertPage:
       case OpKind::InsertMixed:
         proc(op);
@@ -459,6 +467,7 @@ bool op_from_word(std::string_view word, OpKind &kind, GupApi &api) {
       {"uffd_zeropage", OpKind::UffdZeropage, GupApi::Get},
       {"insert_page", OpKind::InsertPage, GupApi::Get},
       {"insert_mixed", OpKind::InsertMixed, GupApi::Get},
+      {"gup_read", OpKind::GupRead, GupApi::Get},
   };
   for (const auto &w : words) {
     if (w.word == word) {
@@ -542,6 +551,7 @@ std::string print_op_only(const Op &op) {
     case OpKind::Unpin:
     case OpKind::Resume:
     case OpKind::Wait: return s + " " + handle_name('g', op.gup);
+    case OpKind::GupRead: return s + " " + handle_name('g', op.gup) + " " + std::to_string(op.page);
     default: break;
   }
   s += " " + proc_name(op.proc, op.thread);

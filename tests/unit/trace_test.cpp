@@ -138,6 +138,10 @@ Trace every_op_trace() {
     op.map = 65000, op.page = 1, op.what = w;
     t.ops.push_back(op);
   }
+  op = make(OpKind::GupRead);
+  op.gup = 4, op.page = 65535;
+  op.expect = ExpectKind::Value, op.expect_value = 0x41;
+  t.ops.push_back(op);
   return t;
 }
 
