@@ -10,12 +10,49 @@
 
 namespace gupcheck::props {
 
-std::string Stats::outcome_label(long ret, long nr_pages) {
-  if (ret < 0) return std::string("-") + model::errno_name(ret);
-  if (ret == 0) return "0";
-  if (ret == nr_pages) return "n == nr_pages";
-  if (ret < nr_pages) return "0 < n < nr_pages";
-  return "n > nr_pages";
+long Stats::outcome_code(long ret, long nr_pages) {
+  if (ret <= 0) return ret;
+  if (ret == nr_pages) return 1;
+  return ret < nr_pages ? 2 : 3;
+}
+
+std::string Stats::code_label(long code) {
+  if (code < 0) return std::string("-") + model::errno_name(code);
+  switch (code) {
+    case 0: return "0";
+    case 1: return "n == nr_pages";
+    case 2: return "0 < n < nr_pages";
+    default: return "n > nr_pages";
+  }
+}
+
+std::string Stats::outcome_label(long ret, long nr_pages) { return code_label(outcome_code(ret, nr_pages)); }
+
+namespace {
+std::map<std::string, long> labelled(const std::map<long, long> &codes) {
+  std::map<std::string, long> m;
+  for (const auto &[c, n] : codes) m[Stats::code_label(c)] += n;
+  return m;
+}
+}  // namespace
+
+std::map<std::string, long> Stats::gup_outcomes() const { return labelled(gup_codes); }
+std::map<std::string, long> Stats::populate_outcomes() const { return labelled(populate_codes); }
+
+std::map<std::string, long> Stats::ops() const {
+  std::map<std::string, long> m;
+  for (int i = 0; i < kOpSlots; i++) {
+    if (!op_slots[i]) continue;
+    trace::Op op;
+    if (i < trace::kNumOpKinds) {
+      op.kind = trace::OpKind(i);
+    } else {
+      op.kind = trace::OpKind::Gup;
+      op.api = trace::GupApi(i - trace::kNumOpKinds);
+    }
+    m[trace::op_word(op)] += op_slots[i];
+  }
+  return m;
 }
 
 void Stats::record_step(const World &w) {
@@ -27,12 +64,12 @@ void Stats::record_step(const World &w) {
   if (in_case_.size() != nw) in_case_.assign(nw, false);
   steps++;
   const trace::Op &op = w.last_op();
-  ops[trace::op_word(op)]++;
+  op_slots[op.kind == trace::OpKind::Gup ? trace::kNumOpKinds + int(op.api) : int(op.kind)]++;
   const GupCall *g = w.last_gup();
   if (g && (op.kind == trace::OpKind::Gup || op.kind == trace::OpKind::Wait))
-    gup_outcomes[outcome_label(g->ret, g->op.npages)]++;
+    gup_codes[outcome_code(g->ret, g->op.npages)]++;
   else if (op.kind == trace::OpKind::Populate)
-    populate_outcomes[outcome_label(w.last_outcome().ret, op.npages)]++;
+    populate_codes[outcome_code(w.last_outcome().ret, op.npages)]++;
   std::string why;
   for (size_t i = 0; i < nw; i++)
     if (!all_witnesses()[i].check(w, why)) {
@@ -52,9 +89,9 @@ void Stats::end_case() {
 Stats &Stats::operator+=(const Stats &o) {
   cases += o.cases;
   steps += o.steps;
-  for (const auto &[k, v] : o.ops) ops[k] += v;
-  for (const auto &[k, v] : o.gup_outcomes) gup_outcomes[k] += v;
-  for (const auto &[k, v] : o.populate_outcomes) populate_outcomes[k] += v;
+  for (int i = 0; i < kOpSlots; i++) op_slots[i] += o.op_slots[i];
+  for (const auto &[k, v] : o.gup_codes) gup_codes[k] += v;
+  for (const auto &[k, v] : o.populate_codes) populate_codes[k] += v;
   if (witness_steps.size() < o.witness_steps.size()) {
     witness_steps.resize(o.witness_steps.size(), 0);
     witness_cases.resize(o.witness_cases.size(), 0);
@@ -91,13 +128,14 @@ long total(const std::map<std::string, long> &m) {
 std::string Stats::table() const {
   std::string s = "coverage: " + std::to_string(cases) + " cases, " + std::to_string(steps) + " steps\n";
   s += "operations (share of steps):\n";
-  for (const auto &[k, v] : ops) s += row(k, v, steps);
-  const long ng = total(gup_outcomes);
+  for (const auto &[k, v] : ops()) s += row(k, v, steps);
+  const auto gup = gup_outcomes(), pop = populate_outcomes();
+  const long ng = total(gup);
   s += "GUP outcomes (get, pin, get_fast, pin_fast and wait; share of " + std::to_string(ng) + " calls):\n";
-  for (const auto &[k, v] : gup_outcomes) s += row(k, v, ng);
-  const long np = total(populate_outcomes);
+  for (const auto &[k, v] : gup) s += row(k, v, ng);
+  const long np = total(pop);
   s += "populate outcomes (share of " + std::to_string(np) + " calls):\n";
-  for (const auto &[k, v] : populate_outcomes) s += row(k, v, np);
+  for (const auto &[k, v] : pop) s += row(k, v, np);
   s += "witness states (steps reached, share of cases reaching it):\n";
   const auto &ws = all_witnesses();
   for (size_t i = 0; i < ws.size(); i++) {
@@ -116,9 +154,9 @@ nlohmann::json Stats::to_json() const {
   nlohmann::json j;
   j["cases"] = cases;
   j["steps"] = steps;
-  j["ops"] = ops;
-  j["gup_outcomes"] = gup_outcomes;
-  j["populate_outcomes"] = populate_outcomes;
+  j["ops"] = ops();
+  j["gup_outcomes"] = gup_outcomes();
+  j["populate_outcomes"] = populate_outcomes();
   nlohmann::json w = nlohmann::json::array();
   const auto &ws = all_witnesses();
   for (size_t i = 0; i < ws.size(); i++)

@@ -10,6 +10,7 @@
 // add up with operator+=.
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,11 +26,19 @@ namespace gupcheck::props {
 struct Stats {
   long cases = 0;
   long steps = 0;
-  std::map<std::string, long> ops;               // by op word: "mmap", "pin_fast", ...
-  std::map<std::string, long> gup_outcomes;      // GUP calls (get, pin, *_fast, wait): "-EFAULT", "n == nr_pages", ...
-  std::map<std::string, long> populate_outcomes; // populate
-  std::vector<long> witness_steps;               // steps at which witness i's state held (as all_witnesses())
-  std::vector<long> witness_cases;               // cases in which it held at least once
+  // Steps by op slot: the op kind, or kNumOpKinds + GupApi for a GUP call.
+  static constexpr int kOpSlots = trace::kNumOpKinds + 4;
+  std::array<long, kOpSlots> op_slots{};
+  // Outcomes by code (see outcome_code()): GUP calls (get, pin, *_fast, and
+  // wait), and populate.
+  std::map<long, long> gup_codes, populate_codes;
+  std::vector<long> witness_steps;  // steps that reached witness i's state (as all_witnesses())
+  std::vector<long> witness_cases;  // cases that reached it at least once
+
+  // The figures by name: op word ("mmap", "pin_fast") and outcome label.
+  std::map<std::string, long> ops() const;
+  std::map<std::string, long> gup_outcomes() const;
+  std::map<std::string, long> populate_outcomes() const;
 
   // Records the step the world just ran.
   void record_step(const World &w);
@@ -43,6 +52,9 @@ struct Stats {
 
   // "n == nr_pages", "0 < n < nr_pages", "0", or "-EFAULT" ...
   static std::string outcome_label(long ret, long nr_pages);
+  // -errno, or 0 (returned 0), 1 (all pages), 2 (a short count), 3 (more than asked).
+  static long outcome_code(long ret, long nr_pages);
+  static std::string code_label(long code);
 
  private:
   std::vector<bool> in_case_;  // witness i reached in the current case

@@ -44,44 +44,46 @@ bool no_zero_page_under_ro_longterm_pin(const World &w, std::string &why) {
   return false;
 }
 
-// W3: a COWed anonymous page inside a private VM_PFNMAP VMA.
-bool no_cow_in_private_pfnmap(const World &w, std::string &why) {
-  const kernel_state &k = w.kernel();
-  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
-    const mm_struct &mm = k.tasks[pid].mm;
-    for (const auto &v : mm.vmas) {
-      if (!(v.vm_flags & VM_PFNMAP) || !is_cow_mapping(v.vm_flags)) continue;
-      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
-        const pte_t *p = pte_offset(mm, a);
-        if (p && p->present && !p->special && pfn_valid(k, p->pfn) && k.folios[p->pfn].anon) {
-          why = "a COWed anonymous page (pfn " + hex(p->pfn) + ") is mapped at " + at(a) + " of a private PFNMAP";
-          return false;
-        }
-      }
-    }
+// The address a step acted on (its first page), and the PTE there now.
+const pte_t *step_pte(const World &w, uint64_t &vpn) {
+  const trace::Op &op = w.last_op();
+  int pid;
+  if (gup_step(w)) {
+    pid = w.last_gup()->pid;
+    vpn = w.last_gup()->start;
+  } else if (op.has_process() && op.has_address()) {
+    pid = w.pid_of(op.proc);
+    vpn = w.address(op.map, op.page);
+  } else {
+    return nullptr;
   }
-  return true;
+  const pte_t *p = pte_offset(w.kernel().tasks[pid].mm, vpn);
+  return p && p->present ? p : nullptr;
 }
 
-// W4: the zero pfn mapped in a VM_MIXEDMAP VMA.
-bool no_zero_pfn_in_mixedmap(const World &w, std::string &why) {
-  const Census &c = w.census();
-  if (c.special_ptes.size() <= ZERO_PFN || c.special_ptes[ZERO_PFN] == 0) return true;  // cheap exit
+// W3: a step COWs a raw page of a private VM_PFNMAP VMA into an anonymous page.
+bool no_cow_in_private_pfnmap(const World &w, std::string &why) {
+  const Probe &pr = w.probe();
+  if (!pr.had_vma || !(pr.vma.vm_flags & VM_PFNMAP) || !is_cow_mapping(pr.vma.vm_flags)) return true;
+  if (pr.had_pte && pr.pte.present && !pr.pte.special) return true;  // already a COWed page
+  uint64_t vpn;
+  const pte_t *p = step_pte(w, vpn);
   const kernel_state &k = w.kernel();
-  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
-    const mm_struct &mm = k.tasks[pid].mm;
-    for (const auto &v : mm.vmas) {
-      if (!(v.vm_flags & VM_MIXEDMAP)) continue;
-      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
-        const pte_t *p = pte_offset(mm, a);
-        if (p && p->present && is_zero_pfn(p->pfn)) {
-          why = "the zero pfn is mapped at " + at(a) + " of a VM_MIXEDMAP VMA";
-          return false;
-        }
-      }
-    }
-  }
-  return true;
+  if (!p || p->special || !pfn_valid(k, p->pfn) || !k.folios[p->pfn].anon) return true;
+  why = "a COWed anonymous page (pfn " + hex(p->pfn) + ") is now mapped at " + at(vpn) + " of a private PFNMAP";
+  return false;
+}
+
+// W4: a step maps the zero pfn in a VM_MIXEDMAP VMA.
+bool no_zero_pfn_in_mixedmap(const World &w, std::string &why) {
+  const Probe &pr = w.probe();
+  if (!pr.had_vma || !(pr.vma.vm_flags & VM_MIXEDMAP)) return true;
+  if (pr.had_pte && pr.pte.present && is_zero_pfn(pr.pte.pfn)) return true;  // already there
+  uint64_t vpn;
+  const pte_t *p = step_pte(w, vpn);
+  if (!p || !is_zero_pfn(p->pfn)) return true;
+  why = "the zero pfn is now mapped at " + at(vpn) + " of a VM_MIXEDMAP VMA";
+  return false;
 }
 
 // W5: a GUP or populate call that processed pages of two or more VMAs.
@@ -118,9 +120,9 @@ const std::vector<Invariant> kWitnesses = {
     {"ZeroPageUnderRoLongtermPin", "W2", "Witness: no R/O long-term pin is ever taken where the zero page is mapped.",
      "84209e87c696; cow.c non-anon 'R/O longterm GUP pin' on the shared zeropage",
      no_zero_page_under_ro_longterm_pin},
-    {"CowInPrivatePfnmap", "W3", "Witness: no COWed anonymous page ever appears inside a private VM_PFNMAP VMA.",
+    {"CowInPrivatePfnmap", "W3", "Witness: no step ever COWs a raw page of a private VM_PFNMAP VMA.",
      "seed b 6aab341e0a28 (the vm_pgoff linearity rule)", no_cow_in_private_pfnmap},
-    {"ZeroPfnInMixedmap", "W4", "Witness: the zero pfn is never mapped in a VM_MIXEDMAP VMA.",
+    {"ZeroPfnInMixedmap", "W4", "Witness: no step ever maps the zero pfn in a VM_MIXEDMAP VMA.",
      "seed e (vm_mixed_zeropage_allowed())", no_zero_pfn_in_mixedmap},
     {"GupSpansVmas", "W5", "Witness: no GUP or populate call ever processes pages of two VMAs.",
      "mm/gup.c __get_user_pages() VMA lookup at each boundary", no_gup_spanning_vmas},

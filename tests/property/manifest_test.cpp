@@ -137,14 +137,15 @@ TEST(Manifest, StatsCountWithoutChangingTheCampaign) {
   EXPECT_EQ(st.cases, 300);
   EXPECT_EQ(st.steps, counted.ops);
   long ops = 0;
-  for (const auto &[k, v] : st.ops) ops += v;
+  for (const auto &[k, v] : st.ops()) ops += v;
   EXPECT_EQ(ops, st.steps);
   ASSERT_EQ(st.witness_cases.size(), props::all_witnesses().size());
   for (size_t i = 0; i < st.witness_cases.size(); i++) EXPECT_LE(st.witness_cases[i], st.cases);
   props::Stats twice = st;
   twice += st;
   EXPECT_EQ(twice.steps, 2 * st.steps);
-  EXPECT_EQ(twice.ops.at("mmap"), 2 * st.ops.at("mmap"));
+  EXPECT_EQ(twice.ops().at("mmap"), 2 * st.ops().at("mmap"));
+  EXPECT_EQ(twice.gup_outcomes().at("-EFAULT"), 2 * st.gup_outcomes().at("-EFAULT"));
   EXPECT_EQ(twice.witness_steps[0], 2 * st.witness_steps[0]);
   EXPECT_EQ(twice.to_json()["steps"], 2 * st.steps);
 }

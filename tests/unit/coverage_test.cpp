@@ -233,10 +233,10 @@ TEST(Stats, CountsOpsOutcomesAndWitnesses) {
   st.end_case();
   EXPECT_EQ(st.cases, 1);
   EXPECT_EQ(st.steps, 5);
-  EXPECT_EQ(st.ops.at("pin"), 1);
-  EXPECT_EQ(st.ops.at("get"), 1);
-  EXPECT_EQ(st.gup_outcomes.at("n == nr_pages"), 1);
-  EXPECT_EQ(st.gup_outcomes.at("-EFAULT"), 1);
+  EXPECT_EQ(st.ops().at("pin"), 1);
+  EXPECT_EQ(st.ops().at("get"), 1);
+  EXPECT_EQ(st.gup_outcomes().at("n == nr_pages"), 1);
+  EXPECT_EQ(st.gup_outcomes().at("-EFAULT"), 1);
   EXPECT_EQ(st.witness_steps.at(0), 1);  // PinnedPageAtFork
   EXPECT_EQ(st.witness_cases.at(0), 1);
   EXPECT_NE(st.table().find("PinnedPageAtFork"), std::string::npos);
