@@ -3,7 +3,7 @@
 # Exit statuses and outputs of the gupcheck command line (0 nothing found,
 # 1 violation, 2 bad usage or input). One case per CTest test.
 # Usage: tests/cli/cli_test.sh PATH/TO/gupcheck CASE
-#   CASE: list | usage | fuzz_mainline | fuzz_variant | replay_errors
+#   CASE: list | usage | fuzz_mainline | fuzz_variant | replay_errors | coverage
 set -u
 
 if [ $# -ne 2 ]; then
@@ -147,8 +147,37 @@ case_replay_errors() {
   expect 0 replay "$TMP/good.trace"
 }
 
+case_coverage() {
+  # --stats prints the coverage table; --stats-json writes it.
+  expect 0 fuzz --cases 200 --seed 1 --stats --stats-json "$TMP/stats.json" || return
+  contains "$OUT" "GUP outcomes"
+  contains "$OUT" "n == nr_pages"
+  contains "$OUT" "PinnedPageAtFork"
+  contains "$TMP/stats.json" '"witnesses"'
+  # A witness is reached (exit 1) with a trace that replays to it.
+  expect 1 fuzz --witness DumpOverHoles --cases 200 --seed 1 --shrink-time 1 --out "$TMP/w" || return
+  contains "$OUT" "WITNESS REACHED (expected) DumpOverHoles"
+  expect 1 replay "$TMP/w/DumpOverHoles-seed1.trace" --invariants DumpOverHoles
+  expect 0 replay "$TMP/w/DumpOverHoles-seed1.trace"
+  expect 2 fuzz --witness NoSuchWitness --cases 5
+  contains "$ERR" "unknown witness"
+  expect 2 fuzz --witness W1 --invariants A1 --cases 5
+  expect 0 list witnesses
+  contains "$OUT" "KsmZeroPageWritten"
+  # A scenario expectation that does not hold is a violation naming expected and actual.
+  printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'write p0 m0+0 0x1' \
+    'read p0 m0+0 => 0x2' >"$TMP/expect.trace"
+  expect 1 replay "$TMP/expect.trace"
+  contains "$OUT" "Invariant violated: Expectation"
+  contains "$OUT" "expected 0x2, got 0x1"
+  printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'read p0 m0+0 => -ENOPE' >"$TMP/bad.trace"
+  expect 2 replay "$TMP/bad.trace"
+  contains "$ERR" "line 3"
+}
+
 case "$CASE" in
   list) case_list ;;
+  coverage) case_coverage ;;
   usage) case_usage ;;
   fuzz_mainline) case_fuzz_mainline ;;
   fuzz_variant) case_fuzz_variant ;;
