@@ -915,8 +915,12 @@ bool gup_error_codes(const World &w, std::string &why) {
   if (ret >= 0) return true;
   const Probe &pr = w.probe();
   const std::string name = std::string("-") + errno_name(ret);
+  // MADV_POPULATE_* report a refused VMA with -EINVAL and a hole with -ENOMEM
+  // (madvise_populate()), not with -EFAULT.
+  const bool madv_populate = populate && (flags & FOLL_MADV_POPULATE);
   bool allowed = false;
   switch (-ret) {
+    case EINVAL: allowed = madv_populate; break;
     case EFAULT: case ENOMEM: case EINTR: allowed = true; break;
     case EEXIST: allowed = !populate; break;
     case EHWPOISON: allowed = flags & FOLL_HWPOISON; break;
@@ -932,7 +936,7 @@ bool gup_error_codes(const World &w, std::string &why) {
   // A refused first VMA (no VMA, VM_IO|VM_PFNMAP, missing permission) is -EFAULT
   // (-EOPNOTSUPP for a long-term pin of fsdax, checked earlier by check_vma_flags()).
   const vm_flags_t f0 = pr.range_flags.empty() ? 0 : pr.range_flags[0];
-  if (vma_refuses(f0, flags) && ret != -EFAULT && !(ret == -EOPNOTSUPP && (flags & FOLL_LONGTERM))) {
+  if (!madv_populate && vma_refuses(f0, flags) && ret != -EFAULT && !(ret == -EOPNOTSUPP && (flags & FOLL_LONGTERM))) {
     why = "GUP at " + std::string(f0 ? "a VMA check_vma_flags() refuses" : "an address without VMA") + " returned " +
           name + " instead of -EFAULT";
     return false;
@@ -1000,14 +1004,19 @@ bool ro_pin_unshares(const World &w, std::string &why) {
 bool unshare_excludes_write(const World &w, std::string &why) {
   const auto &faults = w.kernel().faults;
   if (faults.empty()) return true;
-  const bool ro_pin = is_gup_step(w) && w.last_gup()->pin && !(w.last_gup()->op.gup_flags & FOLL_WRITE);
+  // GUP raises FAULT_FLAG_UNSHARE only for a R/O pin (gup_must_unshare()), a
+  // user access never; other kernel paths may (break_ksm() unshares KSM pages).
+  const OpKind kind = w.last_op().kind;
+  const bool gup = is_gup_step(w);
+  const bool ro_pin = gup && w.last_gup()->pin && !(w.last_gup()->op.gup_flags & FOLL_WRITE);
+  const bool constrained = kind == OpKind::Read || kind == OpKind::Write || (gup && !ro_pin);
   for (const fault_record &f : faults) {
     if (!(f.flags & FAULT_FLAG_UNSHARE)) continue;
     if (f.flags & FAULT_FLAG_WRITE) {
       why = "a fault at " + addr_s(f.vpn) + " has both FAULT_FLAG_UNSHARE and FAULT_FLAG_WRITE";
       return false;
     }
-    if (!ro_pin) {
+    if (constrained) {
       why = "FAULT_FLAG_UNSHARE at " + addr_s(f.vpn) + " from a step that is not a R/O pin (" +
             trace::op_kind_name(w.last_op().kind) + ")";
       return false;
@@ -1176,7 +1185,8 @@ const std::vector<Invariant> kInvariants = {
      "A write fault reuses an anonymous page only if it is exclusive or its refcount is 1.",
      "09854ba94c6a \"mm: do_wp_page() simplification\"; CVE-2020-29374", write_fault_reuse_rule},
     {"UnshareExcludesWrite", "E7",
-     "No fault carries both FAULT_FLAG_UNSHARE and FAULT_FLAG_WRITE, and only a R/O pin raises FAULT_FLAG_UNSHARE.",
+     "No fault carries both FAULT_FLAG_UNSHARE and FAULT_FLAG_WRITE; a user access or a GUP call other than a R/O "
+     "pin never raises FAULT_FLAG_UNSHARE.",
      "mm/gup.c faultin_page() VM_WARN, mm/memory.c sanitize_fault_flags()", unshare_excludes_write},
     {"NoLeakAcrossCow", "E9",
      "A process reads back what it wrote to private anonymous memory, and its writes never reach an anonymous "
