@@ -17,10 +17,11 @@ int cmd_list(const std::string &what) {
     for (const auto &i : props::all_invariants())
       std::printf("%-30s %-6s %s\n%37s[%s]\n", i.name, i.id, i.statement, "", i.source);
   } else if (what == "witnesses") {
-    for (const auto &i : props::all_witnesses())
+    for (const auto &i : props::all_witnesses()) {
       std::printf("%-30s %-6s %s\n%37s[%s]\n", i.name, i.id, i.statement, "", i.source);
-    for (const auto &p : props::pending_witnesses())
-      std::printf("%-30s %-6s %s\n%37s[pending: %s]\n", p.name, "--", p.statement, "", p.waiting_for);
+      for (const auto &p : props::pending_witnesses())
+        if (std::string(p.name) == i.name) std::printf("%37spending: %s\n", "", p.waiting_for);
+    }
   } else if (what == "variants") {
     for (const auto &v : model::all_variants()) {
       std::printf("%-30s %s\n%31sremoved by: %s\n", v.name.c_str(), v.description.c_str(), "", v.commit.c_str());

@@ -142,11 +142,12 @@ std::string Stats::table() const {
     const long st = i < witness_steps.size() ? witness_steps[i] : 0;
     const long cs = i < witness_cases.size() ? witness_cases[i] : 0;
     char buf[200];
+    bool pending = false;
+    for (const auto &p : pending_witnesses()) pending |= std::string(p.name) == ws[i].name;
     std::snprintf(buf, sizeof buf, "  %-4s %-27s %12ld  %s of cases%s\n", ws[i].id, ws[i].name, st,
-                  pct(cs, cases).c_str(), st == 0 ? "  NOT REACHED" : "");
+                  pct(cs, cases).c_str(), st ? "" : pending ? "  (pending: its model has not landed)" : "  NOT REACHED");
     s += buf;
   }
-  for (const auto &p : pending_witnesses()) s += std::string("  --   ") + p.name + ": pending (" + p.waiting_for + ")\n";
   return s;
 }
 

@@ -19,11 +19,12 @@ namespace gupcheck::props {
 // Every witness (ids W1, W2, ...).
 const std::vector<Invariant> &all_witnesses();
 
-// Witnesses named in the manifest whose model has not landed yet, with the
-// reason (listed by `gupcheck list witnesses`, checked by the manifest test).
+// Registered witnesses whose state the model cannot reach yet, with what
+// they wait for (listed by `gupcheck list witnesses`; the manifest marks them
+// 'pending' and its test checks they are indeed not reached, so the manifest
+// is updated when the model that reaches them lands).
 struct PendingWitness {
   const char *name;
-  const char *statement;
   const char *waiting_for;
 };
 const std::vector<PendingWitness> &pending_witnesses();

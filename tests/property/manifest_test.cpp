@@ -71,21 +71,17 @@ TEST(Manifest, ListsEveryInvariantAndWitnessAndNothingElse) {
   for (const auto &[name, r] : m.invariants)
     EXPECT_TRUE(registered.count(name)) << "tests/manifest.txt names unknown invariant " << name;
 
-  std::set<std::string> witnesses;
+  std::set<std::string> witnesses, pending;
+  for (const auto &p : props::pending_witnesses()) pending.insert(p.name);
   for (const auto &w : props::all_witnesses()) {
     witnesses.insert(w.name);
     ASSERT_TRUE(m.witnesses.count(w.name)) << "witness " << w.name << " is missing from tests/manifest.txt";
-    EXPECT_GT(m.witnesses.at(w.name), 0) << "witness " << w.name << " is registered but the manifest says pending";
+    EXPECT_EQ(m.witnesses.at(w.name) < 0, pending.count(w.name) > 0)
+        << "witness " << w.name << ": 'pending' in tests/manifest.txt exactly when pending_witnesses() lists it";
   }
-  std::set<std::string> pending;
-  for (const auto &p : props::pending_witnesses()) pending.insert(p.name);
-  for (const auto &[name, budget] : m.witnesses) {
-    if (budget < 0)
-      EXPECT_TRUE(pending.count(name) && !witnesses.count(name))
-          << "tests/manifest.txt marks " << name << " pending, but it is not a pending witness";
-    else
-      EXPECT_TRUE(witnesses.count(name)) << "tests/manifest.txt names unknown witness " << name;
-  }
+  for (const auto &p : pending) EXPECT_TRUE(witnesses.count(p)) << "pending witness " << p << " is not registered";
+  for (const auto &[name, budget] : m.witnesses)
+    EXPECT_TRUE(witnesses.count(name)) << "tests/manifest.txt names unknown witness " << name;
 }
 
 TEST(Manifest, InvariantsHoldOnAShortFixedSeedCampaign) {
@@ -107,14 +103,20 @@ TEST(Manifest, EveryWitnessIsReachedWithinItsBudget) {
     SCOPED_TRACE(w.name);
     auto it = m.witnesses.find(w.name);
     ASSERT_NE(it, m.witnesses.end());
-    ASSERT_GT(it->second, 0);
+    const bool pending = it->second < 0;
     campaign::Config cfg;
     cfg.seed = m.seed;
     cfg.time_limit = 0;
-    cfg.max_cases = it->second;
+    cfg.max_cases = pending ? m.cases : it->second;
     cfg.shrink_time = 0;
     ASSERT_EQ(cfg.invariants.select({w.name}), "");
     const campaign::Result r = campaign::run(cfg);
+    if (pending) {
+      // Its model has not landed: once it reaches the state, the manifest must say so.
+      EXPECT_FALSE(r.found) << "pending witness " << w.name << " is now reached (case " << r.finding.case_index
+                            << "): give it a budget in tests/manifest.txt and drop it from pending_witnesses()";
+      continue;
+    }
     ASSERT_TRUE(r.found) << "witness " << w.name << " not reached in " << it->second << " cases of seed " << m.seed;
     EXPECT_EQ(r.finding.violation.invariant, w.name) << r.finding.violation.why;
     EXPECT_FALSE(r.finding.violation.internal);
