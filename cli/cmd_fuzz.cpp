@@ -118,10 +118,11 @@ int cmd_fuzz(const FuzzOpts &o) {
   };
   install_stop_handlers();
   if (o.jobs != 0 || !o.shard.empty() || !o.summary_json.empty() || !o.junit.empty()) {
-    // Stats live in each worker process; the worker protocol does not carry them yet.
-    if (cfg.stats) throw UsageError("--stats and --stats-json need a single in-process campaign (no --jobs, --shard, "
-                                    "--summary-json or --junit) for now");
-    return cmd_fuzz_parallel(o, cfg, v);
+    // Each worker counts in its own process and sends its Stats with its result.
+    const int status = cmd_fuzz_parallel(o, cfg, v);
+    if (o.stats) std::printf("%s", stats.table().c_str());
+    if (!o.stats_json.empty()) reports::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
+    return status;
   }
   std::printf("gupcheck fuzz: variant %s, seed %llu, %s, %zu invariants, counterexamples in %s/\n", v.name.c_str(),
               (unsigned long long)cfg.seed,

@@ -151,6 +151,34 @@ std::string Stats::table() const {
   return s;
 }
 
+nlohmann::json Stats::raw() const {
+  nlohmann::json j;
+  j["cases"] = cases;
+  j["steps"] = steps;
+  std::vector<long> slots(op_slots.begin(), op_slots.end());
+  j["op_slots"] = slots;
+  j["gup_codes"] = nlohmann::json::array();
+  for (const auto &[c, n] : gup_codes) j["gup_codes"].push_back({c, n});
+  j["populate_codes"] = nlohmann::json::array();
+  for (const auto &[c, n] : populate_codes) j["populate_codes"].push_back({c, n});
+  j["witness_steps"] = witness_steps;
+  j["witness_cases"] = witness_cases;
+  return j;
+}
+
+Stats Stats::from_raw(const nlohmann::json &j) {
+  Stats s;
+  s.cases = j.at("cases").get<long>();
+  s.steps = j.at("steps").get<long>();
+  const auto slots = j.at("op_slots").get<std::vector<long>>();
+  for (size_t i = 0; i < slots.size() && i < s.op_slots.size(); i++) s.op_slots[i] = slots[i];
+  for (const auto &e : j.at("gup_codes")) s.gup_codes[e.at(0).get<long>()] += e.at(1).get<long>();
+  for (const auto &e : j.at("populate_codes")) s.populate_codes[e.at(0).get<long>()] += e.at(1).get<long>();
+  s.witness_steps = j.at("witness_steps").get<std::vector<long>>();
+  s.witness_cases = j.at("witness_cases").get<std::vector<long>>();
+  return s;
+}
+
 nlohmann::json Stats::to_json() const {
   nlohmann::json j;
   j["cases"] = cases;

@@ -49,6 +49,10 @@ struct Stats {
   // A readable table; JSON with the same figures.
   std::string table() const;
   nlohmann::json to_json() const;
+  // Lossless form for passing stats between processes (campaign workers).
+  nlohmann::json raw() const;
+  // Throws nlohmann::json::exception on a malformed object.
+  static Stats from_raw(const nlohmann::json &j);
 
   // "n == nr_pages", "0 < n < nr_pages", "0", or "-EFAULT" ...
   static std::string outcome_label(long ret, long nr_pages);

@@ -154,6 +154,9 @@ case_coverage() {
   contains "$OUT" "n == nr_pages"
   contains "$OUT" "PinnedPageAtFork"
   contains "$TMP/stats.json" '"witnesses"'
+  expect 0 fuzz --cases 200 --seed 1 --stats --jobs 2 --out "$TMP/j" || return
+  contains "$OUT" "GUP outcomes"
+  contains "$OUT" "coverage: 200 cases"
   # A witness is reached (exit 1) with a trace that replays to it.
   expect 1 fuzz --witness DumpOverHoles --cases 200 --seed 1 --shrink-time 1 --out "$TMP/w" || return
   contains "$OUT" "WITNESS REACHED (expected) DumpOverHoles"

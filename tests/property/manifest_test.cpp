@@ -12,6 +12,7 @@
 #include <string>
 
 #include "properties/campaign.h"
+#include "properties/parallel.h"
 #include "properties/witness.h"
 
 namespace gupcheck {
@@ -150,6 +151,31 @@ TEST(Manifest, StatsCountWithoutChangingTheCampaign) {
   EXPECT_EQ(twice.gup_outcomes().at("-EFAULT"), 2 * st.gup_outcomes().at("-EFAULT"));
   EXPECT_EQ(twice.witness_steps[0], 2 * st.witness_steps[0]);
   EXPECT_EQ(twice.to_json()["steps"], 2 * st.steps);
+  // The lossless form workers send round-trips.
+  const props::Stats back = props::Stats::from_raw(st.raw());
+  EXPECT_EQ(back.raw(), st.raw());
+  EXPECT_EQ(back.table(), st.table());
+}
+
+// With worker processes, every worker's counts reach the parent: the same
+// cases give the same figures as one in-process campaign.
+TEST(Manifest, StatsAddUpAcrossWorkers) {
+  const Manifest m = load();
+  campaign::Config cfg;
+  cfg.seed = m.seed;
+  cfg.time_limit = 0;
+  cfg.max_cases = 300;
+  props::Stats one;
+  cfg.stats = &one;
+  campaign::run(cfg);
+  props::Stats many;
+  parallel::Config pc;
+  pc.jobs = 2;
+  pc.base = cfg;
+  pc.base.stats = &many;
+  const reports::CampaignSummary s = parallel::run(pc);
+  EXPECT_EQ(s.cases, 300);
+  EXPECT_EQ(many.raw(), one.raw());
 }
 
 }  // namespace
