@@ -8,6 +8,9 @@
 #   # expect: holds                 every invariant holds and every "=> X" is met
 #                                   (the trace must state at least one "=> X")
 #   # expect: violates INVARIANT    the replay reports INVARIANT
+#   # expect: gN VALUE ...          the GUP results the kernel returns (model-a's
+#                                   form, compared by unit_tests ModelAScenarios.*);
+#                                   here: every invariant holds
 #   # catches: VARIANT...           optional: replayed on each of these model
 #                                   variants (historical bugs), it must fail
 # A failing scenario prints the replay report, which names the failing step
@@ -36,6 +39,13 @@ case "$expect" in
       exit 1
     fi
     ;;
+  g[0-9]*" "*)
+    if [ "$status" -ne 0 ]; then
+      printf '%s\n' "$out"
+      echo "FAIL: $scenario: expected to hold (GUP results: $expect), gupcheck replay exited $status" >&2
+      exit 1
+    fi
+    ;;
   "violates "*)
     inv=${expect#violates }
     if [ "$status" -ne 1 ] || ! grep -q "Invariant violated: $inv\b" <<<"$out"; then
@@ -45,7 +55,7 @@ case "$expect" in
     fi
     ;;
   *)
-    echo "$file: '# expect:' must be 'holds' or 'violates INVARIANT', got '$expect'" >&2
+    echo "$file: '# expect:' must be 'holds', 'violates INVARIANT' or 'gN VALUE ...', got '$expect'" >&2
     exit 1
     ;;
 esac
