@@ -88,8 +88,9 @@ class Builder {
     }
     add_gups();
     add_page_cache_and_drivers();
-    // The zero page is always drawn, even when nothing maps it.
-    folio_node(ZERO_PFN);
+    // The zero page is always drawn, even when nothing maps it (the
+    // invisible edge keeps it beside its own state's processes).
+    edge(t, folio_node(ZERO_PFN), "", "invis");
   }
 
  private:
