@@ -74,7 +74,8 @@ const char *kScript = R"(
 })();
 )";
 
-// ops/s between consecutive samples, as a step line over time.
+// ops/s between consecutive samples, as a step line over time; empty when
+// no time passed between samples.
 std::string plot_svg(const std::vector<HtmlSample> &samples) {
   const double W = 640, H = 240, L = 80, R = 20, T = 15, B = 40;
   std::vector<std::pair<double, double>> pts;  // (time, rate)
@@ -91,6 +92,7 @@ std::string plot_svg(const std::vector<HtmlSample> &samples) {
     prev_t = s.elapsed;
     prev_ops = s.ops;
   }
+  if (pts.empty()) return "";  // no time elapsed between samples: nothing to draw
   const double max_t = prev_t > 0 ? prev_t : 1;
   if (max_rate <= 0) max_rate = 1;
   auto X = [&](double t) { return L + (W - L - R) * t / max_t; };
@@ -167,7 +169,8 @@ std::string render_html(const HtmlPage &p) {
          " operations in " + fmt("%.1f", last.elapsed) + " s (" +
          fmt("%.0f", last.elapsed > 0 ? last.ops / last.elapsed : 0.0) + " ops/s on average), " +
          std::to_string(p.samples.size()) + " samples.</p>\n";
-    h += plot_svg(p.samples);
+    const std::string plot = plot_svg(p.samples);
+    h += plot.empty() ? "<p class=\"muted\">Too short to plot.</p>\n" : plot;
   }
 
   if (!p.invariants.empty()) {

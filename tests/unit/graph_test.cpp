@@ -238,6 +238,10 @@ TEST(CampaignPage, SectionsAndEscaping) {
   // One row per invariant; the violated one marked.
   EXPECT_EQ(p.invariants.size(), props::all_invariants().size());
   EXPECT_NE(html.find("<tr class=\"hit\"><td>A1</td><td>GupGrabArithmetic</td>"), std::string::npos);
+  // A campaign too short to measure gets no plot (and no empty line for the browser test to trip on).
+  HtmlPage quick = p;
+  quick.samples = {{0.0, 0, 0}};
+  EXPECT_EQ(render_html(quick).find("<polyline"), std::string::npos);
   // The gate's table, when asked for.
   p.show_variants = true;
   p.variants.push_back({"zero-page-pin-counted", true, "GupGrabArithmetic", "GupGrabArithmetic", 0.25, 3, ""});
