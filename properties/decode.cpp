@@ -292,3 +292,132 @@ Trace decode_trace(const uint64_t *raw, size_t n, const DecodeLimits &lim) {
 }
 
 }  // namespace gupcheck::props
+
+namespace gupcheck::props {
+
+std::vector<uint64_t> words_from_bytes(const uint8_t *data, size_t size) {
+  std::vector<uint64_t> w((size + 7) / 8, 0);
+  for (size_t i = 0; i < size; i++) w[i / 8] |= uint64_t(data[i]) << (8 * (i % 8));
+  return w;
+}
+
+std::string bytes_from_words(const std::vector<uint64_t> &words) {
+  std::string b(words.size() * 8, '\0');
+  for (size_t i = 0; i < b.size(); i++) b[i] = char(words[i / 8] >> (8 * (i % 8)) & 0xff);
+  return b;
+}
+
+namespace {
+
+// How close op a is to the target b: the kind counts most; 0 misses = equal.
+int misses(const Op &a, const Op &b) {
+  int m = a.kind == b.kind ? 0 : 100;
+  m += a.proc != b.proc;
+  m += a.thread != b.thread;
+  m += a.result != b.result;
+  m += a.map != b.map;
+  m += a.page != b.page;
+  m += a.npages != b.npages;
+  m += a.gup != b.gup;
+  m += __builtin_popcount(a.gup_flags ^ b.gup_flags);  // per flag, so one byte at a time can fix them
+  m += a.api != b.api;
+  m += a.in_flight != b.in_flight;
+  m += a.map_kind != b.map_kind;
+  m += a.shared != b.shared;
+  m += a.prot != b.prot;
+  m += a.file != b.file;
+  m += a.what != b.what;
+  return m;
+}
+
+// The fields of `op` that decode_trace() reads, for the comparison.
+Op relevant(Op op) {
+  if (op.kind != OpKind::Mmap) op.map_kind = MapKind::Anon, op.shared = false, op.file = 0;
+  if (op.kind != OpKind::Mmap && op.kind != OpKind::Mprotect) op.prot = Prot::RW;
+  if (op.kind != OpKind::Gup) op.api = GupApi::Get, op.in_flight = false, op.thread = 0;
+  if (op.kind != OpKind::Gup && op.kind != OpKind::Populate) op.gup_flags = 0;
+  if (op.kind != OpKind::InsertPage && op.kind != OpKind::InsertMixed) op.what = InsertWhat::Page;
+  if (!op.has_address()) op.map = 0, op.page = 0;
+  if (!op.has_range() && op.kind != OpKind::Mmap && op.kind != OpKind::Gup) op.npages = 1;
+  if (op.has_process()) op.gup = 0; else op.proc = 0;
+  op.value = 0;
+  return op;
+}
+
+}  // namespace
+
+std::optional<std::vector<uint64_t>> encode_trace(const Trace &t, std::string *why, const DecodeLimits &lim) {
+  Decoder d(lim);
+  std::vector<uint64_t> words;
+  // Target handle -> decoder handle, per kind (processes, mappings, GUP calls).
+  std::vector<int> pmap(kMaxHandle + 1, -1), mmap(kMaxHandle + 1, -1), gmap(kMaxHandle + 1, -1);
+  pmap[0] = 0;
+  auto fail = [&](size_t i, const std::string &what) -> std::optional<std::vector<uint64_t>> {
+    if (why) *why = "op " + std::to_string(i + 1) + ": " + what;
+    return std::nullopt;
+  };
+  for (size_t i = 0; i < t.ops.size(); i++) {
+    Op want = t.ops[i];
+    if (want.has_process()) {
+      if (pmap[want.proc] < 0) return fail(i, "unknown process");
+      want.proc = uint16_t(pmap[want.proc]);
+    } else {
+      if (gmap[want.gup] < 0) return fail(i, "unknown GUP call");
+      want.gup = uint16_t(gmap[want.gup]);
+    }
+    if (want.has_address()) {
+      if (mmap[want.map] < 0) return fail(i, "unknown mapping");
+      want.map = uint16_t(mmap[want.map]);
+    }
+    const Op::ResultKind rk = want.result_kind();
+    if (rk == Op::ResultKind::Mapping) want.result = uint16_t(d.maps.size());
+    if (rk == Op::ResultKind::Process) want.result = d.next_proc;
+    if (rk == Op::ResultKind::Gup) want.result = uint16_t(d.gups.size());
+    want = relevant(want);
+
+    auto score = [&](uint64_t w) {
+      Decoder c = d;
+      const size_t before = c.t.ops.size();
+      c.step(w);
+      if (c.t.ops.size() != before + 1) return 1000;
+      return misses(relevant(c.t.ops.back()), want);
+    };
+    // Coordinate descent over the word's bytes; restarts from pseudo-random
+    // words (a fixed sequence: the encoding is deterministic) when stuck.
+    uint64_t best = 0;
+    int best_score = score(0);
+    uint64_t restart = 0x9e3779b97f4a7c15ull * (i + 1);
+    for (int attempt = 0; attempt < 64 && best_score > 0; attempt++) {
+      uint64_t cur = best;
+      int cur_score = best_score;
+      if (attempt > 0) {
+        restart = restart * 6364136223846793005ull + 1442695040888963407ull;
+        cur = (restart & ~uint64_t(0xff)) | (best & 0xff);
+        cur_score = score(cur);
+      }
+      for (int pass = 0; pass < 4 && cur_score > 0; pass++) {
+        bool improved = false;
+        for (int byte = 0; byte < 8 && cur_score > 0; byte++) {
+          for (uint64_t v = 0; v < 256; v++) {
+            const uint64_t w = (cur & ~(uint64_t(0xff) << (8 * byte))) | v << (8 * byte);
+            const int sc = score(w);
+            if (sc < cur_score) cur = w, cur_score = sc, improved = true;
+            if (cur_score == 0) break;
+          }
+        }
+        if (!improved) break;
+      }
+      if (cur_score < best_score) best = cur, best_score = cur_score;
+    }
+    if (best_score != 0) return fail(i, "the decoder cannot produce '" + std::string(op_kind_name(want.kind)) + "' here");
+    d.step(best);
+    words.push_back(best);
+    const Op &got = d.t.ops.back();
+    if (rk == Op::ResultKind::Mapping) mmap[t.ops[i].result] = got.result;
+    if (rk == Op::ResultKind::Process) pmap[t.ops[i].result] = got.result;
+    if (rk == Op::ResultKind::Gup) gmap[t.ops[i].result] = got.result;
+  }
+  return words;
+}
+
+}  // namespace gupcheck::props

@@ -178,6 +178,7 @@ case_replay_graph() {
   [ -e "$TMP/nodot.svg" ] && fail "--svg without dot wrote a file"
   expect 2 replay "$TMP/zero.trace" --dot "$TMP/no/such/dir/x.dot" && contains "$ERR" "does not exist"
   expect 2 fuzz --cases 1 --html "$TMP/no/such/dir/x.html"
+  expect 2 fuzz --cases 1 --jobs 2 --html "$TMP/jobs.html" && contains "$ERR" "--jobs"
 }
 
 case "$CASE" in
