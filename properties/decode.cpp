@@ -16,7 +16,7 @@ namespace {
 // (what shrinking drives toward) picks the first, simplest entry.
 enum class Choice : uint8_t {
   Read, Write, Mmap, Gup, Release, Fork, Mprotect, Dontneed, Munmap, Exit, Populate, Dump, Uffd,
-  InsertPage, InsertMixed, InFlight, Wait,
+  InsertPage, InsertMixed, InFlight, Wait, Advise, Mlock, ForbidZero, Stat, Remote, DmaWrite, DmaRead,
 };
 struct Weighted {
   Choice c;
@@ -27,7 +27,8 @@ constexpr Weighted kWeights[] = {
     {Choice::Release, 16}, {Choice::Fork, 16},      {Choice::Mprotect, 10},   {Choice::Dontneed, 12},
     {Choice::Munmap, 7},  {Choice::Exit, 4},        {Choice::Populate, 6},    {Choice::Dump, 6},
     {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 3},
-    {Choice::Wait, 4},
+    {Choice::Wait, 4},    {Choice::Advise, 10},     {Choice::Mlock, 4},       {Choice::ForbidZero, 1},
+    {Choice::Stat, 4},    {Choice::Remote, 8},      {Choice::DmaWrite, 6},    {Choice::DmaRead, 6},
 };
 
 Choice pick(uint8_t sel) {
@@ -60,6 +61,7 @@ struct GupInfo {
   bool pin;
   bool in_flight;
   bool released = false;
+  bool write = false;  // FOLL_WRITE: a device may write through it
 };
 
 struct Decoder {
@@ -116,6 +118,8 @@ struct Decoder {
         {MapKind::Mixedmap, true, 0, 14},     {MapKind::Shmem, false, 2, 14},
         {MapKind::Shmem, true, 2, 12},        {MapKind::Pfnmap, true, 0, 10},
         {MapKind::File, true, 1, 10},         {MapKind::Shmem, true, 3, 12},
+        {MapKind::Fsdax, true, 4, 8},         {MapKind::Fsdax, false, 4, 5},
+        {MapKind::Secretmem, true, 0, 8},
     };
     int total = 0;
     for (auto &e : kinds) total += e.w;
@@ -133,6 +137,7 @@ struct Decoder {
     op.prot = p < 160 ? Prot::RW : p < 236 ? Prot::R : Prot::None;
     op.npages = uint16_t(1 + ((r >> 32) & 0xff) % lim.max_map_pages);
     if (op.npages > 3 && ((r >> 40) & 1)) op.npages = uint16_t(1 + op.npages % 3);
+    op.populate = ((r >> 41) & 0xf) == 0;  // MAP_POPULATE, now and then
     emit(op);
     maps.push_back({op.result, op.npages, op.map_kind});
     procs[pi].maps.push_back(uint16_t(maps.size() - 1));
@@ -151,6 +156,7 @@ struct Decoder {
     if (odd == 3) flags |= FOLL_DUMP;
     if (odd == 4) flags |= FOLL_NOFAULT;
     if (odd == 5) flags |= FOLL_ANON;
+    if (odd == 6 || odd == 7) flags |= FOLL_HWPOISON;
     return flags;
   }
 
@@ -173,7 +179,7 @@ struct Decoder {
       procs[pi].busy = true;
     }
     emit(op);
-    gups.push_back({op.result, op.proc, pin, in_flight});
+    gups.push_back({op.result, op.proc, pin, in_flight, false, bool(op.gup_flags & FOLL_WRITE)});
   }
 
   void wait_for(size_t gi) {
@@ -246,7 +252,7 @@ struct Decoder {
       case Choice::Dontneed:
       case Choice::Munmap: {
         if (!address(r, pi, op)) return mmap(r, pi);
-        op.kind = c == Choice::Mprotect ? OpKind::Mprotect : c == Choice::Dontneed ? OpKind::MadvDontneed
+        op.kind = c == Choice::Mprotect ? OpKind::Mprotect : c == Choice::Dontneed ? OpKind::Madvise
                                                                                    : OpKind::Munmap;
         op.npages = range(r, 4);
         const uint8_t p = r >> 56 & 0xff;
@@ -269,6 +275,53 @@ struct Decoder {
         if (!address(r, pi, op)) return mmap(r, pi);
         op.kind = OpKind::UffdZeropage;
         return emit(op);
+      case Choice::Advise: {
+        if (!address(r, pi, op)) return mmap(r, pi);
+        op.kind = OpKind::Madvise;
+        op.npages = range(r, 4);
+        static constexpr Advice kAdvice[] = {Advice::PopulateRead, Advice::PopulateWrite, Advice::Dontfork,
+                                             Advice::Wipeonfork,   Advice::Hwpoison,      Advice::PopulateWrite,
+                                             Advice::Dofork,       Advice::Keeponfork};
+        op.advice = kAdvice[(r >> 56 & 0xff) % 8];
+        if (op.advice == Advice::Hwpoison) op.npages = 1;
+        return emit(op);
+      }
+      case Choice::Mlock:
+        if (!address(r, pi, op)) return mmap(r, pi);
+        op.kind = OpKind::Mlock;
+        op.npages = range(r, 4);
+        return emit(op);
+      case Choice::ForbidZero:
+        op.kind = OpKind::ForbidZeropage;
+        op.proc = procs[pi].id;
+        return emit(op);
+      case Choice::Stat:
+        if (!address(r, pi, op)) return mmap(r, pi);
+        op.kind = OpKind::Stat;
+        return emit(op);
+      case Choice::Remote: {
+        // pP reaches into pT (often another process, sometimes itself).
+        size_t ti = a[(r >> 44 & 0xff) % a.size()];
+        if (!address(r, ti, op)) return mmap(r, ti);
+        op.target = procs[ti].id;
+        op.proc = procs[pi].id;
+        const bool w = (r >> 52) & 1;
+        op.kind = w ? OpKind::RemoteWrite : OpKind::RemoteRead;
+        op.via = ((r >> 53) & 3) == 0 ? RemoteVia::ProcessVm : RemoteVia::Mem;
+        if (w) op.value = 0x100 + t.ops.size();
+        return emit(op);
+      }
+      case Choice::DmaWrite:
+      case Choice::DmaRead: {
+        std::vector<size_t> held;
+        for (size_t i = 0; i < gups.size(); i++)
+          if (!gups[i].released && !gups[i].in_flight && (c == Choice::DmaRead || gups[i].write)) held.push_back(i);
+        if (held.empty()) return gup(r, false);
+        op.kind = c == Choice::DmaWrite ? OpKind::DmaWrite : OpKind::DmaRead;
+        op.gup = gups[held[(r >> 16 & 0xff) % held.size()]].id;
+        if (c == Choice::DmaWrite) op.value = 0x100 + t.ops.size();
+        return emit(op);
+      }
       case Choice::InsertPage:
       case Choice::InsertMixed: {
         if (!address(r, pi, op)) return mmap(r, pi);
@@ -327,6 +380,10 @@ int misses(const Op &a, const Op &b) {
   m += a.prot != b.prot;
   m += a.file != b.file;
   m += a.what != b.what;
+  m += a.populate != b.populate;
+  m += a.advice != b.advice;
+  m += a.target != b.target;
+  m += a.via != b.via;
   return m;
 }
 
@@ -337,6 +394,9 @@ Op relevant(Op op) {
   if (op.kind != OpKind::Gup) op.api = GupApi::Get, op.in_flight = false, op.thread = 0;
   if (op.kind != OpKind::Gup && op.kind != OpKind::Populate) op.gup_flags = 0;
   if (op.kind != OpKind::InsertPage && op.kind != OpKind::InsertMixed) op.what = InsertWhat::Page;
+  if (op.kind != OpKind::Mmap) op.populate = false;
+  if (op.kind != OpKind::Madvise) op.advice = Advice::Dontneed;
+  if (!op.has_target()) op.target = 0, op.via = RemoteVia::Mem;
   if (!op.has_address()) op.map = 0, op.page = 0;
   if (!op.has_range() && op.kind != OpKind::Mmap && op.kind != OpKind::Gup) op.npages = 1;
   if (op.has_process()) op.gup = 0; else op.proc = 0;
@@ -364,6 +424,10 @@ std::optional<std::vector<uint64_t>> encode_trace(const Trace &t, std::string *w
     } else {
       if (gmap[want.gup] < 0) return fail(i, "unknown GUP call");
       want.gup = uint16_t(gmap[want.gup]);
+    }
+    if (want.has_target()) {
+      if (pmap[want.target] < 0) return fail(i, "unknown target process");
+      want.target = uint16_t(pmap[want.target]);
     }
     if (want.has_address()) {
       if (mmap[want.map] < 0) return fail(i, "unknown mapping");

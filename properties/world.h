@@ -3,7 +3,7 @@
 // The executor: runs a trace step by step on a model kernel, resolving the
 // trace's symbolic handles, and keeps the specification-side ("ghost") state
 // the invariants judge the model against: which GUP calls hold which pages,
-// and what each process's private anonymous memory must contain.
+// and what each process's private memory must contain.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,11 @@ struct GupCall {
   long nr_fast = 0;        // pages the lockless GUP-fast walk took (fast APIs)
   bool private_mapping = false;  // the first page lay in a MAP_PRIVATE VMA
   std::vector<pfn_t> pages;
+  // Per page: whether the holder's mapping of it still stands (cleared by
+  // munmap, MADV_DONTNEED, MADV_HWPOISON and exit of that address in pid):
+  // the pin-coherence spec applies only while it does.
+  std::vector<uint8_t> coherent;
+  std::vector<uint8_t> anon_at_pin;  // the folio was anonymous when GUP returned it
   bool holds() const { return completed && !released; }
 };
 
@@ -59,6 +64,8 @@ struct Outcome {
   pfn_t pfn = 0;       // the frame a read or write touched
   std::vector<pfn_t> dump;  // dump: one entry per dumped page, 0 for a hole
   std::vector<uint64_t> dump_vpn;  // dump: the address of each entry
+  std::vector<pfn_t> dump_io;      // dump: get_dump_page() inside each VM_IO|VM_PFNMAP VMA
+  std::vector<uint64_t> values;    // dma_read: the value of each page the call holds
   std::string describe() const;
 };
 
@@ -80,6 +87,9 @@ struct Probe {
   size_t nfolios = 0;
   size_t ntables = 0;  // of the acting process
   std::vector<uint64_t> table_bases;  // dump: the acting process's PTE tables
+  // Per pid, zero-pfn PTEs before the step; filled only while some mm
+  // forbids the zero page (B9), else empty.
+  std::vector<int> zero_ptes;
 };
 
 // Who holds each folio, recomputed from the PTEs and GUP calls (not from the
@@ -105,6 +115,8 @@ struct Census {
   Where zero_writable;       // the zero page mapped writable
   Where zero_not_special;    // the zero page mapped without pte_special
   Where writable_shared_anon;  // a writable PTE of a non-exclusive anonymous folio
+  std::vector<int> zero_ptes;  // per pid: PTEs naming the zero pfn
+  Where hwpoison_mapped;       // a present PTE mapping a PG_hwpoison folio
   bool valid = false;
 };
 
@@ -119,6 +131,10 @@ class World {
 
   const model::kernel_state &kernel() const { return k_; }
   model::kernel_state &kernel_mut() { return k_; }
+  // For tests that prove a step invariant can fail: tamper with what the
+  // last step returned.
+  Outcome &last_outcome_mut() { return out_; }
+  std::vector<GupCall> &gup_calls_mut() { return gups_; }
   const std::vector<GupCall> &gup_calls() const { return gups_; }
   const std::vector<MappingHandle> &mappings() const { return maps_; }
   // The model pid of process handle pN, or -1.
@@ -130,7 +146,8 @@ class World {
   // The vpn of mN+I. Throws bad_trace when mN does not exist.
   uint64_t address(uint16_t map, uint16_t page) const;
 
-  // The value a process's private anonymous page must hold, or kUnknown.
+  // The value a process's private page must hold (anonymous memory, or a
+  // private file mapping the process wrote), or kUnknown.
   static constexpr uint64_t kUnknown = ~uint64_t(0);
   uint64_t shadow(int pid, uint64_t vpn) const;
 
@@ -146,6 +163,12 @@ class World {
   void take_probe(const trace::Op &op, int pid);
   void run_gup(GupCall &g);
   void set_shadow(int pid, uint64_t vpn, uint64_t v);
+  // The holder's mapping of [start, end) in pid is gone: pins there are no
+  // longer coherent with the process's view.
+  void break_coherence(int pid, uint64_t start, uint64_t end);
+  // Who sees a device write to pfn: for a write pin, the holder (spec);
+  // otherwise nobody knows, so every process mapping it forgets its shadow.
+  void dma_write(GupCall &g, uint64_t value);
   int require_pid(uint16_t proc) const;
   GupCall &require_gup(uint16_t g);
 
