@@ -3,6 +3,7 @@
 // gupcheck fuzz: a RapidCheck campaign on one model variant.
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "cli/common.h"
@@ -10,6 +11,7 @@
 #include "properties/stats.h"
 #include "properties/witness.h"
 #include "properties/parallel.h"
+#include "reports/html.h"
 #include "reports/summary.h"
 #include "reports/replay.h"
 #include "reports/write.h"
@@ -25,6 +27,7 @@ struct FuzzOpts {
   double time = 30;
   long cases = -1;
   std::string out = "gupcheck-out";
+  std::string html;  // --html: the campaign page
   double shrink_time = 60;
   int max_size = 100;
   std::vector<std::string> invariants;
@@ -35,6 +38,57 @@ struct FuzzOpts {
   std::string shard;  // "K/N"
   std::string summary_json, junit;
 };
+
+std::string seconds(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// The campaign page (reports/html.h), written once the campaign is over.
+void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const campaign::Result &r,
+                         const std::vector<reports::HtmlSample> &samples) {
+  reports::HtmlPage page;
+  page.title = "gupcheck fuzz: " + cfg.variant + ", seed " + std::to_string(cfg.seed);
+  page.failed = r.found;
+  if (r.found)
+    page.verdict = std::string(r.finding.violation.internal ? "INTERNAL MODEL ERROR " : "VIOLATION ") +
+                   r.finding.violation.invariant + " at case " + std::to_string(r.finding.case_index);
+  else
+    page.verdict = std::string("no invariant violated") + (r.interrupted ? " (interrupted)" : "");
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "%.0f", r.elapsed > 0 ? r.ops / r.elapsed : 0.0);
+  page.config = {
+      {"variant", cfg.variant},
+      {"seed", std::to_string(cfg.seed)},
+      {"budget", o.cases >= 0 ? std::to_string(o.cases) + " cases" : seconds(o.time) + " s"},
+      {"max size", std::to_string(cfg.max_size)},
+      {"shrink time", seconds(cfg.shrink_time) + " s"},
+      {"invariants", std::to_string(cfg.invariants.selected().size() + 1) + " (TypeOK included)"},
+      {"counterexamples in", cfg.out_dir + "/"},
+      {"cases run", std::to_string(r.cases)},
+      {"operations checked", std::to_string(r.ops)},
+      {"elapsed (without shrinking)", seconds(r.elapsed) + " s"},
+      {"operations/s", rate},
+      {"command", "gupcheck fuzz --variant " + cfg.variant + " --seed " + std::to_string(cfg.seed) +
+                      (o.cases >= 0 ? " --cases " + std::to_string(o.cases) : " --time " + seconds(o.time))},
+  };
+  page.samples = samples;
+  page.invariants = reports::invariant_rows(cfg.invariants, r.ops, r.found ? r.finding.violation.invariant : "");
+  if (r.found) {
+    const campaign::Finding &f = r.finding;
+    reports::ReplayLog log = reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
+    log.has_seed = true;
+    log.seed = cfg.seed;
+    log.replay_command = reports::replay_command_for(f.trace_file.empty() ? "TRACE_FILE" : f.trace_file, cfg.variant);
+    page.counterexamples.push_back(reports::counterexample_from_log(
+        f.violation.invariant + " on " + cfg.variant + " (case " + std::to_string(f.case_index) + ", shrunk from " +
+            std::to_string(f.original.ops.size()) + " to " + std::to_string(f.shrunk.ops.size()) + " operations)",
+        log, cfg.sw));
+  }
+  reports::write_file_atomic(o.html, reports::render_html(page));
+  std::printf("wrote %s\n", o.html.c_str());
+}
 
 // "K/N" with 1 <= K <= N.
 void parse_shard(const std::string &text, int &k, int &n) {
@@ -53,6 +107,9 @@ void parse_shard(const std::string &text, int &k, int &n) {
 
 // --jobs, --shard, --summary-json or --junit: forked workers and a merged summary.
 int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::variant_info &v) {
+  if (!o.html.empty())
+    throw UsageError("--html draws one in-process campaign; it does not combine with --jobs, --shard, "
+                     "--summary-json or --junit yet");
   parallel::Config pc;
   pc.jobs = o.jobs == 0 ? 1 : o.jobs;
   if (pc.jobs < 1 || pc.jobs > 256) throw UsageError("--jobs must be between 1 and 256");
@@ -103,6 +160,7 @@ int cmd_fuzz(const FuzzOpts &o) {
   if (o.stats || !o.stats_json.empty()) cfg.stats = &stats;
   cfg.seed = o.seed_given ? o.seed
                           : uint64_t(std::chrono::high_resolution_clock::now().time_since_epoch().count()) % 1000000007ull;
+  if (!o.html.empty()) check_output_path("--html", o.html);
   if (o.time <= 0 && o.cases < 0) throw UsageError("--time must be positive (or give --cases)");
   if (o.shrink_time < 0) throw UsageError("--shrink-time must not be negative");
   if (o.max_size < 1 || o.max_size > 10000) throw UsageError("--max-size must be between 1 and 10000");
@@ -112,7 +170,14 @@ int cmd_fuzz(const FuzzOpts &o) {
   cfg.max_size = o.max_size;
   cfg.out_dir = o.out;
   cfg.stop = &g_stop;
-  cfg.on_progress = [](const campaign::Progress &p) {
+  // The page plots operations per second: sample progress every 0.2 s, print every 2 s as before.
+  auto samples = std::make_shared<std::vector<reports::HtmlSample>>();
+  if (!o.html.empty()) cfg.progress_interval = 0.2;
+  auto last_print = std::make_shared<double>(0.0);
+  cfg.on_progress = [samples, last_print, html = !o.html.empty()](const campaign::Progress &p) {
+    if (html) samples->push_back({p.elapsed, p.ops, p.cases});
+    if (html && p.elapsed - *last_print < 2.0) return;
+    *last_print = p.elapsed;
     std::fprintf(stderr, "[fuzz] cases=%ld ops=%ld ops/s=%.0f elapsed=%.1fs\n", p.cases, p.ops,
                  p.elapsed > 0 ? p.ops / p.elapsed : 0.0, p.elapsed);
   };
@@ -130,6 +195,10 @@ int cmd_fuzz(const FuzzOpts &o) {
               cfg.invariants.selected().size() + 1, o.out.c_str());
   std::fflush(stdout);
   campaign::Result r = campaign::run(cfg);
+  if (!o.html.empty()) {
+    samples->push_back({r.elapsed, r.ops, r.cases});
+    write_campaign_page(o, cfg, r, *samples);
+  }
   const double ops_s = r.elapsed > 0 ? r.ops / r.elapsed : 0;
   std::printf("summary: %ld cases, %ld operations checked in %.1f s (%.0f ops/s), seed %llu\n", r.cases, r.ops,
               r.elapsed, ops_s, (unsigned long long)cfg.seed);
@@ -176,6 +245,7 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_option("--out", o->out, "Directory for counterexamples (default gupcheck-out)");
   fuzz->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking, seconds (default 60)");
   fuzz->add_option("--max-size", o->max_size, "Largest generation size, about the trace length (default 100)");
+  fuzz->add_option("--html", o->html, "Also write the campaign page (one self-contained HTML file) here");
   fuzz->add_option("--invariants", o->invariants, "Invariants to check, by name or id, comma separated (default all)");
   fuzz->add_option("--witness", o->witness,
                    "Look for one witness state instead (see: gupcheck list witnesses); exit 1 when reached");

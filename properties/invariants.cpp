@@ -24,8 +24,23 @@ using trace::OpKind;
 
 namespace {
 
+// What the invariant being checked names (see name_pfn()).
+struct Named {
+  std::vector<pfn_t> pfns;
+  std::vector<std::pair<int, uint64_t>> ptes;
+  std::vector<int> gups;
+  void clear() {
+    pfns.clear();
+    ptes.clear();
+    gups.clear();
+  }
+};
+thread_local Named t_named;
+
 std::string pfn_s(pfn_t p) { return "pfn " + hex(p); }
 std::string addr_s(uint64_t vpn) { return hex(vpn << 12); }
+
+int gup_index(const World &w, const GupCall &g) { return int(&g - w.gup_calls().data()); }
 
 bool is_gup_step(const World &w) {
   const GupCall *g = w.last_gup();
@@ -120,6 +135,18 @@ bool type_ok(const World &w, std::string &why) {
 
 bool no_kernel_warning(const World &w, std::string &why) {
   if (w.kernel().warnings.empty()) return true;
+  // The warning itself names no page: point at what the last step touched.
+  if (const GupCall *g = w.last_gup()) {
+    name_gup(gup_index(w, *g));
+    for (pfn_t p : g->pages) name_pfn(p);
+  }
+  if (w.last_op().has_address() && w.last_op().has_process()) {
+    try {
+      name_pte(w.pid_of(w.last_op().proc), w.address(w.last_op().map, w.last_op().page));
+    } catch (const bad_trace &) {
+      // The mapping handle is gone: nothing to point at.
+    }
+  }
   why = "the kernel would warn: " + w.kernel().warnings.front();
   return false;
 }
@@ -153,6 +180,8 @@ bool gup_delta_matches(const World &w, const GupCall &g, long sign, const char *
   for (pfn_t p = 1; p < k.folios.size(); p++) {
     const long d = gup_share_delta(w, p);
     if (d != sign * held[p]) {
+      name_pfn(p);
+      name_gup(gup_index(w, g));
       why = std::string(what) + " changed " + pfn_s(p) + "'s references by " + std::to_string(d) + ", expected " +
             std::to_string(sign * held[p]) + (k.folios[p].zero ? " (the zero page)" : "");
       return false;
@@ -187,6 +216,7 @@ bool maybe_pinned_no_false_negative(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   for (pfn_t p = 2; p < k.folios.size(); p++)
     if (c.pins[p] > 0 && !folio_maybe_dma_pinned(k.folios[p])) {
+      name_pfn(p);
       why = pfn_s(p) + " holds " + std::to_string(c.pins[p]) + " pins but folio_maybe_dma_pinned() is false";
       return false;
     }
@@ -213,11 +243,13 @@ bool pte_references_accounted(const World &w, std::string &why) {
   for (pfn_t p = 2; p < k.folios.size(); p++) {
     const folio &f = k.folios[p];
     if (f.mapcount != c.ptes[p]) {
+      name_pfn(p);
       why = pfn_s(p) + " has mapcount " + std::to_string(f.mapcount) + " but " + std::to_string(c.ptes[p]) +
             " PTEs map it";
       return false;
     }
     if (f.freed && (c.ptes[p] || c.special_ptes[p])) {
+      name_pfn(p);
       why = "a PTE maps freed " + pfn_s(p);
       return false;
     }
@@ -233,6 +265,7 @@ bool refcount_matches_holders(const World &w, std::string &why) {
     const folio &f = k.folios[p];
     long want = base_refs(f, c.ptes[p]) + c.gets[p] + long(c.pins[p]) * (f.large ? 1 : GUP_PIN_COUNTING_BIAS);
     if (f.refcount != want) {
+      name_pfn(p);
       why = pfn_s(p) + " has refcount " + std::to_string(f.refcount) + " but its holders account for " +
             std::to_string(want) + " (" + std::to_string(c.ptes[p]) + " PTEs, " + std::to_string(c.gets[p]) +
             " GUP refs, " + std::to_string(c.pins[p]) + " pins)";
@@ -304,6 +337,8 @@ bool read_fault_maps_zero_page(const World &w, std::string &why) {
 bool zero_page_never_writable(const World &w, std::string &why) {
   const Census::Where &at = w.census().zero_writable;
   if (at.pid < 0) return true;
+  name_pfn(ZERO_PFN);
+  name_pte(at.pid, at.vpn);
   why = "p" + std::to_string(w.proc_of(at.pid)) + " maps the zero page writable at " + addr_s(at.vpn);
   return false;
 }
@@ -312,11 +347,16 @@ bool zero_page_never_writable(const World &w, std::string &why) {
 bool zero_page_always_special(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   if (k.folios[ZERO_PFN].mapcount != 0) {
+    name_pfn(ZERO_PFN);
+    if (w.census().zero_not_special.pid >= 0)
+      name_pte(w.census().zero_not_special.pid, w.census().zero_not_special.vpn);
     why = "the zero page has mapcount " + std::to_string(k.folios[ZERO_PFN].mapcount);
     return false;
   }
   const Census::Where &at = w.census().zero_not_special;
   if (!k.arch_has_pte_special || at.pid < 0) return true;
+  name_pfn(ZERO_PFN);
+  name_pte(at.pid, at.vpn);
   why = "p" + std::to_string(w.proc_of(at.pid)) + " maps the zero page without pte_special at " + addr_s(at.vpn) +
         ", so vm_normal_page() would treat it as a normal page";
   return false;
@@ -339,6 +379,7 @@ bool zero_page_never_refcounted(const World &w, std::string &why) {
   const folio &z = w.kernel().folios[ZERO_PFN];
   const int gets = w.census().gets[ZERO_PFN];
   if (z.refcount != ZERO_PAGE_BASE_REFCOUNT + gets || z.pincount != 0) {
+    name_pfn(ZERO_PFN);
     why = "the zero page has refcount " + std::to_string(z.refcount) + " with " + std::to_string(gets) +
           " FOLL_GET references outstanding (expected " + std::to_string(ZERO_PAGE_BASE_REFCOUNT + gets) + ")";
     return false;
@@ -369,6 +410,9 @@ bool longterm_pin_unshares(const World &w, std::string &why) {
     if (!is_cow_mapping(pr.range_flags[i])) continue;
     const folio &f = k.folios[g.pages[i]];
     if (!f.anon || !f.anon_exclusive) {
+      name_pfn(g.pages[i]);
+      name_pte(g.pid, g.start + i);
+      name_gup(gup_index(w, g));
       why = "a long-term pin in a COW mapping holds " + std::string(f.zero ? "the zero page" : "a shared page") +
             " at index " + std::to_string(i) + " instead of an exclusive anonymous page";
       return false;
@@ -452,6 +496,8 @@ bool pfn_only_stops_gup(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   for (pfn_t p : g.pages)
     if (!pfn_valid(k, p)) {
+      name_pfn(p);
+      name_gup(gup_index(w, g));
       why = "GUP returned " + pfn_s(p) + ", which has no struct page";
       return false;
     }
@@ -463,6 +509,9 @@ bool pfn_only_stops_gup(const World &w, std::string &why) {
   if (g.op.gup_flags & FOLL_DUMP) return true;  // a core dump treats it as a hole: -EFAULT
   if (check_vma_flags(k, pr.vma, g.op.gup_flags | (g.pin ? FOLL_PIN : FOLL_GET))) return true;
   if (g.ret != -EEXIST) {
+    name_pfn(pte.pfn);
+    name_pte(g.pid, g.start);
+    name_gup(gup_index(w, g));
     why = "GUP with pages[] starting on a PFN-only PTE returned " + std::to_string(g.ret) + ", expected -EEXIST";
     return false;
   }
@@ -507,6 +556,8 @@ bool pages_hold_valid_pages(const World &w, std::string &why) {
     if (!g.holds()) continue;
     for (pfn_t p : g.pages)
       if (!pfn_valid(k, p) || k.folios[p].freed || k.folios[p].refcount <= 0) {
+        name_pfn(p);
+        name_gup(gup_index(w, g));
         why = "g" + std::to_string(&g - w.gup_calls().data()) + " holds " + pfn_s(p) + ", which was freed";
         return false;
       }
@@ -522,6 +573,10 @@ bool gup_returns_mapped_page(const World &w, std::string &why) {
   for (size_t i = 0; i < g.pages.size(); i++) {
     const pte_t *p = pte_offset(mm, g.start + i);
     if (!p || !p->present || p->pfn != g.pages[i]) {
+      name_pfn(g.pages[i]);
+      if (p && p->present) name_pfn(p->pfn);
+      name_pte(g.pid, g.start + i);
+      name_gup(gup_index(w, g));
       why = "GUP returned " + pfn_s(g.pages[i]) + " for " + addr_s(g.start + i) + ", which maps " +
             (p && p->present ? pfn_s(p->pfn) : std::string("nothing"));
       return false;
@@ -538,6 +593,8 @@ bool pinned_anon_is_exclusive(const World &w, std::string &why) {
     for (pfn_t p : g.pages) {
       const folio &f = k.folios[p];
       if (f.anon && !f.anon_exclusive) {
+        name_pfn(p);
+        name_gup(gup_index(w, g));
         why = "pinned anonymous " + pfn_s(p) + " is not PageAnonExclusive";
         return false;
       }
@@ -550,6 +607,8 @@ bool pinned_anon_is_exclusive(const World &w, std::string &why) {
 bool writable_anon_is_exclusive(const World &w, std::string &why) {
   const Census::Where &at = w.census().writable_shared_anon;
   if (at.pid < 0) return true;
+  name_pfn(at.pfn);
+  name_pte(at.pid, at.vpn);
   why = "p" + std::to_string(w.proc_of(at.pid)) + " maps non-exclusive anonymous " + pfn_s(at.pfn) +
         " writable at " + addr_s(at.vpn);
   return false;
@@ -561,6 +620,7 @@ bool pinned_page_not_shared(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   for (pfn_t p = 2; p < k.folios.size(); p++)
     if (c.pins[p] > 0 && k.folios[p].anon && c.ptes[p] > 1) {
+      name_pfn(p);
       why = "pinned anonymous " + pfn_s(p) + " is mapped by " + std::to_string(c.ptes[p]) +
             " PTEs: a pinned page was shared at fork";
       return false;
@@ -576,6 +636,8 @@ bool write_fault_reuse_rule(const World &w, std::string &why) {
   if (!pr.folio.anon) return true;
   if (w.last_outcome().pfn != pr.pte.pfn) return true;  // copied
   if (!pr.folio.anon_exclusive && pr.folio.refcount != 1) {
+    name_pfn(pr.pte.pfn);
+    name_pte(w.pid_of(w.last_op().proc), w.address(w.last_op().map, w.last_op().page));
     why = "a write fault reused anonymous " + pfn_s(pr.pte.pfn) + " with refcount " +
           std::to_string(pr.folio.refcount) + " although it was not exclusive";
     return false;
@@ -595,6 +657,8 @@ bool no_leak_across_cow(const World &w, std::string &why) {
   if (kind == OpKind::Read || kind == OpKind::RemoteRead) {
     uint64_t want = w.shadow(pid, vpn);
     if (want != World::kUnknown && want != w.last_outcome().value) {
+      name_pfn(w.last_outcome().pfn);
+      name_pte(pid, vpn);
       why = "p" + std::to_string(w.last_op().proc) + " read " + hex(w.last_outcome().value) + " at " + addr_s(vpn) +
             " where its private memory holds " + hex(want);
       return false;
@@ -608,6 +672,9 @@ bool no_leak_across_cow(const World &w, std::string &why) {
   for (const GupCall &g : w.gup_calls()) {
     if (!g.holds() || g.pid == pid || !g.private_mapping) continue;
     if (std::find(g.pages.begin(), g.pages.end(), f) != g.pages.end()) {
+      name_pfn(f);
+      name_pte(pid, vpn);
+      name_gup(gup_index(w, g));
       why = "p" + std::to_string(w.last_op().proc) + "'s write landed on " + pfn_s(f) + ", which p" +
             std::to_string(w.proc_of(g.pid)) + "'s GUP call g" + std::to_string(&g - w.gup_calls().data()) +
             " holds from a private mapping";
@@ -624,6 +691,7 @@ bool dump_page_ref_contract(const World &w, std::string &why) {
   for (pfn_t p = 1; p < k.folios.size(); p++) {
     long d = gup_share_delta(w, p);
     if (d != 0) {
+      name_pfn(p);
       why = "a core dump left " + std::to_string(d) + " references on " + pfn_s(p);
       return false;
     }
@@ -767,6 +835,9 @@ bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
     if (pr.range_flags[i] & VM_WRITE) continue;
     const folio &f = k.folios[g.pages[i]];
     if (!f.anon || !f.anon_exclusive) {
+      name_pfn(g.pages[i]);
+      name_pte(g.pid, g.start + i);
+      name_gup(gup_index(w, g));
       why = "a forced write into a read-only mapping got " +
             std::string(f.zero ? "the zero page" : f.pagecache ? "a page-cache page" : "a shared page") +
             " at index " + std::to_string(i);
@@ -1676,12 +1747,20 @@ std::string InvariantSet::select(const std::vector<std::string> &names) {
 Violation InvariantSet::check(const World &w, size_t step) const {
   Violation v;
   std::string why;
+  t_named.clear();
+  auto take_named = [&v] {
+    v.pfns = std::move(t_named.pfns);
+    v.ptes = std::move(t_named.ptes);
+    v.gups = std::move(t_named.gups);
+    t_named.clear();
+  };
   if (!type_ok(w, why)) {
     v.found = true;
     v.internal = true;
     v.invariant = "TypeOK";
     v.why = why;
     v.step = step;
+    take_named();
     return v;
   }
   if (!expectation_met(w, why)) {
@@ -1697,6 +1776,7 @@ Violation InvariantSet::check(const World &w, size_t step) const {
       v.invariant = i->name;
       v.why = why;
       v.step = step;
+      take_named();
       return v;
     }
   }
@@ -1715,7 +1795,7 @@ RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const Inv
     try {
       w.step(t.ops[i]);
     } catch (const model_bug &e) {
-      r.violation = {true, true, "ModelBug", e.what(), i};
+      r.violation = {true, true, "ModelBug", e.what(), i, {}, {}, {}};
       r.steps_run = i + 1;
       return r;
     }
@@ -1726,6 +1806,10 @@ RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const Inv
   }
   return r;
 }
+
+void name_pfn(pfn_t pfn) { t_named.pfns.push_back(pfn); }
+void name_pte(int pid, uint64_t vpn) { t_named.ptes.emplace_back(pid, vpn); }
+void name_gup(int gup) { t_named.gups.push_back(gup); }
 
 bool violates(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv,
               const std::string &invariant) {

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "properties/world.h"
@@ -36,7 +38,21 @@ struct Violation {
   std::string invariant;  // name
   std::string why;
   size_t step = 0;        // 0-based index of the failing op
+  // What the violated invariant names, for reports to highlight (the graph
+  // of reports/graph.h); empty when the invariant does not say. Filled by
+  // the invariants that know them through name_pfn()/name_pte()/name_gup().
+  std::vector<model::pfn_t> pfns;                // folios / pfns
+  std::vector<std::pair<int, uint64_t>> ptes;    // (model pid, vpn)
+  std::vector<int> gups;                         // GUP calls gN
 };
+
+// Called by an invariant's check just before it returns false: the pfn, PTE
+// or GUP call it complains about. InvariantSet::check() moves what was named
+// into the Violation (a thread-local side channel, so that check functions
+// keep their signature).
+void name_pfn(model::pfn_t pfn);
+void name_pte(int pid, uint64_t vpn);
+void name_gup(int gup);
 
 // A selection of invariants (all by default).
 class InvariantSet {
