@@ -30,7 +30,7 @@ constexpr Weighted kWeights[] = {
     {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 3},
     {Choice::Wait, 4},    {Choice::Advise, 10},     {Choice::Mlock, 4},       {Choice::ForbidZero, 1},
     {Choice::Stat, 4},    {Choice::Remote, 8},      {Choice::DmaWrite, 6},    {Choice::DmaRead, 6},
-    {Choice::Mergeable, 5}, {Choice::Ksm, 5},
+    {Choice::Mergeable, 10}, {Choice::Ksm, 10},
 };
 
 Choice pick(uint8_t sel) {
