@@ -39,6 +39,10 @@ const std::vector<switch_info> &all_switches() {
       {"longterm_pin_keeps_non_anon", &S::longterm_pin_keeps_non_anon},
       {"follow_pfn_pte_skips_under_pin", &S::follow_pfn_pte_skips_under_pin},
       {"foll_anon_zero_page", &S::foll_anon_zero_page},
+      {"cow_fault_drops_foll_write", &S::cow_fault_drops_foll_write},
+      {"gup_fast_ignores_write_protect_seq", &S::gup_fast_ignores_write_protect_seq},
+      {"refcount_unchecked", &S::refcount_unchecked},
+      {"pfnmap_all_unpaged", &S::pfnmap_all_unpaged},
   };
   return s;
 }
@@ -76,6 +80,18 @@ const std::vector<variant_info> &all_variants() {
       make("foll-anon-zero-page", "8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\" (2009; seeds a and c)",
            "a read GUP of an untouched VMA without ->fault returns the zero page instead of faulting",
            "GupReturnsMappedPage", {"foll_anon_zero_page"}),
+      make("dirty-cow", "19be0eaffa3a \"mm: remove gup_flags FOLL_WRITE games from __get_user_pages()\" (v4.9; CVE-2016-5195)",
+           "FOLL_WRITE is dropped after the COW fault; MADV_DONTNEED before the retry lets a forced write reach the page cache",
+           "ForcedWriteOnlyExclusiveAnon", {"cow_fault_drops_foll_write"}),
+      make("gup-fast-races-fork", "57efa1fe5957 \"mm/gup: prevent gup_fast from racing with COW during fork\" (v5.11)",
+           "GUP-fast ignores write_protect_seq, so a fork between its PTE read and grab shares the pinned page",
+           "GupFastForkSeq", {"gup_fast_ignores_write_protect_seq"}),
+      make("refcount-overflow", "8fde12ca79af \"mm: prevent get_user_pages() from overflowing page refcount\" (v5.1; CVE-2019-11487)",
+           "GUP adds references without the overflow guard, so repeated pins push the count past its ceiling",
+           "RefcountOverflowGuard", {"refcount_unchecked"}),
+      make("vm-unpaged", "b67c9e211ff0 \"mm: re-architect the VM_UNPAGED logic\" (v2.6.15; seed b)",
+           "every PTE of a remapped VMA is unmanaged, so a COWed anonymous page in a private PFNMAP leaks on unmap",
+           "PteReferencesAccounted", {"pfnmap_all_unpaged"}),
   };
   return v;
 }

@@ -24,7 +24,16 @@ namespace {
 std::string pfn_s(pfn_t p) { return "pfn " + hex(p); }
 std::string addr_s(uint64_t vpn) { return hex(vpn << 12); }
 
+// A step that ran a whole GUP call: step invariants compare the state
+// before it (the probe) with the state after. An interleaved call (resumed
+// with other operations in between) has no such "before".
 bool is_gup_step(const World &w) {
+  const GupCall *g = w.last_gup();
+  return g && !g->interleaved && (w.last_op().kind == OpKind::Gup || w.last_op().kind == OpKind::Wait);
+}
+
+// A step that collected a GUP call's result, interleaved or not.
+bool is_gup_end(const World &w) {
   const GupCall *g = w.last_gup();
   return g && (w.last_op().kind == OpKind::Gup || w.last_op().kind == OpKind::Wait);
 }
@@ -690,7 +699,8 @@ bool gup_needs_permission(const World &w, std::string &why) {
 
 // H3
 bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
-  if (!is_gup_step(w)) return true;
+  // Judged on the VMA flags at the end of the call (the probe of its wait).
+  if (!is_gup_end(w)) return true;
   const GupCall &g = *w.last_gup();
   if ((g.op.gup_flags & (FOLL_WRITE | FOLL_FORCE)) != (FOLL_WRITE | FOLL_FORCE)) return true;
   const Probe &pr = w.probe();
@@ -705,6 +715,39 @@ bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
       return false;
     }
   }
+  return true;
+}
+
+// D6
+bool gup_fast_revalidated(const World &w, std::string &why) {
+  for (const GupCall &g : w.gup_calls())
+    if (g.exists && !g.fast_stale.empty()) {
+      why = "GUP-fast kept a page after its PTE changed: " + g.fast_stale;
+      return false;
+    }
+  return true;
+}
+
+// E6
+bool gup_fast_fork_seq(const World &w, std::string &why) {
+  for (const GupCall &g : w.gup_calls())
+    if (g.exists && g.completed && g.pin && g.fork_in_fast && g.nr_fast > 0) {
+      why = "a fork ran inside GUP-fast's lockless section, yet pin_user_pages_fast() kept " +
+            std::to_string(g.nr_fast) + " page(s) it took there";
+      return false;
+    }
+  return true;
+}
+
+// A8
+bool refcount_overflow_guard(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (pfn_t p = 1; p < k.folios.size(); p++)
+    if (k.folios[p].refcount > REFCOUNT_CEILING) {
+      why = pfn_s(p) + "'s refcount " + std::to_string(k.folios[p].refcount) + " passed the ceiling " +
+            std::to_string(REFCOUNT_CEILING);
+      return false;
+    }
   return true;
 }
 
@@ -733,6 +776,10 @@ const std::vector<Invariant> kInvariants = {
     {"RefcountMatchesHolders", "A6",
      "A folio's refcount equals its PTE mappings plus page cache, driver, FOLL_GET and FOLL_PIN holders.",
      "the GUP contract above __get_user_pages()", refcount_matches_holders},
+    {"RefcountOverflowGuard", "A8",
+     "GUP never takes a folio's refcount past the point where it would overflow (the model's REFCOUNT_CEILING).",
+     "8fde12ca79af mm: prevent get_user_pages() from overflowing page refcount (CVE-2019-11487); try_grab_folio()",
+     refcount_overflow_guard},
     {"HasPinnedSticky", "A7", "MMF_HAS_PINNED is set by the first FOLL_PIN call and never cleared.",
      "mm_set_has_pinned_flag()", has_pinned_sticky},
     {"RssExcludesSpecial", "A10", "rss counters count exactly the normal PTEs: never the zero page or special PTEs.",
@@ -775,6 +822,14 @@ const std::vector<Invariant> kInvariants = {
      "__get_user_pages(); seed d", pages_hold_valid_pages},
     {"GupReturnsMappedPage", "D4", "GUP returns the page mapped at each address at the time of the call.",
      "the GUP contract above __get_user_pages()", gup_returns_mapped_page},
+    {"GupFastRevalidated", "D6",
+     "Every page GUP-fast keeps is still mapped by the PTE it read when its lockless section ends.",
+     "gup_fast_pte_range() PTE/PMD recheck; 70cbc3cc78a9 mm: gup: fix the fast GUP race against THP collapse",
+     gup_fast_revalidated},
+    {"GupFastForkSeq", "E6",
+     "A pin_user_pages_fast() whose lockless section overlapped a fork keeps none of the pages it took there.",
+     "57efa1fe5957 mm/gup: prevent gup_fast from racing with COW during fork (mm->write_protect_seq)",
+     gup_fast_fork_seq},
     {"PinnedAnonIsExclusive", "E1", "Every pinned anonymous page is PageAnonExclusive.",
      "sanity_check_pinned_pages(); 6c287605fd56, a7f226604170", pinned_anon_is_exclusive},
     {"WritableAnonIsExclusive", "E2", "Every writable PTE of an anonymous page maps an exclusive page.",

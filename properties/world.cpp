@@ -31,6 +31,7 @@ std::string hex(uint64_t v) {
 std::string Outcome::describe() const {
   std::string s;
   if (signal) return signal == SIGSEGV_NR ? "SIGSEGV" : "SIGBUS";
+  if (!point.empty()) return point;
   if (ret < 0)
     s = std::string("-") + errno_name(ret);
   else
@@ -141,25 +142,71 @@ void World::take_probe(const Op &op, int pid) {
   }
 }
 
-void World::run_gup(GupCall &g) {
+void World::run_gup(GupCall &g) { advance_gup(g, true); }
+
+bool World::advance_gup(GupCall &g, bool to_end) {
   const Op &op = g.op;
-  g.pages.clear();
   const int pid = g.pid;
-  if (const vm_area_struct *v = find_vma(k_.tasks[pid].mm, g.start)) g.private_mapping = !(v->vm_flags & VM_SHARED);
-  switch (op.api) {
-    case trace::GupApi::Get:
-      g.ret = get_user_pages(k_, pid, g.start, op.npages, op.gup_flags, &g.pages);
-      break;
-    case trace::GupApi::Pin:
-      g.ret = pin_user_pages(k_, pid, g.start, op.npages, op.gup_flags, &g.pages);
-      break;
-    case trace::GupApi::GetFast:
-      g.ret = get_user_pages_fast(k_, pid, g.start, op.npages, op.gup_flags, &g.pages, &g.nr_fast);
-      break;
-    case trace::GupApi::PinFast:
-      g.ret = pin_user_pages_fast(k_, pid, g.start, op.npages, op.gup_flags, &g.pages, &g.nr_fast);
-      break;
+  const size_t id = size_t(&g - gups_.data());
+  if (id >= inflight_.size()) inflight_.resize(id + 1);
+  std::unique_ptr<InFlight> &f = inflight_[id];
+  if (!g.started) {
+    g.started = true;
+    f = std::make_unique<InFlight>();
+    if (const vm_area_struct *v = find_vma(k_.tasks[pid].mm, g.start))
+      g.private_mapping = !(v->vm_flags & VM_SHARED);
+    switch (op.api) {
+      case trace::GupApi::Get:
+        f->task = get_user_pages_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages);
+        break;
+      case trace::GupApi::Pin:
+        f->task = pin_user_pages_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages);
+        break;
+      case trace::GupApi::GetFast:
+        f->task = get_user_pages_fast_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages, &f->nr_fast);
+        break;
+      case trace::GupApi::PinFast:
+        f->task = pin_user_pages_fast_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages, &f->nr_fast);
+        break;
+    }
   }
+  bool stopped;
+  do {
+    stopped = f->task.resume();
+  } while (stopped && to_end);
+  g.pages = f->pages;
+  g.nr_fast = f->nr_fast;
+  // D6: once GUP-fast's part is over (the call left its lockless section),
+  // every page it kept must still be the one its PTE maps.
+  const bool fast_api = op.api == trace::GupApi::GetFast || op.api == trace::GupApi::PinFast;
+  if (fast_api && !g.fast_checked && (!stopped || !f->task.point().fast)) {
+    g.fast_checked = true;
+    for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++) {
+      const pte_t *pte = k_.tasks[pid].alive ? pte_offset(k_.tasks[pid].mm, g.start + i) : nullptr;
+      if (!pte || !pte->present || pte->pfn != g.pages[i]) {
+        g.fast_stale = "page " + std::to_string(i) + " (" + hex(g.pages[i]) + ") is no longer mapped at " +
+                       hex((g.start + i) << 12);
+        break;
+      }
+    }
+  }
+  if (stopped) {
+    const interleave_point &pt = f->task.point();
+    g.point = std::string(pt.where) + ", page " + std::to_string(pt.page);
+    if (!pt.fast && g.at_fast_point && !g.pages.empty()) g.slow_after_fast = true;
+    g.at_fast_point = pt.fast;
+    if (pt.fast) g.fast_taken = long(g.pages.size());
+    return true;
+  }
+  g.point.clear();
+  g.at_fast_point = false;
+  g.ret = f->task.result();
+  f.reset();
+  finish_gup(g);
+  return false;
+}
+
+void World::finish_gup(GupCall &g) {
   if (long(g.pages.size()) != std::max(g.ret, 0L))
     throw model_bug("GUP returned " + std::to_string(g.ret) + " but filled " + std::to_string(g.pages.size()) +
                     " pages");
@@ -246,6 +293,9 @@ const Outcome &World::step(const Op &op) {
       break;
     }
     case OpKind::Fork: {
+      // A fork of an mm with a call inside GUP-fast's lockless section (E6).
+      for (GupCall &g : gups_)
+        if (g.exists && !g.completed && g.at_fast_point && g.pid == pid) g.fork_in_fast = true;
       if (op.result < proc_pid_.size() && proc_pid_[op.result] >= 0)
         throw bad_trace("process p" + std::to_string(op.result) + " created twice");
       int child = dup_mm_fork(k_, pid);
@@ -289,10 +339,12 @@ const Outcome &World::step(const Op &op) {
       g.pid = pid;
       g.pin = op.api == trace::GupApi::Pin || op.api == trace::GupApi::PinFast;
       g.start = address(op.map, op.page);
-      // Differs: an in-flight call runs atomically when waited for; the
-      // interleaving issue splits it at the kernel's lock-drop points.
+      // An in-flight call ("&") starts at its first resume; without one it
+      // runs whole at its wait.
+      if (op.in_flight) out.point = "(in flight)";
       if (!op.in_flight) {
         run_gup(g);
+        g.waited = true;
         out.ret = g.ret;
         last_gup_ = &g;
       }
@@ -300,14 +352,29 @@ const Outcome &World::step(const Op &op) {
     }
     case OpKind::Resume: {
       GupCall &g = require_gup(op.gup);
-      if (g.completed) throw bad_trace("resume of a completed GUP call");
+      if (g.waited) throw bad_trace("resume of a completed GUP call");
+      if (!k_.tasks[g.pid].alive) throw bad_trace("resume of a GUP call of an exited process");
+      if (g.completed) {
+        out.point = "(returned " + std::to_string(g.ret) + ")";  // wait collects it
+        out.ret = g.ret;
+        break;
+      }
+      g.interleaved = true;
+      if (advance_gup(g, false)) {
+        out.point = g.point;
+      } else {
+        out.point = "returned " + std::to_string(g.ret);
+        out.ret = g.ret;
+        out.completed_call = true;
+      }
       break;
     }
     case OpKind::Wait: {
       GupCall &g = require_gup(op.gup);
-      if (g.completed) throw bad_trace("wait on a completed GUP call");
+      if (g.waited) throw bad_trace("wait on a completed GUP call");
       if (!k_.tasks[g.pid].alive) throw bad_trace("wait on a GUP call of an exited process");
-      run_gup(g);
+      if (!g.completed) run_gup(g);
+      g.waited = true;
       out.ret = g.ret;
       last_gup_ = &g;
       break;
@@ -320,7 +387,7 @@ const Outcome &World::step(const Op &op) {
     case OpKind::Put:
     case OpKind::Unpin: {
       GupCall &g = require_gup(op.gup);
-      if (!g.completed) throw bad_trace("release of a GUP call still in flight");
+      if (!g.waited) throw bad_trace("release of a GUP call still in flight");
       if (g.released) throw bad_trace("GUP call released twice");
       if (g.pin != (op.kind == OpKind::Unpin)) throw bad_trace("put of a pin, or unpin of a FOLL_GET reference");
       for (pfn_t p : g.pages) {

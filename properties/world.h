@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,22 @@ struct bad_trace : std::runtime_error {
 // One GUP call of the trace (gN).
 //
 // Invariants: pages.size() == max(ret, 0) once completed; released => completed.
+// While in flight, pages holds what the call has grabbed so far.
 struct GupCall {
   bool exists = false;
-  bool completed = false;  // false while in flight
+  bool completed = false;  // the call has returned (possibly during a resume)
+  bool waited = false;     // the trace collected its result (wait, or a call without "&")
+  // Interleaving (resume gN): the call stopped at an interleave point and
+  // other operations ran before it completed.
+  bool interleaved = false;
+  bool started = false;          // the call's first step ran (resume)
+  std::string point;             // where it stopped last ("" when not stopped)
+  bool at_fast_point = false;    // stopped inside GUP-fast's lockless section
+  bool slow_after_fast = false;  // stopped in the slow path after GUP-fast took pages
+  bool fork_in_fast = false;     // a fork of its mm ran while it was inside GUP-fast
+  long fast_taken = 0;           // pages GUP-fast held when it last stopped there
+  bool fast_checked = false;     // GUP-fast's part is over and was judged (D6)
+  std::string fast_stale;        // D6: a page GUP-fast kept that its PTE no longer mapped
   bool released = false;   // put/unpin done
   bool pin = false;        // FOLL_PIN (pin*) rather than FOLL_GET (get*)
   trace::Op op;
@@ -40,7 +54,8 @@ struct GupCall {
   long nr_fast = 0;        // pages the lockless GUP-fast walk took (fast APIs)
   bool private_mapping = false;  // the first page lay in a MAP_PRIVATE VMA
   std::vector<pfn_t> pages;
-  bool holds() const { return completed && !released; }
+  // Whether the call holds its pages (while in flight: those grabbed so far).
+  bool holds() const { return exists && !released; }
 };
 
 struct MappingHandle {
@@ -59,6 +74,8 @@ struct Outcome {
   pfn_t pfn = 0;       // the frame a read or write touched
   std::vector<pfn_t> dump;  // dump: one entry per dumped page, 0 for a hole
   std::vector<uint64_t> dump_vpn;  // dump: the address of each entry
+  std::string point;    // resume: where the call stopped, or "" when it completed
+  bool completed_call = false;  // resume ran the call to its end
   std::string describe() const;
 };
 
@@ -108,9 +125,19 @@ struct Census {
   bool valid = false;
 };
 
+// A GUP call in flight: its coroutine and its own result buffers (stable
+// while the trace's call table grows).
+struct InFlight {
+  model::gup_task task;
+  std::vector<pfn_t> pages;
+  long nr_fast = 0;
+};
+
 class World {
  public:
   explicit World(const model::variant_switches &sw = {});
+  World(const World &) = delete;
+  World &operator=(const World &) = delete;
 
   // Runs one operation. REQUIRES: the trace is consistent up to op (see
   // trace::check_consistency()); otherwise throws bad_trace.
@@ -145,6 +172,10 @@ class World {
  private:
   void take_probe(const trace::Op &op, int pid);
   void run_gup(GupCall &g);
+  // Starts (first time) or resumes an in-flight call. Return: true when it
+  // stopped at an interleave point, false when it completed.
+  bool advance_gup(GupCall &g, bool to_end);
+  void finish_gup(GupCall &g);
   void set_shadow(int pid, uint64_t vpn, uint64_t v);
   int require_pid(uint16_t proc) const;
   GupCall &require_gup(uint16_t g);
@@ -155,6 +186,7 @@ class World {
   std::vector<MappingHandle> maps_;
   std::vector<int> file_idx_;       // trace fN -> kernel file index
   std::vector<GupCall> gups_;
+  std::vector<std::unique_ptr<InFlight>> inflight_;  // by GUP handle
   std::vector<std::vector<uint64_t>> shadow_;  // per pid, indexed by vpn
   Probe probe_;
   trace::Op last_op_;
