@@ -48,5 +48,6 @@ void add_fuzz_command(CLI::App &app, Run &run);
 void add_replay_command(CLI::App &app, Run &run);
 void add_shrink_command(CLI::App &app, Run &run);
 void add_list_command(CLI::App &app, Run &run);
+void add_gate_command(CLI::App &app, Run &run);
 
 }  // namespace gupcheck::cli

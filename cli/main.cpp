@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
   add_replay_command(app, run);
   add_shrink_command(app, run);
   add_list_command(app, run);
+  add_gate_command(app, run);
 
   try {
     app.parse(argc, argv);

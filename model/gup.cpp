@@ -332,8 +332,14 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
       // write fault broke COW in a !VM_WRITE VMA, faultin_page() cleared
       // FOLL_WRITE so the retried lookup would accept the read-only PTE;
       // "the page" it then finds is whatever is mapped by then.
-      if (k.sw.cow_fault_drops_foll_write && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE))
-        foll_flags &= ~FOLL_WRITE;
+      // VM_FAULT_WRITE (do_wp_page() broke COW or reused the page) is
+      // modelled as "an exclusive anonymous page is mapped there now".
+      if (k.sw.cow_fault_drops_foll_write && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE)) {
+        const pte_t *pte = pte_offset(k.tasks[pid].mm, start);
+        if (pte && pte->present && pfn_valid(k, pte->pfn) && k.folios[pte->pfn].anon &&
+            k.folios[pte->pfn].anon_exclusive)
+          foll_flags &= ~FOLL_WRITE;
+      }
       co_yield interleave_point{"after faultin_page", i, false};
       if (!k.tasks[pid].alive) {
         ret = -EFAULT;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "model/variant.h"
 
+#include <deque>
 #include <stdexcept>
 
 namespace gupcheck::model {
@@ -99,7 +100,32 @@ const std::vector<variant_info> &all_variants() {
 const variant_info *find_variant(const std::string &name) {
   for (const auto &v : all_variants())
     if (v.name == name) return &v;
-  return nullptr;
+  if (name.find_first_of("+,") == std::string::npos) return nullptr;
+  // A combination "a+b" (or "a,b"): the union of the named variants'
+  // switches, with no expected invariant of its own.
+  variant_info c{name, "", "", {}, {}, ""};
+  size_t start = 0;
+  while (start <= name.size()) {
+    const size_t end = std::min(name.find_first_of("+,", start), name.size());
+    const variant_info *part = find_variant(name.substr(start, end - start));
+    if (!part || part->name.find_first_of("+,") != std::string::npos) return nullptr;
+    if (!c.commit.empty()) c.commit += "; ";
+    c.commit += part->commit;
+    if (!c.description.empty()) c.description += "; and ";
+    c.description += part->description;
+    for (const switch_info &sw : all_switches())
+      if (part->sw.*sw.member && !(c.sw.*sw.member)) {
+        c.sw.*sw.member = true;
+        c.switches.push_back(sw.name);
+      }
+    start = end + 1;
+  }
+  // Kept for the program's lifetime: callers hold the pointer.
+  static std::deque<variant_info> combos;
+  for (const auto &v : combos)
+    if (v.name == name) return &v;
+  combos.push_back(std::move(c));
+  return &combos.back();
 }
 
 }  // namespace gupcheck::model

@@ -91,7 +91,9 @@ struct variant_info {
 
 // Every known variant, mainline first.
 const std::vector<variant_info> &all_variants();
-// Return: the variant, or nullptr if no variant has that name.
+// Return: the variant, or nullptr if no variant has that name. A
+// combination "a+b+c" (or "a,b,c") of known variants is the union of their
+// switches (name = the spec, no expected invariant).
 const variant_info *find_variant(const std::string &name);
 
 }  // namespace gupcheck::model

@@ -16,7 +16,7 @@ namespace {
 // (what shrinking drives toward) picks the first, simplest entry.
 enum class Choice : uint8_t {
   Read, Write, Mmap, Gup, Release, Fork, Mprotect, Dontneed, Munmap, Exit, Populate, Dump, Uffd,
-  InsertPage, InsertMixed, InFlight, Wait,
+  InsertPage, InsertMixed, InFlight, Wait, Resume,
 };
 struct Weighted {
   Choice c;
@@ -26,8 +26,8 @@ constexpr Weighted kWeights[] = {
     {Choice::Read, 26},   {Choice::Write, 26},      {Choice::Mmap, 22},       {Choice::Gup, 44},
     {Choice::Release, 16}, {Choice::Fork, 16},      {Choice::Mprotect, 10},   {Choice::Dontneed, 12},
     {Choice::Munmap, 7},  {Choice::Exit, 4},        {Choice::Populate, 6},    {Choice::Dump, 6},
-    {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 3},
-    {Choice::Wait, 4},
+    {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 8},
+    {Choice::Wait, 5},    {Choice::Resume, 14},
 };
 
 Choice pick(uint8_t sel) {
@@ -210,6 +210,18 @@ struct Decoder {
           if (gups[i].in_flight) open.push_back(i);
         if (open.empty()) return gup(r, false);
         return wait_for(open[(r >> 16 & 0xff) % open.size()]);
+      }
+      case Choice::Resume: {
+        // Advance an in-flight call to its next interleave point, so that the
+        // operations that follow run there (another thread's MADV_DONTNEED,
+        // fork, munmap, write, forced access, ...).
+        std::vector<size_t> open;
+        for (size_t i = 0; i < gups.size(); i++)
+          if (gups[i].in_flight) open.push_back(i);
+        if (open.empty()) return gup(r, true);
+        op.kind = OpKind::Resume;
+        op.gup = gups[open[(r >> 16 & 0xff) % open.size()]].id;
+        return emit(op);
       }
       case Choice::Release: {
         std::vector<size_t> held;

@@ -699,14 +699,14 @@ bool gup_needs_permission(const World &w, std::string &why) {
 
 // H3
 bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
-  // Judged on the VMA flags at the end of the call (the probe of its wait).
+  // Judged on the VMA flags when the call took each page (an interleaved
+  // call may see mprotect() between pages).
   if (!is_gup_end(w)) return true;
   const GupCall &g = *w.last_gup();
   if ((g.op.gup_flags & (FOLL_WRITE | FOLL_FORCE)) != (FOLL_WRITE | FOLL_FORCE)) return true;
-  const Probe &pr = w.probe();
   const kernel_state &k = w.kernel();
-  for (size_t i = 0; i < g.pages.size() && i < pr.range_flags.size(); i++) {
-    if (pr.range_flags[i] & VM_WRITE) continue;
+  for (size_t i = 0; i < g.pages.size() && i < g.page_flags.size(); i++) {
+    if (g.page_flags[i] & VM_WRITE) continue;
     const folio &f = k.folios[g.pages[i]];
     if (!f.anon || !f.anon_exclusive) {
       why = "a forced write into a read-only mapping got " +

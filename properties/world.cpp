@@ -176,6 +176,11 @@ bool World::advance_gup(GupCall &g, bool to_end) {
   } while (stopped && to_end);
   g.pages = f->pages;
   g.nr_fast = f->nr_fast;
+  if (g.page_flags.size() > g.pages.size()) g.page_flags.resize(g.pages.size());
+  for (size_t i = g.page_flags.size(); i < g.pages.size(); i++) {
+    const vm_area_struct *v = k_.tasks[pid].alive ? find_vma(k_.tasks[pid].mm, g.start + i) : nullptr;
+    g.page_flags.push_back(v ? v->vm_flags : 0);
+  }
   // D6: once GUP-fast's part is over (the call left its lockless section),
   // every page it kept must still be the one its PTE maps.
   const bool fast_api = op.api == trace::GupApi::GetFast || op.api == trace::GupApi::PinFast;

@@ -44,7 +44,11 @@ struct GupCall {
   bool fork_in_fast = false;     // a fork of its mm ran while it was inside GUP-fast
   long fast_taken = 0;           // pages GUP-fast held when it last stopped there
   bool fast_checked = false;     // GUP-fast's part is over and was judged (D6)
-  std::string fast_stale;        // D6: a page GUP-fast kept that its PTE no longer mapped
+  std::string fast_stale;
+  // The VMA flags at each returned page's address when the call took it
+  // (0: no VMA). Recorded after each run of the call, which no other
+  // operation interrupts.
+  std::vector<model::vm_flags_t> page_flags;        // D6: a page GUP-fast kept that its PTE no longer mapped
   bool released = false;   // put/unpin done
   bool pin = false;        // FOLL_PIN (pin*) rather than FOLL_GET (get*)
   trace::Op op;
