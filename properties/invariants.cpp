@@ -699,18 +699,22 @@ bool gup_needs_permission(const World &w, std::string &why) {
 
 // H3
 bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
-  // Judged on the VMA flags when the call took each page (an interleaved
-  // call may see mprotect() between pages).
+  // Judged on the VMA flags and the page as they were when the call took
+  // each page (an interleaved call may see mprotect() or fork meanwhile;
+  // a FOLL_GET page may be shared by a later fork).
   if (!is_gup_end(w)) return true;
   const GupCall &g = *w.last_gup();
   if ((g.op.gup_flags & (FOLL_WRITE | FOLL_FORCE)) != (FOLL_WRITE | FOLL_FORCE)) return true;
   const kernel_state &k = w.kernel();
-  for (size_t i = 0; i < g.pages.size() && i < g.page_flags.size(); i++) {
+  (void)k;
+  for (size_t i = 0; i < g.pages.size() && i < g.page_flags.size() && i < g.page_taken.size(); i++) {
     if (g.page_flags[i] & VM_WRITE) continue;
-    const folio &f = k.folios[g.pages[i]];
-    if (!f.anon || !f.anon_exclusive) {
+    const uint8_t t = g.page_taken[i];
+    if (!(t & GupCall::kTakenAnonExclusive)) {
       why = "a forced write into a read-only mapping got " +
-            std::string(f.zero ? "the zero page" : f.pagecache ? "a page-cache page" : "a shared page") +
+            std::string((t & GupCall::kTakenZero)        ? "the zero page"
+                        : (t & GupCall::kTakenPagecache) ? "a page-cache page"
+                                                         : "a shared page") +
             " at index " + std::to_string(i);
       return false;
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "properties/world.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace gupcheck::props {
@@ -177,23 +178,35 @@ bool World::advance_gup(GupCall &g, bool to_end) {
   g.pages = f->pages;
   g.nr_fast = f->nr_fast;
   if (g.page_flags.size() > g.pages.size()) g.page_flags.resize(g.pages.size());
+  if (g.page_taken.size() > g.pages.size()) g.page_taken.resize(g.pages.size());
   for (size_t i = g.page_flags.size(); i < g.pages.size(); i++) {
     const vm_area_struct *v = k_.tasks[pid].alive ? find_vma(k_.tasks[pid].mm, g.start + i) : nullptr;
     g.page_flags.push_back(v ? v->vm_flags : 0);
+    uint8_t taken = 0;
+    if (pfn_valid(k_, g.pages[i])) {
+      const folio &fo = k_.folios[g.pages[i]];
+      if (fo.anon && fo.anon_exclusive) taken |= GupCall::kTakenAnonExclusive;
+      if (fo.zero) taken |= GupCall::kTakenZero;
+      if (fo.pagecache) taken |= GupCall::kTakenPagecache;
+    }
+    g.page_taken.push_back(taken);
   }
-  // D6: once GUP-fast's part is over (the call left its lockless section),
-  // every page it kept must still be the one its PTE maps.
+  // D6: every page GUP-fast kept during this run of the call must be the
+  // one its PTE maps now: nothing else ran since its recheck. (A later
+  // unmap of a page already taken is legitimate: the pin keeps it.)
   const bool fast_api = op.api == trace::GupApi::GetFast || op.api == trace::GupApi::PinFast;
-  if (fast_api && !g.fast_checked && (!stopped || !f->task.point().fast)) {
-    g.fast_checked = true;
-    for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++) {
+  if (fast_api && g.fast_stale.empty()) {
+    const size_t hi = std::min(g.pages.size(), stopped && f->task.point().fast ? g.pages.size() : size_t(g.nr_fast));
+    g.fast_seen = std::min(g.fast_seen, g.pages.size());
+    for (size_t i = g.fast_seen; i < hi; i++) {
       const pte_t *pte = k_.tasks[pid].alive ? pte_offset(k_.tasks[pid].mm, g.start + i) : nullptr;
       if (!pte || !pte->present || pte->pfn != g.pages[i]) {
-        g.fast_stale = "page " + std::to_string(i) + " (" + hex(g.pages[i]) + ") is no longer mapped at " +
+        g.fast_stale = "page " + std::to_string(i) + " (" + hex(g.pages[i]) + ") is not mapped at " +
                        hex((g.start + i) << 12);
         break;
       }
     }
+    g.fast_seen = std::max(g.fast_seen, hi);
   }
   if (stopped) {
     const interleave_point &pt = f->task.point();

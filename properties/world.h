@@ -43,12 +43,15 @@ struct GupCall {
   bool slow_after_fast = false;  // stopped in the slow path after GUP-fast took pages
   bool fork_in_fast = false;     // a fork of its mm ran while it was inside GUP-fast
   long fast_taken = 0;           // pages GUP-fast held when it last stopped there
-  bool fast_checked = false;     // GUP-fast's part is over and was judged (D6)
+  size_t fast_seen = 0;          // pages GUP-fast kept that D6 has judged
   std::string fast_stale;
   // The VMA flags at each returned page's address when the call took it
   // (0: no VMA). Recorded after each run of the call, which no other
   // operation interrupts.
-  std::vector<model::vm_flags_t> page_flags;        // D6: a page GUP-fast kept that its PTE no longer mapped
+  std::vector<model::vm_flags_t> page_flags;
+  // What each returned page was when the call took it: kTaken* bits.
+  static constexpr uint8_t kTakenAnonExclusive = 1, kTakenZero = 2, kTakenPagecache = 4;
+  std::vector<uint8_t> page_taken;        // D6: a page GUP-fast kept that its PTE no longer mapped
   bool released = false;   // put/unpin done
   bool pin = false;        // FOLL_PIN (pin*) rather than FOLL_GET (get*)
   trace::Op op;
