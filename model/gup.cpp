@@ -160,7 +160,7 @@ long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
     f.refcount += refs;
   } else if (flags & FOLL_PIN) {
     // Don't take a pin on the zero page: it's not going anywhere.
-    if (f.zero && !k.sw.zero_page_pins_counted) return 0;
+    if (f.zero && !k.sw.zero_page_pins_counted) return k.sw.zero_page_pin_fails ? -ENOMEM : 0;
     if (f.large) {
       f.refcount += refs;
       f.pincount += refs;
@@ -220,7 +220,8 @@ follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uin
   if (!pte || !pte->present) {
     // Variant (pre-8e4b9a607189, FOLL_ANON): an untouched VMA without
     // ->fault reads as the zero page, without faulting anything in.
-    if (k.sw.foll_anon_zero_page && !(flags & (FOLL_WRITE | FOLL_DUMP)) && !vma_has_fault_op(vma)) {
+    if (k.sw.foll_anon_zero_page && !(flags & (FOLL_WRITE | FOLL_DUMP)) && !vma_has_fault_op(vma) &&
+        !(k.sw.foll_anon_spares_shared_locked && (vma.vm_flags & (VM_SHARED | VM_LOCKED)))) {
       if (long ret = try_grab_folio(k, ZERO_PFN, 1, flags)) return {0, ret};
       return {ZERO_PFN, 0};
     }

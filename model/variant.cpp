@@ -44,6 +44,8 @@ const std::vector<switch_info> &all_switches() {
       {"gup_fast_ignores_write_protect_seq", &S::gup_fast_ignores_write_protect_seq},
       {"refcount_unchecked", &S::refcount_unchecked},
       {"pfnmap_all_unpaged", &S::pfnmap_all_unpaged},
+      {"foll_anon_spares_shared_locked", &S::foll_anon_spares_shared_locked},
+      {"zero_page_pin_fails", &S::zero_page_pin_fails},
   };
   return s;
 }
@@ -78,8 +80,8 @@ const std::vector<variant_info> &all_variants() {
            "\"mm: fix invalid page pointer returned with FOLL_PIN gups\" (Peter Xu, 2022; seed d 1f7c75e4f50e925e)",
            "under FOLL_PIN a PFN-only PTE is skipped and counted, leaving an invalid pointer in pages[]",
            "PfnOnlyStopsGup", {"follow_pfn_pte_skips_under_pin"}),
-      make("foll-anon-zero-page", "8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\" (2009; seeds a and c)",
-           "a read GUP of an untouched VMA without ->fault returns the zero page instead of faulting",
+      make("foll-anon-zero-page", "8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\" (2009; seeds a and c; bug 11: before use_zero_page())",
+           "a read GUP of an untouched VMA without ->fault returns the zero page instead of faulting, even VM_SHARED/VM_LOCKED",
            "GupReturnsMappedPage", {"foll_anon_zero_page"}),
       make("dirty-cow", "19be0eaffa3a \"mm: remove gup_flags FOLL_WRITE games from __get_user_pages()\" (v4.9; CVE-2016-5195)",
            "FOLL_WRITE is dropped after the COW fault; MADV_DONTNEED before the retry lets a forced write reach the page cache",
@@ -93,6 +95,13 @@ const std::vector<variant_info> &all_variants() {
       make("vm-unpaged", "b67c9e211ff0 \"mm: re-architect the VM_UNPAGED logic\" (v2.6.15; seed b)",
            "every PTE of a remapped VMA is unmanaged, so a COWed anonymous page in a private PFNMAP leaks on unmap",
            "PteReferencesAccounted", {"pfnmap_all_unpaged"}),
+      make("foll-anon-use-zero-page", "8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\" (2009; seed c's pre-patch use_zero_page())",
+           "FOLL_ANON returns the zero page for an untouched private VMA without ->fault (VM_SHARED/VM_LOCKED spared)",
+           "GupReturnsMappedPage", {"foll_anon_zero_page", "foll_anon_spares_shared_locked"}),
+      make("zero-page-pin-fails",
+           "\"mm: Fix is_zero_page() usage in try_grab_page()\" (6.1-stable, Apr 2025; broken by backport 476c1dfefab8)",
+           "a pin of the zero page reports failure, so R/O pins of untouched memory fail with -ENOMEM",
+           "GupReturnValue", {"zero_page_pin_fails"}),
   };
   return v;
 }

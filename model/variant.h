@@ -67,6 +67,14 @@ struct variant_switches {
   // of a remapped (VM_PFNMAP) VMA as not "managed", including the
   // anonymous pages COW placed in a private one.
   bool pfnmap_all_unpaged = false;
+  // The use_zero_page() test of 2008 (removed with FOLL_ANON by seed c,
+  // 8e4b9a607189): the FOLL_ANON zero page shortcut spared VM_SHARED and
+  // VM_LOCKED VMAs. Refines foll_anon_zero_page.
+  bool foll_anon_spares_shared_locked = false;
+  // 6.1-stable backport 476c1dfefab8 of c8070b787519 (fixed by "mm: Fix
+  // is_zero_page() usage in try_grab_page()", Apr 2025): bool
+  // try_grab_page() returned 0 (failure) for a pin of the zero page.
+  bool zero_page_pin_fails = false;
 
   bool operator==(const variant_switches &) const = default;
   // Whether any historical rule is on (mainline: none).

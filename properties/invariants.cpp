@@ -500,6 +500,13 @@ bool gup_return_value(const World &w, std::string &why) {
     why = "GUP returned 0 without FOLL_NOWAIT";
     return false;
   }
+  // The zero page takes no pin (c8070b787519), so nothing can run out:
+  // a pin whose first page is the mapped zero page never fails -ENOMEM.
+  const Probe &pr = w.probe();
+  if (g.pin && g.ret == -ENOMEM && pr.had_pte && pr.pte.present && is_zero_pfn(pr.pte.pfn)) {
+    why = "a pin of the mapped zero page failed with -ENOMEM";
+    return false;
+  }
   return true;
 }
 
@@ -736,7 +743,7 @@ bool gup_fast_revalidated(const World &w, std::string &why) {
 bool gup_fast_fork_seq(const World &w, std::string &why) {
   for (const GupCall &g : w.gup_calls())
     if (g.exists && g.completed && g.pin && g.fork_in_fast && g.nr_fast > 0) {
-      why = "a fork ran inside GUP-fast's lockless section, yet pin_user_pages_fast() kept " +
+      why = "a fork write-protected COW mappings inside GUP-fast's lockless section, yet pin_user_pages_fast() kept " +
             std::to_string(g.nr_fast) + " page(s) it took there";
       return false;
     }
@@ -831,7 +838,8 @@ const std::vector<Invariant> kInvariants = {
      "gup_fast_pte_range() PTE/PMD recheck; 70cbc3cc78a9 mm: gup: fix the fast GUP race against THP collapse",
      gup_fast_revalidated},
     {"GupFastForkSeq", "E6",
-     "A pin_user_pages_fast() whose lockless section overlapped a fork keeps none of the pages it took there.",
+     "A pin_user_pages_fast() whose lockless section overlapped a fork that write-protected COW mappings "
+     "(mm->write_protect_seq moved) keeps none of the pages it took there.",
      "57efa1fe5957 mm/gup: prevent gup_fast from racing with COW during fork (mm->write_protect_seq)",
      gup_fast_fork_seq},
     {"PinnedAnonIsExclusive", "E1", "Every pinned anonymous page is PageAnonExclusive.",

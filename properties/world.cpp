@@ -311,12 +311,16 @@ const Outcome &World::step(const Op &op) {
       break;
     }
     case OpKind::Fork: {
-      // A fork of an mm with a call inside GUP-fast's lockless section (E6).
-      for (GupCall &g : gups_)
-        if (g.exists && !g.completed && g.at_fast_point && g.pid == pid) g.fork_in_fast = true;
       if (op.result < proc_pid_.size() && proc_pid_[op.result] >= 0)
         throw bad_trace("process p" + std::to_string(op.result) + " created twice");
+      const unsigned wp_seq = k_.tasks[pid].mm.write_protect_seq;
       int child = dup_mm_fork(k_, pid);
+      // A fork that write-protected COW mappings of an mm with a call inside
+      // GUP-fast's lockless section (E6). A fork with no COW mapping leaves
+      // write_protect_seq alone and shares nothing GUP-fast must drop.
+      if (k_.tasks[pid].mm.write_protect_seq != wp_seq)
+        for (GupCall &g : gups_)
+          if (g.exists && !g.completed && g.at_fast_point && g.pid == pid) g.fork_in_fast = true;
       if (op.result >= proc_pid_.size()) proc_pid_.resize(op.result + 1, -1);
       proc_pid_[op.result] = child;
       pid_proc_.resize(child + 1, -1);
