@@ -3,9 +3,12 @@
 // gupcheck replay and shrink: one trace file, a report or a shorter trace.
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "cli/common.h"
+#include "properties/decode.h"
 #include "properties/invariants.h"
 #include "reports/json.h"
 #include "reports/replay.h"
@@ -20,16 +23,40 @@ namespace {
 struct ReplayOpts {
   std::string file, variant, json_out;
   std::vector<std::string> invariants;
+  bool from_fuzzer = false;  // FILE is a libFuzzer input (raw choices), not a trace
+  std::string save_trace;
 };
+
+// A libFuzzer input (fuzz/gup_fuzzer.cpp) decoded the way the target decodes it.
+trace::Trace load_fuzzer_input(const std::string &file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw UsageError("cannot read " + file);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return props::decode_trace(
+      props::words_from_bytes(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
+}
 
 int cmd_replay(const ReplayOpts &o) {
   const std::string &file = o.file, &variant_opt = o.variant, &json_out = o.json_out;
   const std::vector<std::string> &inv_names = o.invariants;
-  trace::Trace t = load_trace(file);
+  trace::Trace t = o.from_fuzzer ? load_fuzzer_input(file) : load_trace(file);
+  if (o.from_fuzzer) {
+    t.variant = variant_opt.empty() ? "mainline" : variant_opt;
+    t.notes.push_back("decoded from libFuzzer input " + file);
+    // Cut after the first violation, as the fuzzer reported it.
+    const model::variant_info &fv = variant_or_die(t.variant);
+    const props::RunResult r = props::run_trace(t, fv.sw, invariants_or_die(inv_names));
+    if (r.violation.found) t.ops.resize(r.violation.step + 1);
+    if (!o.save_trace.empty()) {
+      reports::write_file_atomic(o.save_trace, trace::print_trace(t));
+      std::fprintf(stderr, "wrote %s\n", o.save_trace.c_str());
+    }
+  }
   const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
   const model::variant_info &v = variant_or_die(vname);
   reports::ReplayLog log = reports::replay_trace(t, v.name, v.sw, invariants_or_die(inv_names));
-  log.replay_command = reports::replay_command_for(file, v.name);
+  log.replay_command = o.from_fuzzer ? "gupcheck replay --from-fuzzer " + file + " --variant " + v.name
+                                     : reports::replay_command_for(file, v.name);
   std::printf("%s", reports::text_report(log).c_str());
   if (!json_out.empty()) reports::write_file_atomic(json_out, reports::json_report(log).dump(2) + "\n");
   if (!log.error.empty()) std::fprintf(stderr, "gupcheck: %s: %s\n", file.c_str(), log.error.c_str());
@@ -81,6 +108,9 @@ void add_replay_command(CLI::App &app, Run &run) {
   replay->add_option("--variant", o->variant, "Model variant (default: the trace's '# model:' line)");
   replay->add_option("--json", o->json_out, "Also write the JSON report here");
   replay->add_option("--invariants", o->invariants, "Invariants to check (default all)");
+  replay->add_flag("--from-fuzzer", o->from_fuzzer,
+                   "FILE is a libFuzzer input (fuzz/gup_fuzzer): decode it (variant: --variant, default mainline)");
+  replay->add_option("--save-trace", o->save_trace, "With --from-fuzzer: also write the decoded trace here");
   replay->callback([&run, o] { run = [o] { return cmd_replay(*o); }; });
 }
 

@@ -24,6 +24,8 @@ int main(int argc, char **argv) {
   add_shrink_command(app, run);
   add_list_command(app, run);
   add_gate_command(app, run);
+  add_merge_command(app, run);
+  add_explore_command(app, run);
 
   try {
     app.parse(argc, argv);

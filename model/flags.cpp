@@ -18,6 +18,7 @@ const char *errno_name(long err) {
     case ENOENT: return "ENOENT";
     case EINTR: return "EINTR";
     case EIO: return "EIO";
+    case ENXIO: return "ENXIO";
     case EAGAIN: return "EAGAIN";
     case ENOMEM: return "ENOMEM";
     case EACCES: return "EACCES";

@@ -73,6 +73,8 @@ bool gup_fast_folio_allowed(const kernel_state &k, pfn_t page, unsigned flags) {
   // mapping (a driver's page, or truncated) is refused, the slow path decides.
   if (f.anon) return true;
   if (!f.pagecache) return false;
+  // folio_is_secretmem(): never through GUP-fast (H4).
+  if (check_secretmem && f.secretmem) return false;
   // The only remaining allowed file system is shmem.
   return !reject_file_backed || k.files[f.file].shmem;
 }
@@ -85,7 +87,11 @@ bool try_grab_folio_fast(kernel_state &k, pfn_t page, unsigned flags) {
   if (k.folios[page].zero && !k.sw.zero_page_pins_counted) return true;
   if (!k.sw.refcount_unchecked && k.folios[page].refcount + GUP_PIN_COUNTING_BIAS > REFCOUNT_CEILING) return false;
   if (!try_get_folio(k, page, 1)) return false;
-  // Stubbed: folio_is_longterm_pinnable() is true (no movable/CMA memory yet).
+  // Can't do FOLL_LONGTERM + FOLL_PIN gup fast path if not in a correct zone.
+  if ((flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(k.folios[page])) {
+    k.folios[page].refcount -= 1;
+    return false;
+  }
   k.folios[page].refcount += GUP_PIN_COUNTING_BIAS - 1;
   k.nr_foll_pin_acquired++;
   return true;
@@ -100,7 +106,8 @@ long check_vma_flags(const kernel_state &k, const vm_area_struct &vma, unsigned 
   const bool vma_anon = vma_is_anonymous(vma);
   if (vm_flags & (VM_IO | VM_PFNMAP)) return -EFAULT;
   if ((gup_flags & FOLL_ANON) && !vma_anon) return -EFAULT;
-  // Stubbed: no fsdax or secretmem VMAs yet (-EOPNOTSUPP / -EFAULT).
+  if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(k, vma)) return -EOPNOTSUPP;
+  if (vma_is_secretmem(vma)) return -EFAULT;
   if (write) {
     if (!vma_anon && !writable_file_mapping_allowed(k, vma, gup_flags)) return -EFAULT;
     if (!(vm_flags & VM_WRITE)) {
@@ -217,6 +224,9 @@ follow_result no_page_table(const vm_area_struct &vma, unsigned flags) {
 //   {0, -ENOMEM} when the grab fails.
 follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
   pte_t *pte = pte_offset(k.tasks[pid].mm, vpn);
+  // A swap-type entry (here: hwpoison) is not pte_none: fault, and let the
+  // fault handler report it.
+  if (pte && !pte->present && !pte_none(*pte)) return {0, 0};
   if (!pte || !pte->present) {
     // Variant (pre-8e4b9a607189, FOLL_ANON): an untouched VMA without
     // ->fault reads as the zero page, without faulting anything in.
@@ -281,6 +291,30 @@ bool pte_same(const pte_t &a, const pte_t &b) {
 
 }  // namespace
 
+namespace {
+
+// Models: the VMA lookup at the top of __get_user_pages()'s loop (v6.18),
+// done again after every interleave point (mmap_lock may have been
+// dropped). Return: 0 with *vma set, or the error to stop with.
+long gup_lookup_vma(kernel_state &k, int pid, uint64_t start, unsigned gup_flags, vm_area_struct **vma) {
+  if (!k.tasks[pid].alive) return -EFAULT;
+  mm_struct &mm = k.tasks[pid].mm;
+  // MADV_POPULATE_(READ|WRITE) wants to handle VMA lookup+error reporting
+  // differently: -ENOMEM for a hole, -EINVAL for a refusal ("mm/madvise:
+  // make MADV_POPULATE_(READ|WRITE) handle VM_FAULT_RETRY properly", v6.9).
+  if (gup_flags & FOLL_MADV_POPULATE) {
+    *vma = find_vma(mm, start);
+    if (!*vma) return -ENOMEM;
+    if (check_vma_flags(k, **vma, gup_flags)) return -EINVAL;
+    return 0;
+  }
+  *vma = gup_vma_lookup(mm, start);
+  if (!*vma) return -EFAULT;
+  return check_vma_flags(k, **vma, gup_flags);
+}
+
+}  // namespace
+
 // Models: mm/gup.c __get_user_pages() (v6.18), order-0 pages only, as a
 // sequence of steps. Interleave points: after faultin_page() returned and
 // before the retried lookup (where the kernel may have dropped and retaken
@@ -311,12 +345,8 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
       ret = -EFAULT;
       break;
     }
-    vm_area_struct *vma = gup_vma_lookup(k.tasks[pid].mm, start);
-    if (!vma) {
-      ret = -EFAULT;
-      break;
-    }
-    ret = check_vma_flags(k, *vma, gup_flags);
+    vm_area_struct *vma = nullptr;
+    ret = gup_lookup_vma(k, pid, start, gup_flags, &vma);
     if (ret) break;
     // Pre-19be0eaffa3a the FOLL_WRITE drop was per page: foll_flags was
     // reset to gup_flags for every page.
@@ -346,12 +376,7 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
         ret = -EFAULT;
         break;
       }
-      vma = gup_vma_lookup(k.tasks[pid].mm, start);
-      if (!vma) {
-        ret = -EFAULT;
-        break;
-      }
-      ret = check_vma_flags(k, *vma, gup_flags);
+      ret = gup_lookup_vma(k, pid, start, gup_flags, &vma);
       if (ret) break;
     }
     if (ret) break;
@@ -452,6 +477,21 @@ gup_task get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long nr_
 long get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
                     std::vector<pfn_t> *pages) {
   return run_to_end(get_user_pages_steps(k, pid, start, nr_pages, gup_flags, pages));
+}
+
+// Models: mm/gup.c get_user_pages_remote() (v6.18): another mm, FOLL_REMOTE
+// (faults are FAULT_FLAG_REMOTE). Return: -EINVAL for invalid flags.
+long get_user_pages_remote(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                           std::vector<pfn_t> *pages) {
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_TOUCH | FOLL_REMOTE)) return -EINVAL;
+  return __gup_longterm_locked(k, pid, start, nr_pages, pages, gup_flags);
+}
+
+// Models: mm/gup.c pin_user_pages_remote() (v6.18). Return: 0 for invalid flags.
+long pin_user_pages_remote(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                           std::vector<pfn_t> *pages) {
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE)) return 0;
+  return __gup_longterm_locked(k, pid, start, nr_pages, pages, gup_flags);
 }
 
 // Models: mm/gup.c pin_user_pages() (v6.18). Return: 0 (not -EINVAL) for

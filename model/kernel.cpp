@@ -25,7 +25,22 @@ bool vma_is_anonymous(const vm_area_struct &vma) { return vma.backing == vma_bac
 // one; a remap_pfn_range() driver and anonymous memory do not.
 bool vma_has_fault_op(const vm_area_struct &vma) {
   return vma.backing == vma_backing::file || vma.backing == vma_backing::shmem ||
-         vma.backing == vma_backing::mixedmap;
+         vma.backing == vma_backing::mixedmap || vma.backing == vma_backing::secretmem;
+}
+
+// Models: include/linux/fs.h vma_is_fsdax() (v6.18): a file VMA whose inode is DAX.
+bool vma_is_fsdax(const kernel_state &k, const vm_area_struct &vma) {
+  return vma.backing == vma_backing::file && vma.file >= 0 && k.files[vma.file].dax;
+}
+
+// Models: include/linux/secretmem.h vma_is_secretmem() (v6.18).
+bool vma_is_secretmem(const vm_area_struct &vma) { return vma.backing == vma_backing::secretmem; }
+
+bool folio_is_longterm_pinnable(const folio &f) {
+  // The zero page is always fine; fsdax pages are not (the file system may
+  // want to reclaim the blocks: 2bb6d2837083 / 932f4a630a69).
+  if (f.zero) return true;
+  return !f.fsdax;
 }
 
 // Models: include/linux/mm.h folio_maybe_dma_pinned() (v6.18)
@@ -127,11 +142,15 @@ void warn_misuse(kernel_state &k, std::string what) {
   if (k.misuse.size() < 16) k.misuse.push_back(std::move(what));
 }
 
-// A new file: shmem needs no dirty tracking, a regular (ext4-like) file does.
-int file_create(kernel_state &k, bool shmem) {
+// A new file: shmem and secretmem need no dirty tracking; a regular
+// (ext4-like) file does, DAX or not.
+int file_create(kernel_state &k, bool shmem, bool dax, bool secretmem) {
   file_state f;
   f.shmem = shmem;
-  f.needs_dirty_tracking = !shmem;
+  f.dax = dax;
+  f.secretmem = secretmem;
+  // secretmem's mapping has no writeback (noop bdi), like shmem.
+  f.needs_dirty_tracking = !shmem && !secretmem;
   k.files.push_back(f);
   return int(k.files.size()) - 1;
 }

@@ -74,6 +74,9 @@ struct folio {
   bool driver = false;     // a driver's own page (the driver holds one reference)
   bool freed = false;
   bool dirty = false;
+  bool hwpoison = false;   // PG_hwpoison (memory_failure())
+  bool fsdax = false;      // a ZONE_DEVICE fsdax page (folio_is_fsdax()): never long-term pinnable
+  bool secretmem = false;  // a memfd_secret page (folio_is_secretmem()): never GUP-able
   int file = -1;  // owning file when pagecache
   uint64_t index = 0;
   uint64_t data = 0;  // the page's content, abstracted to one value
@@ -88,7 +91,12 @@ struct pte_t {
   bool young = false;
   bool special = false;   // pte_special()
   bool protnone = false;  // PROT_NONE mapping (pte_protnone())
+  // A non-present hwpoison swap entry (make_hwpoison_entry()) left by
+  // memory_failure(); only meaningful when !present.
+  bool hwpoison = false;
 };
+// Models: pte_none(): neither present nor a swap-type entry.
+inline bool pte_none(const pte_t &pte) { return !pte.present && !pte.hwpoison; }
 
 // One page-table page (a PTE table) covering PTRS_PER_PTE pages.
 struct pte_table {
@@ -103,6 +111,7 @@ enum class vma_backing : uint8_t {
   shmem,     // shmem/memfd (no dirty tracking), incl. MAP_SHARED|MAP_ANONYMOUS
   pfnmap,    // a driver that remap_pfn_range()d at mmap time; no ->fault
   mixedmap,  // a VM_MIXEDMAP driver whose ->fault inserts pages (see mixed_driver_fault)
+  secretmem, // memfd_secret(2): shared only, VM_LOCKED|VM_DONTDUMP, pages out of the direct map
 };
 
 // include/linux/mm_types.h struct vm_area_struct
@@ -139,6 +148,8 @@ struct task_struct {
 struct file_state {
   bool shmem = false;
   bool needs_dirty_tracking = false;  // mapping_can_writeback()
+  bool dax = false;                   // IS_DAX(inode): an fsdax file (ext4/xfs -o dax)
+  bool secretmem = false;             // a memfd_secret inode
   std::vector<pfn_t> pages;           // page cache: index -> pfn (0 = not cached)
 };
 
@@ -164,6 +175,11 @@ bool pfn_valid(const kernel_state &k, pfn_t pfn);
 inline bool is_zero_pfn(pfn_t pfn) { return pfn == ZERO_PFN; }
 bool vma_is_anonymous(const vm_area_struct &vma);
 bool vma_has_fault_op(const vm_area_struct &vma);
+bool vma_is_fsdax(const kernel_state &k, const vm_area_struct &vma);
+bool vma_is_secretmem(const vm_area_struct &vma);
+// Models: include/linux/mm.h folio_is_longterm_pinnable() (v6.18) for the
+// memory the model has: every folio but fsdax ones (no CMA/movable yet).
+bool folio_is_longterm_pinnable(const folio &f);
 bool folio_maybe_dma_pinned(const folio &f);
 // Whether a PTE installed with vma->vm_page_prot is writable: only shared
 // writable mappings that need no write notification (kernel: vm_page_prot).
@@ -262,6 +278,10 @@ long __get_user_pages_locked(kernel_state &k, int pid, uint64_t start, long nr_p
 long __gup_longterm_locked(kernel_state &k, int pid, uint64_t start, long nr_pages,
                            std::vector<pfn_t> *pages, unsigned gup_flags);
 bool is_valid_gup_args(const std::vector<pfn_t> *pages, unsigned *gup_flags, unsigned to_set);
+long get_user_pages_remote(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                           std::vector<pfn_t> *pages);
+long pin_user_pages_remote(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                           std::vector<pfn_t> *pages);
 
 long get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
                     std::vector<pfn_t> *pages);
@@ -312,17 +332,51 @@ struct mmap_args {
   vm_flags_t prot = VM_READ | VM_WRITE;  // VM_READ/VM_WRITE subset
   uint64_t npages = 1;
   int file = -1;  // kernel_state::files index (file/shmem backings)
+  bool populate = false;  // MAP_POPULATE
 };
 // Return: the first vpn of the new mapping, or -errno.
 long do_mmap(kernel_state &k, int pid, const mmap_args &a);
 long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages);
 long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_flags_t prot);
 long madvise_dontneed(kernel_state &k, int pid, uint64_t start, uint64_t npages);
+// madvise(2) advice values the model knows (include/uapi/asm-generic/mman-common.h).
+enum class madv : uint8_t { dontneed, populate_read, populate_write, dontfork, dofork, wipeonfork, keeponfork, hwpoison };
+// Models: mm/madvise.c do_madvise() for one advice. Return: 0 or -errno.
+long do_madvise(kernel_state &k, int pid, uint64_t start, uint64_t npages, madv advice);
+// Models: mm/madvise.c madvise_populate() -> mm/gup.c faultin_page_range() (v6.18).
+long madvise_populate(kernel_state &k, int pid, uint64_t start, uint64_t npages, bool write);
+// Models: mm/gup.c populate_vma_page_range() (v6.18): the mlock/MAP_POPULATE GUP.
+long populate_vma_page_range(kernel_state &k, int pid, vm_area_struct &vma, uint64_t start, uint64_t end);
+// Models: mm/gup.c __mm_populate() (v6.18).
+long __mm_populate(kernel_state &k, int pid, uint64_t start, uint64_t npages, bool ignore_errors);
+// Models: mm/mlock.c do_mlock() with flags 0 (v6.18), including the populate.
+long do_mlock(kernel_state &k, int pid, uint64_t start, uint64_t npages);
+// Models: mm/memory-failure.c memory_failure() as reached from
+// madvise_inject_error() (MADV_HWPOISON). Return: 0 or -errno.
+long memory_failure(kernel_state &k, pfn_t pfn);
+// Models: the s390 gmap_helper_disable_cow_sharing() (v6.18): mm_forbids_zeropage()
+// from now on, and every zero page in a COW mapping unshared.
+long s390_disable_cow_sharing(kernel_state &k, int pid);
+// Models: mm/migrate.c do_pages_stat_array() for one address (move_pages(2)
+// with nodes == NULL). Return: the node (0: the model has one) or -errno.
+long do_pages_stat(kernel_state &k, int pid, uint64_t vpn);
+// Models: mm/memory.c __access_remote_vm() as /proc/PID/mem's mem_rw() uses it
+// (FOLL_FORCE, plus FOLL_WRITE for writes; get_user_pages_remote()).
+// Return: 0, or -EIO when no byte could be accessed (mem_rw()).
+struct remote_result {
+  long ret = 0;
+  uint64_t value = 0;
+  pfn_t pfn = 0;
+};
+remote_result access_remote_vm(kernel_state &k, int target, uint64_t vpn, bool write, uint64_t value);
+// Models: mm/process_vm_access.c process_vm_rw_single_vec() (v6.18):
+// pin_user_pages_remote() without FOLL_FORCE, copy, unpin. Return: 0 or -EFAULT.
+remote_result process_vm_rw(kernel_state &k, int target, uint64_t vpn, bool write, uint64_t value);
 // Return: the child's pid.
 int dup_mm_fork(kernel_state &k, int pid);
 void exit_mmap(kernel_state &k, int pid);
 long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn);
-int file_create(kernel_state &k, bool shmem);
+int file_create(kernel_state &k, bool shmem, bool dax = false, bool secretmem = false);
 
 // A user load or store at vpn, faulting as the CPU would.
 struct access_result {

@@ -40,6 +40,11 @@ pfn_t pagecache_get(kernel_state &k, const vm_area_struct &vma, uint64_t vpn) {
     f.pagecache = true;
     f.file = vma.file;
     f.index = index;
+    // Differs: an fsdax "page cache" page is the ZONE_DEVICE page backing
+    // the file block (fs/dax.c); a secretmem page is removed from the direct
+    // map (secretmem_fault()). Both are modelled as page-cache folios with a flag.
+    f.fsdax = file.dax;
+    f.secretmem = file.secretmem;
     k.files[vma.file].pages[index] = p;
   }
   return k.files[vma.file].pages[index];
@@ -144,6 +149,8 @@ unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t
     if (!is_cow_mapping(vma.vm_flags)) return VM_FAULT_SIGSEGV;
   }
   pte_t *pte = pte_alloc(mm_of(k, pid), vpn);
+  // do_swap_page(): a hwpoison entry left by memory_failure().
+  if (!pte->present && pte->hwpoison) return VM_FAULT_HWPOISON;
   if (!pte->present) {
     if (vma_is_anonymous(vma)) return do_anonymous_page(k, pid, vma, vpn, flags);
     return do_fault(k, pid, vma, vpn, flags);
@@ -203,6 +210,8 @@ unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, u
   }
   bool write = flags & FAULT_FLAG_WRITE;
   pfn_t page = pagecache_get(k, vma, vpn);
+  // __do_fault(): a poisoned page kept in the cache (shmem) is not mapped.
+  if (k.folios[page].hwpoison) return VM_FAULT_HWPOISON;
   if (!write) {  // do_read_fault()
     folio_get(k, page);
     map_file_page(k, pid, vma, vpn, page, false);
@@ -329,7 +338,7 @@ long insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pf
   if (f.anon) return -EINVAL;
   if (f.zero && !k.sw.insert_page_refcounts_zero_page && !vm_mixed_zeropage_allowed(k, pid, vma)) return -EINVAL;
   pte_t *pte = pte_alloc(k.tasks[pid].mm, vpn);
-  if (pte->present) return -EBUSY;
+  if (!pte_none(*pte)) return -EBUSY;
   *pte = mk_pte(k, vma, page);
   if (f.zero && !k.sw.insert_page_refcounts_zero_page) {
     pte->special = true;  // the zero page is never refcounted: pte_mkspecial()
@@ -358,7 +367,7 @@ unsigned vmf_insert_mixed(kernel_state &k, int pid, vm_area_struct &vma, uint64_
   }
   // insert_pfn()
   pte_t *pte = pte_alloc(k.tasks[pid].mm, vpn);
-  if (pte->present) return VM_FAULT_NOPAGE;  // someone else mapped it: nothing to do
+  if (!pte_none(*pte)) return VM_FAULT_NOPAGE;  // someone else mapped it: nothing to do
   *pte = mk_pte(k, vma, pfn);
   pte->special = true;
   if (is_zero_pfn(pfn)) pte->write = false;
@@ -403,7 +412,12 @@ void zap_pte_range(kernel_state &k, int pid, const vm_area_struct &vma, uint64_t
   mm_struct &mm = mm_of(k, pid);
   for (uint64_t vpn = start; vpn < end; vpn++) {
     pte_t *pte = pte_offset(mm, vpn);
-    if (!pte || !pte->present) continue;
+    if (!pte) continue;
+    if (!pte->present) {
+      // zap_nonpresent_ptes(): a hwpoison entry is simply cleared.
+      *pte = pte_t{};
+      continue;
+    }
     const pte_t old = *pte;
     pfn_t page = vm_normal_page(k, vma, vpn, old);
     *pte = pte_t{};  // ptep_get_and_clear_full()

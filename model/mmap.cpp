@@ -91,6 +91,8 @@ vm_flags_t calc_vm_prot_bits(vm_flags_t prot) { return prot & (VM_READ | VM_WRIT
 // gap after every mapping, so separate mmaps never merge or reuse addresses.
 long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
   if (a.npages == 0) return -EINVAL;
+  // secretmem_mmap(): only MAP_SHARED mappings of a memfd_secret fd.
+  if (a.backing == vma_backing::secretmem && !a.shared) return -EINVAL;
   mm_struct &mm = k.tasks[pid].mm;
   if (mm.mmap_hint + a.npages + 1 > TASK_SIZE_VPN) return -ENOMEM;
   vm_area_struct vma;
@@ -108,6 +110,12 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
       (vma.file < 0 || size_t(vma.file) >= k.files.size()))
     throw model_bug("do_mmap(): file mapping without a file");
   if (a.backing == vma_backing::mixedmap) vma.vm_flags |= VM_MIXEDMAP;
+  if (a.backing == vma_backing::secretmem) {
+    // memfd_secret() makes a fresh inode; secretmem_mmap() locks the VMA
+    // and keeps it out of core dumps.
+    vma.file = file_create(k, false, false, true);
+    vma.vm_flags |= VM_LOCKED | VM_DONTDUMP;
+  }
   mm.mmap_hint = vma.vm_end + 1;
   auto it = std::lower_bound(mm.vmas.begin(), mm.vmas.end(), vma.vm_start,
                              [](const vm_area_struct &v, uint64_t s) { return v.vm_start < s; });
@@ -120,6 +128,9 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
     long err = remap_pfn_range(k, pid, *it, vma.vm_start, first, a.npages);
     if (err) throw model_bug("remap_pfn_range() refused a whole-VMA remap");
   }
+  // vm_mmap_pgoff(): MAP_POPULATE (or a VM_LOCKED VMA) populates after
+  // the mapping exists, ignoring errors (mm_populate()).
+  if (a.populate || (vma.vm_flags & VM_LOCKED)) __mm_populate(k, pid, vma.vm_start, a.npages, true);
   return long(vma.vm_start);
 }
 
@@ -207,7 +218,9 @@ int dup_mm_fork(kernel_state &k, int pid) {
   mm_struct &cmm = k.tasks[child].mm;
   {
     const mm_struct &pmm = k.tasks[pid].mm;
-    cmm.forbids_zeropage = pmm.forbids_zeropage;
+    // s390 init_new_context() runs for the child's new mm and sets
+    // allow_cow_sharing = 1: mm_forbids_zeropage() is not inherited.
+    cmm.forbids_zeropage = false;
     cmm.mmap_hint = pmm.mmap_hint;
   }
   const size_t nvmas = k.tasks[pid].mm.vmas.size();
@@ -215,6 +228,8 @@ int dup_mm_fork(kernel_state &k, int pid) {
     vm_area_struct &src = k.tasks[pid].mm.vmas[i];
     if (src.vm_flags & VM_DONTCOPY) continue;
     vm_area_struct dst = src;
+    // vm_flags_clear(tmp, VM_LOCKED_MASK): mlock is not inherited.
+    dst.vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
     if (src.vm_flags & VM_WIPEONFORK) {
       dst.anon_vma = false;  // the child starts with an empty anonymous VMA
       k.tasks[child].mm.vmas.push_back(dst);
@@ -230,7 +245,14 @@ int dup_mm_fork(kernel_state &k, int pid) {
     if (is_cow) pmm.write_protect_seq++;  // raw_write_seqcount_begin()
     for (uint64_t vpn = src.vm_start; vpn < src.vm_end; vpn++) {
       const pte_t *p = pte_offset(pmm, vpn);
-      if (!p || !p->present) continue;
+      if (!p) continue;
+      if (!p->present && p->hwpoison) {
+        // copy_nonpresent_pte(): a hwpoison entry is copied as it is.
+        const pte_t entry = *p;
+        *pte_alloc(k.tasks[child].mm, vpn) = entry;
+        continue;
+      }
+      if (!p->present) continue;
       copy_present_pte(k, pid, child, src, dvma, vpn);
     }
     if (is_cow) pmm.write_protect_seq++;  // raw_write_seqcount_end()
@@ -255,7 +277,7 @@ long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   if (!v) return -ENOENT;
   if (!vma_is_anonymous(*v) || (v->vm_flags & VM_SHARED)) return -EINVAL;
   pte_t *pte = pte_alloc(mm, vpn);
-  if (pte->present) return -EEXIST;
+  if (!pte_none(*pte)) return -EEXIST;
   if (mm.forbids_zeropage) {
     // mfill_atomic_pte_zeroed_folio() -> mfill_atomic_install_pte(): a
     // zeroed anonymous folio instead, mapped dirty and writable if the VMA is.
@@ -305,6 +327,329 @@ access_result user_access(kernel_state &k, int pid, uint64_t vpn, bool write, ui
     }
   }
   throw model_bug("user_access(): the fault handler does not make progress");
+}
+
+
+// ---------------------------------------------------------------------------
+// Populate, mlock, the other madvise advice, memory failure, the s390
+// zero-page switch, move_pages' status lookup and remote access.
+
+namespace {
+
+bool vma_is_accessible(const vm_area_struct &vma) { return vma.vm_flags & VM_ACCESS_FLAGS; }
+
+// The next VMA starting after vpn, or end.
+uint64_t next_vma_start(const mm_struct &mm, uint64_t vpn, uint64_t end) {
+  for (const auto &w : mm.vmas)
+    if (w.vm_start > vpn) return std::min(end, w.vm_start);
+  return end;
+}
+
+// Models: mm/madvise.c madvise_walk_vmas() + madvise_update_vma() (v6.18)
+// for advice that only changes vm_flags: VMAs are split to the range.
+// Return: 0, -ENOMEM when part of the range was unmapped, or the advice's error.
+template <typename F>
+long madvise_walk_flags(kernel_state &k, int pid, uint64_t start, uint64_t npages, F new_flags) {
+  mm_struct &mm = k.tasks[pid].mm;
+  const uint64_t end = start + npages;
+  long unmapped_error = 0;
+  uint64_t vpn = start;
+  while (vpn < end) {
+    vm_area_struct *v = find_vma(mm, vpn);
+    if (!v) {
+      unmapped_error = -ENOMEM;
+      vpn = next_vma_start(mm, vpn, end);
+      continue;
+    }
+    const uint64_t stop = std::min(v->vm_end, end);
+    vm_flags_t nf = v->vm_flags;
+    if (long err = new_flags(*v, nf)) return err;
+    if (nf != v->vm_flags) {
+      split_vma_at(mm, vpn);
+      split_vma_at(mm, stop);
+      find_vma(mm, vpn)->vm_flags = nf;
+    }
+    vpn = stop;
+  }
+  return unmapped_error;
+}
+
+// A VMA with a vm_file: everything but private and shared anonymous memory
+// (shared anonymous memory is shmem and has one).
+bool vma_has_file(const vm_area_struct &v) { return v.backing != vma_backing::anon; }
+
+// Models: mm/memory-failure.c madvise_inject_error() (v6.18) for MADV_HWPOISON.
+long madvise_inject_error(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
+  for (uint64_t vpn = start; vpn < start + npages; vpn++) {
+    std::vector<pfn_t> pages;
+    long nr_fast = 0;
+    const long ret = get_user_pages_fast(k, pid, vpn, 1, 0, &pages, &nr_fast);
+    if (ret != 1) return ret;
+    // Differs: the kernel hands this reference to memory_failure()
+    // (MF_COUNT_INCREASED), which keeps it on the poisoned page for ever;
+    // the model drops it so reference counts stay checkable.
+    const long err = memory_failure(k, pages[0]);
+    put_page(k, pages[0]);
+    if (err) return err;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// Models: mm/gup.c populate_vma_page_range() (v6.18)
+long populate_vma_page_range(kernel_state &k, int pid, vm_area_struct &vma, uint64_t start, uint64_t end) {
+  const long nr_pages = long(end - start);
+  // The VM_LOCKONFAULT case has never used faultin_page() to break COW.
+  if (vma.vm_flags & VM_LOCKONFAULT) return nr_pages;
+  unsigned gup_flags = FOLL_TOUCH;
+  // Touch writable private mappings with a write fault to break COW; shared
+  // mappings don't COW and would only be dirtied for nothing.
+  if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE) gup_flags |= FOLL_WRITE;
+  // mlock succeeds for regions with any permissions other than PROT_NONE.
+  if (vma_is_accessible(vma)) gup_flags |= FOLL_FORCE;
+  return __get_user_pages(k, pid, start, nr_pages, gup_flags, nullptr);
+}
+
+// Models: mm/gup.c __mm_populate() (v6.18)
+long __mm_populate(kernel_state &k, int pid, uint64_t start, uint64_t npages, bool ignore_errors) {
+  mm_struct &mm = k.tasks[pid].mm;
+  const uint64_t end = start + npages;
+  long ret = 0;
+  for (uint64_t nstart = start, nend; nstart < end; nstart = nend) {
+    // find_vma_intersection()
+    vm_area_struct *vma = nullptr;
+    for (auto &v : mm.vmas)
+      if (v.vm_end > nstart && v.vm_start < end) {
+        vma = &v;
+        break;
+      }
+    if (!vma) break;
+    nend = std::min(end, vma->vm_end);
+    if (vma->vm_flags & (VM_IO | VM_PFNMAP)) continue;
+    if (nstart < vma->vm_start) nstart = vma->vm_start;
+    ret = populate_vma_page_range(k, pid, *vma, nstart, nend);
+    if (ret < 0) {
+      if (ignore_errors) {
+        ret = 0;
+        continue;  // continue at next VMA
+      }
+      break;
+    }
+    nend = nstart + uint64_t(ret);
+    ret = 0;
+  }
+  return ret;
+}
+
+// Models: mm/mlock.c do_mlock() -> apply_vma_lock_flags() -> mlock_fixup(),
+// then __mm_populate() and __mlock_posix_error_return() (v6.18).
+long do_mlock(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
+  mm_struct &mm = k.tasks[pid].mm;
+  const uint64_t end = start + npages;
+  // apply_vma_lock_flags(): the whole range must be mapped.
+  for (uint64_t vpn = start; vpn < end;) {
+    const vm_area_struct *v = find_vma(mm, vpn);
+    if (!v) return -ENOMEM;
+    vpn = v->vm_end;
+  }
+  for (uint64_t vpn = start; vpn < end;) {
+    vm_area_struct *v = find_vma(mm, vpn);
+    const uint64_t stop = std::min(v->vm_end, end);
+    // mlock_fixup(): special, DAX and secretmem VMAs are not marked VM_LOCKED.
+    const bool skip = (v->vm_flags & (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)) || vma_is_fsdax(k, *v) ||
+                      vma_is_secretmem(*v);
+    if (!skip && !(v->vm_flags & VM_LOCKED)) {
+      split_vma_at(mm, vpn);
+      split_vma_at(mm, stop);
+      find_vma(mm, vpn)->vm_flags |= VM_LOCKED;
+    }
+    vpn = stop;
+  }
+  long err = __mm_populate(k, pid, start, npages, false);
+  // __mlock_posix_error_return()
+  if (err == -EFAULT) return -ENOMEM;
+  if (err == -ENOMEM) return -EAGAIN;
+  return err;
+}
+
+// Models: mm/madvise.c madvise_populate() (v6.18) -> mm/gup.c
+// faultin_page_range(): never FOLL_FORCE; FOLL_HWPOISON reports poisoned
+// pages; FOLL_MADV_POPULATE makes holes -ENOMEM and refused VMAs -EINVAL.
+long madvise_populate(kernel_state &k, int pid, uint64_t start, uint64_t npages, bool write) {
+  const uint64_t end = start + npages;
+  while (start < end) {
+    const unsigned gup_flags =
+        FOLL_TOUCH | FOLL_HWPOISON | FOLL_UNLOCKABLE | FOLL_MADV_POPULATE | (write ? FOLL_WRITE : 0);
+    const long pages = __get_user_pages_locked(k, pid, start, long(end - start), nullptr, gup_flags);
+    if (pages < 0) {
+      switch (pages) {
+        case -EINTR: return -EINTR;
+        case -EINVAL: return -EINVAL;  // incompatible mappings / permissions
+        case -EHWPOISON: return -EHWPOISON;
+        case -EFAULT: return -EFAULT;  // VM_FAULT_SIGBUS or VM_FAULT_SIGSEGV
+        default: return -ENOMEM;       // no VMA or out of memory
+      }
+    }
+    if (pages == 0) throw model_bug("madvise_populate(): no progress");
+    start += uint64_t(pages);
+  }
+  return 0;
+}
+
+// Models: mm/madvise.c do_madvise() -> madvise_do_behavior() (v6.18).
+long do_madvise(kernel_state &k, int pid, uint64_t start, uint64_t npages, madv advice) {
+  switch (advice) {
+    case madv::dontneed: return madvise_dontneed(k, pid, start, npages);
+    case madv::populate_read: return madvise_populate(k, pid, start, npages, false);
+    case madv::populate_write: return madvise_populate(k, pid, start, npages, true);
+    case madv::hwpoison: return madvise_inject_error(k, pid, start, npages);
+    case madv::dontfork:
+      return madvise_walk_flags(k, pid, start, npages, [](const vm_area_struct &, vm_flags_t &f) {
+        f |= VM_DONTCOPY;
+        return 0L;
+      });
+    case madv::dofork:
+      return madvise_walk_flags(k, pid, start, npages, [](const vm_area_struct &v, vm_flags_t &f) {
+        if (v.vm_flags & VM_IO) return long(-EINVAL);
+        f &= ~VM_DONTCOPY;
+        return 0L;
+      });
+    case madv::wipeonfork:
+      return madvise_walk_flags(k, pid, start, npages, [](const vm_area_struct &v, vm_flags_t &f) {
+        // MADV_WIPEONFORK is only supported on anonymous memory.
+        if (vma_has_file(v) || (v.vm_flags & VM_SHARED)) return long(-EINVAL);
+        f |= VM_WIPEONFORK;
+        return 0L;
+      });
+    case madv::keeponfork:
+      return madvise_walk_flags(k, pid, start, npages, [](const vm_area_struct &, vm_flags_t &f) {
+        f &= ~VM_WIPEONFORK;
+        return 0L;
+      });
+  }
+  return -EINVAL;
+}
+
+// Models: mm/memory-failure.c memory_failure() -> hwpoison_user_mappings()
+// (try_to_unmap(TTU_HWPOISON)) and me_pagecache_clean()/truncate_error_folio()
+// (v6.18), for an order-0 anonymous or page-cache folio.
+// Differs: any other frame (the zero page, a driver page, an fsdax page) is
+// refused with -EBUSY and left untouched; the kernel may still set PG_hwpoison.
+long memory_failure(kernel_state &k, pfn_t pfn) {
+  if (!pfn_valid(k, pfn)) return -ENXIO;
+  folio &f = k.folios[pfn];
+  if (f.hwpoison) return -EHWPOISON;  // TestSetPageHWPoison(): already poisoned
+  if ((!f.anon && !f.pagecache) || f.fsdax) return -EBUSY;
+  f.hwpoison = true;
+  // Propagate the dirty bit from the PTEs first: a clean page-cache page of
+  // a file with writeback can be re-read, so its PTEs are simply zapped.
+  for (auto &t : k.tasks)
+    for (auto &tab : t.mm.tables)
+      for (auto &p : tab.ptes)
+        if (p.present && !p.special && p.pfn == pfn && p.dirty && !f.anon) f.dirty = true;
+  const bool shmem = f.pagecache && k.files[f.file].shmem;
+  const bool clean_file = f.pagecache && !f.dirty && k.files[f.file].needs_dirty_tracking;
+  const int counter = f.anon ? MM_ANONPAGES : shmem ? MM_SHMEMPAGES : MM_FILEPAGES;
+  for (auto &t : k.tasks)
+    for (auto &tab : t.mm.tables)
+      for (auto &p : tab.ptes) {
+        if (!p.present || p.special || p.pfn != pfn) continue;
+        t.mm.rss[counter]--;
+        f.mapcount--;
+        p = pte_t{};
+        p.hwpoison = !clean_file;  // make_hwpoison_entry()
+        folio_put(k, pfn);
+      }
+  // me_pagecache_clean(): a regular file's page is truncated;
+  // shmem_error_remove_folio() keeps shmem's poisoned page in the cache.
+  if (f.pagecache && !shmem) {
+    k.files[f.file].pages[f.index] = 0;
+    f.pagecache = false;
+    folio_put(k, pfn);
+  }
+  return 0;
+}
+
+// Models: arch/s390 gmap_helper_disable_cow_sharing() and
+// __gmap_helper_unshare_zeropages() (v6.18; from "s390/mm: re-enable the
+// shared zeropage for !PV and !skeys KVM guests", v6.11), reached from KVM.
+long s390_disable_cow_sharing(kernel_state &k, int pid) {
+  mm_struct &mm = k.tasks[pid].mm;
+  if (mm.forbids_zeropage) return 0;
+  mm.forbids_zeropage = true;
+  // Replace all shared zeropages in COW mappings by anonymous pages.
+  for (size_t i = 0; i < mm.vmas.size(); i++) {
+    if (!is_cow_mapping(mm.vmas[i].vm_flags)) continue;
+    for (uint64_t vpn = mm.vmas[i].vm_start; vpn < mm.vmas[i].vm_end; vpn++) {
+      const pte_t *p = pte_offset(mm, vpn);
+      if (!p || !p->present || !is_zero_pfn(p->pfn)) continue;
+      const unsigned ret = handle_mm_fault(k, pid, mm.vmas[i], vpn, FAULT_FLAG_UNSHARE | FAULT_FLAG_REMOTE);
+      if (ret & VM_FAULT_ERROR) return -EFAULT;
+    }
+  }
+  return 0;
+}
+
+// Models: mm/migrate.c do_pages_stat_array() (v6.18; folio_walk_start() with
+// FW_ZEROPAGE since "mm/migrate: convert do_pages_stat_array() from
+// follow_page() to folio_walk", David Hildenbrand, v6.12): no fault, no
+// reference kept. No -EEXIST any more: that came from follow_page()'s
+// follow_pfn_pte() for PFN-only PTEs; folio_walk reports those as no folio.
+long do_pages_stat(kernel_state &k, int pid, uint64_t vpn) {
+  mm_struct &mm = k.tasks[pid].mm;
+  const vm_area_struct *vma = find_vma(mm, vpn);
+  if (!vma) return -EFAULT;
+  const pte_t *pte = pte_offset(mm, vpn);
+  if (!pte || !pte->present) return -ENOENT;  // none, or a swap/hwpoison entry
+  const pfn_t page = vm_normal_page(k, *vma, vpn, *pte);
+  if (!page) return is_zero_pfn(pte->pfn) ? -EFAULT : -ENOENT;  // FW_ZEROPAGE: the zero folio
+  if (k.folios[page].fsdax) return -ENOENT;  // folio_is_zone_device()
+  return 0;  // folio_nid(): the model has one node
+}
+
+// Models: mm/memory.c __access_remote_vm() (v6.18) as fs/proc/base.c
+// mem_rw() drives it: FOLL_FORCE (proc_mem_foll_force(), default "always").
+// Stubbed: no VMA in the model has vm_ops->access (generic_access_phys()).
+remote_result access_remote_vm(kernel_state &k, int target, uint64_t vpn, bool write, uint64_t value) {
+  remote_result r;
+  std::vector<pfn_t> pages;
+  const long ret = get_user_pages_remote(k, target, vpn, 1, FOLL_FORCE | (write ? FOLL_WRITE : 0), &pages);
+  if (ret <= 0) {
+    r.ret = -EIO;  // mem_rw(): nothing copied
+    return r;
+  }
+  r.pfn = pages[0];
+  if (write) {
+    write_pfn(k, r.pfn, value);  // copy_to_user_page()
+    k.folios[r.pfn].dirty = true;  // set_page_dirty_lock()
+    r.value = value;
+  } else {
+    r.value = read_pfn(k, r.pfn);
+  }
+  put_page(k, r.pfn);
+  return r;
+}
+
+// Models: mm/process_vm_access.c process_vm_rw_single_vec() (v6.18).
+remote_result process_vm_rw(kernel_state &k, int target, uint64_t vpn, bool write, uint64_t value) {
+  remote_result r;
+  std::vector<pfn_t> pages;
+  const long ret = pin_user_pages_remote(k, target, vpn, 1, write ? FOLL_WRITE : 0, &pages);
+  if (ret <= 0) {
+    r.ret = -EFAULT;
+    return r;
+  }
+  r.pfn = pages[0];
+  if (write) {
+    write_pfn(k, r.pfn, value);
+    k.folios[r.pfn].dirty = true;  // unpin_user_pages_dirty_lock(.., true)
+    r.value = value;
+  } else {
+    r.value = read_pfn(k, r.pfn);
+  }
+  unpin_user_page(k, r.pfn);
+  return r;
 }
 
 }  // namespace gupcheck::model

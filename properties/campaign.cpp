@@ -43,8 +43,8 @@ rc::Gen<std::vector<uint64_t>> raw_gen() {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::string base_name(const props::Violation &v, uint64_t seed) {
-  return v.invariant + "-seed" + std::to_string(seed);
+std::string base_name(const props::Violation &v, uint64_t seed, bool by_case, long i) {
+  return v.invariant + "-seed" + std::to_string(seed) + (by_case ? "-case" + std::to_string(i) : "");
 }
 
 void annotate(trace::Trace &t, const Config &cfg, const Finding &f) {
@@ -64,8 +64,10 @@ Result run(const Config &cfg) {
   const auto start = Clock::now();
   auto last_progress = start;
   const auto gen = raw_gen();
-  for (long i = 0;; i++) {
+  const long stride = std::max(cfg.case_stride, 1L);
+  for (long i = std::max(cfg.first_case, 0L);; i += stride) {
     if (cfg.max_cases >= 0 && i >= cfg.max_cases) break;
+    if (cfg.case_bound && i > cfg.case_bound->load(std::memory_order_acquire)) break;
     if (cfg.time_limit > 0 && seconds_since(start) >= cfg.time_limit) break;
     if (cfg.stop && cfg.stop->load(std::memory_order_relaxed)) {
       res.interrupted = true;
@@ -83,7 +85,12 @@ Result run(const Config &cfg) {
     }
     if (!r.violation.found) continue;
 
-    // Found: write the trace as generated at once, then shrink.
+    // Found: tell the other parts, write the trace as generated at once, then shrink.
+    if (cfg.case_bound) {
+      long b = cfg.case_bound->load(std::memory_order_acquire);
+      while (i < b && !cfg.case_bound->compare_exchange_weak(b, i, std::memory_order_acq_rel)) {
+      }
+    }
     res.elapsed = seconds_since(start);
     res.found = true;
     Finding &f = res.finding;
@@ -94,7 +101,7 @@ Result run(const Config &cfg) {
     f.original = t;
     f.original.ops.resize(r.violation.step + 1);
     annotate(f.original, cfg, f);
-    const std::string base = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + base_name(f.violation, cfg.seed);
+    const std::string base = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + base_name(f.violation, cfg.seed, cfg.name_by_case, i);
     if (!base.empty()) {
       std::filesystem::create_directories(cfg.out_dir);
       reports::write_file_atomic(base + ".unshrunk.trace", trace::print_trace(f.original));
@@ -102,7 +109,12 @@ Result run(const Config &cfg) {
     }
 
     const std::string inv = f.violation.invariant;
-    auto fails = [&](const trace::Trace &x) { return props::violates(x, cfg.sw, cfg.invariants, inv); };
+    // A stop request (SIGINT/SIGTERM) ends shrinking too: no candidate is
+    // accepted any more, and the smallest failing trace so far is written.
+    auto stopping = [&] { return cfg.stop && cfg.stop->load(std::memory_order_relaxed); };
+    auto fails = [&](const trace::Trace &x) {
+      return !stopping() && props::violates(x, cfg.sw, cfg.invariants, inv);
+    };
     const auto shrink_start = Clock::now();
     const auto deadline = shrink_start + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(std::max(cfg.shrink_time, 0.0)));
@@ -116,7 +128,7 @@ Result run(const Config &cfg) {
       progress = false;
       auto shrinks = best.shrinks();
       while (auto next = shrinks.next()) {
-        if (Clock::now() >= rc_deadline) {
+        if (Clock::now() >= rc_deadline || stopping()) {
           timed_out = true;
           break;
         }

@@ -41,6 +41,16 @@ struct Config {
   std::function<void(const Progress &)> on_progress;
   double progress_interval = 2.0;
   const std::atomic<bool> *stop = nullptr;  // set (e.g. by SIGINT) to end the campaign early
+  // A part of the campaign (workers, shards: see properties/parallel.h): the
+  // case indices first_case, first_case + case_stride, ... (below max_cases
+  // when that is set). Case i is the same case whichever part runs it.
+  long first_case = 0;
+  long case_stride = 1;
+  // Shared by the parts of one campaign: no case with a larger index is
+  // started, and a part that finds a failure at case i lowers it to i.
+  std::atomic<long> *case_bound = nullptr;
+  // Name files INVARIANT-seedS-caseI (parts of one campaign never collide).
+  bool name_by_case = false;
 };
 
 struct Finding {

@@ -16,7 +16,7 @@ namespace {
 // (what shrinking drives toward) picks the first, simplest entry.
 enum class Choice : uint8_t {
   Read, Write, Mmap, Gup, Release, Fork, Mprotect, Dontneed, Munmap, Exit, Populate, Dump, Uffd,
-  InsertPage, InsertMixed, InFlight, Wait, Resume,
+  InsertPage, InsertMixed, InFlight, Wait, Advise, Mlock, ForbidZero, Stat, Remote, DmaWrite, DmaRead, Resume,
 };
 struct Weighted {
   Choice c;
@@ -27,7 +27,9 @@ constexpr Weighted kWeights[] = {
     {Choice::Release, 16}, {Choice::Fork, 16},      {Choice::Mprotect, 10},   {Choice::Dontneed, 12},
     {Choice::Munmap, 7},  {Choice::Exit, 4},        {Choice::Populate, 6},    {Choice::Dump, 6},
     {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 8},
-    {Choice::Wait, 5},    {Choice::Resume, 14},
+    {Choice::Wait, 5},    {Choice::Advise, 10},     {Choice::Mlock, 4},       {Choice::ForbidZero, 1},
+    {Choice::Stat, 4},    {Choice::Remote, 8},      {Choice::DmaWrite, 6},    {Choice::DmaRead, 6},
+    {Choice::Resume, 14},
 };
 
 Choice pick(uint8_t sel) {
@@ -60,6 +62,7 @@ struct GupInfo {
   bool pin;
   bool in_flight;
   bool released = false;
+  bool write = false;  // FOLL_WRITE: a device may write through it
 };
 
 struct Decoder {
@@ -116,6 +119,8 @@ struct Decoder {
         {MapKind::Mixedmap, true, 0, 14},     {MapKind::Shmem, false, 2, 14},
         {MapKind::Shmem, true, 2, 12},        {MapKind::Pfnmap, true, 0, 10},
         {MapKind::File, true, 1, 10},         {MapKind::Shmem, true, 3, 12},
+        {MapKind::Fsdax, true, 4, 8},         {MapKind::Fsdax, false, 4, 5},
+        {MapKind::Secretmem, true, 0, 8},
     };
     int total = 0;
     for (auto &e : kinds) total += e.w;
@@ -133,6 +138,7 @@ struct Decoder {
     op.prot = p < 160 ? Prot::RW : p < 236 ? Prot::R : Prot::None;
     op.npages = uint16_t(1 + ((r >> 32) & 0xff) % lim.max_map_pages);
     if (op.npages > 3 && ((r >> 40) & 1)) op.npages = uint16_t(1 + op.npages % 3);
+    op.populate = ((r >> 41) & 0xf) == 0;  // MAP_POPULATE, now and then
     emit(op);
     maps.push_back({op.result, op.npages, op.map_kind});
     procs[pi].maps.push_back(uint16_t(maps.size() - 1));
@@ -151,6 +157,7 @@ struct Decoder {
     if (odd == 3) flags |= FOLL_DUMP;
     if (odd == 4) flags |= FOLL_NOFAULT;
     if (odd == 5) flags |= FOLL_ANON;
+    if (odd == 6 || odd == 7) flags |= FOLL_HWPOISON;
     return flags;
   }
 
@@ -173,7 +180,7 @@ struct Decoder {
       procs[pi].busy = true;
     }
     emit(op);
-    gups.push_back({op.result, op.proc, pin, in_flight});
+    gups.push_back({op.result, op.proc, pin, in_flight, false, bool(op.gup_flags & FOLL_WRITE)});
   }
 
   void wait_for(size_t gi) {
@@ -258,7 +265,7 @@ struct Decoder {
       case Choice::Dontneed:
       case Choice::Munmap: {
         if (!address(r, pi, op)) return mmap(r, pi);
-        op.kind = c == Choice::Mprotect ? OpKind::Mprotect : c == Choice::Dontneed ? OpKind::MadvDontneed
+        op.kind = c == Choice::Mprotect ? OpKind::Mprotect : c == Choice::Dontneed ? OpKind::Madvise
                                                                                    : OpKind::Munmap;
         op.npages = range(r, 4);
         const uint8_t p = r >> 56 & 0xff;
@@ -281,6 +288,53 @@ struct Decoder {
         if (!address(r, pi, op)) return mmap(r, pi);
         op.kind = OpKind::UffdZeropage;
         return emit(op);
+      case Choice::Advise: {
+        if (!address(r, pi, op)) return mmap(r, pi);
+        op.kind = OpKind::Madvise;
+        op.npages = range(r, 4);
+        static constexpr Advice kAdvice[] = {Advice::PopulateRead, Advice::PopulateWrite, Advice::Dontfork,
+                                             Advice::Wipeonfork,   Advice::Hwpoison,      Advice::PopulateWrite,
+                                             Advice::Dofork,       Advice::Keeponfork};
+        op.advice = kAdvice[(r >> 56 & 0xff) % 8];
+        if (op.advice == Advice::Hwpoison) op.npages = 1;
+        return emit(op);
+      }
+      case Choice::Mlock:
+        if (!address(r, pi, op)) return mmap(r, pi);
+        op.kind = OpKind::Mlock;
+        op.npages = range(r, 4);
+        return emit(op);
+      case Choice::ForbidZero:
+        op.kind = OpKind::ForbidZeropage;
+        op.proc = procs[pi].id;
+        return emit(op);
+      case Choice::Stat:
+        if (!address(r, pi, op)) return mmap(r, pi);
+        op.kind = OpKind::Stat;
+        return emit(op);
+      case Choice::Remote: {
+        // pP reaches into pT (often another process, sometimes itself).
+        size_t ti = a[(r >> 44 & 0xff) % a.size()];
+        if (!address(r, ti, op)) return mmap(r, ti);
+        op.target = procs[ti].id;
+        op.proc = procs[pi].id;
+        const bool w = (r >> 52) & 1;
+        op.kind = w ? OpKind::RemoteWrite : OpKind::RemoteRead;
+        op.via = ((r >> 53) & 3) == 0 ? RemoteVia::ProcessVm : RemoteVia::Mem;
+        if (w) op.value = 0x100 + t.ops.size();
+        return emit(op);
+      }
+      case Choice::DmaWrite:
+      case Choice::DmaRead: {
+        std::vector<size_t> held;
+        for (size_t i = 0; i < gups.size(); i++)
+          if (!gups[i].released && !gups[i].in_flight && (c == Choice::DmaRead || gups[i].write)) held.push_back(i);
+        if (held.empty()) return gup(r, false);
+        op.kind = c == Choice::DmaWrite ? OpKind::DmaWrite : OpKind::DmaRead;
+        op.gup = gups[held[(r >> 16 & 0xff) % held.size()]].id;
+        if (c == Choice::DmaWrite) op.value = 0x100 + t.ops.size();
+        return emit(op);
+      }
       case Choice::InsertPage:
       case Choice::InsertMixed: {
         if (!address(r, pi, op)) return mmap(r, pi);
@@ -301,6 +355,146 @@ Trace decode_trace(const uint64_t *raw, size_t n, const DecodeLimits &lim) {
   d.t.ops.reserve(n);
   for (size_t i = 0; i < n; i++) d.step(raw[i]);
   return std::move(d.t);
+}
+
+}  // namespace gupcheck::props
+
+namespace gupcheck::props {
+
+std::vector<uint64_t> words_from_bytes(const uint8_t *data, size_t size) {
+  std::vector<uint64_t> w((size + 7) / 8, 0);
+  for (size_t i = 0; i < size; i++) w[i / 8] |= uint64_t(data[i]) << (8 * (i % 8));
+  return w;
+}
+
+std::string bytes_from_words(const std::vector<uint64_t> &words) {
+  std::string b(words.size() * 8, '\0');
+  for (size_t i = 0; i < b.size(); i++) b[i] = char(words[i / 8] >> (8 * (i % 8)) & 0xff);
+  return b;
+}
+
+namespace {
+
+// How close op a is to the target b: the kind counts most; 0 misses = equal.
+int misses(const Op &a, const Op &b) {
+  int m = a.kind == b.kind ? 0 : 100;
+  m += a.proc != b.proc;
+  m += a.thread != b.thread;
+  m += a.result != b.result;
+  m += a.map != b.map;
+  m += a.page != b.page;
+  m += a.npages != b.npages;
+  m += a.gup != b.gup;
+  m += __builtin_popcount(a.gup_flags ^ b.gup_flags);  // per flag, so one byte at a time can fix them
+  m += a.api != b.api;
+  m += a.in_flight != b.in_flight;
+  m += a.map_kind != b.map_kind;
+  m += a.shared != b.shared;
+  m += a.prot != b.prot;
+  m += a.file != b.file;
+  m += a.what != b.what;
+  m += a.populate != b.populate;
+  m += a.advice != b.advice;
+  m += a.target != b.target;
+  m += a.via != b.via;
+  return m;
+}
+
+// The fields of `op` that decode_trace() reads, for the comparison.
+Op relevant(Op op) {
+  if (op.kind != OpKind::Mmap) op.map_kind = MapKind::Anon, op.shared = false, op.file = 0;
+  if (op.kind != OpKind::Mmap && op.kind != OpKind::Mprotect) op.prot = Prot::RW;
+  if (op.kind != OpKind::Gup) op.api = GupApi::Get, op.in_flight = false, op.thread = 0;
+  if (op.kind != OpKind::Gup && op.kind != OpKind::Populate) op.gup_flags = 0;
+  if (op.kind != OpKind::InsertPage && op.kind != OpKind::InsertMixed) op.what = InsertWhat::Page;
+  if (op.kind != OpKind::Mmap) op.populate = false;
+  if (op.kind != OpKind::Madvise) op.advice = Advice::Dontneed;
+  if (!op.has_target()) op.target = 0, op.via = RemoteVia::Mem;
+  if (!op.has_address()) op.map = 0, op.page = 0;
+  if (!op.has_range() && op.kind != OpKind::Mmap && op.kind != OpKind::Gup) op.npages = 1;
+  if (op.has_process()) op.gup = 0; else op.proc = 0;
+  op.value = 0;
+  return op;
+}
+
+}  // namespace
+
+std::optional<std::vector<uint64_t>> encode_trace(const Trace &t, std::string *why, const DecodeLimits &lim) {
+  Decoder d(lim);
+  std::vector<uint64_t> words;
+  // Target handle -> decoder handle, per kind (processes, mappings, GUP calls).
+  std::vector<int> pmap(kMaxHandle + 1, -1), mmap(kMaxHandle + 1, -1), gmap(kMaxHandle + 1, -1);
+  pmap[0] = 0;
+  auto fail = [&](size_t i, const std::string &what) -> std::optional<std::vector<uint64_t>> {
+    if (why) *why = "op " + std::to_string(i + 1) + ": " + what;
+    return std::nullopt;
+  };
+  for (size_t i = 0; i < t.ops.size(); i++) {
+    Op want = t.ops[i];
+    if (want.has_process()) {
+      if (pmap[want.proc] < 0) return fail(i, "unknown process");
+      want.proc = uint16_t(pmap[want.proc]);
+    } else {
+      if (gmap[want.gup] < 0) return fail(i, "unknown GUP call");
+      want.gup = uint16_t(gmap[want.gup]);
+    }
+    if (want.has_target()) {
+      if (pmap[want.target] < 0) return fail(i, "unknown target process");
+      want.target = uint16_t(pmap[want.target]);
+    }
+    if (want.has_address()) {
+      if (mmap[want.map] < 0) return fail(i, "unknown mapping");
+      want.map = uint16_t(mmap[want.map]);
+    }
+    const Op::ResultKind rk = want.result_kind();
+    if (rk == Op::ResultKind::Mapping) want.result = uint16_t(d.maps.size());
+    if (rk == Op::ResultKind::Process) want.result = d.next_proc;
+    if (rk == Op::ResultKind::Gup) want.result = uint16_t(d.gups.size());
+    want = relevant(want);
+
+    auto score = [&](uint64_t w) {
+      Decoder c = d;
+      const size_t before = c.t.ops.size();
+      c.step(w);
+      if (c.t.ops.size() != before + 1) return 1000;
+      return misses(relevant(c.t.ops.back()), want);
+    };
+    // Coordinate descent over the word's bytes; restarts from pseudo-random
+    // words (a fixed sequence: the encoding is deterministic) when stuck.
+    uint64_t best = 0;
+    int best_score = score(0);
+    uint64_t restart = 0x9e3779b97f4a7c15ull * (i + 1);
+    for (int attempt = 0; attempt < 64 && best_score > 0; attempt++) {
+      uint64_t cur = best;
+      int cur_score = best_score;
+      if (attempt > 0) {
+        restart = restart * 6364136223846793005ull + 1442695040888963407ull;
+        cur = (restart & ~uint64_t(0xff)) | (best & 0xff);
+        cur_score = score(cur);
+      }
+      for (int pass = 0; pass < 4 && cur_score > 0; pass++) {
+        bool improved = false;
+        for (int byte = 0; byte < 8 && cur_score > 0; byte++) {
+          for (uint64_t v = 0; v < 256; v++) {
+            const uint64_t w = (cur & ~(uint64_t(0xff) << (8 * byte))) | v << (8 * byte);
+            const int sc = score(w);
+            if (sc < cur_score) cur = w, cur_score = sc, improved = true;
+            if (cur_score == 0) break;
+          }
+        }
+        if (!improved) break;
+      }
+      if (cur_score < best_score) best = cur, best_score = cur_score;
+    }
+    if (best_score != 0) return fail(i, "the decoder cannot produce '" + std::string(op_kind_name(want.kind)) + "' here");
+    d.step(best);
+    words.push_back(best);
+    const Op &got = d.t.ops.back();
+    if (rk == Op::ResultKind::Mapping) mmap[t.ops[i].result] = got.result;
+    if (rk == Op::ResultKind::Process) pmap[t.ops[i].result] = got.result;
+    if (rk == Op::ResultKind::Gup) gmap[t.ops[i].result] = got.result;
+  }
+  return words;
 }
 
 }  // namespace gupcheck::props

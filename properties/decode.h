@@ -11,6 +11,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "trace/op.h"
@@ -29,5 +31,20 @@ trace::Trace decode_trace(const uint64_t *raw, size_t n, const DecodeLimits &lim
 inline trace::Trace decode_trace(const std::vector<uint64_t> &raw, const DecodeLimits &lim = {}) {
   return decode_trace(raw.data(), raw.size(), lim);
 }
+
+// Bytes as raw choices, for byte-driven fuzzers (libFuzzer): little-endian
+// 64-bit words, a short tail zero-padded. Every byte string is a valid input.
+std::vector<uint64_t> words_from_bytes(const uint8_t *data, size_t size);
+std::string bytes_from_words(const std::vector<uint64_t> &words);
+
+// The inverse of decode_trace(), up to handle names and written values:
+// raw words that decode to t with its handles renamed in creation order and
+// every `write` storing the decoder's own value (0x100 + its index). Found by
+// a search over each word's bytes against the decoder itself, so it stays
+// right when the decoder changes.
+// Return: the words, or an empty optional with *why set (an op the decoder
+// cannot produce, e.g. beyond DecodeLimits).
+std::optional<std::vector<uint64_t>> encode_trace(const trace::Trace &t, std::string *why = nullptr,
+                                                  const DecodeLimits &lim = {});
 
 }  // namespace gupcheck::props

@@ -252,7 +252,10 @@ bool refcount_matches_holders(const World &w, std::string &why) {
 bool has_pinned_sticky(const World &w, std::string &why) {
   const OpKind kind = w.last_op().kind;
   if (kind == OpKind::Put || kind == OpKind::Unpin || kind == OpKind::Resume) return true;
-  int pid = kind == OpKind::Wait ? (w.last_gup() ? w.last_gup()->pid : -1) : w.pid_of(w.last_op().proc);
+  int pid = kind == OpKind::Wait                           ? (w.last_gup() ? w.last_gup()->pid : -1)
+            : (kind == OpKind::DmaWrite || kind == OpKind::DmaRead) ? -1
+            : w.last_op().has_target()                    ? w.pid_of(w.last_op().target)
+                                                          : w.pid_of(w.last_op().proc);
   if (pid < 0 || !w.kernel().tasks[pid].alive) return true;
   const bool now = w.kernel().tasks[pid].mm.has_pinned;
   if (w.probe().has_pinned && !now) {
@@ -596,10 +599,13 @@ bool write_fault_reuse_rule(const World &w, std::string &why) {
 // E9
 bool no_leak_across_cow(const World &w, std::string &why) {
   const OpKind kind = w.last_op().kind;
-  if ((kind != OpKind::Read && kind != OpKind::Write) || w.last_outcome().signal) return true;
-  const int pid = w.pid_of(w.last_op().proc);
+  const bool remote = kind == OpKind::RemoteRead || kind == OpKind::RemoteWrite;
+  if ((kind != OpKind::Read && kind != OpKind::Write && !remote) || w.last_outcome().signal) return true;
+  if (remote && w.last_outcome().ret != 0) return true;
+  // A remote access reads or writes the target's memory.
+  const int pid = w.pid_of(remote ? w.last_op().target : w.last_op().proc);
   const uint64_t vpn = w.address(w.last_op().map, w.last_op().page);
-  if (kind == OpKind::Read) {
+  if (kind == OpKind::Read || kind == OpKind::RemoteRead) {
     uint64_t want = w.shadow(pid, vpn);
     if (want != World::kUnknown && want != w.last_outcome().value) {
       why = "p" + std::to_string(w.last_op().proc) + " read " + hex(w.last_outcome().value) + " at " + addr_s(vpn) +
@@ -681,8 +687,36 @@ bool dump_special_is_hole(const World &w, std::string &why) {
   return true;
 }
 
+// H1, H2 for remote accesses: /proc/PID/mem forces (a write only into a
+// COW mapping), process_vm_readv/writev does not.
+bool remote_needs_permission(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  if (w.last_outcome().ret != 0) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_vma) {
+    why = "a remote access to an unmapped address succeeded";
+    return false;
+  }
+  const vm_flags_t f = pr.vma.vm_flags;
+  const bool force = op.via == trace::RemoteVia::Mem;
+  const bool write = op.kind == OpKind::RemoteWrite;
+  const bool ok = write ? ((f & VM_WRITE) || (force && is_cow_mapping(f)))
+                        : ((f & VM_READ) || (force && (f & VM_MAYREAD)));
+  if (!ok) {
+    why = std::string("a remote ") + (write ? "write" : "read") + " through " + trace::remote_word(op.kind, op.via) +
+          " succeeded in a VMA without " + (write ? "VM_WRITE" : "VM_READ");
+    return false;
+  }
+  if ((f & (VM_IO | VM_PFNMAP)) || vma_is_secretmem(pr.vma)) {
+    why = "a remote access succeeded in a VM_IO|VM_PFNMAP or secretmem VMA";
+    return false;
+  }
+  return true;
+}
+
 // H1, H2
 bool gup_needs_permission(const World &w, std::string &why) {
+  if (w.last_op().has_target()) return remote_needs_permission(w, why);
   const bool populate = w.last_op().kind == OpKind::Populate;
   if (!is_gup_step(w) && !populate) return true;
   const unsigned flags = populate ? w.last_op().gup_flags : w.last_gup()->op.gup_flags;
@@ -709,6 +743,16 @@ bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
   // Judged on the VMA flags and the page as they were when the call took
   // each page (an interleaved call may see mprotect() or fork meanwhile;
   // a FOLL_GET page may be shared by a later fork).
+  if (w.last_op().kind == OpKind::RemoteWrite && w.last_op().via == trace::RemoteVia::Mem &&
+      w.last_outcome().ret == 0 && w.probe().had_vma && !(w.probe().vma.vm_flags & VM_WRITE)) {
+    const folio &f = w.kernel().folios[w.last_outcome().pfn];
+    if (!f.anon || !f.anon_exclusive) {
+      why = "a /proc/PID/mem write into a read-only mapping reached " +
+            std::string(f.zero ? "the zero page" : f.pagecache ? "a page-cache page" : "a shared page");
+      return false;
+    }
+    return true;
+  }
   if (!is_gup_end(w)) return true;
   const GupCall &g = *w.last_gup();
   if ((g.op.gup_flags & (FOLL_WRITE | FOLL_FORCE)) != (FOLL_WRITE | FOLL_FORCE)) return true;
@@ -757,6 +801,324 @@ bool refcount_overflow_guard(const World &w, std::string &why) {
     if (k.folios[p].refcount > REFCOUNT_CEILING) {
       why = pfn_s(p) + "'s refcount " + std::to_string(k.folios[p].refcount) + " passed the ceiling " +
             std::to_string(REFCOUNT_CEILING);
+      return false;
+    }
+  return true;
+}
+
+// The spec of vm_mixed_zeropage_allowed() (seed e).
+bool mixed_zeropage_allowed_spec(const World &w, int pid, vm_flags_t f) {
+  if (w.kernel().tasks[pid].mm.forbids_zeropage) return false;
+  if (is_cow_mapping(f)) return true;
+  return !(f & (VM_WRITE | VM_MAYWRITE));
+}
+
+// B8
+bool driver_zero_insert_rule(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  const bool insert = op.kind == OpKind::InsertPage || op.kind == OpKind::InsertMixed;
+  if (!insert && op.kind != OpKind::Read && op.kind != OpKind::Gup && op.kind != OpKind::Populate) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_vma || !(pr.vma.vm_flags & VM_MIXEDMAP)) return true;
+  const int pid = w.pid_of(op.proc);
+  if (pid < 0 || !w.kernel().tasks[pid].alive) return true;
+  const uint64_t vpn = w.address(op.map, op.page);
+  const pte_t *pte = pte_offset(w.kernel().tasks[pid].mm, vpn);
+  const bool zero_now = pte && pte->present && is_zero_pfn(pte->pfn);
+  const bool zero_before = pr.had_pte && pr.pte.present && is_zero_pfn(pr.pte.pfn);
+  const bool allowed = mixed_zeropage_allowed_spec(w, pid, pr.vma.vm_flags);
+  if (zero_now && !zero_before && !allowed) {
+    why = "a driver mapped the zero page at " + addr_s(vpn) + " where vm_mixed_zeropage_allowed() is false";
+    return false;
+  }
+  if (zero_now && !zero_before && (!pte->special || pte->write)) {
+    why = "a driver mapped the zero page at " + addr_s(vpn) + " without pte_special or writable";
+    return false;
+  }
+  if (insert && op.what == trace::InsertWhat::Zero && !allowed && !(pr.had_pte && pr.pte.present)) {
+    const Outcome &o = w.last_outcome();
+    const bool refused = op.kind == OpKind::InsertPage ? o.ret == -EINVAL : o.signal == SIGBUS_NR;
+    if (!refused) {
+      why = std::string(trace::op_kind_name(op.kind)) + " of the zero page was not refused although "
+            "vm_mixed_zeropage_allowed() is false";
+      return false;
+    }
+  }
+  return true;
+}
+
+// B9
+bool forbidden_zero_page_never_mapped(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  const Probe &pr = w.probe();
+  bool any = false;
+  for (const task_struct &t : k.tasks) any |= t.alive && t.mm.forbids_zeropage;
+  if (!any) return true;
+  const Census &c = w.census();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const mm_struct &mm = k.tasks[pid].mm;
+    if (!k.tasks[pid].alive || !mm.forbids_zeropage) continue;
+    if (pid < pr.zero_ptes.size() && c.zero_ptes[pid] > pr.zero_ptes[pid] &&
+        w.last_op().kind != OpKind::ForbidZeropage) {
+      why = "p" + std::to_string(w.proc_of(int(pid))) + " forbids the zero page but a step mapped it anew";
+      return false;
+    }
+    if (w.last_op().kind == OpKind::ForbidZeropage && w.pid_of(w.last_op().proc) == int(pid) &&
+        w.last_outcome().ret == 0) {
+      for (const auto &v : mm.vmas) {
+        if (!is_cow_mapping(v.vm_flags)) continue;
+        for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+          const pte_t *p = pte_offset(mm, a);
+          if (p && p->present && is_zero_pfn(p->pfn)) {
+            why = "after mm_forbids_zeropage() was set the zero page is still mapped at " + addr_s(a) +
+                  " in a COW mapping";
+            return false;
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// F4
+bool dump_refuses_io_pfnmap(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Dump) return true;
+  for (pfn_t p : w.last_outcome().dump_io)
+    if (p) {
+      why = "get_dump_page() returned " + pfn_s(p) + " inside a VM_IO|VM_PFNMAP VMA";
+      return false;
+    }
+  return true;
+}
+
+// G1
+bool longterm_implies_pin(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!(g.op.gup_flags & FOLL_LONGTERM) || g.ret <= 0) return true;
+  if (!g.pin) {
+    why = "a FOLL_LONGTERM call without FOLL_PIN (" + std::string(trace::gup_api_name(g.op.api)) + ") took pages";
+    return false;
+  }
+  if (!w.kernel().tasks[g.pid].mm.has_pinned) {
+    why = "a FOLL_LONGTERM pin left MMF_HAS_PINNED unset";
+    return false;
+  }
+  return true;
+}
+
+bool first_vma_is(const World &w, bool (*pred)(const World &, const vm_area_struct &)) {
+  return w.probe().had_vma && pred(w, w.probe().vma);
+}
+
+// G2
+bool fsdax_longterm_refused(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin || !(g.op.gup_flags & FOLL_LONGTERM)) return true;
+  const kernel_state &k = w.kernel();
+  for (size_t i = 0; i < g.pages.size(); i++)
+    if (k.folios[g.pages[i]].fsdax) {
+      why = "a long-term pin holds fsdax " + pfn_s(g.pages[i]) + " at index " + std::to_string(i);
+      return false;
+    }
+  // GUP-fast has no VMA: it may pin a COWed anonymous page of a private
+  // fsdax mapping; only the slow path's check_vma_flags() refuses the VMA.
+  if (gup_args_invalid(g.op.api, g.op.gup_flags) || g.nr_fast) return true;
+  const bool dax = first_vma_is(w, [](const World &ww, const vm_area_struct &v) { return vma_is_fsdax(ww.kernel(), v); });
+  if (!dax) return true;
+  const long want = (g.op.gup_flags & FOLL_ANON) ? -EFAULT : -EOPNOTSUPP;
+  if (g.ret != want) {
+    why = "a long-term pin starting in an fsdax VMA returned " + std::to_string(g.ret) + ", expected " +
+          std::to_string(want);
+    return false;
+  }
+  return true;
+}
+
+// G4
+bool longterm_write_needs_no_dirty_tracking(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  const unsigned lw = FOLL_LONGTERM | FOLL_WRITE;
+  if (!g.pin || (g.op.gup_flags & lw) != lw) return true;
+  const kernel_state &k = w.kernel();
+  const Probe &pr = w.probe();
+  for (size_t i = 0; i < g.pages.size() && i < pr.range_flags.size(); i++) {
+    const folio &f = k.folios[g.pages[i]];
+    if ((pr.range_flags[i] & VM_SHARED) && f.pagecache && k.files[f.file].needs_dirty_tracking) {
+      why = "a long-term write pin holds page-cache " + pfn_s(g.pages[i]) + " of a file that needs dirty tracking";
+      return false;
+    }
+  }
+  if (gup_args_invalid(g.op.api, g.op.gup_flags) || !pr.had_vma) return true;
+  const vm_area_struct &v = pr.vma;
+  if (v.backing == vma_backing::file && (v.vm_flags & VM_SHARED) && !vma_is_fsdax(k, v) &&
+      k.files[v.file].needs_dirty_tracking && g.ret != -EFAULT) {
+    why = "a long-term write pin starting in a shared file mapping with dirty tracking returned " +
+          std::to_string(g.ret) + ", expected -EFAULT";
+    return false;
+  }
+  return true;
+}
+
+// H4
+bool secretmem_never_gup(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  const kernel_state &k = w.kernel();
+  if (is_gup_step(w)) {
+    const GupCall &g = *w.last_gup();
+    for (size_t i = 0; i < g.pages.size(); i++)
+      if (k.folios[g.pages[i]].secretmem) {
+        why = std::string(i < size_t(g.nr_fast) ? "GUP-fast" : "GUP") + " returned secretmem " + pfn_s(g.pages[i]);
+        return false;
+      }
+    if (!gup_args_invalid(g.op.api, g.op.gup_flags) && w.probe().had_vma && vma_is_secretmem(w.probe().vma) &&
+        g.ret != -EFAULT) {
+      why = "GUP starting in a secretmem VMA returned " + std::to_string(g.ret) + ", expected -EFAULT";
+      return false;
+    }
+    return true;
+  }
+  const bool populate = op.kind == OpKind::Madvise &&
+                        (op.advice == trace::Advice::PopulateRead || op.advice == trace::Advice::PopulateWrite);
+  if ((op.has_target() || populate) && w.probe().had_vma && vma_is_secretmem(w.probe().vma) &&
+      w.last_outcome().ret == 0) {
+    why = std::string(op.has_target() ? "a remote access" : "MADV_POPULATE") + " succeeded on secretmem";
+    return false;
+  }
+  return true;
+}
+
+// H6
+bool populate_never_forces(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  const kernel_state &k = w.kernel();
+  const long ret = w.last_outcome().ret;
+  if (op.kind == OpKind::Madvise &&
+      (op.advice == trace::Advice::PopulateRead || op.advice == trace::Advice::PopulateWrite)) {
+    const bool write = op.advice == trace::Advice::PopulateWrite;
+    const Probe &pr = w.probe();
+    // The first page populate must refuse, and with which error.
+    long want = 0;
+    for (size_t i = 0; i < pr.range_flags.size() && !want; i++) {
+      const vm_flags_t f = pr.range_flags[i];
+      if (!f) want = -ENOMEM;
+      else if ((f & (VM_IO | VM_PFNMAP)) || !(f & (write ? VM_WRITE : VM_READ))) want = -EINVAL;
+    }
+    if (pr.had_vma && vma_is_secretmem(pr.vma)) want = -EINVAL;
+    // Faults before the refused page may fail first (SIGBUS, hwpoison).
+    if (ret == -EFAULT || ret == -EHWPOISON) return true;
+    if (ret != want && !(want == 0 && pr.had_vma && vma_is_secretmem(pr.vma))) {
+      why = std::string("MADV_POPULATE_") + (write ? "WRITE" : "READ") + " returned " + std::to_string(ret) +
+            ", expected " + std::to_string(want) + " (it never uses FOLL_FORCE)";
+      return false;
+    }
+    return true;
+  }
+  if (op.kind == OpKind::Mlock && ret == 0) {
+    // populate_vma_page_range(): a write fault breaks COW in private
+    // writable VMAs; anything else accessible is read-faulted (FOLL_FORCE).
+    const int pid = w.pid_of(op.proc);
+    const mm_struct &mm = k.tasks[pid].mm;
+    const uint64_t s = w.address(op.map, op.page);
+    for (uint64_t a = s; a < s + op.npages; a++) {
+      const vm_area_struct *v = find_vma(mm, a);
+      if (!v || !(v->vm_flags & VM_LOCKED) || !vma_is_anonymous(*v) || (v->vm_flags & VM_SHARED)) continue;
+      if (!(v->vm_flags & VM_ACCESS_FLAGS)) continue;
+      const pte_t *p = pte_offset(mm, a);
+      if (!p || !p->present) {
+        why = "mlock left " + addr_s(a) + " of a private anonymous VMA unpopulated";
+        return false;
+      }
+      if ((v->vm_flags & VM_WRITE) && (is_zero_pfn(p->pfn) || !p->write)) {
+        why = "mlock of a private writable VMA left " + addr_s(a) + " without a written (COW-broken) page";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// E10 (beyond the catalogue): pin coherence by value.
+bool pin_coherent_by_value(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::DmaRead) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin) return true;
+  const Outcome &o = w.last_outcome();
+  for (size_t i = 0; i < g.pages.size() && i < o.values.size(); i++) {
+    if (i >= g.coherent.size() || !g.coherent[i] || !g.anon_at_pin[i]) continue;
+    const uint64_t want = w.shadow(g.pid, g.start + i);
+    if (want != World::kUnknown && want != o.values[i]) {
+      why = "a device read " + hex(o.values[i]) + " through pin g" + std::to_string(&g - w.gup_calls().data()) +
+            " at index " + std::to_string(i) + " where p" + std::to_string(w.proc_of(g.pid)) + "'s memory holds " +
+            hex(want);
+      return false;
+    }
+  }
+  return true;
+}
+
+// HW1 (beyond the catalogue): memory failure.
+bool hwpoison_never_mapped(const World &w, std::string &why) {
+  const Census::Where &at = w.census().hwpoison_mapped;
+  if (at.pid >= 0) {
+    why = "p" + std::to_string(w.proc_of(at.pid)) + " maps hwpoisoned " + pfn_s(at.pfn) + " at " + addr_s(at.vpn);
+    return false;
+  }
+  const trace::Op &op = w.last_op();
+  const Probe &pr = w.probe();
+  const bool was_poison = pr.had_pte && !pr.pte.present && pr.pte.hwpoison;
+  // access_error() first: an access the VMA does not allow is SIGSEGV anyway.
+  const bool allowed = pr.had_vma && (op.kind == OpKind::Write ? (pr.vma.vm_flags & VM_WRITE)
+                                                                : (pr.vma.vm_flags & (VM_READ | VM_WRITE)));
+  if ((op.kind == OpKind::Read || op.kind == OpKind::Write) && was_poison && allowed &&
+      w.last_outcome().signal != SIGBUS_NR) {
+    why = "an access to a hwpoison entry did not raise SIGBUS";
+    return false;
+  }
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  for (pfn_t p : g.pages)
+    if (w.kernel().folios[p].hwpoison) {
+      why = "GUP returned hwpoisoned " + pfn_s(p);
+      return false;
+    }
+  if (!was_poison || gup_args_invalid(g.op.api, g.op.gup_flags) || g.nr_fast) return true;
+  if (check_vma_flags(w.kernel(), pr.vma, g.op.gup_flags | (g.pin ? FOLL_PIN : FOLL_GET))) return true;
+  if (g.op.gup_flags & FOLL_NOFAULT) return true;
+  const long want = (g.op.gup_flags & FOLL_HWPOISON) ? -EHWPOISON : -EFAULT;
+  if (g.ret != want) {
+    why = "GUP starting on a hwpoison entry returned " + std::to_string(g.ret) + ", expected " + std::to_string(want);
+    return false;
+  }
+  return true;
+}
+
+// MP1 (beyond the catalogue): move_pages(2) status lookups.
+bool pages_stat_contract(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Stat) return true;
+  const Probe &pr = w.probe();
+  const kernel_state &k = w.kernel();
+  long want = 0;
+  if (!pr.had_vma) want = -EFAULT;
+  else if (!pr.had_pte || !pr.pte.present) want = -ENOENT;
+  else if (is_zero_pfn(pr.pte.pfn)) want = -EFAULT;
+  else if (pr.pte.special) want = -ENOENT;
+  else if (pr.folio.fsdax) want = -ENOENT;
+  if (w.last_outcome().ret != want) {
+    why = "move_pages() status " + std::to_string(w.last_outcome().ret) + ", expected " + std::to_string(want);
+    return false;
+  }
+  const int pid = w.pid_of(w.last_op().proc);
+  if (k.folios.size() != pr.nfolios || k.tasks[pid].mm.tables.size() != pr.ntables) {
+    why = "a move_pages() status lookup allocated a page or page table";
+    return false;
+  }
+  for (pfn_t p = 1; p < k.folios.size(); p++)
+    if (gup_share_delta(w, p) != 0) {
+      why = "a move_pages() status lookup left a reference on " + pfn_s(p);
       return false;
     }
   return true;
@@ -853,7 +1215,7 @@ const std::vector<Invariant> kInvariants = {
      "A write fault reuses an anonymous page only if it is exclusive or its refcount is 1.",
      "09854ba94c6a \"mm: do_wp_page() simplification\"; CVE-2020-29374", write_fault_reuse_rule},
     {"NoLeakAcrossCow", "E9",
-     "A process reads back what it wrote to private anonymous memory, and its writes never reach an anonymous "
+     "A process reads back what it wrote to private memory (anonymous, or a private file mapping it wrote), and its writes never reach an anonymous "
      "page that another process holds through GUP from a private mapping.",
      "cow.c \"No leak\" tests; CVE-2020-29374", no_leak_across_cow},
     {"DumpPageRefContract", "F1", "A core dump leaves every folio's GUP references as it found them.",
@@ -868,6 +1230,49 @@ const std::vector<Invariant> kInvariants = {
     {"ForcedWriteOnlyExclusiveAnon", "H3",
      "A forced write into a read-only mapping only ever reaches an exclusive anonymous page.",
      "can_follow_write_common(); 5535be309971; CVE-2016-5195", forced_write_only_exclusive_anon},
+    {"DriverZeroInsertRule", "B8",
+     "A driver maps the zero page only where vm_mixed_zeropage_allowed() (not forbidden, COW or never writable), "
+     "always special and read-only, and is refused elsewhere.",
+     "vm_mixed_zeropage_allowed(), validate_page_before_insert(), vm_mixed_ok(); seed e", driver_zero_insert_rule},
+    {"ForbiddenZeroPageNeverMapped", "B9",
+     "In an mm where mm_forbids_zeropage() holds no step maps the zero pfn anew, and forbidding it unshares every "
+     "zero page in COW mappings.",
+     "do_anonymous_page(), mfill_atomic_pte_zeropage(), vm_mixed_zeropage_allowed(); s390 "
+     "gmap_helper_disable_cow_sharing()",
+     forbidden_zero_page_never_mapped},
+    {"DumpRefusesIoPfnmap", "F4", "get_dump_page() returns no page inside a VM_IO|VM_PFNMAP VMA.",
+     "check_vma_flags() via get_dump_page()", dump_refuses_io_pfnmap},
+    {"LongtermImpliesPin", "G1",
+     "Only FOLL_PIN calls take pages with FOLL_LONGTERM, and they set MMF_HAS_PINNED.",
+     "is_valid_gup_args(), __gup_longterm_locked()", longterm_implies_pin},
+    {"FsdaxLongtermRefused", "G2",
+     "A long-term pin never holds an fsdax page; starting in an fsdax VMA it fails with -EOPNOTSUPP.",
+     "check_vma_flags() vma_is_fsdax(), folio_is_longterm_pinnable(), try_grab_folio_fast()",
+     fsdax_longterm_refused},
+    {"LongtermWriteNoDirtyTracking", "G4",
+     "A long-term write pin never holds the page cache of a shared file mapping that needs dirty tracking; "
+     "starting there it fails with -EFAULT.",
+     "writable_file_mapping_allowed(), gup_fast_folio_allowed()", longterm_write_needs_no_dirty_tracking},
+    {"SecretmemNeverGup", "H4",
+     "secretmem pages are never returned by GUP (slow or fast), remote access or MADV_POPULATE; GUP starting in "
+     "a secretmem VMA fails with -EFAULT.",
+     "check_vma_flags() vma_is_secretmem(), gup_fast_folio_allowed() folio_is_secretmem()", secretmem_never_gup},
+    {"PopulateNeverForces", "H6",
+     "MADV_POPULATE_* never forces: a hole gives -ENOMEM, a refused VMA -EINVAL; mlock write-faults private "
+     "writable VMAs and read-faults the rest.",
+     "faultin_page_range(), madvise_populate(), populate_vma_page_range()", populate_never_forces},
+    {"PinCoherentByValue", "E10",
+     "(Beyond the catalogue.) What a device reads through a pin of anonymous memory equals what the holder's "
+     "memory holds, while the holder's mapping stands.",
+     "cow.c / gup_longterm.c pin coherence; 70e806e4e645, 84209e87c696", pin_coherent_by_value},
+    {"HwpoisonNeverMapped", "HW1",
+     "(Beyond the catalogue.) A hwpoisoned page is never mapped or returned by GUP; touching its entry raises "
+     "SIGBUS and GUP fails with -EHWPOISON only under FOLL_HWPOISON, else -EFAULT.",
+     "memory_failure(), do_swap_page(), faultin_page() vm_fault_to_errno()", hwpoison_never_mapped},
+    {"PagesStatContract", "MP1",
+     "(Beyond the catalogue.) move_pages() status: -EFAULT without a VMA or for the zero page, -ENOENT without a "
+     "normal page, the node otherwise; it never faults or keeps a reference.",
+     "do_pages_stat_array() with folio_walk_start(FW_ZEROPAGE)", pages_stat_contract},
 };
 
 }  // namespace

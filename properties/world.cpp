@@ -38,6 +38,10 @@ std::string Outcome::describe() const {
   else
     s = std::to_string(ret);
   if (has_value) s += " value=" + hex(value);
+  if (!values.empty()) {
+    s += " values=";
+    for (size_t i = 0; i < values.size(); i++) s += (i ? "," : "") + hex(values[i]);
+  }
   if (pfn) s += " pfn=" + hex(pfn);
   if (!dump.empty()) {
     size_t holes = 0;
@@ -94,6 +98,37 @@ void World::set_shadow(int pid, uint64_t vpn, uint64_t v) {
   s[vpn] = v;
 }
 
+void World::break_coherence(int pid, uint64_t start, uint64_t end) {
+  for (GupCall &g : gups_) {
+    if (!g.exists || g.pid != pid || !g.completed) continue;
+    for (size_t i = 0; i < g.coherent.size(); i++)
+      if (g.start + i >= start && g.start + i < end) g.coherent[i] = 0;
+  }
+}
+
+void World::dma_write(GupCall &g, uint64_t value) {
+  const bool write_pin = g.pin && (g.op.gup_flags & FOLL_WRITE);
+  for (size_t i = 0; i < g.pages.size(); i++) {
+    const pfn_t p = g.pages[i];
+    write_pfn(k_, p, value);
+    if (write_pin && i < g.coherent.size() && g.coherent[i]) {
+      // Spec: a device writing through a FOLL_WRITE pin writes the holder's
+      // memory, and only the holder's (70e806e4e645 keeps a pinned page out
+      // of a child; wp_can_reuse_anon_folio() keeps it in the parent).
+      if (shadow(g.pid, g.start + i) != kUnknown) set_shadow(g.pid, g.start + i, value);
+      continue;
+    }
+    // FOLL_GET references (or a pin whose mapping is gone) promise nothing
+    // about which process sees the write: forget every view of the page.
+    for (size_t pid = 0; pid < k_.tasks.size() && pid < shadow_.size(); pid++) {
+      if (!k_.tasks[pid].alive) continue;
+      for (const pte_table &t : k_.tasks[pid].mm.tables)
+        for (unsigned j = 0; j < PTRS_PER_PTE; j++)
+          if (t.ptes[j].present && t.ptes[j].pfn == p) set_shadow(int(pid), t.base + j, kUnknown);
+    }
+  }
+}
+
 void World::take_probe(const Op &op, int pid) {
   Probe &p = probe_;
   p.had_vma = false;
@@ -107,6 +142,10 @@ void World::take_probe(const Op &op, int pid) {
   p.has_pinned = pid >= 0 && k_.tasks[pid].mm.has_pinned;
   p.ntables = pid >= 0 ? k_.tasks[pid].mm.tables.size() : 0;
   p.table_bases.clear();
+  p.zero_ptes.clear();
+  bool any_forbids = false;
+  for (const task_struct &t : k_.tasks) any_forbids |= t.alive && t.mm.forbids_zeropage;
+  if (any_forbids) p.zero_ptes = census().zero_ptes;
   if (op.kind == OpKind::Dump && pid >= 0)
     for (const pte_table &t : k_.tasks[pid].mm.tables) p.table_bases.push_back(t.base);
   if (pid >= 0 && op.has_address()) {
@@ -121,7 +160,8 @@ void World::take_probe(const Op &op, int pid) {
       p.pte = *pte;
       if (pte->present && pfn_valid(k_, pte->pfn)) p.folio = k_.folios[pte->pfn];
     }
-    if (op.kind == OpKind::Gup || op.kind == OpKind::Populate) {
+    if (op.kind == OpKind::Gup || op.kind == OpKind::Populate || op.kind == OpKind::Madvise ||
+        op.kind == OpKind::Mlock) {
       for (uint16_t i = 0; i < op.npages; i++) {
         const vm_area_struct *v = find_vma(mm, vpn + i);
         p.range_flags.push_back(v ? v->vm_flags : 0);
@@ -129,7 +169,8 @@ void World::take_probe(const Op &op, int pid) {
     }
   }
   const bool counts = op.kind == OpKind::Gup || op.kind == OpKind::Wait || op.kind == OpKind::Put ||
-                      op.kind == OpKind::Unpin || op.kind == OpKind::Dump || op.kind == OpKind::Populate;
+                      op.kind == OpKind::Unpin || op.kind == OpKind::Dump || op.kind == OpKind::Populate ||
+                      op.kind == OpKind::Stat || op.kind == OpKind::RemoteRead || op.kind == OpKind::RemoteWrite;
   p.refcount.clear();
   p.mapcount.clear();
   p.pagecache.clear();
@@ -149,8 +190,8 @@ bool World::advance_gup(GupCall &g, bool to_end) {
   const Op &op = g.op;
   const int pid = g.pid;
   const size_t id = size_t(&g - gups_.data());
-  if (id >= inflight_.size()) inflight_.resize(id + 1);
-  std::unique_ptr<InFlight> &f = inflight_[id];
+  if (id >= inflight_.v.size()) inflight_.v.resize(id + 1);
+  std::unique_ptr<InFlight> &f = inflight_.v[id];
   if (!g.started) {
     g.started = true;
     f = std::make_unique<InFlight>();
@@ -228,6 +269,9 @@ void World::finish_gup(GupCall &g) {
   if (long(g.pages.size()) != std::max(g.ret, 0L))
     throw model_bug("GUP returned " + std::to_string(g.ret) + " but filled " + std::to_string(g.pages.size()) +
                     " pages");
+  g.coherent.assign(g.pages.size(), 1);
+  g.anon_at_pin.clear();
+  for (pfn_t p : g.pages) g.anon_at_pin.push_back(pfn_valid(k_, p) && k_.folios[p].anon);
   g.completed = true;
 }
 
@@ -248,8 +292,10 @@ const Outcome &World::step(const Op &op) {
       take_probe(op, -1);
   } else {
     pid = require_pid(op.proc);
-    take_probe(op, pid);
+    // A remote access works on the target's mm: probe there.
+    take_probe(op, op.has_target() ? require_pid(op.target) : pid);
   }
+  census_.valid = false;  // the probe may have taken one of the state before the step
 
   switch (op.kind) {
     case OpKind::Mmap: {
@@ -265,15 +311,20 @@ const Outcome &World::step(const Op &op) {
         case trace::MapKind::Shmem: a.backing = vma_backing::shmem; break;
         case trace::MapKind::Pfnmap: a.backing = vma_backing::pfnmap; break;
         case trace::MapKind::Mixedmap: a.backing = vma_backing::mixedmap; break;
+        case trace::MapKind::Fsdax: a.backing = vma_backing::file; break;
+        case trace::MapKind::Secretmem: a.backing = vma_backing::secretmem; break;
       }
+      a.populate = op.populate;
       if (op.map_kind == trace::MapKind::Shmem && op.file == trace::kSharedAnonFile) {
         a.backing = vma_backing::anon;  // MAP_ANONYMOUS (shared: shmem_zero_setup())
-      } else if (op.map_kind == trace::MapKind::File || op.map_kind == trace::MapKind::Shmem) {
+      } else if (op.map_kind == trace::MapKind::File || op.map_kind == trace::MapKind::Shmem ||
+                 op.map_kind == trace::MapKind::Fsdax) {
+        const bool shm = op.map_kind == trace::MapKind::Shmem, dax = op.map_kind == trace::MapKind::Fsdax;
         if (op.file >= file_idx_.size()) file_idx_.resize(op.file + 1, -1);
-        if (file_idx_[op.file] < 0) file_idx_[op.file] = file_create(k_, op.map_kind == trace::MapKind::Shmem);
+        if (file_idx_[op.file] < 0) file_idx_[op.file] = file_create(k_, shm, dax);
         a.file = file_idx_[op.file];
-        if (k_.files[a.file].shmem != (op.map_kind == trace::MapKind::Shmem))
-          throw bad_trace("file f" + std::to_string(op.file) + " mapped both as file and as shmem");
+        if (k_.files[a.file].shmem != shm || k_.files[a.file].dax != dax)
+          throw bad_trace("file f" + std::to_string(op.file) + " mapped as two different kinds (file, shmem, fsdax)");
       }
       long r = do_mmap(k_, pid, a);
       out.ret = r < 0 ? r : 0;
@@ -288,6 +339,7 @@ const Outcome &World::step(const Op &op) {
       uint64_t s = address(op.map, op.page);
       out.ret = do_munmap(k_, pid, s, op.npages);
       for (uint64_t i = 0; i < op.npages; i++) set_shadow(pid, s + i, kUnknown);
+      break_coherence(pid, s, s + op.npages);
       break;
     }
     case OpKind::Mprotect:
@@ -302,7 +354,10 @@ const Outcome &World::step(const Op &op) {
       out.pfn = r.pfn;
       if (!r.signal) {
         if (w) {
-          if (shadow(pid, vpn) != kUnknown) set_shadow(pid, vpn, op.value);
+          // A write to any private mapping leaves a private (COWed) copy the
+          // process owns from now on: file, shmem and driver pages included.
+          const vm_area_struct *v = find_vma(k_.tasks[pid].mm, vpn);
+          if (shadow(pid, vpn) != kUnknown || (v && !(v->vm_flags & VM_SHARED))) set_shadow(pid, vpn, op.value);
         } else {
           out.has_value = true;
           out.value = r.value;
@@ -327,10 +382,16 @@ const Outcome &World::step(const Op &op) {
       pid_proc_[child] = op.result;
       shadow_.resize(child + 1);
       shadow_[child] = shadow_[pid];
-      // A mapping the child did not inherit holds nothing the spec knows of.
-      for (const auto &v : k_.tasks[pid].mm.vmas)
-        if (v.vm_flags & (VM_DONTCOPY | VM_WIPEONFORK))
+      // A mapping the child did not inherit holds nothing the spec knows
+      // of; a VM_WIPEONFORK one starts zero-filled in the child (dup_mmap()).
+      for (const auto &v : k_.tasks[pid].mm.vmas) {
+        if (v.vm_flags & VM_DONTCOPY) {
           for (uint64_t a = v.vm_start; a < v.vm_end; a++) set_shadow(child, a, kUnknown);
+        } else if (v.vm_flags & VM_WIPEONFORK) {
+          for (uint64_t a = v.vm_start; a < v.vm_end; a++)
+            if (shadow(child, a) != kUnknown) set_shadow(child, a, 0);
+        }
+      }
       out.ret = 0;
       break;
     }
@@ -339,17 +400,83 @@ const Outcome &World::step(const Op &op) {
         if (g.exists && g.pid == pid && !g.completed) throw bad_trace("exit with a GUP call in flight");
       exit_mmap(k_, pid);
       shadow_[pid].clear();
+      break_coherence(pid, 0, TASK_SIZE_VPN);
       out.ret = 0;
       break;
-    case OpKind::MadvDontneed: {
-      uint64_t s = address(op.map, op.page);
-      out.ret = madvise_dontneed(k_, pid, s, op.npages);
+    case OpKind::Madvise: {
+      const uint64_t s = address(op.map, op.page);
+      static constexpr madv kAdvice[] = {madv::dontneed,   madv::populate_read, madv::populate_write,
+                                         madv::dontfork,   madv::dofork,        madv::wipeonfork,
+                                         madv::keeponfork, madv::hwpoison};
+      out.ret = do_madvise(k_, pid, s, op.npages, kAdvice[int(op.advice)]);
       const mm_struct &mm = k_.tasks[pid].mm;
-      for (uint64_t a = s; a < s + op.npages; a++) {
-        if (shadow(pid, a) == kUnknown) continue;
-        const pte_t *pte = pte_offset(mm, a);
-        if (!pte || !pte->present) set_shadow(pid, a, 0);  // zapped: zero-fill on next touch
+      if (op.advice == trace::Advice::Dontneed) {
+        for (uint64_t a = s; a < s + op.npages; a++) {
+          if (shadow(pid, a) == kUnknown) continue;
+          const pte_t *pte = pte_offset(mm, a);
+          if (pte && !pte_none(*pte)) continue;
+          // Zapped: anonymous memory is zero-filled on the next touch; a
+          // private file mapping shows the file again.
+          const vm_area_struct *v = find_vma(mm, a);
+          set_shadow(pid, a, v && vma_is_anonymous(*v) ? 0 : kUnknown);
+        }
+        break_coherence(pid, s, s + op.npages);
+      } else if (op.advice == trace::Advice::Hwpoison) {
+        // The poisoned page is gone for every process that mapped it (the
+        // PTEs now hold hwpoison entries, or were zapped for a clean file page).
+        for (size_t p = 0; p < k_.tasks.size() && p < shadow_.size(); p++) {
+          if (!k_.tasks[p].alive) continue;
+          for (const pte_table &t : k_.tasks[p].mm.tables)
+            for (unsigned j = 0; j < PTRS_PER_PTE; j++)
+              if (t.ptes[j].hwpoison && !t.ptes[j].present) {
+                set_shadow(int(p), t.base + j, kUnknown);
+                break_coherence(int(p), t.base + j, t.base + j + 1);
+              }
+        }
       }
+      break;
+    }
+    case OpKind::Mlock:
+      out.ret = do_mlock(k_, pid, address(op.map, op.page), op.npages);
+      break;
+    case OpKind::ForbidZeropage:
+      out.ret = s390_disable_cow_sharing(k_, pid);
+      break;
+    case OpKind::Stat:
+      out.ret = do_pages_stat(k_, pid, address(op.map, op.page));
+      break;
+    case OpKind::RemoteRead:
+    case OpKind::RemoteWrite: {
+      const int target = require_pid(op.target);
+      const uint64_t vpn = address(op.map, op.page);
+      const bool w = op.kind == OpKind::RemoteWrite;
+      const remote_result r = op.via == trace::RemoteVia::Mem ? access_remote_vm(k_, target, vpn, w, op.value)
+                                                              : process_vm_rw(k_, target, vpn, w, op.value);
+      out.ret = r.ret;
+      out.pfn = r.pfn;
+      if (r.ret == 0) {
+        if (w) {
+          // Spec: the write lands in the target's memory at that address.
+          if (shadow(target, vpn) != kUnknown) set_shadow(target, vpn, op.value);
+        } else {
+          out.has_value = true;
+          out.value = r.value;
+        }
+      }
+      break;
+    }
+    case OpKind::DmaWrite:
+    case OpKind::DmaRead: {
+      GupCall &g = require_gup(op.gup);
+      if (!g.completed || g.released) throw bad_trace("DMA through a GUP call that holds no pages");
+      if (op.kind == OpKind::DmaWrite) {
+        if (!(g.op.gup_flags & FOLL_WRITE)) throw bad_trace("dma_write through a call taken without WRITE");
+        dma_write(g, op.value);
+      } else {
+        for (pfn_t p : g.pages) out.values.push_back(read_pfn(k_, p));
+      }
+      last_gup_ = &g;
+      out.ret = 0;
       break;
     }
     case OpKind::Gup: {
@@ -436,6 +563,17 @@ const Outcome &World::step(const Op &op) {
           out.dump_vpn.push_back(a);
           if (p) put_page(k_, p);
         }
+      // What get_dump_page() would return inside the VM_IO|VM_PFNMAP VMAs
+      // the dump skips (F4: check_vma_flags() refuses them anyway).
+      std::vector<std::pair<uint64_t, uint64_t>> io;
+      for (const auto &v : k_.tasks[pid].mm.vmas)
+        if (v.vm_flags & (VM_IO | VM_PFNMAP)) io.emplace_back(v.vm_start, v.vm_end);
+      for (auto [s, e] : io)
+        for (uint64_t a = s; a < e; a++) {
+          pfn_t p = get_dump_page(k_, pid, a);
+          out.dump_io.push_back(p);
+          if (p) put_page(k_, p);
+        }
       out.ret = 0;
       break;
     }
@@ -477,7 +615,8 @@ const Census &World::census() const {
   c.pins.assign(n, 0);
   c.special_ptes.assign(n, 0);
   c.rss.assign(k_.tasks.size(), {});
-  c.zero_writable = c.zero_not_special = c.writable_shared_anon = {};
+  c.zero_writable = c.zero_not_special = c.writable_shared_anon = c.hwpoison_mapped = {};
+  c.zero_ptes.assign(k_.tasks.size(), 0);
   for (size_t pid = 0; pid < k_.tasks.size(); pid++) {
     const task_struct &t = k_.tasks[pid];
     if (!t.alive) continue;
@@ -487,6 +626,7 @@ const Census &World::census() const {
         const pte_t &p = tab.ptes[i];
         if (!p.present || p.pfn >= n) continue;
         if (is_zero_pfn(p.pfn)) {
+          c.zero_ptes[pid]++;
           if (p.write && c.zero_writable.pid < 0) c.zero_writable = {int(pid), tab.base + i, p.pfn};
           if (!p.special && c.zero_not_special.pid < 0) c.zero_not_special = {int(pid), tab.base + i, p.pfn};
         }
@@ -496,6 +636,7 @@ const Census &World::census() const {
         }
         c.ptes[p.pfn]++;
         const folio &f = k_.folios[p.pfn];
+        if (f.hwpoison && c.hwpoison_mapped.pid < 0) c.hwpoison_mapped = {int(pid), tab.base + i, p.pfn};
         if (f.anon) {
           rss.anon++;
           if (p.write && !f.anon_exclusive && c.writable_shared_anon.pid < 0)

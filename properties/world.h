@@ -3,7 +3,7 @@
 // The executor: runs a trace step by step on a model kernel, resolving the
 // trace's symbolic handles, and keeps the specification-side ("ghost") state
 // the invariants judge the model against: which GUP calls hold which pages,
-// and what each process's private anonymous memory must contain.
+// and what each process's private memory must contain.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +61,11 @@ struct GupCall {
   long nr_fast = 0;        // pages the lockless GUP-fast walk took (fast APIs)
   bool private_mapping = false;  // the first page lay in a MAP_PRIVATE VMA
   std::vector<pfn_t> pages;
+  // Per page: whether the holder's mapping of it still stands (cleared by
+  // munmap, MADV_DONTNEED, MADV_HWPOISON and exit of that address in pid):
+  // the pin-coherence spec applies only while it does.
+  std::vector<uint8_t> coherent;
+  std::vector<uint8_t> anon_at_pin;  // the folio was anonymous when GUP returned it
   // Whether the call holds its pages (while in flight: those grabbed so far).
   bool holds() const { return exists && !released; }
 };
@@ -83,6 +88,8 @@ struct Outcome {
   std::vector<uint64_t> dump_vpn;  // dump: the address of each entry
   std::string point;    // resume: where the call stopped, or "" when it completed
   bool completed_call = false;  // resume ran the call to its end
+  std::vector<pfn_t> dump_io;      // dump: get_dump_page() inside each VM_IO|VM_PFNMAP VMA
+  std::vector<uint64_t> values;    // dma_read: the value of each page the call holds
   std::string describe() const;
 };
 
@@ -104,6 +111,9 @@ struct Probe {
   size_t nfolios = 0;
   size_t ntables = 0;  // of the acting process
   std::vector<uint64_t> table_bases;  // dump: the acting process's PTE tables
+  // Per pid, zero-pfn PTEs before the step; filled only while some mm
+  // forbids the zero page (B9), else empty.
+  std::vector<int> zero_ptes;
 };
 
 // Who holds each folio, recomputed from the PTEs and GUP calls (not from the
@@ -129,6 +139,8 @@ struct Census {
   Where zero_writable;       // the zero page mapped writable
   Where zero_not_special;    // the zero page mapped without pte_special
   Where writable_shared_anon;  // a writable PTE of a non-exclusive anonymous folio
+  std::vector<int> zero_ptes;  // per pid: PTEs naming the zero pfn
+  Where hwpoison_mapped;       // a present PTE mapping a PG_hwpoison folio
   bool valid = false;
 };
 
@@ -140,11 +152,29 @@ struct InFlight {
   long nr_fast = 0;
 };
 
+// The calls in flight, by GUP handle. A coroutine cannot be copied: a World
+// copies (the explorer's breadth-first search) only while no call is stopped
+// at an interleave point, and throws model::model_bug otherwise.
+struct InFlightTable {
+  std::vector<std::unique_ptr<InFlight>> v;
+  InFlightTable() = default;
+  InFlightTable(InFlightTable &&) = default;
+  InFlightTable &operator=(InFlightTable &&) = default;
+  InFlightTable(const InFlightTable &o) { require_idle(o); }
+  InFlightTable &operator=(const InFlightTable &o) {
+    require_idle(o);
+    v.clear();
+    return *this;
+  }
+  static void require_idle(const InFlightTable &o) {
+    for (const auto &f : o.v)
+      if (f) throw model::model_bug("copy of a World with a GUP call stopped at an interleave point");
+  }
+};
+
 class World {
  public:
   explicit World(const model::variant_switches &sw = {});
-  World(const World &) = delete;
-  World &operator=(const World &) = delete;
 
   // Runs one operation. REQUIRES: the trace is consistent up to op (see
   // trace::check_consistency()); otherwise throws bad_trace.
@@ -153,6 +183,10 @@ class World {
 
   const model::kernel_state &kernel() const { return k_; }
   model::kernel_state &kernel_mut() { return k_; }
+  // For tests that prove a step invariant can fail: tamper with what the
+  // last step returned.
+  Outcome &last_outcome_mut() { return out_; }
+  std::vector<GupCall> &gup_calls_mut() { return gups_; }
   const std::vector<GupCall> &gup_calls() const { return gups_; }
   const std::vector<MappingHandle> &mappings() const { return maps_; }
   // The model pid of process handle pN, or -1.
@@ -164,7 +198,8 @@ class World {
   // The vpn of mN+I. Throws bad_trace when mN does not exist.
   uint64_t address(uint16_t map, uint16_t page) const;
 
-  // The value a process's private anonymous page must hold, or kUnknown.
+  // The value a process's private page must hold (anonymous memory, or a
+  // private file mapping the process wrote), or kUnknown.
   static constexpr uint64_t kUnknown = ~uint64_t(0);
   uint64_t shadow(int pid, uint64_t vpn) const;
 
@@ -184,6 +219,12 @@ class World {
   bool advance_gup(GupCall &g, bool to_end);
   void finish_gup(GupCall &g);
   void set_shadow(int pid, uint64_t vpn, uint64_t v);
+  // The holder's mapping of [start, end) in pid is gone: pins there are no
+  // longer coherent with the process's view.
+  void break_coherence(int pid, uint64_t start, uint64_t end);
+  // Who sees a device write to pfn: for a write pin, the holder (spec);
+  // otherwise nobody knows, so every process mapping it forgets its shadow.
+  void dma_write(GupCall &g, uint64_t value);
   int require_pid(uint16_t proc) const;
   GupCall &require_gup(uint16_t g);
 
@@ -193,7 +234,7 @@ class World {
   std::vector<MappingHandle> maps_;
   std::vector<int> file_idx_;       // trace fN -> kernel file index
   std::vector<GupCall> gups_;
-  std::vector<std::unique_ptr<InFlight>> inflight_;  // by GUP handle
+  InFlightTable inflight_;
   std::vector<std::vector<uint64_t>> shadow_;  // per pid, indexed by vpn
   Probe probe_;
   trace::Op last_op_;

@@ -57,10 +57,13 @@ std::string perms(vm_flags_t f) {
 std::string backing_text(const props::World &w, const vm_area_struct &v) {
   switch (v.backing) {
     case vma_backing::anon: return v.anon_vma ? "anon (anon_vma)" : "anon";
-    case vma_backing::file: return "file " + file_label(w, v.file) + " pgoff " + hex(v.vm_pgoff);
+    case vma_backing::file:
+      return std::string(w.kernel().files[v.file].dax ? "fsdax " : "file ") + file_label(w, v.file) + " pgoff " +
+             hex(v.vm_pgoff);
     case vma_backing::shmem: return "shmem " + file_label(w, v.file) + " pgoff " + hex(v.vm_pgoff);
     case vma_backing::pfnmap: return "pfnmap-driver pgoff " + hex(v.vm_pgoff);
     case vma_backing::mixedmap: return "mixedmap-driver";
+    case vma_backing::secretmem: return "secretmem";
   }
   return "?";
 }
@@ -111,7 +114,7 @@ std::vector<std::string> mapping_names(const props::World &w, int pid, const vm_
 // The page row character of one PTE slot (see legend_text()).
 char page_char(const kernel_state &k, const pte_t *pte) {
   if (!pte) return ' ';
-  if (!pte->present) return '.';
+  if (!pte->present) return pte->hwpoison ? 'H' : '.';
   const pfn_t pfn = pte->pfn;
   if (is_zero_pfn(pfn)) return 'Z';
   if (pfn >= DEVICE_PFN_BASE) return 'X';
@@ -242,7 +245,7 @@ const std::string &legend_text() {
   static const std::string legend =
       "legend: page row: Z zero page, A/a anon page exclusive/shared (upper case: PageAnonExclusive),\n"
       "          F page cache, D driver page, X device pfn (no struct page), s other special PTE,\n"
-      "          . pte_none, ' ' no PTE table, ! freed folio, ? unknown pfn\n"
+      "          . pte_none, H hwpoison entry, ' ' no PTE table, ! freed folio, ? unknown pfn\n"
       "        pte row: w writable, d writable+dirty, - read-only, r read-only+dirty, n PROT_NONE\n"
       "        gup row: P pinned (FOLL_PIN), g FOLL_GET reference; ruler: vpn % 16 (PTE index)\n";
   return legend;

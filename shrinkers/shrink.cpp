@@ -35,6 +35,7 @@ Trace remove_with_dependents(const Trace &t, size_t i, size_t n) {
     const Op &op = t.ops[j];
     bool drop = j >= i && j < i + n;
     if (!drop && op.has_process() && gone[kProc].count(op.proc)) drop = true;
+    if (!drop && op.has_target() && gone[kProc].count(op.target)) drop = true;
     if (!drop && op.has_address() && gone[kMap].count(op.map)) drop = true;
     if (!drop && op.has_gup_operand() && gone[kGup].count(op.gup)) drop = true;
     if (drop) {
@@ -101,7 +102,12 @@ std::vector<Trace> candidates(const Trace &t) {
     }
     if ((op.kind == OpKind::Mmap || op.kind == OpKind::Mprotect) && op.prot != trace::Prot::RW)
       with([](Op &o) { o.prot = trace::Prot::RW; });
-    if (op.kind == OpKind::Write && op.value > 1) with([](Op &o) { o.value = 1; });
+    if (op.has_value() && op.value > 1) with([](Op &o) { o.value = 1; });
+    if (op.kind == OpKind::Mmap && op.populate) with([](Op &o) { o.populate = false; });
+    // A remote access by the target itself, or through the simpler path.
+    if (op.has_target() && op.target != op.proc) with([](Op &o) { o.proc = o.target; o.thread = 0; });
+    if (op.kind == OpKind::Madvise && op.advice != trace::Advice::Dontneed)
+      with([](Op &o) { o.advice = trace::Advice::Dontneed; });
     if (op.thread != 0 && !op.in_flight) with([](Op &o) { o.thread = 0; });
   }
   return c;
@@ -117,6 +123,10 @@ Trace renumber(const Trace &t) {
     if (op.has_process()) {
       auto it = m[kProc].find(op.proc);
       if (it != m[kProc].end()) op.proc = it->second;
+    }
+    if (op.has_target()) {
+      auto it = m[kProc].find(op.target);
+      if (it != m[kProc].end()) op.target = it->second;
     }
     if (op.has_address()) {
       auto it = m[kMap].find(op.map);

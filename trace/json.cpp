@@ -117,17 +117,20 @@ json op_to_json(const Op &op) {
     o["page"] = op.page;
   }
   if (op.has_range() || op.kind == OpKind::Mmap) o["npages"] = op.npages;
+  if (op.has_target()) o["target"] = handle_name('p', op.target);
+  if (op.has_value()) o["value"] = op.value;
   switch (op.kind) {
     case OpKind::Mmap:
       o["kind"] = map_kind_name(op.map_kind);
       o["shared"] = op.shared;
       o["prot"] = prot_name(op.prot);
-      if (op.map_kind == MapKind::File || op.map_kind == MapKind::Shmem)
+      if (op.map_kind == MapKind::File || op.map_kind == MapKind::Shmem || op.map_kind == MapKind::Fsdax)
         o["file"] = op.map_kind == MapKind::Shmem && op.file == kSharedAnonFile ? std::string("anon")
                                                                                  : handle_name('f', op.file);
+      if (op.populate) o["populate"] = true;
       break;
     case OpKind::Mprotect: o["prot"] = prot_name(op.prot); break;
-    case OpKind::Write: o["value"] = op.value; break;
+    case OpKind::Madvise: o["advice"] = advice_name(op.advice); break;
     case OpKind::Gup:
       o["flags"] = flags_to_string(op.gup_flags);
       o["in_flight"] = op.in_flight;
@@ -144,7 +147,7 @@ Op op_from_json(const json &j, int index) {
   Fields f(j, index);
   Op op;
   const std::string word = f.str("op");
-  if (!op_from_word(word, op.kind, op.api)) f.fail("unknown operation " + show(json(word)));
+  if (!op_from_word(word, op)) f.fail("unknown operation " + show(json(word)));
   f.set_op(word);
   if (const json *text = f.opt("text")) f.str("text", *text);
 
@@ -161,36 +164,55 @@ Op op_from_json(const json &j, int index) {
     op.page = static_cast<uint16_t>(f.uint("page", UINT16_MAX));
   }
   if (op.has_range() || op.kind == OpKind::Mmap) op.npages = static_cast<uint16_t>(f.uint("npages", UINT16_MAX));
+  if (op.has_target()) op.target = f.handle("target", 'p');
+  if (op.has_value()) {
+    const json &v = f.need("value");
+    if (v.is_string()) {
+      // Also accept the text form's syntax ("0x41"): JSON readers lose
+      // integers beyond 2^53.
+      const std::optional<uint64_t> n = parse_number(v.get<std::string>());
+      if (!n) f.fail("field 'value' must be a non-negative integer or a decimal/hex string, got " + show(v));
+      op.value = *n;
+    } else {
+      op.value = f.uint("value", v, UINT64_MAX);
+    }
+  }
 
   switch (op.kind) {
     case OpKind::Mmap: {
       const std::string kind = f.str("kind");
       bool found = false;
-      for (MapKind k : {MapKind::Anon, MapKind::File, MapKind::Shmem, MapKind::Pfnmap, MapKind::Mixedmap}) {
+      for (MapKind k : {MapKind::Anon, MapKind::File, MapKind::Shmem, MapKind::Pfnmap, MapKind::Mixedmap,
+                        MapKind::Fsdax, MapKind::Secretmem}) {
         if (kind == map_kind_name(k)) {
           op.map_kind = k;
           found = true;
         }
       }
-      if (!found) f.fail("unknown mapping kind " + show(json(kind)) + " (anon, file, shmem, pfnmap, mixedmap)");
+      if (!found)
+        f.fail("unknown mapping kind " + show(json(kind)) +
+               " (anon, file, shmem, fsdax, secretmem, pfnmap, mixedmap)");
       op.shared = f.boolean("shared");
       op.prot = prot_from(f);
       op.file = 0;
       if (op.map_kind == MapKind::Shmem && f.need("file") == "anon") op.file = kSharedAnonFile;
-      else if (op.map_kind == MapKind::File || op.map_kind == MapKind::Shmem) op.file = f.handle("file", 'f');
+      else if (op.map_kind == MapKind::File || op.map_kind == MapKind::Shmem || op.map_kind == MapKind::Fsdax)
+        op.file = f.handle("file", 'f');
+      if (const json *v = f.opt("populate")) op.populate = f.boolean("populate", *v);
       break;
     }
     case OpKind::Mprotect: op.prot = prot_from(f); break;
-    case OpKind::Write: {
-      const json &v = f.need("value");
-      if (v.is_string()) {
-        // Also accept the text form's syntax ("0x41"): JSON readers lose
-        // integers beyond 2^53.
-        const std::optional<uint64_t> n = parse_number(v.get<std::string>());
-        if (!n) f.fail("field 'value' must be a non-negative integer or a decimal/hex string, got " + show(v));
-        op.value = *n;
-      } else {
-        op.value = f.uint("value", v, UINT64_MAX);
+    case OpKind::Madvise: {
+      // Traces written before madvise grew more advice have no field: dontneed.
+      if (const json *a = f.opt("advice")) {
+        const std::string w = f.str("advice", *a);
+        bool found = false;
+        for (int i = 0; i < kNumAdvice && !found; i++)
+          if (w == advice_name(static_cast<Advice>(i))) {
+            op.advice = static_cast<Advice>(i);
+            found = true;
+          }
+        if (!found) f.fail("unknown madvise advice " + show(json(w)));
       }
       break;
     }

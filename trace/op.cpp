@@ -15,7 +15,7 @@ namespace {
 // Largest page count a range operation or a mapping may have.
 constexpr uint16_t kMaxPages = 256;
 
-bool map_kind_has_file(MapKind k) { return k == MapKind::File || k == MapKind::Shmem; }
+bool map_kind_has_file(MapKind k) { return k == MapKind::File || k == MapKind::Shmem || k == MapKind::Fsdax; }
 
 }  // namespace
 
@@ -32,7 +32,9 @@ bool Op::has_process() const {
     case OpKind::Put:
     case OpKind::Unpin:
     case OpKind::Resume:
-    case OpKind::Wait: return false;
+    case OpKind::Wait:
+    case OpKind::DmaWrite:
+    case OpKind::DmaRead: return false;
     default: return true;
   }
 }
@@ -52,12 +54,16 @@ bool Op::has_address() const {
     case OpKind::Mprotect:
     case OpKind::Read:
     case OpKind::Write:
-    case OpKind::MadvDontneed:
+    case OpKind::Madvise:
     case OpKind::Gup:
     case OpKind::Populate:
     case OpKind::UffdZeropage:
     case OpKind::InsertPage:
-    case OpKind::InsertMixed: return true;
+    case OpKind::InsertMixed:
+    case OpKind::Mlock:
+    case OpKind::Stat:
+    case OpKind::RemoteRead:
+    case OpKind::RemoteWrite: return true;
     default: return false;
   }
 }
@@ -66,9 +72,10 @@ bool Op::has_range() const {
   switch (kind) {
     case OpKind::Munmap:
     case OpKind::Mprotect:
-    case OpKind::MadvDontneed:
+    case OpKind::Madvise:
     case OpKind::Gup:
-    case OpKind::Populate: return true;
+    case OpKind::Populate:
+    case OpKind::Mlock: return true;
     default: return false;
   }
 }
@@ -91,13 +98,16 @@ bool op_equal(const Op &a, const Op &b) {
   if (a.result_kind() != Op::ResultKind::None && a.result != b.result) return false;
   if (a.has_address() && (a.map != b.map || a.page != b.page)) return false;
   if ((a.has_range() || k == OpKind::Mmap) && a.npages != b.npages) return false;
+  if (a.has_target() && (a.target != b.target || a.via != b.via)) return false;
+  if (a.has_value() && a.value != b.value) return false;
   switch (k) {
     case OpKind::Mmap:
-      if (a.map_kind != b.map_kind || a.shared != b.shared || a.prot != b.prot) return false;
+      if (a.map_kind != b.map_kind || a.shared != b.shared || a.prot != b.prot || a.populate != b.populate)
+        return false;
       if (map_kind_has_file(a.map_kind) && a.file != b.file) return false;
       return true;
     case OpKind::Mprotect: return a.prot == b.prot;
-    case OpKind::Write: return a.value == b.value;
+    case OpKind::Madvise: return a.advice == b.advice;
     case OpKind::Gup: return a.api == b.api && a.gup_flags == b.gup_flags && a.in_flight == b.in_flight;
     case OpKind::Populate: return a.gup_flags == b.gup_flags;
     case OpKind::InsertPage:
@@ -115,7 +125,7 @@ const char *op_kind_name(OpKind k) {
     case OpKind::Write: return "write";
     case OpKind::Fork: return "fork";
     case OpKind::Exit: return "exit";
-    case OpKind::MadvDontneed: return "madvise";
+    case OpKind::Madvise: return "madvise";
     case OpKind::Gup: return "gup";
     case OpKind::Populate: return "populate";
     case OpKind::Put: return "put";
@@ -126,6 +136,33 @@ const char *op_kind_name(OpKind k) {
     case OpKind::UffdZeropage: return "uffd_zeropage";
     case OpKind::InsertPage: return "insert_page";
     case OpKind::InsertMixed: return "insert_mixed";
+    case OpKind::Mlock: return "mlock";
+    case OpKind::ForbidZeropage: return "forbid_zeropage";
+    case OpKind::Stat: return "stat";
+    case OpKind::RemoteRead: return "mem_read";
+    case OpKind::RemoteWrite: return "mem_write";
+    case OpKind::DmaWrite: return "dma_write";
+    case OpKind::DmaRead: return "dma_read";
+  }
+  return "?";
+}
+
+const char *remote_word(OpKind k, RemoteVia via) {
+  const bool w = k == OpKind::RemoteWrite;
+  if (via == RemoteVia::ProcessVm) return w ? "vm_writev" : "vm_readv";
+  return w ? "mem_write" : "mem_read";
+}
+
+const char *advice_name(Advice a) {
+  switch (a) {
+    case Advice::Dontneed: return "dontneed";
+    case Advice::PopulateRead: return "populate_read";
+    case Advice::PopulateWrite: return "populate_write";
+    case Advice::Dontfork: return "dontfork";
+    case Advice::Dofork: return "dofork";
+    case Advice::Wipeonfork: return "wipeonfork";
+    case Advice::Keeponfork: return "keeponfork";
+    case Advice::Hwpoison: return "hwpoison";
   }
   return "?";
 }
@@ -137,6 +174,8 @@ const char *map_kind_name(MapKind k) {
     case MapKind::Shmem: return "shmem";
     case MapKind::Pfnmap: return "pfnmap";
     case MapKind::Mixedmap: return "mixedmap";
+    case MapKind::Fsdax: return "fsdax";
+    case MapKind::Secretmem: return "secretmem";
   }
   return "?";
 }
@@ -171,16 +210,21 @@ const char *insert_what_name(InsertWhat w) {
 
 const std::vector<OpDoc> &op_docs() {
   static const std::vector<OpDoc> docs = {
-      {OpKind::Mmap, "mN = mmap pP anon|file:fN|shmem:fN|shmem:anon|pfnmap|mixedmap private|shared none|r|rw NPAGES",
-       "mmap(2); pfnmap: remap_pfn_range(); mixedmap: a VM_MIXEDMAP driver"},
+      {OpKind::Mmap,
+       "mN = mmap pP anon|file:fN|shmem:fN|shmem:anon|fsdax:fN|secretmem|pfnmap|mixedmap private|shared none|r|rw "
+       "NPAGES [populate]",
+       "mmap(2) (populate: MAP_POPULATE, __mm_populate()); fsdax: a DAX file; secretmem: memfd_secret(2); pfnmap: "
+       "remap_pfn_range(); mixedmap: a VM_MIXEDMAP driver"},
       {OpKind::Munmap, "munmap pP mN+I NPAGES", "munmap(2): do_vmi_munmap() (mm/vma.c)"},
       {OpKind::Mprotect, "mprotect pP mN+I NPAGES none|r|rw", "mprotect(2): mprotect_fixup() (mm/mprotect.c)"},
       {OpKind::Read, "read pP mN+I", "a user access: handle_mm_fault() (mm/memory.c) as needed"},
       {OpKind::Write, "write pP mN+I VALUE", "a user access: handle_mm_fault() (mm/memory.c) as needed"},
       {OpKind::Fork, "pC = fork pP", "fork(2): dup_mmap() and copy_page_range() (mm/memory.c)"},
       {OpKind::Exit, "exit pP", "exit(2): exit_mmap() (mm/mmap.c)"},
-      {OpKind::MadvDontneed, "madvise pP mN+I NPAGES dontneed",
-       "madvise(MADV_DONTNEED): madvise_dontneed_single_vma() (mm/madvise.c)"},
+      {OpKind::Madvise,
+       "madvise pP mN+I NPAGES dontneed|populate_read|populate_write|dontfork|dofork|wipeonfork|keeponfork|hwpoison",
+       "madvise(2) (mm/madvise.c): madvise_dontneed_single_vma(), madvise_populate() -> faultin_page_range(), "
+       "VM_DONTCOPY/VM_WIPEONFORK, madvise_inject_error() -> memory_failure()"},
       {OpKind::Gup, "gN = get|pin|get_fast|pin_fast pP mN+I NPAGES FLAGS [&]",
        "get_user_pages()/pin_user_pages()/get_user_pages_fast()/pin_user_pages_fast() (mm/gup.c)"},
       {OpKind::Populate, "populate pP mN+I NPAGES FLAGS",
@@ -194,6 +238,18 @@ const std::vector<OpDoc> &op_docs() {
       {OpKind::UffdZeropage, "uffd_zeropage pP mN+I", "UFFDIO_ZEROPAGE: mfill_atomic_pte_zeropage()"},
       {OpKind::InsertPage, "insert_page pP mN+I page|zero", "vm_insert_page()"},
       {OpKind::InsertMixed, "insert_mixed pP mN+I page|zero|dev", "vmf_insert_mixed()"},
+      {OpKind::Mlock, "mlock pP mN+I NPAGES", "mlock(2): mlock_fixup() and __mm_populate() (mm/mlock.c, mm/gup.c)"},
+      {OpKind::ForbidZeropage, "forbid_zeropage pP",
+       "s390 KVM's gmap_helper_disable_cow_sharing(): mm_forbids_zeropage() from now on (not inherited by fork)"},
+      {OpKind::Stat, "stat pP mN+I",
+       "move_pages(2) with nodes == NULL: do_pages_stat_array() -> folio_walk_start() (mm/migrate.c)"},
+      {OpKind::RemoteRead, "mem_read|vm_readv pP pT mN+I",
+       "pP reads pT's memory: /proc/PID/mem mem_rw() -> access_remote_vm() (FOLL_FORCE|FOLL_REMOTE), or "
+       "process_vm_readv() -> pin_user_pages_remote()"},
+      {OpKind::RemoteWrite, "mem_write|vm_writev pP pT mN+I VALUE",
+       "pP writes pT's memory: access_remote_vm() (FOLL_FORCE|FOLL_WRITE|FOLL_REMOTE), or process_vm_writev()"},
+      {OpKind::DmaWrite, "dma_write gN VALUE", "a device writes VALUE through every page GUP call gN holds (DMA)"},
+      {OpKind::DmaRead, "dma_read gN", "a device reads every page GUP call gN holds (DMA)"},
   };
   return docs;
 }
@@ -202,6 +258,7 @@ std::string check_consistency(const Trace &t) {
   enum class Life : uint8_t { Alive, Dead };
   struct Call {
     GupApi api;
+    uint32_t flags;
     uint16_t proc;
     uint8_t thread;
     bool in_flight;
@@ -228,6 +285,11 @@ std::string check_consistency(const Trace &t) {
         return fail(who + " is blocked in in-flight call " + handle_name('g', b->second) + " (wait for it first)");
     }
 
+    if (op.has_target()) {
+      auto p = procs.find(op.target);
+      if (p == procs.end()) return fail("target " + handle_name('p', op.target) + " does not exist");
+      if (p->second == Life::Dead) return fail("target " + handle_name('p', op.target) + " has exited");
+    }
     if (op.has_address() && !maps.count(op.map))
       return fail(handle_name('m', op.map) + " is used before it is created");
     if ((op.has_range() || op.kind == OpKind::Mmap) && (op.npages < 1 || op.npages > kMaxPages))
@@ -237,7 +299,8 @@ std::string check_consistency(const Trace &t) {
 
     switch (op.kind) {
       case OpKind::Mmap:
-        if (op.map_kind == MapKind::File && op.file > kMaxHandle) return fail("file mapping without a valid fN");
+        if ((op.map_kind == MapKind::File || op.map_kind == MapKind::Fsdax) && op.file > kMaxHandle)
+          return fail("file mapping without a valid fN");
         if (op.map_kind == MapKind::Shmem && op.file > kMaxHandle && op.file != kSharedAnonFile)
           return fail("shmem mapping without a valid fN");
         if (!maps.insert(op.result).second) return fail(handle_name('m', op.result) + " is created twice");
@@ -255,7 +318,7 @@ std::string check_consistency(const Trace &t) {
         break;
       case OpKind::Gup:
         if (calls.count(op.result)) return fail(handle_name('g', op.result) + " is created twice");
-        calls[op.result] = Call{op.api, op.proc, op.thread, op.in_flight, false};
+        calls[op.result] = Call{op.api, op.gup_flags, op.proc, op.thread, op.in_flight, false};
         if (op.in_flight) busy[{op.proc, op.thread}] = op.result;
         break;
       case OpKind::Put:
@@ -284,6 +347,16 @@ std::string check_consistency(const Trace &t) {
           call.in_flight = false;
           busy.erase({call.proc, call.thread});
         }
+        break;
+      }
+      case OpKind::DmaWrite:
+      case OpKind::DmaRead: {
+        auto c = calls.find(op.gup);
+        if (c == calls.end()) return fail(handle_name('g', op.gup) + " is used before it is created");
+        if (c->second.in_flight) return fail("DMA through " + handle_name('g', op.gup) + " while it is in flight");
+        if (c->second.released) return fail("DMA through " + handle_name('g', op.gup) + " after it was released");
+        if (op.kind == OpKind::DmaWrite && !(c->second.flags & 1u))  // FOLL_WRITE
+          return fail("dma_write through " + handle_name('g', op.gup) + ", which was not taken with WRITE");
         break;
       }
       case OpKind::InsertPage:

@@ -31,7 +31,7 @@ enum class OpKind : uint8_t {
   Write,         // write pP mN+I VALUE          (a user store; faults as needed)
   Fork,          // pC = fork pP
   Exit,          // exit pP
-  MadvDontneed,  // madvise pP mN+I NPAGES dontneed
+  Madvise,       // madvise pP mN+I NPAGES ADVICE  (dontneed, populate_read, ...)
   Gup,           // gN = API pP mN+I NPAGES FLAGS [&]   (API: get pin get_fast pin_fast)
   Populate,      // populate pP mN+I NPAGES FLAGS       (__get_user_pages with pages == NULL)
   Put,           // put gN                      (put_page on every page of a FOLL_GET call)
@@ -42,8 +42,17 @@ enum class OpKind : uint8_t {
   UffdZeropage,  // uffd_zeropage pP mN+I
   InsertPage,    // insert_page pP mN+I page|zero      (driver: vm_insert_page)
   InsertMixed,   // insert_mixed pP mN+I page|zero|dev (driver: vmf_insert_mixed)
+  Mlock,         // mlock pP mN+I NPAGES
+  ForbidZeropage,  // forbid_zeropage pP          (s390: mm_forbids_zeropage() from now on)
+  Stat,          // stat pP mN+I                 (move_pages(2) status: do_pages_stat_array())
+  RemoteRead,    // mem_read|vm_readv pP pT mN+I        (/proc/PID/mem or process_vm_readv on pT)
+  RemoteWrite,   // mem_write|vm_writev pP pT mN+I VALUE
+  DmaWrite,      // dma_write gN VALUE           (a device writes VALUE into every page gN holds)
+  DmaRead,       // dma_read gN                  (a device reads every page gN holds)
+  // The name the madvise op had when it only knew MADV_DONTNEED.
+  MadvDontneed = Madvise,
 };
-constexpr int kNumOpKinds = 18;
+constexpr int kNumOpKinds = 25;
 
 // What a mapping is backed by (the first word after "mmap pP").
 enum class MapKind : uint8_t {
@@ -52,6 +61,27 @@ enum class MapKind : uint8_t {
   Shmem,     // a shmem/memfd file: shmem:fN  (MAP_SHARED|MAP_ANONYMOUS is shmem:anon)
   Pfnmap,    // a driver whose ->mmap calls remap_pfn_range() over its own pages
   Mixedmap,  // a driver with VM_MIXEDMAP whose ->fault inserts pages or the zero pfn
+  Fsdax,     // a file on a DAX file system (ext4/xfs -o dax): fsdax:fN
+  Secretmem, // a memfd_secret(2) fd (MAP_SHARED only)
+};
+
+// madvise(2) advice (the last word of a madvise op).
+enum class Advice : uint8_t {
+  Dontneed,       // MADV_DONTNEED
+  PopulateRead,   // MADV_POPULATE_READ
+  PopulateWrite,  // MADV_POPULATE_WRITE
+  Dontfork,       // MADV_DONTFORK
+  Dofork,         // MADV_DOFORK
+  Wipeonfork,     // MADV_WIPEONFORK
+  Keeponfork,     // MADV_KEEPONFORK
+  Hwpoison,       // MADV_HWPOISON
+};
+constexpr int kNumAdvice = 8;
+
+// How a remote access reaches the other process.
+enum class RemoteVia : uint8_t {
+  Mem,        // /proc/PID/mem (or ptrace PEEK/POKE): access_remote_vm(), FOLL_FORCE
+  ProcessVm,  // process_vm_readv/writev: pin_user_pages_remote(), no FOLL_FORCE
 };
 
 // Page protection: PROT_NONE, PROT_READ, PROT_READ|PROT_WRITE.
@@ -94,7 +124,11 @@ struct Op {
   Prot prot = Prot::RW;
   uint16_t file = 0;            // fN for File/Shmem, or kSharedAnonFile
   InsertWhat what = InsertWhat::Page;
-  uint64_t value = 0;           // value stored by Write
+  uint64_t value = 0;           // value stored by Write, RemoteWrite, DmaWrite
+  Advice advice = Advice::Dontneed;  // Madvise
+  bool populate = false;        // Mmap: MAP_POPULATE
+  uint16_t target = 0;          // pT: the process a remote access reaches
+  RemoteVia via = RemoteVia::Mem;
 
   // Which handle kinds the result names.
   enum class ResultKind : uint8_t { None, Mapping, Process, Gup };
@@ -107,6 +141,13 @@ struct Op {
   // resume, wait) name a GUP call instead (gN operand).
   bool has_process() const;
   bool has_gup_operand() const { return !has_process(); }
+  // Whether the op names a second process pT (remote accesses); its address
+  // operand is then resolved in pT.
+  bool has_target() const { return kind == OpKind::RemoteRead || kind == OpKind::RemoteWrite; }
+  // Whether the op carries a VALUE.
+  bool has_value() const {
+    return kind == OpKind::Write || kind == OpKind::RemoteWrite || kind == OpKind::DmaWrite;
+  }
 };
 
 bool op_equal(const Op &a, const Op &b);
@@ -133,6 +174,9 @@ const char *map_kind_name(MapKind k);
 const char *prot_name(Prot p);
 const char *gup_api_name(GupApi a);
 const char *insert_what_name(InsertWhat w);
+const char *advice_name(Advice a);
+// The op word of a remote access: mem_read, mem_write, vm_readv, vm_writev.
+const char *remote_word(OpKind k, RemoteVia via);
 
 // One line per op kind: its syntax and what it models (for `gupcheck list ops`).
 struct OpDoc {

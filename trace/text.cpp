@@ -147,6 +147,7 @@ std::string map_kind_text(const Op &op) {
   switch (op.map_kind) {
     case MapKind::File: return "file:" + handle_name('f', op.file);
     case MapKind::Shmem: return op.file == kSharedAnonFile ? std::string("shmem:anon") : "shmem:" + handle_name('f', op.file);
+    case MapKind::Fsdax: return "fsdax:" + handle_name('f', op.file);
     default: return map_kind_name(op.map_kind);
   }
 }
@@ -169,7 +170,7 @@ class LineParser {
     if (start >= toks_.size()) fail("expected an operation after '='");
     const std::string_view word = toks_[start];
     pos_ = start + 1;
-    if (!op_from_word(word, op.kind, op.api)) fail("unknown operation " + quote(word));
+    if (!op_from_word(word, op)) fail("unknown operation " + quote(word));
     syntax_ = syntax_of(op.kind);
 
     const Op::ResultKind rk = op.result_kind();
@@ -196,9 +197,14 @@ class LineParser {
         shared(op);
         op.prot = prot();
         op.npages = count();
+        if (pos_ < toks_.size() && toks_[pos_] == "populate") {
+          op.populate = true;
+          ++pos_;
+        }
         break;
       case OpKind::Munmap:
-      case OpKind::MadvDontneed:
+      case OpKind::Madvise:
+      case OpKind::Mlock:
       case OpKind::Populate:
       case OpKind::Gup:
       case OpKind::Mprotect:
@@ -206,9 +212,17 @@ class LineParser {
         address(op);
         op.npages = count();
         if (op.kind == OpKind::Mprotect) op.prot = prot();
-        if (op.kind == OpKind::MadvDontneed) {
+        if (op.kind == OpKind::Madvise) {
           const std::string_view advice = next("ADVICE");
-          if (advice != "dontneed") fail("unknown madvise advice " + quote(advice) + " (only 'dontneed')");
+          bool found = false;
+          for (int a = 0; a < kNumAdvice && !found; a++)
+            if (advice == advice_name(static_cast<Advice>(a))) {
+              op.advice = static_cast<Advice>(a);
+              found = true;
+            }
+          if (!found)
+            fail("unknown madvise advice " + quote(advice) +
+                 " (dontneed, populate_read, populate_write, dontfork, dofork, wipeonfork, keeponfork, hwpoison)");
         }
         if (op.kind == OpKind::Gup || op.kind == OpKind::Populate) op.gup_flags = flags();
         if (op.kind == OpKind::Gup && pos_ < toks_.size() && toks_[pos_] == "&") {
@@ -218,9 +232,23 @@ class LineParser {
         break;
       case OpKind::Read:
       case OpKind::UffdZeropage:
+      case OpKind::Stat:
         proc(op);
         address(op);
         break;
+      case OpKind::RemoteRead:
+      case OpKind::RemoteWrite:
+        proc(op);
+        target(op);
+        address(op);
+        if (op.kind == OpKind::RemoteWrite) op.value = value();
+        break;
+      case OpKind::ForbidZeropage: proc(op); break;
+      case OpKind::DmaWrite:
+        op.gup = gup_handle();
+        op.value = value();
+        break;
+      case OpKind::DmaRead: op.gup = gup_handle(); break;
       case OpKind::Write:
         proc(op);
         address(op);
@@ -276,6 +304,15 @@ class LineParser {
     if (t > kMaxThread)
       fail("thread number out of range " + quote(tok) + " (at most " + std::to_string(kMaxThread) + ")");
     op.thread = static_cast<uint8_t>(t);
+  }
+
+  void target(Op &op) {
+    const std::string_view tok = next("target process pT");
+    switch (parse_handle(tok, 'p', op.target)) {
+      case Num::Ok: break;
+      case Num::Syntax: fail("expected a target process like p1, got " + quote(tok));
+      case Num::Range: handle_range(tok);
+    }
   }
 
   void address(Op &op) {
@@ -357,10 +394,17 @@ class LineParser {
     } else if (tok.substr(0, 6) == "shmem:") {
       op.map_kind = MapKind::Shmem;
       file = tok.substr(6);
+    } else if (tok.substr(0, 6) == "fsdax:") {
+      op.map_kind = MapKind::Fsdax;
+      file = tok.substr(6);
+    } else if (tok == "secretmem") {
+      op.map_kind = MapKind::Secretmem;
     } else {
-      fail("unknown mapping kind " + quote(tok) + " (anon, file:fN, shmem:fN, shmem:anon, pfnmap, mixedmap)");
+      fail("unknown mapping kind " + quote(tok) +
+           " (anon, file:fN, shmem:fN, shmem:anon, fsdax:fN, secretmem, pfnmap, mixedmap)");
     }
-    if (op.map_kind == MapKind::File || (op.map_kind == MapKind::Shmem && op.file != kSharedAnonFile)) {
+    if (op.map_kind == MapKind::File || op.map_kind == MapKind::Fsdax ||
+        (op.map_kind == MapKind::Shmem && op.file != kSharedAnonFile)) {
       switch (parse_handle(file, 'f', op.file)) {
         case Num::Ok: break;
         case Num::Syntax: fail("expected a file like f0 in " + quote(tok));
@@ -409,7 +453,31 @@ ParseError::ParseError(int line_no, const std::string &message, const char *unit
     : std::runtime_error(line_no == 0 ? message : std::string(unit) + " " + std::to_string(line_no) + ": " + message),
       line(line_no) {}
 
-const char *op_word(const Op &op) { return op.kind == OpKind::Gup ? gup_api_name(op.api) : op_kind_name(op.kind); }
+const char *op_word(const Op &op) {
+  if (op.kind == OpKind::Gup) return gup_api_name(op.api);
+  if (op.has_target()) return remote_word(op.kind, op.via);
+  return op_kind_name(op.kind);
+}
+
+bool op_from_word(std::string_view word, Op &op) {
+  static const struct {
+    std::string_view word;
+    OpKind kind;
+    RemoteVia via;
+  } remote[] = {
+      {"mem_read", OpKind::RemoteRead, RemoteVia::Mem},
+      {"mem_write", OpKind::RemoteWrite, RemoteVia::Mem},
+      {"vm_readv", OpKind::RemoteRead, RemoteVia::ProcessVm},
+      {"vm_writev", OpKind::RemoteWrite, RemoteVia::ProcessVm},
+  };
+  for (const auto &r : remote)
+    if (r.word == word) {
+      op.kind = r.kind;
+      op.via = r.via;
+      return true;
+    }
+  return op_from_word(word, op.kind, op.api);
+}
 
 bool op_from_word(std::string_view word, OpKind &kind, GupApi &api) {
   static const struct {
@@ -424,7 +492,12 @@ bool op_from_word(std::string_view word, OpKind &kind, GupApi &api) {
       {"write", OpKind::Write, GupApi::Get},
       {"fork", OpKind::Fork, GupApi::Get},
       {"exit", OpKind::Exit, GupApi::Get},
-      {"madvise", OpKind::MadvDontneed, GupApi::Get},
+      {"madvise", OpKind::Madvise, GupApi::Get},
+      {"mlock", OpKind::Mlock, GupApi::Get},
+      {"forbid_zeropage", OpKind::ForbidZeropage, GupApi::Get},
+      {"stat", OpKind::Stat, GupApi::Get},
+      {"dma_write", OpKind::DmaWrite, GupApi::Get},
+      {"dma_read", OpKind::DmaRead, GupApi::Get},
       {"get", OpKind::Gup, GupApi::Get},
       {"pin", OpKind::Gup, GupApi::Pin},
       {"get_fast", OpKind::Gup, GupApi::GetFast},
@@ -514,20 +587,24 @@ std::string print_op(const Op &op) {
     case OpKind::Put:
     case OpKind::Unpin:
     case OpKind::Resume:
-    case OpKind::Wait: return s + " " + handle_name('g', op.gup);
+    case OpKind::Wait:
+    case OpKind::DmaRead: return s + " " + handle_name('g', op.gup);
+    case OpKind::DmaWrite: return s + " " + handle_name('g', op.gup) + " " + to_hex(op.value);
     default: break;
   }
   s += " " + proc_name(op.proc, op.thread);
+  if (op.has_target()) s += " " + handle_name('p', op.target);
   if (op.kind == OpKind::Mmap) {
     return s + " " + map_kind_text(op) + (op.shared ? " shared " : " private ") + prot_name(op.prot) + " " +
-           std::to_string(op.npages);
+           std::to_string(op.npages) + (op.populate ? " populate" : "");
   }
   if (op.has_address()) s += " " + handle_name('m', op.map) + "+" + std::to_string(op.page);
   if (op.has_range()) s += " " + std::to_string(op.npages);
   switch (op.kind) {
     case OpKind::Mprotect: s += std::string(" ") + prot_name(op.prot); break;
-    case OpKind::Write: s += " " + to_hex(op.value); break;
-    case OpKind::MadvDontneed: s += " dontneed"; break;
+    case OpKind::Write:
+    case OpKind::RemoteWrite: s += " " + to_hex(op.value); break;
+    case OpKind::Madvise: s += std::string(" ") + advice_name(op.advice); break;
     case OpKind::Gup:
       s += " " + flags_to_string(op.gup_flags);
       if (op.in_flight) s += " &";

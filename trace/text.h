@@ -48,6 +48,8 @@ Trace parse_trace_file(const std::string &path);
 const char *op_word(const Op &op);
 // The inverse: sets kind (and api for the GUP words); false for an unknown word.
 bool op_from_word(std::string_view word, OpKind &kind, GupApi &api);
+// The same for every word: sets kind, api and (for remote accesses) via.
+bool op_from_word(std::string_view word, Op &op);
 
 // A handle as the text form writes it ("m12": prefix, decimal, no leading
 // zeros, at most kMaxHandle); nullopt otherwise.

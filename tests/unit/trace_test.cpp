@@ -100,7 +100,7 @@ Trace every_op_trace() {
   op = make(OpKind::Exit);
   op.proc = 1;
   t.ops.push_back(op);
-  op = make(OpKind::MadvDontneed);
+  op = make(OpKind::Madvise);  // advice dontneed
   op.map = 0, op.npages = 4;
   t.ops.push_back(op);
   const GupApi apis[] = {GupApi::Get, GupApi::Pin, GupApi::GetFast, GupApi::PinFast};
@@ -138,6 +138,37 @@ Trace every_op_trace() {
     op.map = 65000, op.page = 1, op.what = w;
     t.ops.push_back(op);
   }
+  // model-a: fsdax, secretmem, MAP_POPULATE, every madvise advice, mlock,
+  // the zero-page switch, move_pages status, remote access and DMA.
+  mmap(5, MapKind::Fsdax, 3, true, Prot::RW, 2);
+  mmap(6, MapKind::Secretmem, 0, true, Prot::RW, 1);
+  t.ops.back().populate = true;
+  for (int a = 0; a < kNumAdvice; a++) {
+    op = make(OpKind::Madvise);
+    op.map = 0, op.npages = 2, op.advice = static_cast<Advice>(a);
+    t.ops.push_back(op);
+  }
+  op = make(OpKind::Mlock);
+  op.map = 5, op.npages = 2;
+  t.ops.push_back(op);
+  t.ops.push_back(make(OpKind::ForbidZeropage));
+  op = make(OpKind::Stat);
+  op.map = 0, op.page = 3;
+  t.ops.push_back(op);
+  for (RemoteVia via : {RemoteVia::Mem, RemoteVia::ProcessVm}) {
+    op = make(OpKind::RemoteRead);
+    op.target = 1, op.via = via, op.map = 0;
+    t.ops.push_back(op);
+    op = make(OpKind::RemoteWrite);
+    op.proc = 2, op.target = 65000, op.via = via, op.map = 0, op.value = 0x1234;
+    t.ops.push_back(op);
+  }
+  op = make(OpKind::DmaWrite);
+  op.gup = 1, op.value = UINT64_MAX;
+  t.ops.push_back(op);
+  op = make(OpKind::DmaRead);
+  op.gup = 1;
+  t.ops.push_back(op);
   return t;
 }
 
