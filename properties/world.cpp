@@ -100,7 +100,9 @@ void World::set_shadow(int pid, uint64_t vpn, uint64_t v) {
 
 void World::break_coherence(int pid, uint64_t start, uint64_t end) {
   for (GupCall &g : gups_) {
-    if (!g.exists || g.pid != pid || !g.completed) continue;
+    if (!g.exists || g.pid != pid || g.released) continue;
+    // An in-flight call's pages taken so far lose coherence too.
+    if (g.coherent.size() < g.pages.size()) g.coherent.resize(g.pages.size(), 1);
     for (size_t i = 0; i < g.coherent.size(); i++)
       if (g.start + i >= start && g.start + i < end) g.coherent[i] = 0;
   }
@@ -269,7 +271,8 @@ void World::finish_gup(GupCall &g) {
   if (long(g.pages.size()) != std::max(g.ret, 0L))
     throw model_bug("GUP returned " + std::to_string(g.ret) + " but filled " + std::to_string(g.pages.size()) +
                     " pages");
-  g.coherent.assign(g.pages.size(), 1);
+  // Keep what an unmap while the call was in flight broke (break_coherence()).
+  g.coherent.resize(g.pages.size(), 1);
   g.anon_at_pin.clear();
   for (pfn_t p : g.pages) g.anon_at_pin.push_back(pfn_valid(k_, p) && k_.folios[p].anon);
   g.completed = true;
