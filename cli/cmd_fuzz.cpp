@@ -3,14 +3,18 @@
 // gupcheck fuzz: a RapidCheck campaign on one model variant.
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "cli/common.h"
 #include "properties/campaign.h"
+#include "properties/stats.h"
+#include "properties/witness.h"
 #include "properties/parallel.h"
+#include "reports/html.h"
 #include "reports/summary.h"
-#include "reports/write.h"
 #include "reports/replay.h"
+#include "reports/write.h"
 #include "trace/text.h"
 
 namespace gupcheck::cli {
@@ -23,13 +27,68 @@ struct FuzzOpts {
   double time = 30;
   long cases = -1;
   std::string out = "gupcheck-out";
+  std::string html;  // --html: the campaign page
   double shrink_time = 60;
   int max_size = 100;
   std::vector<std::string> invariants;
+  std::string witness;
+  bool stats = false;
+  std::string stats_json;
   int jobs = 0;  // 0: not given (one in-process campaign, the classic output)
   std::string shard;  // "K/N"
   std::string summary_json, junit;
 };
+
+std::string seconds(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// The campaign page (reports/html.h), written once the campaign is over.
+void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const campaign::Result &r,
+                         const std::vector<reports::HtmlSample> &samples) {
+  reports::HtmlPage page;
+  page.title = "gupcheck fuzz: " + cfg.variant + ", seed " + std::to_string(cfg.seed);
+  page.failed = r.found;
+  if (r.found)
+    page.verdict = std::string(r.finding.violation.internal ? "INTERNAL MODEL ERROR " : "VIOLATION ") +
+                   r.finding.violation.invariant + " at case " + std::to_string(r.finding.case_index);
+  else
+    page.verdict = std::string("no invariant violated") + (r.interrupted ? " (interrupted)" : "");
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "%.0f", r.elapsed > 0 ? r.ops / r.elapsed : 0.0);
+  page.config = {
+      {"variant", cfg.variant},
+      {"seed", std::to_string(cfg.seed)},
+      {"budget", o.cases >= 0 ? std::to_string(o.cases) + " cases" : seconds(o.time) + " s"},
+      {"max size", std::to_string(cfg.max_size)},
+      {"shrink time", seconds(cfg.shrink_time) + " s"},
+      {"invariants", std::to_string(cfg.invariants.selected().size() + 1) + " (TypeOK included)"},
+      {"counterexamples in", cfg.out_dir + "/"},
+      {"cases run", std::to_string(r.cases)},
+      {"operations checked", std::to_string(r.ops)},
+      {"elapsed (without shrinking)", seconds(r.elapsed) + " s"},
+      {"operations/s", rate},
+      {"command", "gupcheck fuzz --variant " + cfg.variant + " --seed " + std::to_string(cfg.seed) +
+                      (o.cases >= 0 ? " --cases " + std::to_string(o.cases) : " --time " + seconds(o.time))},
+  };
+  page.samples = samples;
+  page.invariants = reports::invariant_rows(cfg.invariants, r.ops, r.found ? r.finding.violation.invariant : "");
+  if (r.found) {
+    const campaign::Finding &f = r.finding;
+    reports::ReplayLog log = reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
+    log.has_seed = true;
+    log.seed = cfg.seed;
+    log.replay_command = reports::replay_command_for(f.trace_file.empty() ? "TRACE_FILE" : f.trace_file, cfg.variant);
+    page.counterexamples.push_back(reports::counterexample_from_log(
+        f.violation.invariant + " on " + cfg.variant + " (case " + std::to_string(f.case_index) + ", shrunk from " +
+            std::to_string(f.original.ops.size()) + " to " + std::to_string(f.shrunk.ops.size()) + " operations)",
+        log, cfg.sw));
+  }
+  reports::write_file_atomic(o.html, reports::render_html(page));
+  std::printf("wrote %s\n", o.html.c_str());
+}
 
 // "K/N" with 1 <= K <= N.
 void parse_shard(const std::string &text, int &k, int &n) {
@@ -48,6 +107,9 @@ void parse_shard(const std::string &text, int &k, int &n) {
 
 // --jobs, --shard, --summary-json or --junit: forked workers and a merged summary.
 int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::variant_info &v) {
+  if (!o.html.empty())
+    throw UsageError("--html draws one in-process campaign; it does not combine with --jobs, --shard, "
+                     "--summary-json or --junit yet");
   parallel::Config pc;
   pc.jobs = o.jobs == 0 ? 1 : o.jobs;
   if (pc.jobs < 1 || pc.jobs > 256) throw UsageError("--jobs must be between 1 and 256");
@@ -82,8 +144,23 @@ int cmd_fuzz(const FuzzOpts &o) {
   cfg.variant = v.name;
   cfg.sw = v.sw;
   cfg.invariants = invariants_or_die(o.invariants);
+  const bool witness = !o.witness.empty();
+  if (witness) {
+    bool known = false;
+    for (const auto &w : props::all_witnesses()) known |= o.witness == w.name || o.witness == w.id;
+    if (!known) {
+      std::string names;
+      for (const auto &w : props::all_witnesses()) names += std::string(names.empty() ? "" : ", ") + w.name;
+      throw UsageError("unknown witness '" + o.witness + "' (one of: " + names + "; see gupcheck list witnesses)");
+    }
+    if (!o.invariants.empty()) throw UsageError("--witness and --invariants exclude each other");
+    cfg.invariants.select({o.witness});
+  }
+  props::Stats stats;
+  if (o.stats || !o.stats_json.empty()) cfg.stats = &stats;
   cfg.seed = o.seed_given ? o.seed
                           : uint64_t(std::chrono::high_resolution_clock::now().time_since_epoch().count()) % 1000000007ull;
+  if (!o.html.empty()) check_output_path("--html", o.html);
   if (o.time <= 0 && o.cases < 0) throw UsageError("--time must be positive (or give --cases)");
   if (o.shrink_time < 0) throw UsageError("--shrink-time must not be negative");
   if (o.max_size < 1 || o.max_size > 10000) throw UsageError("--max-size must be between 1 and 10000");
@@ -93,29 +170,54 @@ int cmd_fuzz(const FuzzOpts &o) {
   cfg.max_size = o.max_size;
   cfg.out_dir = o.out;
   cfg.stop = &g_stop;
-  cfg.on_progress = [](const campaign::Progress &p) {
+  // The page plots operations per second: sample progress every 0.2 s, print every 2 s as before.
+  auto samples = std::make_shared<std::vector<reports::HtmlSample>>();
+  if (!o.html.empty()) cfg.progress_interval = 0.2;
+  auto last_print = std::make_shared<double>(0.0);
+  cfg.on_progress = [samples, last_print, html = !o.html.empty()](const campaign::Progress &p) {
+    if (html) samples->push_back({p.elapsed, p.ops, p.cases});
+    if (html && p.elapsed - *last_print < 2.0) return;
+    *last_print = p.elapsed;
     std::fprintf(stderr, "[fuzz] cases=%ld ops=%ld ops/s=%.0f elapsed=%.1fs\n", p.cases, p.ops,
                  p.elapsed > 0 ? p.ops / p.elapsed : 0.0, p.elapsed);
   };
   install_stop_handlers();
-  if (o.jobs != 0 || !o.shard.empty() || !o.summary_json.empty() || !o.junit.empty())
-    return cmd_fuzz_parallel(o, cfg, v);
+  if (o.jobs != 0 || !o.shard.empty() || !o.summary_json.empty() || !o.junit.empty()) {
+    // Each worker counts in its own process and sends its Stats with its result.
+    const int status = cmd_fuzz_parallel(o, cfg, v);
+    if (o.stats) std::printf("%s", stats.table().c_str());
+    if (!o.stats_json.empty()) reports::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
+    return status;
+  }
   std::printf("gupcheck fuzz: variant %s, seed %llu, %s, %zu invariants, counterexamples in %s/\n", v.name.c_str(),
               (unsigned long long)cfg.seed,
               o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
               cfg.invariants.selected().size() + 1, o.out.c_str());
   std::fflush(stdout);
   campaign::Result r = campaign::run(cfg);
+  if (!o.html.empty()) {
+    samples->push_back({r.elapsed, r.ops, r.cases});
+    write_campaign_page(o, cfg, r, *samples);
+  }
   const double ops_s = r.elapsed > 0 ? r.ops / r.elapsed : 0;
   std::printf("summary: %ld cases, %ld operations checked in %.1f s (%.0f ops/s), seed %llu\n", r.cases, r.ops,
               r.elapsed, ops_s, (unsigned long long)cfg.seed);
   if (r.interrupted) std::printf("interrupted: stopped after case %ld\n", r.cases);
+  if (o.stats) std::printf("%s", stats.table().c_str());
+  if (!o.stats_json.empty()) reports::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
   if (!r.found) {
-    std::printf("result: no invariant violated on %s\n", v.name.c_str());
+    if (witness)
+      std::printf("result: witness %s NOT reached on %s\n", o.witness.c_str(), v.name.c_str());
+    else
+      std::printf("result: no invariant violated on %s\n", v.name.c_str());
     return kOk;
   }
   const campaign::Finding &f = r.finding;
-  std::printf("result: %s %s at case %ld after %.2f s\n", f.violation.internal ? "INTERNAL MODEL ERROR" : "VIOLATION",
+  std::printf("result: %s %s at case %ld after %.2f s\n",
+              f.violation.internal ? "INTERNAL MODEL ERROR"
+              : witness && props::find_invariant(f.violation.invariant) ==
+                               props::find_invariant(o.witness) ? "WITNESS REACHED (expected)"
+                                                                : "VIOLATION",
               f.violation.invariant.c_str(), f.case_index, f.time_to_find);
   std::printf("  %s\n", f.violation.why.c_str());
   std::printf("shrunk from %zu to %zu operations in %.2f s (%ld RapidCheck + %ld trace steps%s):\n",
@@ -143,7 +245,12 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_option("--out", o->out, "Directory for counterexamples (default gupcheck-out)");
   fuzz->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking, seconds (default 60)");
   fuzz->add_option("--max-size", o->max_size, "Largest generation size, about the trace length (default 100)");
+  fuzz->add_option("--html", o->html, "Also write the campaign page (one self-contained HTML file) here");
   fuzz->add_option("--invariants", o->invariants, "Invariants to check, by name or id, comma separated (default all)");
+  fuzz->add_option("--witness", o->witness,
+                   "Look for one witness state instead (see: gupcheck list witnesses); exit 1 when reached");
+  fuzz->add_flag("--stats", o->stats, "Print coverage at the end: operations, GUP outcomes, witness states");
+  fuzz->add_option("--stats-json", o->stats_json, "Also write the coverage figures as JSON to this file");
   fuzz->add_option("--jobs,-j", o->jobs, "Worker processes (same seed: same cases and first failure, whatever N)")
       ->check(CLI::Range(1, 256));
   fuzz->add_option("--shard", o->shard, "Run only part K of N of the campaign (K/N, 1 <= K <= N)");

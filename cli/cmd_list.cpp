@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "properties/witness.h"
 #include "trace/op.h"
 
 namespace gupcheck::cli {
@@ -15,6 +16,12 @@ int cmd_list(const std::string &what) {
   if (what == "invariants") {
     for (const auto &i : props::all_invariants())
       std::printf("%-30s %-6s %s\n%37s[%s]\n", i.name, i.id, i.statement, "", i.source);
+  } else if (what == "witnesses") {
+    for (const auto &i : props::all_witnesses()) {
+      std::printf("%-30s %-6s %s\n%37s[%s]\n", i.name, i.id, i.statement, "", i.source);
+      for (const auto &p : props::pending_witnesses())
+        if (std::string(p.name) == i.name) std::printf("%37spending: %s\n", "", p.waiting_for);
+    }
   } else if (what == "variants") {
     for (const auto &v : model::all_variants()) {
       std::printf("%-30s %s\n%31sremoved by: %s\n", v.name.c_str(), v.description.c_str(), "", v.commit.c_str());
@@ -28,7 +35,7 @@ int cmd_list(const std::string &what) {
   } else if (what == "ops") {
     for (const auto &d : trace::op_docs()) std::printf("%-46s %s\n", d.syntax, d.models);
   } else {
-    throw UsageError("list what? one of: invariants, variants, ops");
+    throw UsageError("list what? one of: invariants, witnesses, variants, ops");
   }
   return kOk;
 }
@@ -37,8 +44,8 @@ int cmd_list(const std::string &what) {
 
 void add_list_command(CLI::App &app, Run &run) {
   auto what = std::make_shared<std::string>();
-  auto *list = app.add_subcommand("list", "List invariants, variants or operations");
-  list->add_option("WHAT", *what, "invariants | variants | ops")->required();
+  auto *list = app.add_subcommand("list", "List invariants, witnesses, variants or operations");
+  list->add_option("WHAT", *what, "invariants | witnesses | variants | ops")->required();
   list->callback([&run, what] { run = [what] { return cmd_list(*what); }; });
 }
 

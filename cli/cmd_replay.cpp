@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "properties/decode.h"
 #include "properties/invariants.h"
+#include "reports/graph.h"
 #include "reports/json.h"
 #include "reports/replay.h"
 #include "reports/text.h"
@@ -21,7 +22,7 @@ namespace gupcheck::cli {
 namespace {
 
 struct ReplayOpts {
-  std::string file, variant, json_out;
+  std::string file, variant, json_out, dot_out, svg_out;
   std::vector<std::string> invariants;
   bool from_fuzzer = false;  // FILE is a libFuzzer input (raw choices), not a trace
   std::string save_trace;
@@ -39,6 +40,11 @@ trace::Trace load_fuzzer_input(const std::string &file) {
 int cmd_replay(const ReplayOpts &o) {
   const std::string &file = o.file, &variant_opt = o.variant, &json_out = o.json_out;
   const std::vector<std::string> &inv_names = o.invariants;
+  // Checked before the replay, so that a missing Graphviz costs nothing.
+  if (!o.dot_out.empty()) check_output_path("--dot", o.dot_out);
+  if (!o.svg_out.empty()) check_output_path("--svg", o.svg_out);
+  if (!o.svg_out.empty() && !reports::graphviz_available())
+    throw UsageError("--svg needs Graphviz's dot program (Debian package graphviz); use --dot instead");
   trace::Trace t = o.from_fuzzer ? load_fuzzer_input(file) : load_trace(file);
   if (o.from_fuzzer) {
     t.variant = variant_opt.empty() ? "mainline" : variant_opt;
@@ -59,6 +65,16 @@ int cmd_replay(const ReplayOpts &o) {
                                      : reports::replay_command_for(file, v.name);
   std::printf("%s", reports::text_report(log).c_str());
   if (!json_out.empty()) reports::write_file_atomic(json_out, reports::json_report(log).dump(2) + "\n");
+  if (!o.dot_out.empty() || !o.svg_out.empty()) {
+    const std::string dot = reports::graph_to_dot(reports::replay_graph(log, v.sw));
+    if (!o.dot_out.empty()) reports::write_file_atomic(o.dot_out, dot);
+    if (!o.svg_out.empty()) {
+      std::string err;
+      const std::string svg = reports::dot_to_svg(dot, &err);
+      if (svg.empty()) throw UsageError("--svg: " + err);
+      reports::write_file_atomic(o.svg_out, svg);
+    }
+  }
   if (!log.error.empty()) std::fprintf(stderr, "gupcheck: %s: %s\n", file.c_str(), log.error.c_str());
   return verdict_status(log);
 }
@@ -108,6 +124,9 @@ void add_replay_command(CLI::App &app, Run &run) {
   replay->add_option("--variant", o->variant, "Model variant (default: the trace's '# model:' line)");
   replay->add_option("--json", o->json_out, "Also write the JSON report here");
   replay->add_option("--invariants", o->invariants, "Invariants to check (default all)");
+  replay->add_option("--dot", o->dot_out,
+                     "Write the graph of the state before and after the failing step (Graphviz dot)");
+  replay->add_option("--svg", o->svg_out, "Write the same graph as SVG (needs Graphviz's dot)");
   replay->add_flag("--from-fuzzer", o->from_fuzzer,
                    "FILE is a libFuzzer input (fuzz/gup_fuzzer): decode it (variant: --variant, default mainline)");
   replay->add_option("--save-trace", o->save_trace, "With --from-fuzzer: also write the decoded trace here");

@@ -2,6 +2,7 @@
 #include "cli/common.h"
 
 #include <csignal>
+#include <filesystem>
 #include <sstream>
 
 #include "trace/text.h"
@@ -60,6 +61,16 @@ int verdict_status(const reports::ReplayLog &log) {
   if (!log.error.empty()) return kUsage;
   if (log.violation.found) return log.violation.internal ? kInternal : kViolation;
   return kOk;
+}
+
+void check_output_path(const std::string &option, const std::string &path) {
+  if (path.empty()) throw UsageError(option + " needs a file name");
+  const std::filesystem::path p(path);
+  std::error_code ec;
+  if (std::filesystem::is_directory(p, ec)) throw UsageError(option + " " + path + ": is a directory");
+  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(dir, ec))
+    throw UsageError(option + " " + path + ": directory " + dir.string() + " does not exist");
 }
 
 }  // namespace gupcheck::cli

@@ -40,6 +40,9 @@ props::InvariantSet invariants_or_die(const std::vector<std::string> &names);
 // Parses and consistency-checks a trace file; errors become UsageError.
 trace::Trace load_trace(const std::string &file);
 int verdict_status(const reports::ReplayLog &log);
+// An output file option (--html, --dot, ...): its directory must exist, so
+// that a long run does not end in an unwritable path. Throws UsageError.
+void check_output_path(const std::string &option, const std::string &path);
 
 // A subcommand stores what to run in `run` from its CLI11 callback.
 using Run = std::function<int()>;

@@ -153,6 +153,13 @@ struct file_state {
   std::vector<pfn_t> pages;           // page cache: index -> pfn (0 = not cached)
 };
 
+// One handle_mm_fault() call, as the fault log records it.
+struct fault_record {
+  int pid = -1;
+  uint64_t vpn = 0;
+  unsigned flags = 0;  // FAULT_FLAG_*
+};
+
 struct kernel_state {
   std::vector<folio> folios;          // indexed by pfn; [0] unused, [ZERO_PFN] the zero page
   std::vector<uint64_t> device_mem;   // content of device pfns DEVICE_PFN_BASE + i
@@ -163,6 +170,10 @@ struct kernel_state {
   bool arch_has_pte_special = true;   // CONFIG_ARCH_HAS_PTE_SPECIAL (x86-64)
   std::vector<std::string> warnings;  // WARN_ON/VM_BUG_ON on kernel state: a kernel bug
   std::vector<std::string> misuse;    // WARN_ON on a caller's arguments: an API misuse
+  // Customised (as tools/testing/vma/ turns a lock into a counter): every
+  // handle_mm_fault() since the executor last cleared it (each step), so
+  // invariants can observe fault flags (E4, E7).
+  std::vector<fault_record> faults;
   variant_switches sw;
 
   explicit kernel_state(const variant_switches &s = {});

@@ -143,6 +143,7 @@ pfn_t vm_normal_page(kernel_state &k, const vm_area_struct &vma, uint64_t vpn, c
 // handle_pte_fault() (v6.18). The caller has checked access permissions
 // (the arch fault handler's access_error(), or check_vma_flags() for GUP).
 unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
+  k.faults.push_back({pid, vpn, flags});
   // sanitize_fault_flags(): unshare only makes sense in COW mappings.
   if (flags & FAULT_FLAG_UNSHARE) {
     if (flags & FAULT_FLAG_WRITE) warn(k, "FAULT_FLAG_UNSHARE together with FAULT_FLAG_WRITE");

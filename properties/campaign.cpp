@@ -76,7 +76,10 @@ Result run(const Config &cfg) {
     const uint64_t cs = case_seed(cfg.seed, i);
     const rc::Shrinkable<std::vector<uint64_t>> sh = gen(rc::Random(cs), case_size(i, cfg.max_size));
     const trace::Trace t = props::decode_trace(sh.value());
-    props::RunResult r = props::run_trace(t, cfg.sw, cfg.invariants);
+    props::RunResult r =
+        cfg.stats ? props::run_trace(t, cfg.sw, cfg.invariants, [&](const props::World &w) { cfg.stats->record_step(w); })
+                  : props::run_trace(t, cfg.sw, cfg.invariants);
+    if (cfg.stats) cfg.stats->end_case();
     res.cases++;
     res.ops += long(r.steps_run);
     if (cfg.on_progress && seconds_since(last_progress) >= cfg.progress_interval) {

@@ -18,6 +18,7 @@
 
 #include "model/variant.h"
 #include "properties/invariants.h"
+#include "properties/stats.h"
 #include "trace/op.h"
 
 namespace gupcheck::campaign {
@@ -41,6 +42,7 @@ struct Config {
   std::function<void(const Progress &)> on_progress;
   double progress_interval = 2.0;
   const std::atomic<bool> *stop = nullptr;  // set (e.g. by SIGINT) to end the campaign early
+  props::Stats *stats = nullptr;  // when set, coverage is counted into it (gupcheck fuzz --stats)
   // A part of the campaign (workers, shards: see properties/parallel.h): the
   // case indices first_case, first_case + case_stride, ... (below max_cases
   // when that is set). Case i is the same case whichever part runs it.

@@ -11,6 +11,9 @@
 // memory contents against the shadow copy.
 #include "properties/invariants.h"
 
+#include "properties/witness.h"
+#include "trace/text.h"
+
 #include <algorithm>
 #include <sstream>
 
@@ -21,8 +24,23 @@ using trace::OpKind;
 
 namespace {
 
+// What the invariant being checked names (see name_pfn()).
+struct Named {
+  std::vector<pfn_t> pfns;
+  std::vector<std::pair<int, uint64_t>> ptes;
+  std::vector<int> gups;
+  void clear() {
+    pfns.clear();
+    ptes.clear();
+    gups.clear();
+  }
+};
+thread_local Named t_named;
+
 std::string pfn_s(pfn_t p) { return "pfn " + hex(p); }
 std::string addr_s(uint64_t vpn) { return hex(vpn << 12); }
+
+int gup_index(const World &w, const GupCall &g) { return int(&g - w.gup_calls().data()); }
 
 // A step that ran a whole GUP call: step invariants compare the state
 // before it (the probe) with the state after. An interleaved call (resumed
@@ -126,6 +144,18 @@ bool type_ok(const World &w, std::string &why) {
 
 bool no_kernel_warning(const World &w, std::string &why) {
   if (w.kernel().warnings.empty()) return true;
+  // The warning itself names no page: point at what the last step touched.
+  if (const GupCall *g = w.last_gup()) {
+    name_gup(gup_index(w, *g));
+    for (pfn_t p : g->pages) name_pfn(p);
+  }
+  if (w.last_op().has_address() && w.last_op().has_process()) {
+    try {
+      name_pte(w.pid_of(w.last_op().proc), w.address(w.last_op().map, w.last_op().page));
+    } catch (const bad_trace &) {
+      // The mapping handle is gone: nothing to point at.
+    }
+  }
   why = "the kernel would warn: " + w.kernel().warnings.front();
   return false;
 }
@@ -159,6 +189,8 @@ bool gup_delta_matches(const World &w, const GupCall &g, long sign, const char *
   for (pfn_t p = 1; p < k.folios.size(); p++) {
     const long d = gup_share_delta(w, p);
     if (d != sign * held[p]) {
+      name_pfn(p);
+      name_gup(gup_index(w, g));
       why = std::string(what) + " changed " + pfn_s(p) + "'s references by " + std::to_string(d) + ", expected " +
             std::to_string(sign * held[p]) + (k.folios[p].zero ? " (the zero page)" : "");
       return false;
@@ -193,6 +225,7 @@ bool maybe_pinned_no_false_negative(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   for (pfn_t p = 2; p < k.folios.size(); p++)
     if (c.pins[p] > 0 && !folio_maybe_dma_pinned(k.folios[p])) {
+      name_pfn(p);
       why = pfn_s(p) + " holds " + std::to_string(c.pins[p]) + " pins but folio_maybe_dma_pinned() is false";
       return false;
     }
@@ -219,11 +252,13 @@ bool pte_references_accounted(const World &w, std::string &why) {
   for (pfn_t p = 2; p < k.folios.size(); p++) {
     const folio &f = k.folios[p];
     if (f.mapcount != c.ptes[p]) {
+      name_pfn(p);
       why = pfn_s(p) + " has mapcount " + std::to_string(f.mapcount) + " but " + std::to_string(c.ptes[p]) +
             " PTEs map it";
       return false;
     }
     if (f.freed && (c.ptes[p] || c.special_ptes[p])) {
+      name_pfn(p);
       why = "a PTE maps freed " + pfn_s(p);
       return false;
     }
@@ -239,6 +274,7 @@ bool refcount_matches_holders(const World &w, std::string &why) {
     const folio &f = k.folios[p];
     long want = base_refs(f, c.ptes[p]) + c.gets[p] + long(c.pins[p]) * (f.large ? 1 : GUP_PIN_COUNTING_BIAS);
     if (f.refcount != want) {
+      name_pfn(p);
       why = pfn_s(p) + " has refcount " + std::to_string(f.refcount) + " but its holders account for " +
             std::to_string(want) + " (" + std::to_string(c.ptes[p]) + " PTEs, " + std::to_string(c.gets[p]) +
             " GUP refs, " + std::to_string(c.pins[p]) + " pins)";
@@ -310,6 +346,8 @@ bool read_fault_maps_zero_page(const World &w, std::string &why) {
 bool zero_page_never_writable(const World &w, std::string &why) {
   const Census::Where &at = w.census().zero_writable;
   if (at.pid < 0) return true;
+  name_pfn(ZERO_PFN);
+  name_pte(at.pid, at.vpn);
   why = "p" + std::to_string(w.proc_of(at.pid)) + " maps the zero page writable at " + addr_s(at.vpn);
   return false;
 }
@@ -318,11 +356,16 @@ bool zero_page_never_writable(const World &w, std::string &why) {
 bool zero_page_always_special(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   if (k.folios[ZERO_PFN].mapcount != 0) {
+    name_pfn(ZERO_PFN);
+    if (w.census().zero_not_special.pid >= 0)
+      name_pte(w.census().zero_not_special.pid, w.census().zero_not_special.vpn);
     why = "the zero page has mapcount " + std::to_string(k.folios[ZERO_PFN].mapcount);
     return false;
   }
   const Census::Where &at = w.census().zero_not_special;
   if (!k.arch_has_pte_special || at.pid < 0) return true;
+  name_pfn(ZERO_PFN);
+  name_pte(at.pid, at.vpn);
   why = "p" + std::to_string(w.proc_of(at.pid)) + " maps the zero page without pte_special at " + addr_s(at.vpn) +
         ", so vm_normal_page() would treat it as a normal page";
   return false;
@@ -345,6 +388,7 @@ bool zero_page_never_refcounted(const World &w, std::string &why) {
   const folio &z = w.kernel().folios[ZERO_PFN];
   const int gets = w.census().gets[ZERO_PFN];
   if (z.refcount != ZERO_PAGE_BASE_REFCOUNT + gets || z.pincount != 0) {
+    name_pfn(ZERO_PFN);
     why = "the zero page has refcount " + std::to_string(z.refcount) + " with " + std::to_string(gets) +
           " FOLL_GET references outstanding (expected " + std::to_string(ZERO_PAGE_BASE_REFCOUNT + gets) + ")";
     return false;
@@ -375,6 +419,9 @@ bool longterm_pin_unshares(const World &w, std::string &why) {
     if (!is_cow_mapping(pr.range_flags[i])) continue;
     const folio &f = k.folios[g.pages[i]];
     if (!f.anon || !f.anon_exclusive) {
+      name_pfn(g.pages[i]);
+      name_pte(g.pid, g.start + i);
+      name_gup(gup_index(w, g));
       why = "a long-term pin in a COW mapping holds " + std::string(f.zero ? "the zero page" : "a shared page") +
             " at index " + std::to_string(i) + " instead of an exclusive anonymous page";
       return false;
@@ -458,6 +505,8 @@ bool pfn_only_stops_gup(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   for (pfn_t p : g.pages)
     if (!pfn_valid(k, p)) {
+      name_pfn(p);
+      name_gup(gup_index(w, g));
       why = "GUP returned " + pfn_s(p) + ", which has no struct page";
       return false;
     }
@@ -469,6 +518,9 @@ bool pfn_only_stops_gup(const World &w, std::string &why) {
   if (g.op.gup_flags & FOLL_DUMP) return true;  // a core dump treats it as a hole: -EFAULT
   if (check_vma_flags(k, pr.vma, g.op.gup_flags | (g.pin ? FOLL_PIN : FOLL_GET))) return true;
   if (g.ret != -EEXIST) {
+    name_pfn(pte.pfn);
+    name_pte(g.pid, g.start);
+    name_gup(gup_index(w, g));
     why = "GUP with pages[] starting on a PFN-only PTE returned " + std::to_string(g.ret) + ", expected -EEXIST";
     return false;
   }
@@ -507,6 +559,9 @@ bool gup_return_value(const World &w, std::string &why) {
   // a pin whose first page is the mapped zero page never fails -ENOMEM.
   const Probe &pr = w.probe();
   if (g.pin && g.ret == -ENOMEM && pr.had_pte && pr.pte.present && is_zero_pfn(pr.pte.pfn)) {
+    name_gup(gup_index(w, g));
+    name_pfn(pr.pte.pfn);
+    name_pte(g.pid, g.start);
     why = "a pin of the mapped zero page failed with -ENOMEM";
     return false;
   }
@@ -520,6 +575,8 @@ bool pages_hold_valid_pages(const World &w, std::string &why) {
     if (!g.holds()) continue;
     for (pfn_t p : g.pages)
       if (!pfn_valid(k, p) || k.folios[p].freed || k.folios[p].refcount <= 0) {
+        name_pfn(p);
+        name_gup(gup_index(w, g));
         why = "g" + std::to_string(&g - w.gup_calls().data()) + " holds " + pfn_s(p) + ", which was freed";
         return false;
       }
@@ -535,6 +592,10 @@ bool gup_returns_mapped_page(const World &w, std::string &why) {
   for (size_t i = 0; i < g.pages.size(); i++) {
     const pte_t *p = pte_offset(mm, g.start + i);
     if (!p || !p->present || p->pfn != g.pages[i]) {
+      name_pfn(g.pages[i]);
+      if (p && p->present) name_pfn(p->pfn);
+      name_pte(g.pid, g.start + i);
+      name_gup(gup_index(w, g));
       why = "GUP returned " + pfn_s(g.pages[i]) + " for " + addr_s(g.start + i) + ", which maps " +
             (p && p->present ? pfn_s(p->pfn) : std::string("nothing"));
       return false;
@@ -551,6 +612,8 @@ bool pinned_anon_is_exclusive(const World &w, std::string &why) {
     for (pfn_t p : g.pages) {
       const folio &f = k.folios[p];
       if (f.anon && !f.anon_exclusive) {
+        name_pfn(p);
+        name_gup(gup_index(w, g));
         why = "pinned anonymous " + pfn_s(p) + " is not PageAnonExclusive";
         return false;
       }
@@ -563,6 +626,8 @@ bool pinned_anon_is_exclusive(const World &w, std::string &why) {
 bool writable_anon_is_exclusive(const World &w, std::string &why) {
   const Census::Where &at = w.census().writable_shared_anon;
   if (at.pid < 0) return true;
+  name_pfn(at.pfn);
+  name_pte(at.pid, at.vpn);
   why = "p" + std::to_string(w.proc_of(at.pid)) + " maps non-exclusive anonymous " + pfn_s(at.pfn) +
         " writable at " + addr_s(at.vpn);
   return false;
@@ -574,6 +639,7 @@ bool pinned_page_not_shared(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   for (pfn_t p = 2; p < k.folios.size(); p++)
     if (c.pins[p] > 0 && k.folios[p].anon && c.ptes[p] > 1) {
+      name_pfn(p);
       why = "pinned anonymous " + pfn_s(p) + " is mapped by " + std::to_string(c.ptes[p]) +
             " PTEs: a pinned page was shared at fork";
       return false;
@@ -589,6 +655,8 @@ bool write_fault_reuse_rule(const World &w, std::string &why) {
   if (!pr.folio.anon) return true;
   if (w.last_outcome().pfn != pr.pte.pfn) return true;  // copied
   if (!pr.folio.anon_exclusive && pr.folio.refcount != 1) {
+    name_pfn(pr.pte.pfn);
+    name_pte(w.pid_of(w.last_op().proc), w.address(w.last_op().map, w.last_op().page));
     why = "a write fault reused anonymous " + pfn_s(pr.pte.pfn) + " with refcount " +
           std::to_string(pr.folio.refcount) + " although it was not exclusive";
     return false;
@@ -608,6 +676,8 @@ bool no_leak_across_cow(const World &w, std::string &why) {
   if (kind == OpKind::Read || kind == OpKind::RemoteRead) {
     uint64_t want = w.shadow(pid, vpn);
     if (want != World::kUnknown && want != w.last_outcome().value) {
+      name_pfn(w.last_outcome().pfn);
+      name_pte(pid, vpn);
       why = "p" + std::to_string(w.last_op().proc) + " read " + hex(w.last_outcome().value) + " at " + addr_s(vpn) +
             " where its private memory holds " + hex(want);
       return false;
@@ -621,6 +691,9 @@ bool no_leak_across_cow(const World &w, std::string &why) {
   for (const GupCall &g : w.gup_calls()) {
     if (!g.holds() || g.pid == pid || !g.private_mapping) continue;
     if (std::find(g.pages.begin(), g.pages.end(), f) != g.pages.end()) {
+      name_pfn(f);
+      name_pte(pid, vpn);
+      name_gup(gup_index(w, g));
       why = "p" + std::to_string(w.last_op().proc) + "'s write landed on " + pfn_s(f) + ", which p" +
             std::to_string(w.proc_of(g.pid)) + "'s GUP call g" + std::to_string(&g - w.gup_calls().data()) +
             " holds from a private mapping";
@@ -637,6 +710,7 @@ bool dump_page_ref_contract(const World &w, std::string &why) {
   for (pfn_t p = 1; p < k.folios.size(); p++) {
     long d = gup_share_delta(w, p);
     if (d != 0) {
+      name_pfn(p);
       why = "a core dump left " + std::to_string(d) + " references on " + pfn_s(p);
       return false;
     }
@@ -714,24 +788,45 @@ bool remote_needs_permission(const World &w, std::string &why) {
   return true;
 }
 
-// H1, H2
+// The permission GUP's range had: flags and result of a GUP or populate step.
+bool gup_range_of_step(const World &w, unsigned &flags, long &ret) {
+  const bool populate = w.last_op().kind == OpKind::Populate;
+  if (!is_gup_step(w) && !populate) return false;
+  flags = populate ? w.last_op().gup_flags : w.last_gup()->op.gup_flags;
+  ret = populate ? w.last_outcome().ret : w.last_gup()->ret;
+  return true;
+}
+
+// H1 (remote accesses: both H1 and H2)
 bool gup_needs_permission(const World &w, std::string &why) {
   if (w.last_op().has_target()) return remote_needs_permission(w, why);
-  const bool populate = w.last_op().kind == OpKind::Populate;
-  if (!is_gup_step(w) && !populate) return true;
-  const unsigned flags = populate ? w.last_op().gup_flags : w.last_gup()->op.gup_flags;
-  const long ret = populate ? w.last_outcome().ret : w.last_gup()->ret;
+  unsigned flags;
+  long ret;
+  if (!gup_range_of_step(w, flags, ret) || !(flags & FOLL_WRITE)) return true;
   const Probe &pr = w.probe();
   for (long i = 0; i < ret && size_t(i) < pr.range_flags.size(); i++) {
     const vm_flags_t f = pr.range_flags[i];
-    if (flags & FOLL_WRITE) {
-      if (!(f & VM_WRITE) && !((flags & FOLL_FORCE) && is_cow_mapping(f))) {
-        why = "a FOLL_WRITE GUP processed page " + std::to_string(i) + " of a VMA without VM_WRITE" +
-              ((flags & FOLL_FORCE) ? " that is not a COW mapping" : " and without FOLL_FORCE");
-        return false;
-      }
-    } else if (!(f & VM_READ) && !((flags & FOLL_FORCE) && (f & VM_MAYREAD))) {
-      why = "a read GUP processed page " + std::to_string(i) + " of a VMA without VM_READ";
+    if (!(f & VM_WRITE) && !((flags & FOLL_FORCE) && is_cow_mapping(f))) {
+      why = "a FOLL_WRITE GUP processed page " + std::to_string(i) + " of a VMA without VM_WRITE" +
+            ((flags & FOLL_FORCE) ? " that is not a COW mapping" : " and without FOLL_FORCE");
+      return false;
+    }
+  }
+  return true;
+}
+
+// H2
+bool gup_read_needs_permission(const World &w, std::string &why) {
+  if (w.last_op().has_target()) return true;  // remote_needs_permission(), under H1
+  unsigned flags;
+  long ret;
+  if (!gup_range_of_step(w, flags, ret) || (flags & FOLL_WRITE)) return true;
+  const Probe &pr = w.probe();
+  for (long i = 0; i < ret && size_t(i) < pr.range_flags.size(); i++) {
+    const vm_flags_t f = pr.range_flags[i];
+    if (!(f & VM_READ) && !((flags & FOLL_FORCE) && (f & VM_MAYREAD))) {
+      why = "a read GUP processed page " + std::to_string(i) + " of a VMA without VM_READ" +
+            ((flags & FOLL_FORCE) ? " nor VM_MAYREAD" : " and without FOLL_FORCE");
       return false;
     }
   }
@@ -762,6 +857,9 @@ bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
     if (g.page_flags[i] & VM_WRITE) continue;
     const uint8_t t = g.page_taken[i];
     if (!(t & GupCall::kTakenAnonExclusive)) {
+      name_pfn(g.pages[i]);
+      name_pte(g.pid, g.start + i);
+      name_gup(gup_index(w, g));
       why = "a forced write into a read-only mapping got " +
             std::string((t & GupCall::kTakenZero)        ? "the zero page"
                         : (t & GupCall::kTakenPagecache) ? "a page-cache page"
@@ -777,6 +875,7 @@ bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
 bool gup_fast_revalidated(const World &w, std::string &why) {
   for (const GupCall &g : w.gup_calls())
     if (g.exists && !g.fast_stale.empty()) {
+      name_gup(gup_index(w, g));
       why = "GUP-fast kept a page after its PTE changed: " + g.fast_stale;
       return false;
     }
@@ -787,6 +886,8 @@ bool gup_fast_revalidated(const World &w, std::string &why) {
 bool gup_fast_fork_seq(const World &w, std::string &why) {
   for (const GupCall &g : w.gup_calls())
     if (g.exists && g.completed && g.pin && g.fork_in_fast && g.nr_fast > 0) {
+      name_gup(gup_index(w, g));
+      for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++) name_pfn(g.pages[size_t(i)]);
       why = "a fork write-protected COW mappings inside GUP-fast's lockless section, yet pin_user_pages_fast() kept " +
             std::to_string(g.nr_fast) + " page(s) it took there";
       return false;
@@ -799,6 +900,7 @@ bool refcount_overflow_guard(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   for (pfn_t p = 1; p < k.folios.size(); p++)
     if (k.folios[p].refcount > REFCOUNT_CEILING) {
+      name_pfn(p);
       why = pfn_s(p) + "'s refcount " + std::to_string(k.folios[p].refcount) + " passed the ceiling " +
             std::to_string(REFCOUNT_CEILING);
       return false;
@@ -1124,10 +1226,365 @@ bool pages_stat_contract(const World &w, std::string &why) {
   return true;
 }
 
+// ---------------------------------------------------------------------------
+// The coverage part of the catalogue: C2 C5 C6 C7 C8 D3 D5 E4 E7 H5, and the
+// Expectation check of scenario traces.
+
+bool valid_gup_step(const World &w) {
+  return is_gup_step(w) && !gup_args_invalid(w.last_gup()->op.api, w.last_gup()->op.gup_flags);
+}
+
+bool is_fast_api(trace::GupApi a) { return a == trace::GupApi::GetFast || a == trace::GupApi::PinFast; }
+
+// C2
+bool remap_covers_cow_vma(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const mm_struct &mm = k.tasks[pid].mm;
+    for (const auto &v : mm.vmas) {
+      if (!(v.vm_flags & VM_PFNMAP)) continue;
+      if ((v.vm_flags & VM_REMAP_FLAGS) != VM_REMAP_FLAGS) {
+        why = "the VM_PFNMAP VMA at " + addr_s(v.vm_start) + " lacks one of VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP";
+        return false;
+      }
+      if (!is_cow_mapping(v.vm_flags)) continue;
+      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+        const pte_t *p = pte_offset(mm, a);
+        if (p && p->present && p->special && p->pfn != v.vm_pgoff + (a - v.vm_start)) {
+          why = "a special PTE at " + addr_s(a) + " of a COW PFNMAP maps " + pfn_s(p->pfn) + ", not vm_pgoff + " +
+                std::to_string(a - v.vm_start) + " = " + pfn_s(v.vm_pgoff + (a - v.vm_start));
+          return false;
+        }
+      }
+    }
+  }
+  // The driver's ->mmap remaps the whole VMA: right after it, every page is mapped.
+  const trace::Op &op = w.last_op();
+  if (op.kind == OpKind::Mmap && op.map_kind == trace::MapKind::Pfnmap && w.last_outcome().ret == 0) {
+    const int pid = w.pid_of(op.proc);
+    const mm_struct &mm = k.tasks[pid].mm;
+    const uint64_t start = w.address(op.result, 0);
+    for (uint64_t a = start; a < start + op.npages; a++) {
+      const pte_t *p = pte_offset(mm, a);
+      if (!p || !p->present) {
+        why = "remap_pfn_range() of a new PFNMAP left " + addr_s(a) + " unmapped";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// C5
+bool gup_fast_rejects_special(const World &w, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  const mm_struct &mm = w.kernel().tasks[g.pid].mm;
+  for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++) {
+    const pte_t *p = pte_offset(mm, g.start + uint64_t(i));
+    if (p && p->present && p->special) {
+      why = "GUP-fast took page " + std::to_string(i) + " (" + pfn_s(p->pfn) + ") from a special PTE at " +
+            addr_s(g.start + uint64_t(i));
+      return false;
+    }
+  }
+  return true;
+}
+
+// C6
+bool mixedmap_pages_refcounted(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    const mm_struct &mm = k.tasks[pid].mm;
+    for (const auto &v : mm.vmas) {
+      if ((v.vm_flags & VM_PFNMAP) && (v.vm_flags & VM_MIXEDMAP)) {
+        why = "the VMA at " + addr_s(v.vm_start) + " has both VM_PFNMAP and VM_MIXEDMAP";
+        return false;
+      }
+      if (!(v.vm_flags & VM_MIXEDMAP)) continue;
+      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+        const pte_t *p = pte_offset(mm, a);
+        if (!p || !p->present || p->special) continue;
+        if (!pfn_valid(k, p->pfn)) {
+          why = "a MIXEDMAP PTE at " + addr_s(a) + " maps " + pfn_s(p->pfn) + " without struct page and without pte_special";
+          return false;
+        }
+        const folio &f = k.folios[p->pfn];
+        if (f.freed || f.mapcount < 1 || f.refcount < f.mapcount) {
+          why = "a normal MIXEDMAP PTE at " + addr_s(a) + " maps " + pfn_s(p->pfn) + " with refcount " +
+                std::to_string(f.refcount) + " and mapcount " + std::to_string(f.mapcount) +
+                ": a pfn_valid() page must be refcounted";
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// C7
+bool fork_copies_special_ptes(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  if (op.kind != OpKind::Fork) return true;
+  const kernel_state &k = w.kernel();
+  const int parent = w.pid_of(op.proc), child = w.pid_of(op.result);
+  if (parent < 0 || child < 0) return true;
+  const mm_struct &pm = k.tasks[parent].mm, &cm = k.tasks[child].mm;
+  for (const auto &v : pm.vmas) {
+    if (!(v.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) || (v.vm_flags & (VM_DONTCOPY | VM_WIPEONFORK))) continue;
+    for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+      const pte_t *p = pte_offset(pm, a);
+      if (!p || !p->present) continue;
+      const pte_t *c = pte_offset(cm, a);
+      if (!c || !c->present) {
+        why = "fork did not copy the " + std::string((v.vm_flags & VM_PFNMAP) ? "PFNMAP" : "MIXEDMAP") +
+              " PTE at " + addr_s(a) + " into the child";
+        return false;
+      }
+      if (p->special && (!c->special || c->pfn != p->pfn)) {
+        why = "fork copied the special PTE at " + addr_s(a) + " (" + pfn_s(p->pfn) + ") as " +
+              (c->special ? "" : "non-special ") + pfn_s(c->pfn);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// C8
+bool cow_of_pfn_copies(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  const bool user_write = op.kind == OpKind::Write && !w.last_outcome().signal;
+  const bool gup_write = is_gup_step(w) && (w.last_gup()->op.gup_flags & FOLL_WRITE) && w.last_gup()->ret > 0;
+  if (!user_write && !gup_write) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_vma || !is_cow_mapping(pr.vma.vm_flags) || !pr.had_pte || !pr.pte.present) return true;
+  // A source vm_normal_page() does not return: special (not the zero page,
+  // whose COW allocates a zeroed page instead) or without a struct page.
+  const kernel_state &k = w.kernel();
+  const pte_t &old = pr.pte;
+  if (is_zero_pfn(old.pfn) || !(old.special || !pfn_valid(k, old.pfn))) return true;
+  const int pid = gup_write ? w.last_gup()->pid : w.pid_of(op.proc);
+  const uint64_t vpn = gup_write ? w.last_gup()->start : w.address(op.map, op.page);
+  const pte_t *now = pte_offset(k.tasks[pid].mm, vpn);
+  if (!now || !now->present || now->pfn == old.pfn) {
+    why = "a write to the struct-page-less " + pfn_s(old.pfn) + " at " + addr_s(vpn) + " in a COW mapping left " +
+          (now && now->present ? "it mapped" : "nothing mapped") + " instead of a copy";
+    return false;
+  }
+  const folio &f = k.folios[now->pfn];
+  if (now->special || !f.anon || !f.anon_exclusive || f.mapcount != 1) {
+    why = "the COW copy of " + pfn_s(old.pfn) + " at " + addr_s(vpn) + " is not a normal exclusive anonymous page";
+    return false;
+  }
+  const uint64_t want = user_write ? op.value : read_pfn(k, old.pfn);
+  if (f.data != want) {
+    why = "the COW copy of " + pfn_s(old.pfn) + " at " + addr_s(vpn) + " holds " + hex(f.data) + ", expected " +
+          hex(want) + (user_write ? " (the value written)" : " (the source's content, copied through the user address)");
+    return false;
+  }
+  return true;
+}
+
+// What check_vma_flags() must refuse, computed from the VMA flags seen before
+// the call (an independent statement of its permission rules).
+bool vma_refuses(vm_flags_t f, unsigned flags) {
+  if (f == 0) return true;  // no VMA
+  if (f & (VM_IO | VM_PFNMAP)) return true;
+  if (flags & FOLL_WRITE) {
+    if (!(f & VM_WRITE) && !((flags & FOLL_FORCE) && is_cow_mapping(f))) return true;
+  } else if (!(f & VM_READ) && !((flags & FOLL_FORCE) && (f & VM_MAYREAD))) {
+    return true;
+  }
+  return false;
+}
+
+// D3
+bool gup_error_codes(const World &w, std::string &why) {
+  const bool populate = w.last_op().kind == OpKind::Populate;
+  if (!valid_gup_step(w) && !populate) return true;
+  unsigned flags;
+  long ret;
+  gup_range_of_step(w, flags, ret);
+  if (ret >= 0) return true;
+  const Probe &pr = w.probe();
+  const std::string name = std::string("-") + errno_name(ret);
+  // MADV_POPULATE_* report a refused VMA with -EINVAL and a hole with -ENOMEM
+  // (madvise_populate()), not with -EFAULT.
+  const bool madv_populate = populate && (flags & FOLL_MADV_POPULATE);
+  bool allowed = false;
+  switch (-ret) {
+    case EINVAL: allowed = madv_populate; break;
+    case EFAULT: case ENOMEM: case EINTR: allowed = true; break;
+    case EEXIST: allowed = !populate; break;
+    case EHWPOISON: allowed = flags & FOLL_HWPOISON; break;
+    case EOPNOTSUPP: case EBUSY: allowed = flags & FOLL_LONGTERM; break;
+    case EREMOTEIO: allowed = !(flags & FOLL_PCI_P2PDMA); break;
+    case EOVERFLOW: allowed = true; break;
+    default: break;
+  }
+  if (!allowed) {
+    why = std::string(populate ? "populate" : "GUP") + " returned " + name + ", which its flags do not allow";
+    return false;
+  }
+  // A refused first VMA (no VMA, VM_IO|VM_PFNMAP, missing permission) is -EFAULT
+  // (-EOPNOTSUPP for a long-term pin of fsdax, checked earlier by check_vma_flags()).
+  const vm_flags_t f0 = pr.range_flags.empty() ? 0 : pr.range_flags[0];
+  if (!madv_populate && vma_refuses(f0, flags) && ret != -EFAULT && !(ret == -EOPNOTSUPP && (flags & FOLL_LONGTERM))) {
+    why = "GUP at " + std::string(f0 ? "a VMA check_vma_flags() refuses" : "an address without VMA") + " returned " +
+          name + " instead of -EFAULT";
+    return false;
+  }
+  // -EEXIST only for a PFN-only PTE at the first page.
+  if (ret == -EEXIST &&
+      !(pr.had_pte && pr.pte.present && !is_zero_pfn(pr.pte.pfn) && (pr.pte.special || !pfn_valid(w.kernel(), pr.pte.pfn)))) {
+    why = "GUP returned -EEXIST although the first page is not a PFN-only PTE";
+    return false;
+  }
+  return true;
+}
+
+// D5
+bool fast_slow_composition(const World &w, std::string &why) {
+  if (!valid_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!is_fast_api(g.op.api)) return true;
+  if (g.nr_fast < 0 || g.nr_fast > g.op.npages) {
+    why = "GUP-fast reports " + std::to_string(g.nr_fast) + " pages taken for " + std::to_string(g.op.npages);
+    return false;
+  }
+  if (g.nr_fast > 0 && g.ret < g.nr_fast) {
+    why = "gup_fast_fallback() returned " + std::to_string(g.ret) + " after GUP-fast took " + std::to_string(g.nr_fast) +
+          " pages: the caller could not release them";
+    return false;
+  }
+  return true;
+}
+
+// E4
+bool ro_pin_unshares(const World &w, std::string &why) {
+  if (!valid_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin)
+    for (const fault_record &f : w.kernel().faults)
+      if (f.flags & FAULT_FLAG_UNSHARE) {
+        why = "a FOLL_GET call faulted with FAULT_FLAG_UNSHARE at " + addr_s(f.vpn);
+        return false;
+      }
+  const Probe &pr = w.probe();
+  if (g.ret < 1 || (g.op.gup_flags & FOLL_WRITE)) return true;
+  if (!pr.had_pte || !pr.pte.present || pr.pte.write || !pr.folio.anon || pr.folio.anon_exclusive) return true;
+  const pte_t *now = pte_offset(w.kernel().tasks[g.pid].mm, g.start);
+  if (g.pin) {
+    if (now && now->present && now->write) {
+      why = "unsharing for a R/O pin made the PTE at " + addr_s(g.start) + " writable";
+      return false;
+    }
+    const folio &f = w.kernel().folios[g.pages[0]];
+    if (!f.anon || !f.anon_exclusive) {
+      why = "a R/O pin of the shared anonymous " + pfn_s(pr.pte.pfn) + " at " + addr_s(g.start) +
+            " did not unshare it first";
+      return false;
+    }
+  } else if (g.pages[0] != pr.pte.pfn) {
+    why = "a FOLL_GET call replaced the shared anonymous " + pfn_s(pr.pte.pfn) + " at " + addr_s(g.start) +
+          " by " + pfn_s(g.pages[0]) + ": FOLL_GET never unshares";
+    return false;
+  }
+  return true;
+}
+
+// E7
+bool unshare_excludes_write(const World &w, std::string &why) {
+  const auto &faults = w.kernel().faults;
+  if (faults.empty()) return true;
+  // GUP raises FAULT_FLAG_UNSHARE only for a R/O pin (gup_must_unshare()), a
+  // user access never; other kernel paths may (break_ksm() unshares KSM pages).
+  const OpKind kind = w.last_op().kind;
+  const bool gup = is_gup_step(w);
+  const bool ro_pin = gup && w.last_gup()->pin && !(w.last_gup()->op.gup_flags & FOLL_WRITE);
+  const bool constrained = kind == OpKind::Read || kind == OpKind::Write || (gup && !ro_pin);
+  for (const fault_record &f : faults) {
+    if (!(f.flags & FAULT_FLAG_UNSHARE)) continue;
+    if (f.flags & FAULT_FLAG_WRITE) {
+      why = "a fault at " + addr_s(f.vpn) + " has both FAULT_FLAG_UNSHARE and FAULT_FLAG_WRITE";
+      return false;
+    }
+    if (constrained) {
+      why = "FAULT_FLAG_UNSHARE at " + addr_s(f.vpn) + " from a step that is not a R/O pin (" +
+            trace::op_kind_name(w.last_op().kind) + ")";
+      return false;
+    }
+  }
+  return true;
+}
+
+// H5
+bool protnone_follow_rule(const World &w, std::string &why) {
+  unsigned flags;
+  long ret;
+  if (!gup_range_of_step(w, flags, ret)) return true;
+  const bool populate = w.last_op().kind == OpKind::Populate;
+  const long nr_fast = populate ? 0 : w.last_gup()->nr_fast;
+  const int pid = populate ? w.pid_of(w.last_op().proc) : w.last_gup()->pid;
+  const uint64_t start = populate ? w.address(w.last_op().map, w.last_op().page) : w.last_gup()->start;
+  const mm_struct &mm = w.kernel().tasks[pid].mm;
+  for (long i = 0; i < ret; i++) {
+    const pte_t *p = pte_offset(mm, start + uint64_t(i));
+    if (!p || !p->present || !p->protnone) continue;
+    if (i < nr_fast) {
+      why = "GUP-fast followed the protnone PTE at " + addr_s(start + uint64_t(i));
+      return false;
+    }
+    const vm_area_struct *v = find_vma(mm, start + uint64_t(i));
+    if ((flags & FOLL_HONOR_NUMA_FAULT) && v && (v->vm_flags & VM_ACCESS_FLAGS)) {
+      why = "GUP with FOLL_HONOR_NUMA_FAULT followed the NUMA-hinting protnone PTE at " + addr_s(start + uint64_t(i)) +
+            " of an accessible VMA";
+      return false;
+    }
+  }
+  return true;
+}
+
+// Scenario traces: "=> X" on a step.
+bool expectation_met(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  if (op.expect == trace::ExpectKind::None) return true;
+  const Outcome &o = w.last_outcome();
+  bool ok = false;
+  switch (op.expect) {
+    case trace::ExpectKind::None: return true;
+    case trace::ExpectKind::Signal: ok = o.signal == op.expect_value; break;
+    case trace::ExpectKind::Value:
+      if (op.kind == OpKind::DmaRead) {
+        ok = !o.values.empty();
+        for (uint64_t v : o.values) ok = ok && v == uint64_t(op.expect_value);
+      } else {
+        ok = !o.signal && o.has_value && o.value == uint64_t(op.expect_value);
+      }
+      break;
+    case trace::ExpectKind::Ret: ok = !o.signal && o.ret == op.expect_value; break;
+  }
+  if (ok) return true;
+  std::string got = o.describe();
+  if (op.expect == trace::ExpectKind::Value && o.has_value && !o.signal) got = hex(o.value);
+  if (op.expect == trace::ExpectKind::Value && op.kind == OpKind::DmaRead) {
+    got = "values";
+    for (uint64_t v : o.values) got += " " + hex(v);
+  }
+  why = "'" + trace::print_op_only(op) + "' expected " + trace::expect_to_string(op) + ", got " + got;
+  return false;
+}
+
 const std::vector<Invariant> kInvariants = {
     {"TypeOK", "TypeOK",
      "The state is well formed: VMAs sorted and disjoint, PTEs only inside VMAs and naming known frames.",
      "model well-formedness (checked first; a failure is a model bug)", type_ok},
+    {"Expectation", "EXPECT",
+     "Every step's outcome matches the expectation its trace line states ('=> 1', '=> -EFAULT', '=> 0x41', "
+     "'=> SIGSEGV').",
+     "the kernel's own selftests (tools/testing/selftests/mm), as scenario traces; checked after TypeOK on every run",
+     expectation_met},
     {"NoKernelWarning", "WARN",
      "No WARN_ON/VM_BUG_ON condition the kernel asserts on its own state is reached.",
      "the kernel's own assertions in mm/gup.c and mm/memory.c", no_kernel_warning},
@@ -1182,9 +1639,28 @@ const std::vector<Invariant> kInvariants = {
     {"GupRejectsPfnmap", "C3",
      "The slow GUP path never processes a page of a VM_IO|VM_PFNMAP VMA and fails there with -EFAULT.",
      "check_vma_flags()", gup_rejects_pfnmap},
+    {"RemapCoversCowVma", "C2",
+     "Every VM_PFNMAP VMA carries VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP; in a COW PFNMAP every special PTE maps "
+     "vm_pgoff + its offset, and remap_pfn_range() maps the whole VMA.",
+     "mm/memory.c remap_pfn_range_internal(); seed b 6aab341e0a28", remap_covers_cow_vma},
     {"PfnOnlyStopsGup", "C4",
      "GUP with pages[] never returns a pfn without struct page: it stops there, with -EEXIST at the first page.",
      "seed d (follow_pfn_pte() clean-up); __get_user_pages()", pfn_only_stops_gup},
+    {"GupFastRejectsSpecial", "C5",
+     "GUP-fast never takes a page from a special PTE (zero page, PFNMAP or MIXEDMAP pfn): it leaves it to the slow path.",
+     "mm/gup.c gup_fast_pte_range() pte_special() check", gup_fast_rejects_special},
+    {"MixedmapPagesRefcounted", "C6",
+     "No VMA is both VM_PFNMAP and VM_MIXEDMAP; in a VM_MIXEDMAP VMA a pfn without struct page is mapped special "
+     "and a non-special PTE maps a refcounted, mapped page.",
+     "mm/memory.c vm_normal_page(), vmf_insert_pfn_prot() BUG_ONs, vm_insert_page()", mixedmap_pages_refcounted},
+    {"ForkCopiesSpecialPtes", "C7",
+     "fork copies every present PTE of a VM_PFNMAP|VM_MIXEDMAP VMA into the child, special PTEs as special PTEs of "
+     "the same pfn.",
+     "mm/memory.c vma_needs_copy(), copy_present_ptes()", fork_copies_special_ptes},
+    {"CowOfPfnCopies", "C8",
+     "A write fault on a struct-page-less (special) source in a COW mapping maps a new normal exclusive anonymous "
+     "page holding the source's content (or the value written).",
+     "mm/memory.c __wp_page_copy_user() (seed b's cow_user_page())", cow_of_pfn_copies},
     {"ZapSpecialOnlyClears", "C9",
      "Unmapping a special PTE only clears it: the zero page and driver pages keep their own references.",
      "zap_present_ptes()", zap_special_only_clears},
@@ -1193,8 +1669,16 @@ const std::vector<Invariant> kInvariants = {
      "__get_user_pages_locked()", gup_return_value},
     {"PagesAreHeld", "D2", "Every page a GUP call returned is a valid struct page that stays allocated while held.",
      "__get_user_pages(); seed d", pages_hold_valid_pages},
+    {"GupErrorCodes", "D3",
+     "A failing GUP returns an errno its flags allow (-EHWPOISON only with FOLL_HWPOISON, -EEXIST only for a "
+     "PFN-only first page, -EOPNOTSUPP only long-term), and -EFAULT where the first VMA is missing or refused.",
+     "mm/gup.c __get_user_pages(), check_vma_flags(), vm_fault_to_errno()", gup_error_codes},
     {"GupReturnsMappedPage", "D4", "GUP returns the page mapped at each address at the time of the call.",
      "the GUP contract above __get_user_pages()", gup_returns_mapped_page},
+    {"FastSlowComposition", "D5",
+     "gup_fast_fallback() never returns less than the pages GUP-fast already took (never -errno with pins "
+     "outstanding).",
+     "mm/gup.c gup_fast_fallback()", fast_slow_composition},
     {"GupFastRevalidated", "D6",
      "Every page GUP-fast keeps is still mapped by the PTE it read when its lockless section ends.",
      "gup_fast_pte_range() PTE/PMD recheck; 70cbc3cc78a9 mm: gup: fix the fast GUP race against THP collapse",
@@ -1211,9 +1695,17 @@ const std::vector<Invariant> kInvariants = {
     {"PinnedPageNotSharedAtFork", "E3",
      "A pinned anonymous page is mapped by at most one PTE: fork copies it for the child instead of sharing it.",
      "70e806e4e645 \"mm: Do early cow for pinned pages during fork() for ptes\"", pinned_page_not_shared},
+    {"RoPinUnshares", "E4",
+     "A R/O pin of a R/O-mapped shared anonymous page unshares it first without making the PTE writable; FOLL_GET "
+     "never unshares.",
+     "mm/internal.h gup_must_unshare(), mm/memory.c wp_page_copy(); a7f226604170", ro_pin_unshares},
     {"WriteFaultReuseRule", "E5",
      "A write fault reuses an anonymous page only if it is exclusive or its refcount is 1.",
      "09854ba94c6a \"mm: do_wp_page() simplification\"; CVE-2020-29374", write_fault_reuse_rule},
+    {"UnshareExcludesWrite", "E7",
+     "No fault carries both FAULT_FLAG_UNSHARE and FAULT_FLAG_WRITE; a user access or a GUP call other than a R/O "
+     "pin never raises FAULT_FLAG_UNSHARE.",
+     "mm/gup.c faultin_page() VM_WARN, mm/memory.c sanitize_fault_flags()", unshare_excludes_write},
     {"NoLeakAcrossCow", "E9",
      "A process reads back what it wrote to private memory (anonymous, or a private file mapping it wrote), and its writes never reach an anonymous "
      "page that another process holds through GUP from a private mapping.",
@@ -1225,11 +1717,17 @@ const std::vector<Invariant> kInvariants = {
     {"DumpSpecialIsHole", "F3", "A core dump returns only normal mapped pages: zero and special PTEs are holes.",
      "seed c; follow_page_pte() FOLL_DUMP", dump_special_is_hole},
     {"GupNeedsPermission", "H1",
-     "GUP reads need VM_READ (or FOLL_FORCE and VM_MAYREAD); writes need VM_WRITE, or FOLL_FORCE in a COW mapping.",
+     "GUP writes need VM_WRITE, or FOLL_FORCE in a COW mapping (never in a shared !VM_WRITE mapping).",
      "check_vma_flags()", gup_needs_permission},
+    {"GupReadNeedsPermission", "H2", "GUP reads need VM_READ, or FOLL_FORCE and VM_MAYREAD.", "check_vma_flags()",
+     gup_read_needs_permission},
     {"ForcedWriteOnlyExclusiveAnon", "H3",
      "A forced write into a read-only mapping only ever reaches an exclusive anonymous page.",
      "can_follow_write_common(); 5535be309971; CVE-2016-5195", forced_write_only_exclusive_anon},
+    {"ProtnoneFollowRule", "H5",
+     "GUP-fast never follows a protnone PTE; slow GUP follows one only without FOLL_HONOR_NUMA_FAULT or in an "
+     "inaccessible VMA.",
+     "mm/internal.h gup_can_follow_protnone(), mm/gup.c gup_fast_pte_range()", protnone_follow_rule},
     {"DriverZeroInsertRule", "B8",
      "A driver maps the zero page only where vm_mixed_zeropage_allowed() (not forbidden, COW or never writable), "
      "always special and read-only, and is refused elsewhere.",
@@ -1282,12 +1780,25 @@ const std::vector<Invariant> &all_invariants() { return kInvariants; }
 const Invariant *find_invariant(const std::string &name) {
   for (const auto &i : kInvariants)
     if (name == i.name || name == i.id) return &i;
+  for (const auto &i : all_witnesses())
+    if (name == i.name || name == i.id) return &i;
   return nullptr;
 }
 
+namespace {
+// Checked on every run, whatever the selection.
+bool always_checked(const Invariant *i) {
+  return std::string(i->name) == "TypeOK" || std::string(i->name) == "Expectation";
+}
+const Invariant &expectation_invariant() {
+  static const Invariant *e = find_invariant("Expectation");
+  return *e;
+}
+}  // namespace
+
 InvariantSet::InvariantSet() {
   for (const auto &i : kInvariants)
-    if (std::string(i.name) != "TypeOK") sel_.push_back(&i);
+    if (!always_checked(&i)) sel_.push_back(&i);
 }
 
 std::string InvariantSet::select(const std::vector<std::string> &names) {
@@ -1299,7 +1810,7 @@ std::string InvariantSet::select(const std::vector<std::string> &names) {
     }
     const Invariant *i = find_invariant(n);
     if (!i) return n;
-    if (std::string(i->name) != "TypeOK") s.push_back(i);
+    if (!always_checked(i)) s.push_back(i);
   }
   std::sort(s.begin(), s.end());
   s.erase(std::unique(s.begin(), s.end()), s.end());
@@ -1310,10 +1821,25 @@ std::string InvariantSet::select(const std::vector<std::string> &names) {
 Violation InvariantSet::check(const World &w, size_t step) const {
   Violation v;
   std::string why;
+  t_named.clear();
+  auto take_named = [&v] {
+    v.pfns = std::move(t_named.pfns);
+    v.ptes = std::move(t_named.ptes);
+    v.gups = std::move(t_named.gups);
+    t_named.clear();
+  };
   if (!type_ok(w, why)) {
     v.found = true;
     v.internal = true;
     v.invariant = "TypeOK";
+    v.why = why;
+    v.step = step;
+    take_named();
+    return v;
+  }
+  if (!expectation_met(w, why)) {
+    v.found = true;
+    v.invariant = expectation_invariant().name;
     v.why = why;
     v.step = step;
     return v;
@@ -1324,6 +1850,7 @@ Violation InvariantSet::check(const World &w, size_t step) const {
       v.invariant = i->name;
       v.why = why;
       v.step = step;
+      take_named();
       return v;
     }
   }
@@ -1331,22 +1858,32 @@ Violation InvariantSet::check(const World &w, size_t step) const {
 }
 
 RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv) {
+  return run_trace(t, sw, inv, StepObserver());
+}
+
+RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv,
+                    const StepObserver &after_step) {
   RunResult r;
   World w(sw);
   for (size_t i = 0; i < t.ops.size(); i++) {
     try {
       w.step(t.ops[i]);
     } catch (const model_bug &e) {
-      r.violation = {true, true, "ModelBug", e.what(), i};
+      r.violation = {true, true, "ModelBug", e.what(), i, {}, {}, {}};
       r.steps_run = i + 1;
       return r;
     }
     r.steps_run = i + 1;
+    if (after_step) after_step(w);
     r.violation = inv.check(w, i);
     if (r.violation.found) return r;
   }
   return r;
 }
+
+void name_pfn(pfn_t pfn) { t_named.pfns.push_back(pfn); }
+void name_pte(int pid, uint64_t vpn) { t_named.ptes.emplace_back(pid, vpn); }
+void name_gup(int gup) { t_named.gups.push_back(gup); }
 
 bool violates(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv,
               const std::string &invariant) {

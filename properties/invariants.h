@@ -6,7 +6,10 @@
 // name; TypeOK is always checked first, and its failure is a model bug.
 #pragma once
 
+#include <functional>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "properties/world.h"
@@ -23,8 +26,10 @@ struct Invariant {
   bool (*check)(const World &w, std::string &why);
 };
 
-// Every invariant, TypeOK first.
+// Every invariant, TypeOK first, then Expectation (both checked on every run
+// whatever the selection).
 const std::vector<Invariant> &all_invariants();
+// An invariant or a witness (properties/witness.h) by name or id, or null.
 const Invariant *find_invariant(const std::string &name);
 
 struct Violation {
@@ -33,15 +38,31 @@ struct Violation {
   std::string invariant;  // name
   std::string why;
   size_t step = 0;        // 0-based index of the failing op
+  // What the violated invariant names, for reports to highlight (the graph
+  // of reports/graph.h); empty when the invariant does not say. Filled by
+  // the invariants that know them through name_pfn()/name_pte()/name_gup().
+  std::vector<model::pfn_t> pfns;                // folios / pfns
+  std::vector<std::pair<int, uint64_t>> ptes;    // (model pid, vpn)
+  std::vector<int> gups;                         // GUP calls gN
 };
+
+// Called by an invariant's check just before it returns false: the pfn, PTE
+// or GUP call it complains about. InvariantSet::check() moves what was named
+// into the Violation (a thread-local side channel, so that check functions
+// keep their signature).
+void name_pfn(model::pfn_t pfn);
+void name_pte(int pid, uint64_t vpn);
+void name_gup(int gup);
 
 // A selection of invariants (all by default).
 class InvariantSet {
  public:
-  InvariantSet();  // all
-  // Return: empty string, or the first unknown name. "all" selects every one.
+  InvariantSet();  // every invariant; no witness
+  // Names or ids of invariants or witnesses. Witnesses are selected only by
+  // name (gupcheck fuzz --witness): they are expected to be violated.
+  // Return: empty string, or the first unknown name. "all" selects every invariant.
   std::string select(const std::vector<std::string> &names);
-  // Checks TypeOK, then the selected invariants in registry order.
+  // Checks TypeOK, then Expectation, then the selected invariants in registry order.
   // Return: the first violation, with found == false when all hold.
   Violation check(const World &w, size_t step) const;
   const std::vector<const Invariant *> &selected() const { return sel_; }
@@ -58,6 +79,11 @@ struct RunResult {
   size_t steps_run = 0;
 };
 RunResult run_trace(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv);
+// The same, calling after_step(world) after every step, before its check
+// (the hook `gupcheck fuzz --stats` counts through).
+using StepObserver = std::function<void(const World &)>;
+RunResult run_trace(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv,
+                    const StepObserver &after_step);
 
 // Whether t still violates the named invariant (the shrinkers' predicate):
 // false for a trace that holds, violates another invariant, or is bad.

@@ -91,6 +91,7 @@ bool write_all(int fd, const std::string &s) {
     j["ops"] = r.ops;
     j["interrupted"] = r.interrupted;
     j["found"] = r.found;
+    if (c.stats) j["stats"] = c.stats->raw();  // this process's copy, counted by campaign::run()
     if (r.found) {
       const campaign::Finding &f = r.finding;
       j["invariant"] = f.violation.invariant;
@@ -247,6 +248,7 @@ reports::CampaignSummary run(const Config &cfg) {
       ws.ops = j["ops"].get<long>();
       ws.status = j["found"].get<bool>() ? "found" : j["interrupted"].get<bool>() ? "interrupted" : "ok";
       if (j["interrupted"].get<bool>()) s.interrupted = true;
+      if (cfg.base.stats && j.contains("stats")) *cfg.base.stats += props::Stats::from_raw(j["stats"]);
       if (j["found"].get<bool>()) {
         reports::FindingSummary f;
         f.invariant = j["invariant"].get<std::string>();

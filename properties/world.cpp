@@ -283,6 +283,7 @@ const Outcome &World::step(const Op &op) {
   out_ = Outcome{};
   last_gup_ = nullptr;
   census_.valid = false;
+  k_.faults.clear();
   Outcome &out = out_;
 
   int pid = -1;

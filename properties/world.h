@@ -210,6 +210,7 @@ class World {
   // The GUP call the last step created or completed, or null.
   const GupCall *last_gup() const { return last_gup_; }
   const Census &census() const;
+  GupCall &gup_mut(uint16_t g) { return require_gup(g); }  // for tests, as gup_calls_mut()
 
  private:
   void take_probe(const trace::Op &op, int pid);

@@ -30,6 +30,8 @@ std::string pad(std::string s, size_t width) {
   return s;
 }
 
+}  // namespace
+
 std::string proc_label(const props::World &w, int pid) {
   const int proc = w.proc_of(pid);
   std::string s = proc >= 0 ? "p" + std::to_string(proc) + " (pid " + std::to_string(pid) + ")"
@@ -110,6 +112,8 @@ std::vector<std::string> mapping_names(const props::World &w, int pid, const vm_
   }
   return out;
 }
+
+namespace {
 
 // The page row character of one PTE slot (see legend_text()).
 char page_char(const kernel_state &k, const pte_t *pte) {
@@ -213,6 +217,8 @@ void draw_stray_ptes(std::string &out, const kernel_state &k, const mm_struct &m
     }
 }
 
+}  // namespace
+
 std::string refcount_text(int refcount) {
   std::string s = std::to_string(refcount);
   if (refcount >= GUP_PIN_COUNTING_BIAS)
@@ -238,8 +244,6 @@ std::string folio_kind(const props::World &w, const folio &f) {
   if (f.freed) s = "FREED " + s;
   return s;
 }
-
-}  // namespace
 
 const std::string &legend_text() {
   static const std::string legend =

@@ -140,6 +140,7 @@ json op_to_json(const Op &op) {
     case OpKind::InsertMixed: o["what"] = insert_what_name(op.what); break;
     default: break;
   }
+  if (op.expect != ExpectKind::None) o["expect"] = expect_to_string(op);
   return o;
 }
 
@@ -240,6 +241,11 @@ Op op_from_json(const json &j, int index) {
       break;
     }
     default: break;
+  }
+  if (const json *e = f.opt("expect")) {
+    const std::string err = expect_from_string(op, f.str("expect", *e));
+    if (!err.empty()) f.fail("field 'expect': " + err);
+    if (op.in_flight) f.fail("an in-flight call has no result yet: put the expectation on its 'wait'");
   }
   f.finish();
   return op;

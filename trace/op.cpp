@@ -4,6 +4,7 @@
 // the handle-consistency check over a whole trace.
 #include "trace/op.h"
 
+#include <cstring>
 #include <map>
 #include <set>
 #include <utility>
@@ -80,6 +81,95 @@ bool Op::has_range() const {
   }
 }
 
+namespace {
+
+constexpr struct {
+  const char *name;
+  int nr;
+} kSignals[] = {{"SIGSEGV", 11}, {"SIGBUS", 7}};
+
+// The errno names the model returns (model::errno_name()'s table).
+constexpr struct {
+  const char *name;
+  int nr;
+} kErrnos[] = {{"EPERM", 1},   {"ENOENT", 2},      {"EINTR", 4},       {"EIO", 5},        {"EAGAIN", 11},
+               {"ENOMEM", 12}, {"EACCES", 13},     {"EFAULT", 14},     {"EBUSY", 16},     {"EEXIST", 17},
+               {"EINVAL", 22}, {"ENOSPC", 28},     {"EMLINK", 31},     {"EOVERFLOW", 75}, {"EOPNOTSUPP", 95},
+               {"EREMOTEIO", 121}, {"EHWPOISON", 133}};
+
+std::string hex_string(uint64_t v) {
+  static const char digits[] = "0123456789abcdef";
+  std::string s;
+  do {
+    s.insert(s.begin(), digits[v & 15]);
+    v >>= 4;
+  } while (v);
+  return "0x" + s;
+}
+
+}  // namespace
+
+std::string expect_to_string(const Op &op) {
+  switch (op.expect) {
+    case ExpectKind::None: return "";
+    case ExpectKind::Value: return hex_string(uint64_t(op.expect_value));
+    case ExpectKind::Signal:
+      for (const auto &s : kSignals)
+        if (s.nr == op.expect_value) return s.name;
+      return "SIG" + std::to_string(op.expect_value);
+    case ExpectKind::Ret:
+      if (op.expect_value < 0)
+        for (const auto &e : kErrnos)
+          if (-e.nr == op.expect_value) return std::string("-") + e.name;
+      return std::to_string(op.expect_value);
+  }
+  return "";
+}
+
+std::string expect_from_string(Op &op, std::string_view text) {
+  if (text.empty()) return "missing expectation after '=>'";
+  for (const auto &s : kSignals)
+    if (text == s.name) {
+      op.expect = ExpectKind::Signal;
+      op.expect_value = s.nr;
+      return "";
+    }
+  const bool neg = text[0] == '-';
+  std::string_view digits = neg ? text.substr(1) : text;
+  if (neg && !digits.empty() && digits[0] == 'E') {
+    for (const auto &e : kErrnos)
+      if (digits == e.name) {
+        op.expect = ExpectKind::Ret;
+        op.expect_value = -e.nr;
+        return "";
+      }
+    return "unknown errno '" + std::string(text) + "'";
+  }
+  // Decimal or 0x hex, no sign but the leading '-'.
+  unsigned base = 10;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    base = 16;
+    digits.remove_prefix(2);
+  }
+  if (digits.empty()) return "bad expectation '" + std::string(text) + "' (a number, -ERRNO, SIGSEGV or SIGBUS)";
+  uint64_t v = 0;
+  for (char c : digits) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+    if (d >= int(base)) return "bad expectation '" + std::string(text) + "' (a number, -ERRNO, SIGSEGV or SIGBUS)";
+    if (v > (UINT64_MAX - uint64_t(d)) / base) return "expectation out of range '" + std::string(text) + "'";
+    v = v * base + uint64_t(d);
+  }
+  if ((op.kind == OpKind::Read || op.kind == OpKind::DmaRead) && !neg) {
+    op.expect = ExpectKind::Value;
+    op.expect_value = int64_t(v);
+    return "";
+  }
+  if (v > uint64_t(INT64_MAX)) return "expectation out of range '" + std::string(text) + "'";
+  op.expect = ExpectKind::Ret;
+  op.expect_value = neg ? -int64_t(v) : int64_t(v);
+  return "";
+}
+
 char result_prefix(Op::ResultKind k) {
   switch (k) {
     case Op::ResultKind::Mapping: return 'm';
@@ -92,6 +182,7 @@ char result_prefix(Op::ResultKind k) {
 
 bool op_equal(const Op &a, const Op &b) {
   if (a.kind != b.kind) return false;
+  if (a.expect != b.expect || (a.expect != ExpectKind::None && a.expect_value != b.expect_value)) return false;
   const OpKind k = a.kind;
   if (a.has_process() && (a.proc != b.proc || a.thread != b.thread)) return false;
   if (a.has_gup_operand() && a.gup != b.gup) return false;

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gupcheck::trace {
@@ -87,6 +88,16 @@ enum class RemoteVia : uint8_t {
 // Page protection: PROT_NONE, PROT_READ, PROT_READ|PROT_WRITE.
 enum class Prot : uint8_t { None, R, RW };
 
+// What a trace line expects of its step's outcome ("=> ..." in the text form).
+// A scenario checks the model against a known kernel result this way; a
+// mismatch is reported by the Expectation check (see properties/invariants.h).
+enum class ExpectKind : uint8_t {
+  None,    // no expectation
+  Ret,     // "=> 1", "=> 0", "=> -EFAULT": the return value (GUP count, or -errno)
+  Value,   // "=> 0x41" on read (the value the load returned) or dma_read (every value the device read)
+  Signal,  // "=> SIGSEGV" / "=> SIGBUS": the user access or driver fault signalled
+};
+
 // Which GUP entry point a Gup operation calls.
 enum class GupApi : uint8_t {
   Get,      // get_user_pages()
@@ -129,6 +140,9 @@ struct Op {
   bool populate = false;        // Mmap: MAP_POPULATE
   uint16_t target = 0;          // pT: the process a remote access reaches
   RemoteVia via = RemoteVia::Mem;
+  ExpectKind expect = ExpectKind::None;  // "=> X": what the step must return
+  int64_t expect_value = 0;     // Ret: the value (negative for -errno); Value: the value read
+                                // (as uint64 bits); Signal: the signal number
 
   // Which handle kinds the result names.
   enum class ResultKind : uint8_t { None, Mapping, Process, Gup };
@@ -151,6 +165,13 @@ struct Op {
 };
 
 bool op_equal(const Op &a, const Op &b);
+// The expectation as the text form writes it after "=> ": "1", "-EFAULT",
+// "0x41" (a read's value), "SIGSEGV"; empty for none.
+std::string expect_to_string(const Op &op);
+// Parses the text after "=> " for op (whose kind must be set). A number
+// is a read's value for Read and the return value otherwise.
+// Return: an empty string, or what is wrong with the text.
+std::string expect_from_string(Op &op, std::string_view text);
 // The letter of a result handle: 'm', 'p' or 'g' ('?' for None).
 char result_prefix(Op::ResultKind k);
 // A handle's name: handle_name('m', 3) == "m3".

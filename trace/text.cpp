@@ -158,6 +158,28 @@ class LineParser {
   LineParser(int line, std::vector<std::string_view> toks) : line_(line), toks_(std::move(toks)) {}
 
   Op parse() {
+    // "OP ... => EXPECT": the expectation is the last token.
+    std::optional<std::string_view> expect;
+    for (size_t i = 0; i < toks_.size(); i++) {
+      if (toks_[i] != "=>") continue;
+      if (i + 1 >= toks_.size()) fail("missing expectation after '=>' (a number, -ERRNO, SIGSEGV or SIGBUS)");
+      if (i + 2 < toks_.size()) fail("trailing token " + quote(toks_[i + 2]) + " after the expectation");
+      if (i == 0) fail("expected an operation before '=>'");
+      expect = toks_[i + 1];
+      toks_.resize(i);
+      break;
+    }
+    Op op = parse_op();
+    if (expect) {
+      if (op.in_flight) fail("an in-flight call has no result yet: put the expectation on its 'wait'");
+      const std::string err = expect_from_string(op, *expect);
+      if (!err.empty()) fail(err);
+    }
+    return op;
+  }
+
+ private:
+  Op parse_op() {
     Op op;
     std::optional<std::string_view> result;
     size_t start = 0;
@@ -272,7 +294,6 @@ class LineParser {
     return op;
   }
 
- private:
   [[noreturn]] void fail(const std::string &msg) const { throw ParseError(line_, msg); }
 
   [[noreturn]] void handle_range(std::string_view tok) const {
@@ -579,6 +600,12 @@ std::optional<uint32_t> flags_from_string(std::string_view s, std::string *error
 }
 
 std::string print_op(const Op &op) {
+  std::string s = print_op_only(op);
+  if (op.expect != ExpectKind::None) s += " => " + expect_to_string(op);
+  return s;
+}
+
+std::string print_op_only(const Op &op) {
   std::string s;
   const Op::ResultKind rk = op.result_kind();
   if (rk != Op::ResultKind::None) s += handle_name(result_prefix(rk), op.result) + " = ";

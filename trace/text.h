@@ -9,6 +9,7 @@
 //   g0 = pin p0:t1 m0+0 2 WRITE|LONGTERM &
 //   wait g0
 //   unpin g0
+//   read p0 m0+0 => 0x41       (an expectation: see expect_from_string())
 //
 // The first line must be exactly "# gupcheck trace v1". Before the first op,
 // the first "# model: NAME ..." line sets Trace::variant (default "mainline")
@@ -35,7 +36,10 @@ struct ParseError : std::runtime_error {
 };
 
 // One op in the text form, without a newline ("g0 = pin p0 m0+0 2 WRITE|LONGTERM").
+// An expectation follows as " => X" (see expect_to_string()).
 std::string print_op(const Op &op);
+// The op without its expectation.
+std::string print_op_only(const Op &op);
 // The whole trace: header, model line, notes, one op per line (newline-terminated).
 std::string print_trace(const Trace &t);
 

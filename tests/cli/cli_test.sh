@@ -3,7 +3,7 @@
 # Exit statuses and outputs of the gupcheck command line (0 nothing found,
 # 1 violation, 2 bad usage or input). One case per CTest test.
 # Usage: tests/cli/cli_test.sh PATH/TO/gupcheck CASE
-#   CASE: list | usage | fuzz_mainline | fuzz_variant | replay_errors | gate
+#   CASE: list | usage | fuzz_mainline | fuzz_variant | replay_errors | coverage | replay_graph | gate
 set -u
 
 if [ $# -ne 2 ]; then
@@ -178,8 +178,75 @@ case_replay_errors() {
   expect 0 replay "$TMP/good.trace"
 }
 
+case_coverage() {
+  # --stats prints the coverage table; --stats-json writes it.
+  expect 0 fuzz --cases 200 --seed 1 --stats --stats-json "$TMP/stats.json" || return
+  contains "$OUT" "GUP outcomes"
+  contains "$OUT" "n == nr_pages"
+  contains "$OUT" "PinnedPageAtFork"
+  contains "$TMP/stats.json" '"witnesses"'
+  expect 0 fuzz --cases 200 --seed 1 --stats --jobs 2 --out "$TMP/j" || return
+  contains "$OUT" "GUP outcomes"
+  contains "$OUT" "coverage: 200 cases"
+  # A witness is reached (exit 1) with a trace that replays to it.
+  expect 1 fuzz --witness DumpOverHoles --cases 200 --seed 1 --shrink-time 1 --out "$TMP/w" || return
+  contains "$OUT" "WITNESS REACHED (expected) DumpOverHoles"
+  expect 1 replay "$TMP/w/DumpOverHoles-seed1.trace" --invariants DumpOverHoles
+  expect 0 replay "$TMP/w/DumpOverHoles-seed1.trace"
+  expect 2 fuzz --witness NoSuchWitness --cases 5
+  contains "$ERR" "unknown witness"
+  expect 2 fuzz --witness W1 --invariants A1 --cases 5
+  expect 0 list witnesses
+  contains "$OUT" "KsmZeroPageWritten"
+  # A scenario expectation that does not hold is a violation naming expected and actual.
+  printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'write p0 m0+0 0x1' \
+    'read p0 m0+0 => 0x2' >"$TMP/expect.trace"
+  expect 1 replay "$TMP/expect.trace"
+  contains "$OUT" "Invariant violated: Expectation"
+  contains "$OUT" "expected 0x2, got 0x1"
+  printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'read p0 m0+0 => -ENOPE' >"$TMP/bad.trace"
+  expect 2 replay "$TMP/bad.trace"
+  contains "$ERR" "line 3"
+}
+
+case_replay_graph() {
+  printf '%s\n' '# gupcheck trace v1' '# model: zero-page-mixedmap-refcount' 'm0 = mmap p0 mixedmap private rw 1' \
+    'read p0 m0+0' >"$TMP/zero.trace"
+  # Before and after the failing step, the zero page highlighted.
+  if expect 1 replay "$TMP/zero.trace" --dot "$TMP/zero.dot"; then
+    contains "$TMP/zero.dot" "digraph G {"
+    contains "$TMP/zero.dot" "BEFORE step 2: read p0 m0+0"
+    contains "$TMP/zero.dot" "AFTER step 2: read p0 m0+0"
+    grep -q '^a_pfn_0x1 \[.*color=red' "$TMP/zero.dot" || fail "the zero page after the step is not highlighted"
+  fi
+  # A trace that holds: the final state alone.
+  if expect 0 replay "$TMP/zero.trace" --variant mainline --dot "$TMP/holds.dot"; then
+    contains "$TMP/holds.dot" "FINAL STATE"
+    grep -q 'BEFORE' "$TMP/holds.dot" && fail "a holding trace drew a 'before' state"
+  fi
+  if command -v dot >/dev/null 2>&1; then
+    if expect 1 replay "$TMP/zero.trace" --dot "$TMP/both.dot" --svg "$TMP/zero.svg"; then
+      contains "$TMP/zero.svg" "<svg"
+      dot -Tsvg "$TMP/both.dot" -o /dev/null 2>"$TMP/dot.err" || fail "dot refuses the --dot output: $(cat "$TMP/dot.err")"
+    fi
+  else
+    echo "note: Graphviz's dot is not installed: --svg output not checked"
+  fi
+  # No Graphviz: --svg is refused with a clear message, before anything runs.
+  PATH=/nonexistent "$GUPCHECK" replay "$TMP/zero.trace" --svg "$TMP/nodot.svg" >"$OUT" 2>"$ERR"
+  local got=$?
+  [ "$got" -eq 2 ] || fail "--svg without dot exited $got, expected 2"
+  contains "$ERR" "Graphviz"
+  [ -e "$TMP/nodot.svg" ] && fail "--svg without dot wrote a file"
+  expect 2 replay "$TMP/zero.trace" --dot "$TMP/no/such/dir/x.dot" && contains "$ERR" "does not exist"
+  expect 2 fuzz --cases 1 --html "$TMP/no/such/dir/x.html"
+  expect 2 fuzz --cases 1 --jobs 2 --html "$TMP/jobs.html" && contains "$ERR" "--jobs"
+}
+
 case "$CASE" in
   list) case_list ;;
+  coverage) case_coverage ;;
+  replay_graph) case_replay_graph ;;
   usage) case_usage ;;
   fuzz_mainline) case_fuzz_mainline ;;
   fuzz_variant) case_fuzz_variant ;;

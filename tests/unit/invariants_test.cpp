@@ -134,11 +134,12 @@ TEST(InvariantRegistry, FindByNameAndId) {
 TEST(InvariantRegistry, SelectRejectsUnknownNames) {
   const size_t n = all_invariants().size();
   InvariantSet s;
-  EXPECT_EQ(s.selected().size(), n - 1);  // all but TypeOK, which is always checked
+  EXPECT_EQ(s.selected().size(), n - 2);  // all but TypeOK and Expectation, which are always checked
   for (const Invariant *i : s.selected()) EXPECT_STRNE(i->name, "TypeOK");
+  for (const Invariant *i : s.selected()) EXPECT_STRNE(i->name, "Expectation");
 
   EXPECT_EQ(s.select({"A6", "NoSuchInvariant", "B5"}), "NoSuchInvariant");
-  EXPECT_EQ(s.selected().size(), n - 1);  // unchanged by a refused selection
+  EXPECT_EQ(s.selected().size(), n - 2);  // unchanged by a refused selection
   EXPECT_EQ(s.select({"nope"}), "nope");
 
   EXPECT_EQ(s.select({"ZeroPageNeverRefcounted", "A6", "B5", "TypeOK"}), "");
@@ -148,7 +149,7 @@ TEST(InvariantRegistry, SelectRejectsUnknownNames) {
   EXPECT_STREQ(s.selected()[1]->name, "ZeroPageNeverRefcounted");
 
   EXPECT_EQ(s.select({"all"}), "");
-  EXPECT_EQ(s.selected().size(), n - 1);
+  EXPECT_EQ(s.selected().size(), n - 2);
 }
 
 // ---------------------------------------------------------------------------

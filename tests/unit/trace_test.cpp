@@ -167,6 +167,7 @@ Trace every_op_trace() {
   op.gup = 1, op.value = UINT64_MAX;
   t.ops.push_back(op);
   op = make(OpKind::DmaRead);
+  op.expect = ExpectKind::Value, op.expect_value = 0x41;
   op.gup = 1;
   t.ops.push_back(op);
   return t;

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The witnesses (see witness.h). Each predicate returns true while its state
+// has NOT been reached, false (with `why`) at the step that reaches it.
+#include "properties/witness.h"
+
+namespace gupcheck::props {
+
+using namespace gupcheck::model;
+using trace::OpKind;
+
+namespace {
+
+std::string at(uint64_t vpn) { return hex(vpn << 12); }
+
+bool gup_step(const World &w) {
+  return w.last_gup() && (w.last_op().kind == OpKind::Gup || w.last_op().kind == OpKind::Wait);
+}
+
+// W1: fork while the forking process holds a pin on an anonymous page.
+bool no_pinned_page_at_fork(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Fork) return true;
+  const int parent = w.pid_of(w.last_op().proc);
+  const kernel_state &k = w.kernel();
+  for (const GupCall &g : w.gup_calls()) {
+    if (!g.holds() || !g.pin || g.pid != parent) continue;
+    for (pfn_t p : g.pages)
+      if (pfn_valid(k, p) && k.folios[p].anon) {
+        why = "p" + std::to_string(w.last_op().proc) + " forked while pinning anonymous pfn " + hex(p);
+        return false;
+      }
+  }
+  return true;
+}
+
+// W2: a R/O long-term pin taken where the zero page is mapped.
+bool no_zero_page_under_ro_longterm_pin(const World &w, std::string &why) {
+  if (!gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin || (g.op.gup_flags & (FOLL_LONGTERM | FOLL_WRITE)) != FOLL_LONGTERM) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_pte || !pr.pte.present || !is_zero_pfn(pr.pte.pfn)) return true;
+  why = "a R/O long-term pin at " + at(g.start) + " found the zero page mapped (returned " + std::to_string(g.ret) + ")";
+  return false;
+}
+
+// The address a step acted on (its first page), and the PTE there now.
+const pte_t *step_pte(const World &w, uint64_t &vpn) {
+  const trace::Op &op = w.last_op();
+  int pid;
+  if (gup_step(w)) {
+    pid = w.last_gup()->pid;
+    vpn = w.last_gup()->start;
+  } else if (op.has_process() && op.has_address()) {
+    pid = w.pid_of(op.proc);
+    vpn = w.address(op.map, op.page);
+  } else {
+    return nullptr;
+  }
+  const pte_t *p = pte_offset(w.kernel().tasks[pid].mm, vpn);
+  return p && p->present ? p : nullptr;
+}
+
+// W3: a step COWs a raw page of a private VM_PFNMAP VMA into an anonymous page.
+bool no_cow_in_private_pfnmap(const World &w, std::string &why) {
+  const Probe &pr = w.probe();
+  if (!pr.had_vma || !(pr.vma.vm_flags & VM_PFNMAP) || !is_cow_mapping(pr.vma.vm_flags)) return true;
+  if (pr.had_pte && pr.pte.present && !pr.pte.special) return true;  // already a COWed page
+  uint64_t vpn;
+  const pte_t *p = step_pte(w, vpn);
+  const kernel_state &k = w.kernel();
+  if (!p || p->special || !pfn_valid(k, p->pfn) || !k.folios[p->pfn].anon) return true;
+  why = "a COWed anonymous page (pfn " + hex(p->pfn) + ") is now mapped at " + at(vpn) + " of a private PFNMAP";
+  return false;
+}
+
+// W4: a step maps the zero pfn in a VM_MIXEDMAP VMA.
+bool no_zero_pfn_in_mixedmap(const World &w, std::string &why) {
+  const Probe &pr = w.probe();
+  if (!pr.had_vma || !(pr.vma.vm_flags & VM_MIXEDMAP)) return true;
+  if (pr.had_pte && pr.pte.present && is_zero_pfn(pr.pte.pfn)) return true;  // already there
+  uint64_t vpn;
+  const pte_t *p = step_pte(w, vpn);
+  if (!p || !is_zero_pfn(p->pfn)) return true;
+  why = "the zero pfn is now mapped at " + at(vpn) + " of a VM_MIXEDMAP VMA";
+  return false;
+}
+
+// W5: a GUP or populate call that processed pages of two or more VMAs.
+bool no_gup_spanning_vmas(const World &w, std::string &why) {
+  const bool populate = w.last_op().kind == OpKind::Populate;
+  if (!gup_step(w) && !populate) return true;
+  const long ret = populate ? w.last_outcome().ret : w.last_gup()->ret;
+  if (ret < 2) return true;
+  const int pid = populate ? w.pid_of(w.last_op().proc) : w.last_gup()->pid;
+  const uint64_t start = populate ? w.address(w.last_op().map, w.last_op().page) : w.last_gup()->start;
+  const mm_struct &mm = w.kernel().tasks[pid].mm;
+  const vm_area_struct *first = find_vma(mm, start);
+  const vm_area_struct *last = find_vma(mm, start + uint64_t(ret) - 1);
+  if (!first || !last || first == last) return true;
+  why = "a call processed " + std::to_string(ret) + " pages from " + at(start) + " across the VMA boundary at " +
+        at(first->vm_end);
+  return false;
+}
+
+// W6: a core dump that met holes.
+bool no_dump_over_holes(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Dump) return true;
+  const Outcome &o = w.last_outcome();
+  size_t holes = 0, pages = 0;
+  for (pfn_t p : o.dump) (p ? pages : holes)++;
+  if (holes == 0) return true;
+  why = "a core dump met " + std::to_string(holes) + " holes and dumped " + std::to_string(pages) + " pages";
+  return false;
+}
+
+// W7: a write to a KSM-placed zero page (KSM with use_zero_pages=1 maps the
+// zero pfn with a dirty PTE: include/linux/ksm.h is_ksm_zero_pte()).
+bool no_ksm_zero_page_written(const World &w, std::string &why) {
+  const OpKind kind = w.last_op().kind;
+  const bool write = (kind == OpKind::Write && !w.last_outcome().signal) ||
+                     (gup_step(w) && (w.last_gup()->op.gup_flags & FOLL_WRITE) && w.last_gup()->ret > 0);
+  if (!write) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_pte || !pr.pte.present || !is_zero_pfn(pr.pte.pfn) || !pr.pte.dirty) return true;
+  uint64_t vpn;
+  const pte_t *p = step_pte(w, vpn);
+  why = "a write at " + at(vpn) + " replaced a KSM zero page" + (p ? " by pfn " + hex(p->pfn) : std::string());
+  return false;
+}
+
+const std::vector<Invariant> kWitnesses = {
+    {"PinnedPageAtFork", "W1", "Witness: no process forks while it pins an anonymous page.",
+     "70e806e4e645 (fork copies pinned pages); cow.c 'fork() with an iouring fixed buffer'", no_pinned_page_at_fork},
+    {"ZeroPageUnderRoLongtermPin", "W2", "Witness: no R/O long-term pin is ever taken where the zero page is mapped.",
+     "84209e87c696; cow.c non-anon 'R/O longterm GUP pin' on the shared zeropage",
+     no_zero_page_under_ro_longterm_pin},
+    {"CowInPrivatePfnmap", "W3", "Witness: no step ever COWs a raw page of a private VM_PFNMAP VMA.",
+     "seed b 6aab341e0a28 (the vm_pgoff linearity rule)", no_cow_in_private_pfnmap},
+    {"ZeroPfnInMixedmap", "W4", "Witness: no step ever maps the zero pfn in a VM_MIXEDMAP VMA.",
+     "seed e (vm_mixed_zeropage_allowed())", no_zero_pfn_in_mixedmap},
+    {"GupSpansVmas", "W5", "Witness: no GUP or populate call ever processes pages of two VMAs.",
+     "mm/gup.c __get_user_pages() VMA lookup at each boundary", no_gup_spanning_vmas},
+    {"DumpOverHoles", "W6", "Witness: no core dump ever meets a hole.", "seed c 8e4b9a607189 (FOLL_DUMP holes)",
+     no_dump_over_holes},
+    {"KsmZeroPageWritten", "W7", "Witness: no KSM-placed zero page (use_zero_pages) is ever written to.",
+     "include/linux/ksm.h is_ksm_zero_pte(); mm/memory.c wp_page_copy() ksm_might_unmap_zero_page()",
+     no_ksm_zero_page_written},
+};
+
+const std::vector<PendingWitness> kPending = {
+    {"KsmZeroPageWritten",
+     "the KSM model (use_zero_pages merging; on the model-b branch): until it lands no KSM zero page exists. "
+     "Then set its budget in tests/manifest.txt ('reached N') and remove it from this list"},
+};
+
+}  // namespace
+
+const std::vector<Invariant> &all_witnesses() { return kWitnesses; }
+const std::vector<PendingWitness> &pending_witnesses() { return kPending; }
+
+}  // namespace gupcheck::props
