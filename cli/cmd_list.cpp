@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "properties/live_ops.h"
 #include "properties/witness.h"
 #include "trace/op.h"
 
@@ -34,6 +35,7 @@ int cmd_list(const std::string &what) {
     }
   } else if (what == "ops") {
     for (const auto &d : trace::op_docs()) std::printf("%-46s %s\n", d.syntax, d.models);
+    std::printf("\n%s", props::live_ops_table().c_str());
   } else {
     throw UsageError("list what? one of: invariants, witnesses, variants, ops");
   }

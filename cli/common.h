@@ -51,6 +51,8 @@ void add_fuzz_command(CLI::App &app, Run &run);
 void add_replay_command(CLI::App &app, Run &run);
 void add_shrink_command(CLI::App &app, Run &run);
 void add_list_command(CLI::App &app, Run &run);
+void add_diff_command(CLI::App &app, Run &run);
+void add_repro_command(CLI::App &app, Run &run);
 void add_gate_command(CLI::App &app, Run &run);
 void add_merge_command(CLI::App &app, Run &run);
 void add_explore_command(CLI::App &app, Run &run);

@@ -23,6 +23,8 @@ int main(int argc, char **argv) {
   add_replay_command(app, run);
   add_shrink_command(app, run);
   add_list_command(app, run);
+  add_diff_command(app, run);
+  add_repro_command(app, run);
   add_gate_command(app, run);
   add_merge_command(app, run);
   add_explore_command(app, run);

@@ -125,6 +125,9 @@ struct vm_area_struct {
   vma_backing backing = vma_backing::anon;
   int file = -1;           // kernel_state::files index for file/shmem
   bool anon_vma = false;   // vma->anon_vma != NULL (anon_vma_prepare() ran)
+  unsigned anon_vma_id = 0;     // which anon_vma (shared by the pieces of a split VMA)
+  bool anon_vma_forked = false;  // anon_vma_fork() gave it its parents' anon_vmas too
+                                 // (the chain is not singular: vma_had_uncowed_parents())
 };
 
 // MM_* rss counter indices (include/linux/mm_types_task.h).
@@ -165,6 +168,7 @@ struct kernel_state {
   std::vector<uint64_t> device_mem;   // content of device pfns DEVICE_PFN_BASE + i
   std::vector<task_struct> tasks;     // indexed by pid (model pid, not the trace handle)
   std::vector<file_state> files;
+  unsigned anon_vma_ids = 0;          // the last anon_vma identity handed out
   long nr_foll_pin_acquired = 0;      // NR_FOLL_PIN_ACQUIRED
   long nr_foll_pin_released = 0;      // NR_FOLL_PIN_RELEASED
   bool arch_has_pte_special = true;   // CONFIG_ARCH_HAS_PTE_SPECIAL (x86-64)
@@ -207,6 +211,9 @@ pfn_t folio_alloc(kernel_state &k);  // a new folio, refcount 1
 // a new exclusive anonymous folio holding data, whose one reference and
 // mapcount belong to the PTE the caller installs (and counts in rss).
 pfn_t alloc_new_anon_folio(kernel_state &k, vm_area_struct &vma, uint64_t data);
+// Models: mm/rmap.c anon_vma_prepare(): gives the VMA an anon_vma of its own.
+// Differs: never reuses a neighbour's (find_mergeable_anon_vma()).
+void anon_vma_prepare(kernel_state &k, vm_area_struct &vma);
 
 // Models: include/linux/mm.h mk_pte(page, vma->vm_page_prot): a present PTE
 // with the VMA's protection: writable only where vm_page_prot is (see
@@ -234,6 +241,8 @@ constexpr unsigned FAULT_FLAG_WRITE = 1u << 0, FAULT_FLAG_USER = 1u << 6, FAULT_
 unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
 unsigned do_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
 unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+void do_fault_around(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn);
+long shmem_mfill_atomic_zeropage(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn);
 unsigned do_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
 unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t old_page, unsigned flags);
 bool wp_can_reuse_anon_folio(kernel_state &k, pfn_t pfn);

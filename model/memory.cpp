@@ -4,6 +4,8 @@
 // the parts of mm/memory.c that GUP depends on (Linux v6.18).
 #include "model/kernel.h"
 
+#include <algorithm>
+
 namespace gupcheck::model {
 
 namespace {
@@ -74,8 +76,15 @@ void wp_page_reuse(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) 
 
 }  // namespace
 
+void anon_vma_prepare(kernel_state &k, vm_area_struct &vma) {
+  if (vma.anon_vma) return;
+  vma.anon_vma = true;
+  vma.anon_vma_id = ++k.anon_vma_ids;
+  vma.anon_vma_forked = false;
+}
+
 pfn_t alloc_new_anon_folio(kernel_state &k, vm_area_struct &vma, uint64_t data) {
-  vma.anon_vma = true;  // anon_vma_prepare()
+  anon_vma_prepare(k, vma);
   const pfn_t p = folio_alloc(k);
   folio &f = k.folios[p];
   f.data = data;
@@ -201,6 +210,53 @@ static unsigned mixed_driver_fault(kernel_state &k, int pid, vm_area_struct &vma
   return VM_FAULT_NOPAGE;
 }
 
+// Models: mm/memory.c do_fault_around() -> filemap_map_pages() (v6.18), the
+// ->map_pages of page-cache and shmem VMAs, with the default
+// fault_around_bytes of 64 KiB: the window starts at vpn rounded down to
+// fault_around_pages, clamped to the VMA start, and spans fault_around_pages
+// from there, clamped to the VMA end and to the kernel's PTE table (512
+// entries, not the model's 16). Every page of it that is already in the
+// page cache and whose PTE is none is mapped read-only, as a read fault
+// would map it. Nothing is read in or allocated.
+// Differs: no locked or !uptodate page-cache folios exist, so none is skipped.
+void do_fault_around(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) {
+  constexpr uint64_t fault_around_pages = 16;  // fault_around_bytes >> PAGE_SHIFT
+  constexpr uint64_t kernel_ptrs_per_pte = 512;  // x86-64
+  if (vma.file < 0 || size_t(vma.file) >= k.files.size()) return;
+  const uint64_t from = std::max(vpn & ~(fault_around_pages - 1), vma.vm_start);
+  const uint64_t to = std::min({from + fault_around_pages, vma.vm_end,
+                                (vpn & ~(kernel_ptrs_per_pte - 1)) + kernel_ptrs_per_pte});
+  mm_struct &mm = mm_of(k, pid);
+  for (uint64_t a = from; a < to; a++) {
+    const uint64_t index = vma.vm_pgoff + (a - vma.vm_start);
+    const file_state &file = k.files[vma.file];
+    if (index >= file.pages.size() || file.pages[index] == 0) continue;
+    const pte_t *pte = pte_offset(mm, a);
+    if (pte && pte->present) continue;
+    const pfn_t page = file.pages[index];
+    if (k.folios[page].hwpoison) continue;  // filemap_map_folio_range() skips PageHWPoison
+    folio_get(k, page);
+    map_file_page(k, pid, vma, a, page, false);
+  }
+}
+
+// Models: mm/shmem.c shmem_mfill_atomic_pte() for UFFDIO_ZEROPAGE on a
+// VM_SHARED shmem VMA (v6.18): a new zeroed folio goes into the page cache
+// (-EEXIST when the index is cached already) and mfill_atomic_install_pte()
+// maps it dirty, writable when the VMA is.
+long shmem_mfill_atomic_zeropage(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) {
+  const uint64_t index = vma.vm_pgoff + (vpn - vma.vm_start);
+  file_state &file = k.files[vma.file];
+  if (index < file.pages.size() && file.pages[index] != 0) return -EEXIST;
+  const pte_t *pte = pte_offset(mm_of(k, pid), vpn);
+  if (pte && pte->present) return -EEXIST;
+  pfn_t page = pagecache_get(k, vma, vpn);
+  folio_get(k, page);
+  k.folios[page].dirty = true;
+  map_file_page(k, pid, vma, vpn, page, (vma.vm_flags & VM_WRITE) != 0);
+  return 0;
+}
+
 // Models: mm/memory.c do_fault() -> do_read_fault() / do_cow_fault() /
 // do_shared_fault() (v6.18), for a pte_none() entry.
 unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
@@ -210,14 +266,21 @@ unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, u
     return mixed_driver_fault(k, pid, vma, vpn, flags);
   }
   bool write = flags & FAULT_FLAG_WRITE;
-  pfn_t page = pagecache_get(k, vma, vpn);
-  // __do_fault(): a poisoned page kept in the cache (shmem) is not mapped.
-  if (k.folios[page].hwpoison) return VM_FAULT_HWPOISON;
   if (!write) {  // do_read_fault()
+    // Pages already in the page cache around the fault are mapped first
+    // (found by the differential oracle: a read fault maps its neighbours).
+    do_fault_around(k, pid, vma, vpn);
+    const pte_t *done = pte_offset(mm_of(k, pid), vpn);
+    if (done && done->present) return 0;  // VM_FAULT_NOPAGE: fault-around mapped it
+    pfn_t page = pagecache_get(k, vma, vpn);
+    // __do_fault(): a poisoned page kept in the cache (shmem) is not mapped.
+    if (k.folios[page].hwpoison) return VM_FAULT_HWPOISON;
     folio_get(k, page);
     map_file_page(k, pid, vma, vpn, page, false);
     return 0;
   }
+  pfn_t page = pagecache_get(k, vma, vpn);
+  if (k.folios[page].hwpoison) return VM_FAULT_HWPOISON;  // as above
   if (!(vma.vm_flags & VM_SHARED)) {  // do_cow_fault()
     // copy_mc_user_highpage() of the page-cache page into a new anonymous one.
     pte_t entry = mk_pte(k, vma, alloc_new_anon_folio(k, vma, k.folios[page].data));

@@ -100,6 +100,10 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
   vma.vm_end = vma.vm_start + a.npages;
   vma.vm_flags = calc_vm_prot_bits(a.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if (a.shared) vma.vm_flags |= VM_SHARED | VM_MAYSHARE;
+  // mmap_region(): accountable_mapping() -- private writable memory is
+  // charged and marked VM_ACCOUNT (it then never merges with an uncharged
+  // neighbour; found by the differential oracle).
+  if ((vma.vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE) vma.vm_flags |= VM_ACCOUNT;
   vma.backing = a.backing;
   vma.file = a.file;
   if (a.backing == vma_backing::anon && a.shared) {
@@ -155,29 +159,89 @@ long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
 }
 
 // Models: mm/mprotect.c do_mprotect_pkey() -> mprotect_fixup() (v6.18)
+// Models: mm/vma.c vma_modify_flags() -> vma_merge_existing_range() (v6.18)
+// as mprotect_fixup() uses it: a VMA whose new flags equal its neighbour's
+// merges with it when the file and the page offsets are contiguous and
+// is_mergeable_anon_vma() agrees. The differential oracle found this
+// (mprotect r then rw re-merges, which widens the fault-around window and
+// fork's copy decision).
+// Differs: every adjacent compatible pair merges, not only the neighbours of
+// the changed range (in the model VMAs only become compatible by mprotect).
+bool is_mergeable_anon_vma(const vm_area_struct &a, const vm_area_struct &b) {
+  auto had_uncowed_parents = [](const vm_area_struct &v) { return v.anon_vma && v.anon_vma_forked; };
+  if (!a.anon_vma && !b.anon_vma) return true;
+  if (!a.anon_vma) return !had_uncowed_parents(b);  // b's anon_vma is used (or dup'ed)
+  if (!b.anon_vma) return !had_uncowed_parents(a);
+  return a.anon_vma_id == b.anon_vma_id;
+}
+
+void vma_merge_neighbours(mm_struct &mm) {
+  for (size_t i = 0; i + 1 < mm.vmas.size();) {
+    vm_area_struct &v = mm.vmas[i];
+    const vm_area_struct &w = mm.vmas[i + 1];
+    const bool file = v.backing == vma_backing::file || v.backing == vma_backing::shmem;
+    const bool mergeable = v.vm_end == w.vm_start && v.vm_flags == w.vm_flags && v.backing == w.backing &&
+                           v.file == w.file && !(v.vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO)) &&
+                           (v.backing == vma_backing::anon || file) && is_mergeable_anon_vma(v, w) &&
+                           (!file || w.vm_pgoff == v.vm_pgoff + (v.vm_end - v.vm_start));
+    if (!mergeable) {
+      i++;
+      continue;
+    }
+    if (!v.anon_vma && w.anon_vma) {
+      v.anon_vma = true;
+      v.anon_vma_id = w.anon_vma_id;
+      v.anon_vma_forked = w.anon_vma_forked;
+    }
+    v.vm_end = w.vm_end;
+    mm.vmas.erase(mm.vmas.begin() + long(i) + 1);
+  }
+}
+
 long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_flags_t prot) {
   mm_struct &mm = k.tasks[pid].mm;
   const uint64_t end = start + npages;
   const vm_area_struct *first = find_vma(mm, start);
   if (!first) return -ENOMEM;
   uint64_t nstart = start;
+  long err = 0;  // the VMAs already changed stay changed (and merged)
   while (nstart < end) {
     vm_area_struct *v = find_vma(mm, nstart);
-    if (!v || v->vm_start > nstart) return -ENOMEM;
-    const vm_flags_t newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | calc_vm_prot_bits(prot);
+    if (!v || v->vm_start > nstart) {
+      err = -ENOMEM;
+      break;
+    }
+    vm_flags_t newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | calc_vm_prot_bits(prot);
+    // mprotect_fixup(): private memory turning writable is charged; the charge
+    // (VM_ACCOUNT) stays when it turns read-only again, except for anonymous
+    // memory that has no anon_vma yet.
+    if (newflags & VM_WRITE) {
+      if (!(v->vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) newflags |= VM_ACCOUNT;
+    } else if ((v->vm_flags & VM_ACCOUNT) && vma_is_anonymous(*v) && !v->anon_vma) {
+      newflags &= ~VM_ACCOUNT;
+    }
     // newflags >> 4 shift VM_MAY% in place of VM_%
-    if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) return -EACCES;
+    if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) {
+      err = -EACCES;
+      break;
+    }
     const uint64_t tmp = std::min(v->vm_end, end);
     if (newflags != v->vm_flags) {
       split_vma_at(mm, nstart);
       split_vma_at(mm, tmp);
       vm_area_struct *w = find_vma(mm, nstart);
+      const vm_flags_t oldflags = w->vm_flags;
       w->vm_flags = newflags;
       change_pte_range(k, pid, *w);
+      // mprotect_fixup(): a locked private VMA turning writable is populated
+      // for writing at once (populate_vma_page_range(); found by gupcheck diff).
+      if ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) == VM_LOCKED && (newflags & VM_WRITE))
+        __mm_populate(k, pid, nstart, tmp - nstart, true);
     }
     nstart = tmp;
   }
-  return 0;
+  vma_merge_neighbours(mm);
+  return err;
 }
 
 // Models: mm/madvise.c madvise_walk_vmas() + madvise_dontneed_single_vma()
@@ -232,8 +296,14 @@ int dup_mm_fork(kernel_state &k, int pid) {
     dst.vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
     if (src.vm_flags & VM_WIPEONFORK) {
       dst.anon_vma = false;  // the child starts with an empty anonymous VMA
+      dst.anon_vma_id = 0;
+      dst.anon_vma_forked = false;
       k.tasks[child].mm.vmas.push_back(dst);
       continue;
+    }
+    if (dst.anon_vma) {  // anon_vma_fork(): a new anon_vma chained to the parent's
+      dst.anon_vma_id = ++k.anon_vma_ids;
+      dst.anon_vma_forked = true;
     }
     k.tasks[child].mm.vmas.push_back(dst);
     vm_area_struct &dvma = k.tasks[child].mm.vmas.back();
@@ -269,13 +339,20 @@ void exit_mmap(kernel_state &k, int pid) {
   k.tasks[pid].alive = false;
 }
 
-// Models: mm/userfaultfd.c mfill_atomic_pte_zeropage() (v6.18).
+// Models: mm/userfaultfd.c mfill_atomic() -> mfill_atomic_pte() ->
+// mfill_atomic_pte_zeropage() (v6.18): only anonymous and shmem VMAs can be
+// filled; a VM_SHARED (shmem) VMA gets a zeroed shmem folio
+// (shmem_mfill_atomic_pte()), any private one -- a private mapping of a
+// shmem file included -- the zero page. The differential oracle found that
+// the model refused shmem VMAs with -EINVAL.
 // Differs: the range counts as registered with userfaultfd (MISSING mode).
 long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   mm_struct &mm = k.tasks[pid].mm;
   vm_area_struct *v = find_vma(mm, vpn);
   if (!v) return -ENOENT;
-  if (!vma_is_anonymous(*v) || (v->vm_flags & VM_SHARED)) return -EINVAL;
+  if (!vma_is_anonymous(*v) && v->backing != vma_backing::shmem) return -EINVAL;
+  if (v->vm_flags & VM_SHARED) return shmem_mfill_atomic_zeropage(k, pid, *v, vpn);
+  anon_vma_prepare(k, *v);  // mfill_atomic(): for every private VMA
   pte_t *pte = pte_alloc(mm, vpn);
   if (!pte_none(*pte)) return -EEXIST;
   if (mm.forbids_zeropage) {
@@ -447,14 +524,13 @@ long __mm_populate(kernel_state &k, int pid, uint64_t start, uint64_t npages, bo
 long do_mlock(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
   mm_struct &mm = k.tasks[pid].mm;
   const uint64_t end = start + npages;
-  // apply_vma_lock_flags(): the whole range must be mapped.
-  for (uint64_t vpn = start; vpn < end;) {
-    const vm_area_struct *v = find_vma(mm, vpn);
-    if (!v) return -ENOMEM;
-    vpn = v->vm_end;
-  }
+  // apply_vma_lock_flags(): VMA by VMA; a hole ends it with -ENOMEM, and
+  // what was locked before the hole stays locked (found by gupcheck diff:
+  // MADV_DONTNEED then fails with -EINVAL there).
+  if (!find_vma(mm, start)) return -ENOMEM;
   for (uint64_t vpn = start; vpn < end;) {
     vm_area_struct *v = find_vma(mm, vpn);
+    if (!v) return -ENOMEM;
     const uint64_t stop = std::min(v->vm_end, end);
     // mlock_fixup(): special, DAX and secretmem VMAs are not marked VM_LOCKED.
     const bool skip = (v->vm_flags & (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)) || vma_is_fsdax(k, *v) ||
@@ -466,6 +542,7 @@ long do_mlock(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
     }
     vpn = stop;
   }
+  vma_merge_neighbours(mm);  // mlock_fixup() -> vma_modify_flags() merges (found by gupcheck diff)
   long err = __mm_populate(k, pid, start, npages, false);
   // __mlock_posix_error_return()
   if (err == -EFAULT) return -ENOMEM;

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "properties/live_ops.h"
+
+#include <map>
+
+#include "model/flags.h"
+#include "trace/text.h"
+
+namespace gupcheck::props {
+
+using namespace gupcheck::trace;
+using namespace gupcheck::model;
+
+const LiveMechInfo &live_mech_info(LiveMech m) {
+  static const LiveMechInfo table[] = {
+      {LiveMech::None, "none", "not live-expressible", false, false},
+      {LiveMech::Syscall, "syscall", "the system call or user access itself", false, false},
+      {LiveMech::Nop, "nop", "nothing: the mechanism released the pages when its system call returned", false, false},
+      {LiveMech::UringPin, "io_uring",
+       "io_uring_register(IORING_REGISTER_BUFFERS) on a new ring; unpin: IORING_UNREGISTER_BUFFERS", true, false},
+      {LiveMech::DirectRead, "O_DIRECT read", "pread(O_DIRECT) of zeroes from a scratch file into the range", false, true},
+      {LiveMech::DirectWrite, "O_DIRECT write", "pwrite(O_DIRECT) of the range to a scratch file", false, false},
+      {LiveMech::Vmsplice, "vmsplice", "vmsplice() of the range into a new pipe; put: close the pipe", true, false},
+      {LiveMech::PvmRead, "process_vm_readv", "process_vm_readv() of the range by the controller", false, false},
+      {LiveMech::PvmWrite, "process_vm_writev", "process_vm_writev() into the range by the controller", false, true},
+      {LiveMech::MemRead, "/proc/PID/mem read", "pread() of /proc/PID/mem over the range by the controller", false,
+       false},
+      {LiveMech::MemWrite, "/proc/PID/mem write", "pwrite() of /proc/PID/mem over the range by the controller", false,
+       true},
+  };
+  for (const auto &e : table)
+    if (e.mech == m) return e;
+  return table[0];
+}
+
+LiveMech gup_mechanism(GupApi api, uint32_t flags) {
+  switch (api) {
+    case GupApi::PinFast:
+      if (flags == (FOLL_WRITE | FOLL_LONGTERM)) return LiveMech::UringPin;
+      if (flags == FOLL_WRITE) return LiveMech::DirectRead;
+      if (flags == 0) return LiveMech::DirectWrite;
+      return LiveMech::None;
+    case GupApi::GetFast: return flags == 0 ? LiveMech::Vmsplice : LiveMech::None;
+    case GupApi::Pin:
+      if (flags == 0) return LiveMech::PvmRead;
+      if (flags == FOLL_WRITE) return LiveMech::PvmWrite;
+      return LiveMech::None;
+    case GupApi::Get:
+      if (flags == FOLL_FORCE) return LiveMech::MemRead;
+      if (flags == (FOLL_WRITE | FOLL_FORCE)) return LiveMech::MemWrite;
+      return LiveMech::None;
+  }
+  return LiveMech::None;
+}
+
+std::string live_unexpressible_reason(const Op &op, const Op *creator) {
+  if (op.has_process() && op.thread != 0) return "threads (pP:tK) have no live form yet";
+  switch (op.kind) {
+    case OpKind::Mmap:
+      if (op.map_kind == MapKind::Pfnmap || op.map_kind == MapKind::Mixedmap)
+        return "driver mappings (pfnmap, mixedmap) need a kernel driver";
+      if (op.map_kind == MapKind::Fsdax) return "fsdax mappings need a DAX file system";
+      if (op.map_kind == MapKind::Secretmem) return "secretmem is not enabled on every kernel (secretmem.enable)";
+      return "";
+    case OpKind::Madvise:
+      if (op.advice == Advice::Hwpoison) return "MADV_HWPOISON would poison real memory";
+      return "";
+    case OpKind::Munmap:
+    case OpKind::Mprotect:
+    case OpKind::Read:
+    case OpKind::Write:
+    case OpKind::Fork:
+    case OpKind::Exit:
+    case OpKind::Mlock:
+    case OpKind::UffdZeropage: return "";
+    case OpKind::ForbidZeropage: return "mm_forbids_zeropage() is s390-only";
+    case OpKind::Stat: return "move_pages status has no live form yet";
+    case OpKind::RemoteRead:
+    case OpKind::RemoteWrite: return "remote accesses between trace processes have no live form yet (use get/pin)";
+    case OpKind::DmaWrite:
+    case OpKind::DmaRead: return "device accesses need a device";
+    case OpKind::Gup:
+      if (op.in_flight) return "in-flight GUP calls need the interleaving executor";
+      if (gup_mechanism(op.api, op.gup_flags) == LiveMech::None)
+        return std::string(gup_api_name(op.api)) + " with " + flags_to_string(op.gup_flags) +
+               " has no system call that makes exactly this GUP call";
+      return "";
+    case OpKind::Put:
+    case OpKind::Unpin:
+      if (!creator) return "release of an unknown GUP call";
+      return live_unexpressible_reason(*creator);
+    case OpKind::Populate: return "populate with explicit FOLL_* flags has no system call (mlock derives its own)";
+    case OpKind::Dump: return "core dumps are not run on the live kernel";
+    case OpKind::InsertPage:
+    case OpKind::InsertMixed: return "driver insertions need a kernel driver";
+    case OpKind::Resume:
+    case OpKind::Wait: return "in-flight GUP calls need the interleaving executor";
+  }
+  return "no live form";
+}
+
+LiveMech live_mechanism(const Op &op, const Op *creator) {
+  if (!live_unexpressible_reason(op, creator).empty()) return LiveMech::None;
+  switch (op.kind) {
+    case OpKind::Gup: return gup_mechanism(op.api, op.gup_flags);
+    case OpKind::Put:
+    case OpKind::Unpin:
+      return live_mech_info(gup_mechanism(creator->api, creator->gup_flags)).holds ? LiveMech::Syscall
+                                                                                    : LiveMech::Nop;
+    default: return LiveMech::Syscall;
+  }
+}
+
+std::string live_check(const Trace &t) {
+  std::map<uint16_t, const Op *> calls;
+  for (size_t i = 0; i < t.ops.size(); i++) {
+    const Op &op = t.ops[i];
+    const Op *creator = nullptr;
+    if (op.kind == OpKind::Gup) calls[op.result] = &op;
+    if (op.kind == OpKind::Put || op.kind == OpKind::Unpin) {
+      auto c = calls.find(op.gup);
+      if (c != calls.end()) creator = c->second;
+    }
+    std::string why = live_unexpressible_reason(op, creator);
+    if (!why.empty()) return "step " + std::to_string(i + 1) + " (" + print_op(op) + "): " + why;
+  }
+  return "";
+}
+
+Trace make_live_expressible(const Trace &in) {
+  Trace t = in;
+  std::vector<size_t> drop;
+  for (size_t i = 0; i < t.ops.size(); i++) {
+    Op &op = t.ops[i];
+    if (op.has_process()) op.thread = 0;
+    switch (op.kind) {
+      case OpKind::Madvise:
+        if (op.advice == Advice::Hwpoison) drop.push_back(i);
+        break;
+      case OpKind::ForbidZeropage:
+      case OpKind::Stat:
+      case OpKind::RemoteRead:
+      case OpKind::RemoteWrite:
+      case OpKind::DmaWrite:
+      case OpKind::DmaRead: drop.push_back(i); break;
+      case OpKind::Mmap:
+        if (op.map_kind == MapKind::Pfnmap || op.map_kind == MapKind::Mixedmap || op.map_kind == MapKind::Fsdax ||
+            op.map_kind == MapKind::Secretmem) {
+          op.map_kind = MapKind::Anon;
+          op.file = 0;
+        }
+        break;
+      case OpKind::Gup: {
+        op.in_flight = false;
+        const bool w = op.gup_flags & FOLL_WRITE;
+        switch (op.api) {
+          case GupApi::Pin:
+          case GupApi::PinFast:
+            if (op.gup_flags & FOLL_LONGTERM) {
+              op.api = GupApi::PinFast;
+              op.gup_flags = FOLL_WRITE | FOLL_LONGTERM;
+            } else if (op.api == GupApi::PinFast) {
+              op.gup_flags = w ? FOLL_WRITE : 0;
+            } else {
+              op.gup_flags = w ? FOLL_WRITE : 0;
+            }
+            break;
+          case GupApi::GetFast: op.gup_flags = 0; break;
+          case GupApi::Get: op.gup_flags = FOLL_FORCE | (w ? FOLL_WRITE : 0); break;
+        }
+        break;
+      }
+      case OpKind::Resume:
+      case OpKind::Wait:
+      case OpKind::Populate:
+      case OpKind::Dump:
+      case OpKind::InsertPage:
+      case OpKind::InsertMixed: drop.push_back(i); break;
+      default: break;
+    }
+  }
+  // None of the dropped kinds creates a handle, so removing them leaves the
+  // rest consistent; remove from the back so indices stay valid.
+  for (auto it = drop.rbegin(); it != drop.rend(); ++it) t.ops.erase(t.ops.begin() + long(*it));
+  return t;
+}
+
+std::string live_ops_table() {
+  std::string s;
+  auto row = [&s](const std::string &form, const std::string &how) {
+    s += "  " + form + std::string(form.size() < 40 ? 40 - form.size() : 1, ' ') + how + "\n";
+  };
+  s += "Live kernel (gupcheck diff, gupcheck repro): how each operation runs\n";
+  row("mmap anon|shmem:anon|shmem:fN|file:fN", "mmap(2) at a fixed address (memfd for shmem:fN, O_TMPFILE for file:fN)");
+  row("munmap, mprotect, mlock", "the system call itself");
+  row("madvise (all but hwpoison)", "madvise(2) with the MADV_* advice");
+  row("read, write", "a user load/store of one u64 in the agent process");
+  row("fork, exit", "fork(2) of the agent process, _exit(2)");
+  row("uffd_zeropage", "userfaultfd: UFFDIO_REGISTER (MISSING), UFFDIO_ZEROPAGE, UFFDIO_UNREGISTER");
+  for (GupApi api : {GupApi::PinFast, GupApi::GetFast, GupApi::Pin, GupApi::Get})
+    for (uint32_t f : {0u, unsigned(FOLL_WRITE), unsigned(FOLL_WRITE | FOLL_LONGTERM), unsigned(FOLL_FORCE),
+                       unsigned(FOLL_WRITE | FOLL_FORCE)}) {
+      LiveMech m = gup_mechanism(api, f);
+      if (m == LiveMech::None) continue;
+      const LiveMechInfo &info = live_mech_info(m);
+      row(std::string(gup_api_name(api)) + " " + flags_to_string(f), info.syscall);
+    }
+  s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, insert_page, insert_mixed,\n"
+       "  populate, dump, forbid_zeropage, stat, mem_read/vm_readv/mem_write/vm_writev, dma_read/dma_write,\n"
+       "  madvise hwpoison, threads, in-flight calls (& / resume / wait), and every other GUP API/flag\n"
+       "  combination\n";
+  return s;
+}
+
+}  // namespace gupcheck::props

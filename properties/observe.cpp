@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "properties/observe.h"
+
+#include <cerrno>
+#include <unordered_map>
+
+#include "model/flags.h"
+
+namespace gupcheck::props {
+
+using namespace gupcheck::model;
+using trace::Op;
+using trace::OpKind;
+
+std::string PageObs::describe() const {
+  if (!present) return "-";
+  std::string s = "present";
+  if (zero) s += " zero";
+  if (anon) s += " anon";
+  if (file) s += " file";
+  if (exclusive) s += " excl";
+  s += " mc=" + std::to_string(mapcount) + " frame#" + std::to_string(frame);
+  return s;
+}
+
+std::string StepResult::describe() const {
+  if (signal) return signal == SIGSEGV_NR ? "SIGSEGV" : signal == SIGBUS_NR ? "SIGBUS" : "signal " + std::to_string(signal);
+  std::string s = ret < 0 ? std::string("-") + errno_name(ret) : std::to_string(ret);
+  if (has_value) s += " value=" + hex(value);
+  return s;
+}
+
+std::string site_name(const Site &s) {
+  return trace::handle_name('p', s.proc) + " " + trace::handle_name('m', s.map) + "+" + std::to_string(s.page);
+}
+
+void assign_frame_classes(std::vector<PageObs> &pages, const std::vector<uint64_t> &frames) {
+  std::unordered_map<uint64_t, int> cls;
+  for (size_t i = 0; i < pages.size(); i++) {
+    if (!pages[i].present) {
+      pages[i].frame = -1;
+      continue;
+    }
+    auto [it, fresh] = cls.emplace(frames[i], int(cls.size()));
+    pages[i].frame = it->second;
+    (void)fresh;
+  }
+}
+
+void Visibility::apply(const Op &op) {
+  switch (op.kind) {
+    case OpKind::Mmap:
+      npages_[op.result] = op.npages;
+      procs_[op.proc].insert(op.result);
+      break;
+    case OpKind::Fork: procs_[op.result] = procs_[op.proc]; break;
+    case OpKind::Exit: procs_.erase(op.proc); break;
+    default: break;
+  }
+}
+
+std::vector<Site> Visibility::sites() const {
+  std::vector<Site> s;
+  for (const auto &[proc, maps] : procs_)
+    for (uint16_t m : maps) {
+      auto n = npages_.find(m);
+      for (uint16_t i = 0; n != npages_.end() && i < n->second; i++) s.push_back({proc, m, i});
+    }
+  return s;
+}
+
+long live_ret_in_pages(LiveMech m, long ret) {
+  switch (m) {
+    case LiveMech::DirectRead:
+    case LiveMech::DirectWrite:
+    case LiveMech::Vmsplice:
+    case LiveMech::PvmRead:
+    case LiveMech::PvmWrite:
+    case LiveMech::MemRead:
+    case LiveMech::MemWrite:
+      if (ret > 0 && ret % 4096 == 0) return ret / 4096;
+      return ret;
+    default: return ret;
+  }
+}
+
+StepResult ModelOracle::run(const Op &op, size_t step, const Op *creator) {
+  StepResult r;
+  const LiveMech mech = live_mechanism(op, creator);
+  if (op.kind == OpKind::Put || op.kind == OpKind::Unpin) {
+    if (mech == LiveMech::Nop || released_.count(op.gup)) return r;  // already released
+  }
+  const int pid = op.has_process() ? w_.pid_of(op.proc) : -1;
+  const Outcome &out = w_.step(op);
+  r.ret = out.ret;
+  r.signal = out.signal;
+  r.has_value = out.has_value;
+  r.value = out.value;
+  // The live mechanism registers the page with userfaultfd first, and
+  // UFFDIO_REGISTER of a range without a VMA fails with -EINVAL
+  // (fs/userfaultfd.c userfaultfd_register()) before UFFDIO_ZEROPAGE could
+  // say -ENOENT.
+  if (op.kind == OpKind::UffdZeropage && r.ret == -ENOENT) r.ret = -EINVAL;
+  if (op.kind == OpKind::Exit) {
+    // do_exit(): exit_mm() and then exit_files(): the process's pipes and
+    // io_uring rings go, and with them the references and pins they held.
+    for (const GupCall &g : w_.gup_calls())
+      if (g.exists && g.pid == pid && g.holds() && !released_.count(g.op.result)) release(g.op.result, g.pin);
+  }
+  if (op.kind != OpKind::Gup) return r;
+
+  // A GUP call through its live mechanism.
+  const GupCall &g = w_.gup_calls()[op.result];
+  const long m = g.ret, n = op.npages;
+  switch (mech) {
+    case LiveMech::UringPin:
+      // io_uring/rsrc.c io_pin_pages(): a short pin is undone and fails with -EFAULT.
+      r.ret = m == n ? 0 : m < 0 ? m : -EFAULT;
+      break;
+    case LiveMech::PvmRead:
+    case LiveMech::PvmWrite:
+      // mm/process_vm_access.c process_vm_rw_pages(): nothing pinned is -EFAULT.
+      r.ret = m > 0 ? m : -EFAULT;
+      break;
+    case LiveMech::MemRead:
+    case LiveMech::MemWrite:
+      // fs/proc/base.c mem_rw(): nothing copied is -EIO.
+      r.ret = m > 0 ? m : -EIO;
+      break;
+    case LiveMech::DirectRead:
+    case LiveMech::DirectWrite:
+      // fs/iomap/direct-io.c: a bio that cannot get all its pages ends the
+      // I/O with -EFAULT (iomap_dio_set_error()), even after a first bio.
+      r.ret = m == n ? m : m < 0 ? m : -EFAULT;
+      break;
+    default: r.ret = m > 0 ? m : m < 0 ? m : -EFAULT; break;
+  }
+  const LiveMechInfo &info = live_mech_info(mech);
+  if (info.writes && m > 0) {
+    const uint64_t v = mech == LiveMech::DirectRead ? 0 : mech_value(step);
+    for (pfn_t p : g.pages) write_pfn(w_.kernel_mut(), p, v);
+  }
+  const bool drop_now = !info.holds || (mech == LiveMech::UringPin && m != n);
+  if (drop_now) release(op.result, g.pin);
+  return r;
+}
+
+void ModelOracle::release(uint16_t gup, bool pin) {
+  Op rel;
+  rel.kind = pin ? OpKind::Unpin : OpKind::Put;
+  rel.gup = gup;
+  w_.step(rel);
+  released_.insert(gup);
+}
+
+void ModelOracle::observe(const std::vector<Site> &sites, StepObs &out) const {
+  const kernel_state &k = w_.kernel();
+  out.sites = sites;
+  out.pages.assign(sites.size(), PageObs{});
+  std::vector<uint64_t> frames(sites.size(), 0);
+  for (size_t i = 0; i < sites.size(); i++) {
+    const Site &s = sites[i];
+    const int pid = w_.pid_of(s.proc);
+    if (pid < 0 || !k.tasks[pid].alive) continue;
+    const uint64_t vpn = w_.address(s.map, s.page);
+    const pte_t *pte = pte_offset(k.tasks[pid].mm, vpn);
+    if (!pte || !pte->present) continue;
+    PageObs &p = out.pages[i];
+    p.present = true;
+    frames[i] = pte->pfn;
+    if (is_zero_pfn(pte->pfn)) {
+      p.zero = true;  // kpagecount 0, no KPF_ANON, no PM_FILE, no PM_MMAP_EXCLUSIVE
+      continue;
+    }
+    if (!pfn_valid(k, pte->pfn)) continue;
+    const folio &f = k.folios[pte->pfn];
+    p.anon = f.anon;
+    p.file = !f.anon;
+    p.mapcount = f.mapcount;
+    p.exclusive = f.mapcount == 1;  // pagemap: precise page mapcount == 1
+  }
+  assign_frame_classes(out.pages, frames);
+}
+
+std::vector<std::string> compare(const StepObs &model, const StepObs &live) {
+  std::vector<std::string> d;
+  if (!(model.result == live.result))
+    d.push_back("result: model " + model.result.describe() + ", live " + live.result.describe());
+  const size_t n = std::max(model.sites.size(), live.sites.size());
+  for (size_t i = 0; i < n; i++) {
+    if (i >= model.sites.size() || i >= live.sites.size() || !(model.sites[i] == live.sites[i])) {
+      d.push_back("sites differ at index " + std::to_string(i));
+      break;
+    }
+    if (!(model.pages[i] == live.pages[i]))
+      d.push_back(site_name(model.sites[i]) + ": model " + model.pages[i].describe() + ", live " +
+                  live.pages[i].describe());
+  }
+  return d;
+}
+
+std::string side_by_side(const StepObs &model, const StepObs &live) {
+  auto pad = [](std::string s, size_t w) {
+    if (s.size() < w) s += std::string(w - s.size(), ' ');
+    return s;
+  };
+  std::string out;
+  out += pad("", 12) + pad("model", 40) + "live kernel\n";
+  out += pad("result", 12) + pad(model.result.describe(), 40) + live.result.describe() +
+         (model.result == live.result ? "" : "   <<") + "\n";
+  for (size_t i = 0; i < model.sites.size() && i < live.sites.size(); i++) {
+    out += pad(site_name(model.sites[i]), 12) + pad(model.pages[i].describe(), 40) + live.pages[i].describe() +
+           (model.pages[i] == live.pages[i] ? "" : "   <<") + "\n";
+  }
+  return out;
+}
+
+}  // namespace gupcheck::props
