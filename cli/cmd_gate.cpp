@@ -8,11 +8,14 @@
 // Deterministic by default: every campaign uses --seed (default 1).
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "cli/common.h"
 #include "properties/campaign.h"
 #include "reports/gate.h"
+#include "reports/html.h"
+#include "reports/replay.h"
 #include "reports/write.h"
 #include "trace/text.h"
 
@@ -24,12 +27,20 @@ struct GateOpts {
   double shrink_time = 5;
   uint64_t seed = 1;
   int max_size = 100;
-  std::string junit, json, out;
+  std::string junit, json, out, html;
   std::vector<std::string> variants;  // empty: all
   double mainline_budget = -1;        // < 0: the same as --budget
 };
 
-reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, double budget) {
+// What the campaign page needs of one campaign besides its GateResult.
+struct PageData {
+  std::vector<reports::HtmlSample> samples;  // progress of the campaign
+  long ops = 0;
+  campaign::Config cfg;
+  std::optional<trace::Trace> shrunk;  // the finding, when there is one
+};
+
+reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, double budget, PageData *page) {
   campaign::Config cfg;
   cfg.variant = v.name;
   cfg.sw = v.sw;
@@ -44,7 +55,17 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
   // which of several it trips first.
   if (!v.catches.empty() && !cfg.invariants.select({v.catches}).empty())
     throw UsageError("variant " + v.name + ": unknown invariant " + v.catches + " in the manifest");
+  if (page) {
+    cfg.progress_interval = 0.2;
+    cfg.on_progress = [page](const campaign::Progress &p) { page->samples.push_back({p.elapsed, p.ops, p.cases}); };
+  }
   campaign::Result r = campaign::run(cfg);
+  if (page) {
+    page->samples.push_back({r.elapsed, r.ops, r.cases});
+    page->ops = r.ops;
+    page->cfg = cfg;
+    if (r.found) page->shrunk = r.finding.shrunk;
+  }
   reports::GateResult g;
   g.variant = v.name;
   g.commit = v.commit;
@@ -69,6 +90,45 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
   return g;
 }
 
+// The campaign page (reports/html.h): the variants table, mainline's
+// operations per second and invariants, and every finding with its graph.
+void write_gate_page(const GateOpts &o, size_t planned, size_t failed, double total,
+                     const std::vector<reports::GateResult> &results, const std::vector<PageData> &pages) {
+  reports::HtmlPage page;
+  page.title = "gupcheck gate, seed " + std::to_string(o.seed);
+  page.failed = failed != 0;
+  page.verdict = std::to_string(planned - failed) + " of " + std::to_string(planned) + " results match the manifest" +
+                 (failed ? ": FAILED" : ": passed");
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f s", total);
+  page.config = {{"seed", std::to_string(o.seed)},
+                 {"budget per variant", std::to_string(int(o.budget)) + " s"},
+                 {"mainline budget", std::to_string(int(o.mainline_budget > 0 ? o.mainline_budget : o.budget)) + " s"},
+                 {"shrink cap", std::to_string(int(o.shrink_time)) + " s"},
+                 {"total time", buf}};
+  page.show_variants = true;
+  for (size_t i = 0; i < results.size(); i++) {
+    const reports::GateResult &g = results[i];
+    page.variants.push_back({g.variant, g.found, g.invariant, g.expected, g.found ? g.seconds : -1,
+                             g.shrunk_length, g.passed ? "" : g.message});
+    const PageData &d = pages[i];
+    if (g.variant == "mainline") {
+      page.samples = d.samples;
+      page.invariants = reports::invariant_rows(d.cfg.invariants, d.ops, g.found ? g.invariant : "");
+    }
+    if (d.shrunk) {
+      reports::ReplayLog log = reports::replay_trace(*d.shrunk, d.cfg.variant, d.cfg.sw, d.cfg.invariants);
+      log.has_seed = true;
+      log.seed = o.seed;
+      page.counterexamples.push_back(reports::counterexample_from_log(
+          g.invariant + " on " + g.variant + " (shrunk to " + std::to_string(g.shrunk_length) + " operations)", log,
+          d.cfg.sw));
+    }
+  }
+  reports::write_file_atomic(o.html, reports::render_html(page));
+  std::printf("wrote %s\n", o.html.c_str());
+}
+
 int cmd_gate(const GateOpts &o) {
   if (!(o.budget > 0)) throw UsageError("--budget must be a positive number of seconds");
   if (o.shrink_time < 0) throw UsageError("--shrink-time must not be negative");
@@ -84,6 +144,7 @@ int cmd_gate(const GateOpts &o) {
       todo.push_back(&v);
     }
   }
+  if (!o.html.empty()) check_output_path("--html", o.html);
   install_stop_handlers();
   std::printf("gupcheck gate: seed %llu, budget %.1f s per campaign, shrink cap %.1f s, %zu campaigns\n",
               (unsigned long long)o.seed, o.budget, o.shrink_time, todo.size());
@@ -92,9 +153,12 @@ int cmd_gate(const GateOpts &o) {
   std::fflush(stdout);
   const auto start = std::chrono::steady_clock::now();
   std::vector<reports::GateResult> results;
+  std::vector<PageData> pages;  // one per result, only with --html
   for (const model::variant_info *v : todo) {
     const double budget = v->name == "mainline" && o.mainline_budget > 0 ? o.mainline_budget : o.budget;
-    reports::GateResult g = run_one(*v, o, budget);
+    PageData *page = nullptr;
+    if (!o.html.empty()) page = &pages.emplace_back();
+    reports::GateResult g = run_one(*v, o, budget, page);
     const char *res = g.passed ? (g.expected.empty() ? "clean" : "caught") : "FAIL";
     std::printf("%-30s %-6s %-28s %9.2f %8ld %7s  %s\n", g.variant.c_str(), res,
                 g.found ? g.invariant.c_str() : "-", g.seconds, g.cases,
@@ -111,6 +175,7 @@ int cmd_gate(const GateOpts &o) {
   failed += todo.size() - results.size();  // not run (interrupted)
   if (!o.junit.empty()) reports::write_file_atomic(o.junit, reports::junit_xml(results, total));
   if (!o.json.empty()) reports::write_file_atomic(o.json, reports::gate_json(results, o.seed, o.budget).dump(2) + "\n");
+  if (!o.html.empty()) write_gate_page(o, todo.size(), failed, total, results, pages);
   std::printf("gate: %zu of %zu results match the manifest in %.1f s: %s\n", todo.size() - failed, todo.size(), total,
               failed ? "FAILED" : "passed");
   return failed ? kViolation : kOk;
@@ -128,6 +193,7 @@ void add_gate_command(CLI::App &app, Run &run) {
   gate->add_option("--max-size", o->max_size, "Largest generation size (default 100)");
   gate->add_option("--junit", o->junit, "Write JUnit XML here (one testcase per variant plus mainline)");
   gate->add_option("--json", o->json, "Write the results as JSON here");
+  gate->add_option("--html", o->html, "Also write the gate's page (one self-contained HTML file) here");
   gate->add_option("--out", o->out, "Write each finding's trace and reports under this directory");
   for (auto *opt : gate->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   gate->add_option("--variants", o->variants, "Only these variants (comma separated; default all)")->delimiter(',');
