@@ -53,6 +53,7 @@ void add_shrink_command(CLI::App &app, Run &run);
 void add_list_command(CLI::App &app, Run &run);
 void add_diff_command(CLI::App &app, Run &run);
 void add_repro_command(CLI::App &app, Run &run);
+void add_gate_command(CLI::App &app, Run &run);
 void add_merge_command(CLI::App &app, Run &run);
 void add_explore_command(CLI::App &app, Run &run);
 

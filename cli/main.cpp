@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
   add_list_command(app, run);
   add_diff_command(app, run);
   add_repro_command(app, run);
+  add_gate_command(app, run);
   add_merge_command(app, run);
   add_explore_command(app, run);
 

@@ -58,6 +58,8 @@ vm_area_struct *gup_vma_lookup(mm_struct &mm, uint64_t vpn) { return find_vma(mm
 bool try_get_folio(kernel_state &k, pfn_t page, int refs) {
   folio &f = page_folio(k, page);
   if (f.refcount <= 0) return false;  // folio_ref_try_add() fails on a freed folio
+  // The overflow guard (8fde12ca79af): see REFCOUNT_CEILING.
+  if (!k.sw.refcount_unchecked && f.refcount + refs > REFCOUNT_CEILING) return false;
   f.refcount += refs;
   return true;
 }
@@ -85,6 +87,11 @@ bool try_grab_folio_fast(kernel_state &k, pfn_t page, int refs, unsigned flags) 
   if (flags & FOLL_GET) return try_get_folio(k, page, refs);
   // Don't take a pin on the zero page.
   if (k.folios[page].zero && !k.sw.zero_page_pins_counted) return true;
+  // The overflow guard (8fde12ca79af): see REFCOUNT_CEILING. A large folio
+  // takes one reference per page and counts pins in _pincount.
+  if (!k.sw.refcount_unchecked &&
+      page_folio(k, page).refcount + (page_folio(k, page).large ? refs : refs * GUP_PIN_COUNTING_BIAS) > REFCOUNT_CEILING)
+    return false;
   if (!try_get_folio(k, page, refs)) return false;
   // Can't do FOLL_LONGTERM + FOLL_PIN gup fast path if not in a right zone,
   // so fail and let the caller fall back to the slow path.
@@ -160,11 +167,18 @@ long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
     warn(k, "try_grab_folio() on a folio with refcount <= 0");
     return -ENOMEM;
   }
+  // The overflow guard (8fde12ca79af, CVE-2019-11487). Differs: the kernel
+  // refuses (with a WARN) once the count has wrapped to <= 0; the model
+  // refuses, silently, the grab that would take it past REFCOUNT_CEILING.
+  const int add = (flags & FOLL_PIN) && !f.large ? refs * GUP_PIN_COUNTING_BIAS : refs;
+  if ((flags & (FOLL_GET | FOLL_PIN)) && !(f.zero && (flags & FOLL_PIN) && !k.sw.zero_page_pins_counted) &&
+      !k.sw.refcount_unchecked && f.refcount + add > REFCOUNT_CEILING)
+    return -ENOMEM;
   if (flags & FOLL_GET) {
     f.refcount += refs;
   } else if (flags & FOLL_PIN) {
     // Don't take a pin on the zero page: it's not going anywhere.
-    if (f.zero && !k.sw.zero_page_pins_counted) return 0;
+    if (f.zero && !k.sw.zero_page_pins_counted) return k.sw.zero_page_pin_fails ? -ENOMEM : 0;
     if (f.large) {
       f.refcount += refs;
       f.pincount += refs;
@@ -228,7 +242,8 @@ follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uin
   if (!pte || !pte->present) {
     // Variant (pre-8e4b9a607189, FOLL_ANON): an untouched VMA without
     // ->fault reads as the zero page, without faulting anything in.
-    if (k.sw.foll_anon_zero_page && !(flags & (FOLL_WRITE | FOLL_DUMP)) && !vma_has_fault_op(vma)) {
+    if (k.sw.foll_anon_zero_page && !(flags & (FOLL_WRITE | FOLL_DUMP)) && !vma_has_fault_op(vma) &&
+        !(k.sw.foll_anon_spares_shared_locked && (vma.vm_flags & (VM_SHARED | VM_LOCKED)))) {
       if (long ret = try_grab_folio(k, ZERO_PFN, 1, flags)) return {0, ret};
       return {ZERO_PFN, 0};
     }
@@ -287,56 +302,104 @@ long faultin_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, u
   return 0;
 }
 
-// Models: mm/gup.c __get_user_pages() (v6.18), order-0 pages only.
-long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
-                      std::vector<pfn_t> *pages) {
-  if (!nr_pages) return 0;
+namespace {
+
+// Models: the pte_val(pte) != pte_val(ptep_get(ptep)) recheck of
+// gup_fast_pte_range(): any change of the entry since the lockless read.
+bool pte_same(const pte_t &a, const pte_t &b) {
+  return a.pfn == b.pfn && a.present == b.present && a.write == b.write && a.dirty == b.dirty &&
+         a.young == b.young && a.special == b.special && a.protnone == b.protnone;
+}
+
+}  // namespace
+
+namespace {
+
+// Models: the VMA lookup at the top of __get_user_pages()'s loop (v6.18),
+// done again after every interleave point (mmap_lock may have been
+// dropped). Return: 0 with *vma set, or the error to stop with.
+long gup_lookup_vma(kernel_state &k, int pid, uint64_t start, unsigned gup_flags, vm_area_struct **vma) {
+  if (!k.tasks[pid].alive) return -EFAULT;
+  mm_struct &mm = k.tasks[pid].mm;
+  // MADV_POPULATE_(READ|WRITE) wants to handle VMA lookup+error reporting
+  // differently: -ENOMEM for a hole, -EINVAL for a refusal ("mm/madvise:
+  // make MADV_POPULATE_(READ|WRITE) handle VM_FAULT_RETRY properly", v6.9).
+  if (gup_flags & FOLL_MADV_POPULATE) {
+    *vma = find_vma(mm, start);
+    if (!*vma) return -ENOMEM;
+    if (check_vma_flags(k, **vma, gup_flags)) return -EINVAL;
+    return 0;
+  }
+  *vma = gup_vma_lookup(mm, start);
+  if (!*vma) return -EFAULT;
+  return check_vma_flags(k, **vma, gup_flags);
+}
+
+}  // namespace
+
+// Models: mm/gup.c __get_user_pages() (v6.18), order-0 pages only, as a
+// sequence of steps. Interleave points: after faultin_page() returned and
+// before the retried lookup (where the kernel may have dropped and retaken
+// mmap_lock: VM_FAULT_RETRY), and between pages (cond_resched()). After a
+// point the VMA is looked up and checked again, as the kernel does after
+// retaking mmap_lock; the model always re-looks it up (the same answer while
+// nothing changed).
+// Differs: the kernel holds mmap_lock for read between pages, so only
+// read-locked operations (faults, MADV_DONTNEED, GUP-fast) can run there;
+// the model lets any operation run (each page's lookup and grab is atomic,
+// so what is reachable is the same as running the operation just after the
+// call returned for the pages before it).
+gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                                std::vector<pfn_t> *pages) {
+  if (!nr_pages) co_return 0;
   if (!!pages != !!(gup_flags & (FOLL_GET | FOLL_PIN))) warn_misuse(k, "VM_BUG_ON(!!pages != !!(FOLL_GET|FOLL_PIN))");
   // FOLL_GET and FOLL_PIN are mutually exclusive.
   if ((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET)) {
     warn_misuse(k, "WARN_ON_ONCE(FOLL_PIN|FOLL_GET) in __get_user_pages()");
-    return -EINVAL;
+    co_return -EINVAL;
   }
-  mm_struct &mm = k.tasks[pid].mm;
   long i = 0, ret = 0;
-  vm_area_struct *vma = nullptr;
   do {
-    // The VMA list can change under a fault (never here: faults do not
-    // split VMAs), but look it up by address each time a boundary is crossed.
-    if (!vma || start >= vma->vm_end) {
-      // MADV_POPULATE_(READ|WRITE) wants to handle VMA lookup+error
-      // reporting differently: -ENOMEM for a hole, -EINVAL for a refusal
-      // ("mm/madvise: make MADV_POPULATE_(READ|WRITE) handle VM_FAULT_RETRY
-      // properly", v6.9).
-      if (gup_flags & FOLL_MADV_POPULATE) {
-        vma = find_vma(mm, start);
-        if (!vma) {
-          ret = -ENOMEM;
-          break;
-        }
-        if (check_vma_flags(k, *vma, gup_flags)) {
-          ret = -EINVAL;
-          break;
-        }
-        goto retry;
-      }
-      vma = gup_vma_lookup(mm, start);
-      if (!vma) {
-        ret = -EFAULT;
-        break;
-      }
-      ret = check_vma_flags(k, *vma, gup_flags);
-      if (ret) break;
+    if (i > 0) co_yield interleave_point{"between pages", i, false};
+    // The task or its VMA may have changed at an interleave point: look
+    // both up again (the kernel's lookup after retaking mmap_lock).
+    if (!k.tasks[pid].alive) {
+      ret = -EFAULT;
+      break;
     }
-  retry:
+    vm_area_struct *vma = nullptr;
+    ret = gup_lookup_vma(k, pid, start, gup_flags, &vma);
+    if (ret) break;
+    // Pre-19be0eaffa3a the FOLL_WRITE drop was per page: foll_flags was
+    // reset to gup_flags for every page.
+    unsigned foll_flags = gup_flags;
     follow_result r;
     unsigned page_mask = 0;
     int tries = 0;
     for (;;) {
-      r = follow_page_mask(k, pid, *vma, start, gup_flags, &page_mask);
+      r = follow_page_mask(k, pid, *vma, start, foll_flags, &page_mask);
       if (r.page || (r.err && r.err != -EMLINK)) break;
-      if (++tries > 4) throw model_bug("__get_user_pages(): fault loop does not converge");
-      ret = faultin_page(k, pid, *vma, start, gup_flags, r.err == -EMLINK);
+      if (++tries > 8) throw model_bug("__get_user_pages(): fault loop does not converge");
+      ret = faultin_page(k, pid, *vma, start, foll_flags, r.err == -EMLINK);
+      if (ret) break;
+      // Variant (pre-19be0eaffa3a, Dirty COW, CVE-2016-5195): once the
+      // write fault broke COW in a !VM_WRITE VMA, faultin_page() cleared
+      // FOLL_WRITE so the retried lookup would accept the read-only PTE;
+      // "the page" it then finds is whatever is mapped by then.
+      // VM_FAULT_WRITE (do_wp_page() broke COW or reused the page) is
+      // modelled as "an exclusive anonymous page is mapped there now".
+      if (k.sw.cow_fault_drops_foll_write && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE)) {
+        const pte_t *pte = pte_offset(k.tasks[pid].mm, start);
+        if (pte && pte->present && pfn_valid(k, pte->pfn) && k.folios[pte->pfn].anon &&
+            k.folios[pte->pfn].anon_exclusive)
+          foll_flags &= ~FOLL_WRITE;
+      }
+      co_yield interleave_point{"after faultin_page", i, false};
+      if (!k.tasks[pid].alive) {
+        ret = -EFAULT;
+        break;
+      }
+      ret = gup_lookup_vma(k, pid, start, gup_flags, &vma);
       if (ret) break;
     }
     if (ret) break;
@@ -380,27 +443,46 @@ long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, u
     start += page_increm;
     nr_pages -= page_increm;
   } while (nr_pages);
-  return i ? i : ret;
+  co_return i ? i : ret;
 }
 
-// Models: mm/gup.c __get_user_pages_locked() (v6.18). Stubbed: mmap_lock
-// dropping and VM_FAULT_RETRY loops; the model never drops the lock.
-long __get_user_pages_locked(kernel_state &k, int pid, uint64_t start, long nr_pages, std::vector<pfn_t> *pages,
-                             unsigned flags) {
-  if (!nr_pages) return 0;
+long __get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                      std::vector<pfn_t> *pages) {
+  return run_to_end(__get_user_pages_steps(k, pid, start, nr_pages, gup_flags, pages));
+}
+
+// Models: mm/gup.c __get_user_pages_locked() (v6.18). Stubbed: the
+// VM_FAULT_RETRY loop; where the kernel may drop mmap_lock the model has an
+// interleave point instead (see __get_user_pages_steps()).
+gup_task __get_user_pages_locked_steps(kernel_state &k, int pid, uint64_t start, long nr_pages,
+                                       std::vector<pfn_t> *pages, unsigned flags) {
+  if (!nr_pages) co_return 0;
   if (flags & FOLL_PIN) mm_set_has_pinned_flag(k.tasks[pid].mm);
   // FOLL_GET is what to use if pages is non-null and this is not a pin.
   if (pages && !(flags & FOLL_PIN)) flags |= FOLL_GET;
-  return __get_user_pages(k, pid, start, nr_pages, flags, pages);
+  long ret;
+  GUP_AWAIT(ret, __get_user_pages_steps(k, pid, start, nr_pages, flags, pages));
+  co_return ret;
+}
+
+long __get_user_pages_locked(kernel_state &k, int pid, uint64_t start, long nr_pages, std::vector<pfn_t> *pages,
+                             unsigned flags) {
+  return run_to_end(__get_user_pages_locked_steps(k, pid, start, nr_pages, pages, flags));
 }
 
 // Models: mm/gup.c __gup_longterm_locked() (v6.18): pin, then migrate what
 // is not long-term pinnable out of ZONE_MOVABLE/CMA and pin again, under
 // memalloc_pin_save() so that faults in the retry allocate pinnable memory.
-long __gup_longterm_locked(kernel_state &k, int pid, uint64_t start, long nr_pages, std::vector<pfn_t> *pages,
-                           unsigned gup_flags) {
-  if (!(gup_flags & FOLL_LONGTERM) || !pages)
-    return __get_user_pages_locked(k, pid, start, nr_pages, pages, gup_flags);
+// Differs: memalloc_pin_save() sets PF_MEMALLOC_PIN on the calling task; the
+// model keeps one counter, so while a long-term pin is in flight (stopped at
+// an interleave point) other tasks' allocations avoid movable/CMA memory too.
+gup_task __gup_longterm_locked_steps(kernel_state &k, int pid, uint64_t start, long nr_pages,
+                                     std::vector<pfn_t> *pages, unsigned gup_flags) {
+  long ret;
+  if (!(gup_flags & FOLL_LONGTERM) || !pages) {
+    GUP_AWAIT(ret, __get_user_pages_locked_steps(k, pid, start, nr_pages, pages, gup_flags));
+    co_return ret;
+  }
   const size_t from = pages->size();
   k.memalloc_pin++;  // memalloc_pin_save()
   long rc = 0, nr_pinned_pages = 0;
@@ -409,7 +491,7 @@ long __gup_longterm_locked(kernel_state &k, int pid, uint64_t start, long nr_pag
       k.memalloc_pin--;
       throw model_bug("__gup_longterm_locked(): migration loop does not converge");
     }
-    nr_pinned_pages = __get_user_pages_locked(k, pid, start, nr_pages, pages, gup_flags);
+    GUP_AWAIT(nr_pinned_pages, __get_user_pages_locked_steps(k, pid, start, nr_pages, pages, gup_flags));
     if (nr_pinned_pages <= 0) {
       rc = nr_pinned_pages;
       break;
@@ -419,7 +501,12 @@ long __gup_longterm_locked(kernel_state &k, int pid, uint64_t start, long nr_pag
     if (rc != -EAGAIN) break;
   }
   k.memalloc_pin--;  // memalloc_pin_restore()
-  return rc ? rc : nr_pinned_pages;
+  co_return rc ? rc : nr_pinned_pages;
+}
+
+long __gup_longterm_locked(kernel_state &k, int pid, uint64_t start, long nr_pages, std::vector<pfn_t> *pages,
+                           unsigned gup_flags) {
+  return run_to_end(__gup_longterm_locked_steps(k, pid, start, nr_pages, pages, gup_flags));
 }
 
 // Models: mm/gup.c is_valid_gup_args() (v6.18)
@@ -441,10 +528,17 @@ bool is_valid_gup_args(const std::vector<pfn_t> *pages, unsigned *gup_flags_p, u
 }
 
 // Models: mm/gup.c get_user_pages() (v6.18). Return: -EINVAL for invalid flags.
+gup_task get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                              std::vector<pfn_t> *pages) {
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_TOUCH)) co_return -EINVAL;
+  long ret;
+  GUP_AWAIT(ret, __gup_longterm_locked_steps(k, pid, start, nr_pages, pages, gup_flags));
+  co_return ret;
+}
+
 long get_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
                     std::vector<pfn_t> *pages) {
-  if (!is_valid_gup_args(pages, &gup_flags, FOLL_TOUCH)) return -EINVAL;
-  return __gup_longterm_locked(k, pid, start, nr_pages, pages, gup_flags);
+  return run_to_end(get_user_pages_steps(k, pid, start, nr_pages, gup_flags, pages));
 }
 
 // Models: mm/gup.c get_user_pages_remote() (v6.18): another mm, FOLL_REMOTE
@@ -464,27 +558,37 @@ long pin_user_pages_remote(kernel_state &k, int pid, uint64_t start, long nr_pag
 
 // Models: mm/gup.c pin_user_pages() (v6.18). Return: 0 (not -EINVAL) for
 // invalid flags, as the kernel does.
+gup_task pin_user_pages_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                              std::vector<pfn_t> *pages) {
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_PIN)) co_return 0;
+  long ret;
+  GUP_AWAIT(ret, __gup_longterm_locked_steps(k, pid, start, nr_pages, pages, gup_flags));
+  co_return ret;
+}
+
 long pin_user_pages(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
                     std::vector<pfn_t> *pages) {
-  if (!is_valid_gup_args(pages, &gup_flags, FOLL_PIN)) return 0;
-  return __gup_longterm_locked(k, pid, start, nr_pages, pages, gup_flags);
+  return run_to_end(pin_user_pages_steps(k, pid, start, nr_pages, gup_flags, pages));
 }
 
 // Models: mm/gup.c gup_fast() -> gup_fast_pgd_range() -> gup_fast_pte_range()
-// (v6.18). Return: the number of pages taken before the first PTE it cannot
-// handle locklessly.
-long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned gup_flags,
-              std::vector<pfn_t> *pages) {
-  mm_struct &mm = k.tasks[pid].mm;
+// (v6.18), as a sequence of steps. Interleave points: after the lockless
+// read of each PTE and before the grab (another thread may zap, fork or
+// collapse meanwhile), and, for pins, after the walk and before the
+// write_protect_seq recheck. Return: the number of pages taken before the
+// first PTE it cannot handle locklessly.
+gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned gup_flags,
+                        std::vector<pfn_t> *pages) {
   // Without pte_special, GUP-fast cannot tell special PTEs from normal ones:
   // gup_fast_pte_range() takes nothing and everything goes the slow way.
-  if (!k.arch_has_pte_special) return 0;
-  // A fork in progress (odd write_protect_seq) sends pins to the slow path.
-  const unsigned seq = mm.write_protect_seq;
-  if ((gup_flags & FOLL_PIN) && (seq & 1)) return 0;
+  if (!k.arch_has_pte_special) co_return 0;
+  // raw_read_seqcount(): a fork in progress (odd write_protect_seq) sends
+  // pins to the slow path.
+  const unsigned seq = k.tasks[pid].mm.write_protect_seq;
+  if ((gup_flags & FOLL_PIN) && (seq & 1)) co_return 0;
   long nr = 0;
   for (uint64_t vpn = start; vpn < end; vpn++) {
-    if (const pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf) {
+    if (const pte_table *t = pmd_offset(k.tasks[pid].mm, vpn); t && t->pmd_leaf) {
       // gup_fast_pmd_range(): pmd_protnone() goes the slow way; gup_fast_pmd_leaf() (v6.18)
       if (t->pmd_protnone) break;
       if ((gup_flags & FOLL_WRITE) && !t->pmd_write) break;  // pmd_access_permitted()
@@ -503,75 +607,121 @@ long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned g
       vpn = stop - 1;
       continue;
     }
-    const pte_t *pte = pte_offset(mm, vpn);
-    if (!pte || !pte->present) break;
-    if (pte->protnone) break;
+    const pte_t *ptep = pte_offset(k.tasks[pid].mm, vpn);
+    if (!ptep || !ptep->present) break;
+    const pte_t pte = *ptep;  // ptep_get_lockless()
+    if (pte.protnone) break;
     // pte_access_permitted(): a write needs a writable PTE.
-    if ((gup_flags & FOLL_WRITE) && !pte->write) break;
-    if (pte->special) break;  // zero page, PFNMAP and MIXEDMAP pfns: slow path
-    pfn_t page = pte->pfn;
+    if ((gup_flags & FOLL_WRITE) && !pte.write) break;
+    if (pte.special) break;  // zero page, PFNMAP and MIXEDMAP pfns: slow path
+    pfn_t page = pte.pfn;
     if (!pfn_valid(k, page)) break;
+    co_yield interleave_point{"gup_fast: PTE read, before the grab", long(vpn - start), true};
+    // try_grab_folio_fast() fails on a folio freed meanwhile (refcount 0).
     if (!try_grab_folio_fast(k, page, 1, gup_flags)) break;
-    // Stubbed: the PMD/PTE recheck never fails without concurrency.
-    if (!gup_fast_folio_allowed(k, page, gup_flags) ||
-        (!pte->write && gup_must_unshare(k, nullptr, gup_flags, page))) {
+    // The recheck: the PMD and the PTE must be unchanged since the read.
+    const pte_t *now = k.tasks[pid].alive ? pte_offset(k.tasks[pid].mm, vpn) : nullptr;
+    bool same = now && pte_same(*now, pte);
+    // Variant (pre-57efa1fe5957): without write_protect_seq nothing orders
+    // fork's page_maybe_dma_pinned() read before its PTE write-protect
+    // against GUP-fast's grab and recheck. Differs: the model is
+    // sequentially consistent, so the store-buffering outcome (fork saw no
+    // pin, GUP-fast's recheck saw the PTE before the write-protect) is
+    // modelled by letting the recheck see the PTE as read when a fork ran
+    // in between and left the same page mapped.
+    if (!same && now && k.sw.gup_fast_ignores_write_protect_seq && k.tasks[pid].mm.write_protect_seq != seq &&
+        now->present && now->pfn == pte.pfn)
+      same = true;
+    if (!same || !gup_fast_folio_allowed(k, page, gup_flags) ||
+        (!pte.write && gup_must_unshare(k, nullptr, gup_flags, page))) {
       gup_put_folio(k, page, 1, gup_flags);
       break;
     }
     pages->push_back(page);
     nr++;
   }
-  if ((gup_flags & FOLL_PIN) && mm.write_protect_seq != seq) {
-    for (long i = 0; i < nr; i++) unpin_user_page(k, (*pages)[pages->size() - nr + i]);
-    pages->resize(pages->size() - nr);
-    return 0;
+  if ((gup_flags & FOLL_PIN) && nr > 0) {
+    co_yield interleave_point{"gup_fast: walk done, before the write_protect_seq check", nr - 1, true};
+    // read_seqcount_retry(&mm->write_protect_seq, seq): a fork ran since
+    // the walk began: drop every pin and let the slow path decide.
+    if (k.tasks[pid].mm.write_protect_seq != seq && !k.sw.gup_fast_ignores_write_protect_seq) {
+      for (long i = 0; i < nr; i++) unpin_user_page(k, (*pages)[pages->size() - nr + i]);
+      pages->resize(pages->size() - nr);
+      co_return 0;
+    }
   }
-  return nr;
+  co_return nr;
+}
+
+long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned gup_flags,
+              std::vector<pfn_t> *pages) {
+  return run_to_end(gup_fast_steps(k, pid, start, end, gup_flags, pages));
 }
 
 // Models: mm/gup.c gup_fast_fallback() (v6.18)
-long gup_fast_fallback(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
-                       std::vector<pfn_t> *pages, long *nr_fast) {
+gup_task gup_fast_fallback_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                                 std::vector<pfn_t> *pages, long *nr_fast) {
   *nr_fast = 0;
   if (gup_flags & ~GUP_FAST_ALLOWED_FLAGS) {
     warn_misuse(k, "WARN_ON_ONCE(unsupported flags) in gup_fast_fallback()");
-    return -EINVAL;
+    co_return -EINVAL;
   }
   if (gup_flags & FOLL_PIN) mm_set_has_pinned_flag(k.tasks[pid].mm);
-  if (nr_pages < 0) return -EINVAL;
+  if (nr_pages < 0) co_return -EINVAL;
   uint64_t end = start + uint64_t(nr_pages);
-  if (end < start) return -EOVERFLOW;
-  if (end > TASK_SIZE_VPN) return -EFAULT;
-  long nr_pinned = gup_fast(k, pid, start, end, gup_flags, pages);
+  if (end < start) co_return -EOVERFLOW;
+  if (end > TASK_SIZE_VPN) co_return -EFAULT;
+  long nr_pinned;
+  GUP_AWAIT(nr_pinned, gup_fast_steps(k, pid, start, end, gup_flags, pages));
   *nr_fast = nr_pinned;
-  if (nr_pinned == nr_pages || (gup_flags & FOLL_FAST_ONLY)) return nr_pinned;
+  if (nr_pinned == nr_pages || (gup_flags & FOLL_FAST_ONLY)) co_return nr_pinned;
   // Slow path: try to get the remaining pages with get_user_pages.
-  long ret = __gup_longterm_locked(k, pid, start + nr_pinned, nr_pages - nr_pinned, pages,
-                                   gup_flags | FOLL_TOUCH | FOLL_UNLOCKABLE);
+  long ret;
+  GUP_AWAIT(ret, __gup_longterm_locked_steps(k, pid, start + nr_pinned, nr_pages - nr_pinned, pages,
+                                             gup_flags | FOLL_TOUCH | FOLL_UNLOCKABLE));
   if (ret < 0) {
     // The caller has to unpin the pages we already pinned, so returning
     // -errno is not an option.
-    if (nr_pinned) return nr_pinned;
-    return ret;
+    if (nr_pinned) co_return nr_pinned;
+    co_return ret;
   }
-  return ret + nr_pinned;
+  co_return ret + nr_pinned;
+}
+
+long gup_fast_fallback(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                       std::vector<pfn_t> *pages, long *nr_fast) {
+  return run_to_end(gup_fast_fallback_steps(k, pid, start, nr_pages, gup_flags, pages, nr_fast));
 }
 
 // Models: mm/gup.c get_user_pages_fast() (v6.18)
-long get_user_pages_fast(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
-                         std::vector<pfn_t> *pages, long *nr_fast) {
+gup_task get_user_pages_fast_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                                   std::vector<pfn_t> *pages, long *nr_fast) {
   *nr_fast = 0;
   // The caller may or may not have explicitly set FOLL_GET; either way is OK.
-  if (!is_valid_gup_args(pages, &gup_flags, FOLL_GET)) return -EINVAL;
-  return gup_fast_fallback(k, pid, start, nr_pages, gup_flags, pages, nr_fast);
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_GET)) co_return -EINVAL;
+  long ret;
+  GUP_AWAIT(ret, gup_fast_fallback_steps(k, pid, start, nr_pages, gup_flags, pages, nr_fast));
+  co_return ret;
+}
+
+long get_user_pages_fast(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                         std::vector<pfn_t> *pages, long *nr_fast) {
+  return run_to_end(get_user_pages_fast_steps(k, pid, start, nr_pages, gup_flags, pages, nr_fast));
 }
 
 // Models: mm/gup.c pin_user_pages_fast() (v6.18)
+gup_task pin_user_pages_fast_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                                   std::vector<pfn_t> *pages, long *nr_fast) {
+  *nr_fast = 0;
+  if (!is_valid_gup_args(pages, &gup_flags, FOLL_PIN)) co_return -EINVAL;
+  long ret;
+  GUP_AWAIT(ret, gup_fast_fallback_steps(k, pid, start, nr_pages, gup_flags, pages, nr_fast));
+  co_return ret;
+}
+
 long pin_user_pages_fast(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
                          std::vector<pfn_t> *pages, long *nr_fast) {
-  *nr_fast = 0;
-  if (!is_valid_gup_args(pages, &gup_flags, FOLL_PIN)) return -EINVAL;
-  return gup_fast_fallback(k, pid, start, nr_pages, gup_flags, pages, nr_fast);
+  return run_to_end(pin_user_pages_fast_steps(k, pid, start, nr_pages, gup_flags, pages, nr_fast));
 }
 
 // Models: mm/gup.c get_dump_page() (v6.18)

@@ -13,8 +13,8 @@
 // addresses; a PTE table covers PTRS_PER_PTE = 16 pages instead of 512, so
 // "page table present or not" is reachable in small traces; a large folio is
 // a PMD-sized anonymous THP (HPAGE_PMD_NR = 16 pages) or the huge zero folio;
-// there is no swap, no LRU, no locking and no concurrency (GUP runs
-// atomically; see the interleaving issue).
+// there is no swap, no LRU, no locking; concurrency only at GUP's interleave
+// points (model/steps.h).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "model/flags.h"
+#include "model/steps.h"
 #include "model/variant.h"
 
 namespace gupcheck::model {
@@ -35,6 +36,11 @@ constexpr unsigned PTRS_PER_PTE = 16;
 constexpr pfn_t ZERO_PFN = 1;
 // The zero page's refcount when nobody holds a GUP reference on it.
 constexpr int ZERO_PAGE_BASE_REFCOUNT = 1;
+// Differs: the refcount ceiling. The kernel's _refcount is an atomic_t that
+// GUP must never let wrap (it refuses a grab once the count reads <= 0, i.e.
+// past 2^31); the model puts the ceiling at four pins so that a trace can
+// reach it. A grab that would take a count past it fails.
+constexpr int REFCOUNT_CEILING = 4 * GUP_PIN_COUNTING_BIAS;
 // Device pfns (no struct page, !pfn_valid()) start here.
 constexpr pfn_t DEVICE_PFN_BASE = pfn_t(1) << 32;
 // First vpn handed out by mmap.
@@ -367,6 +373,26 @@ long gup_fast_fallback(kernel_state &k, int pid, uint64_t start, long nr_pages, 
                        std::vector<pfn_t> *pages, long *nr_fast);
 long gup_fast(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned gup_flags,
               std::vector<pfn_t> *pages);
+// The same calls as sequences of steps (see model/steps.h): each suspends
+// at the kernel's interleave points; run_to_end() gives the functions above.
+gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                                std::vector<pfn_t> *pages);
+gup_task __get_user_pages_locked_steps(kernel_state &k, int pid, uint64_t start, long nr_pages,
+                                       std::vector<pfn_t> *pages, unsigned flags);
+gup_task __gup_longterm_locked_steps(kernel_state &k, int pid, uint64_t start, long nr_pages,
+                                     std::vector<pfn_t> *pages, unsigned gup_flags);
+gup_task get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                              std::vector<pfn_t> *pages);
+gup_task pin_user_pages_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                              std::vector<pfn_t> *pages);
+gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, unsigned gup_flags,
+                        std::vector<pfn_t> *pages);
+gup_task gup_fast_fallback_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                                 std::vector<pfn_t> *pages, long *nr_fast);
+gup_task get_user_pages_fast_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                                   std::vector<pfn_t> *pages, long *nr_fast);
+gup_task pin_user_pages_fast_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
+                                   std::vector<pfn_t> *pages, long *nr_fast);
 // Return: the page (one FOLL_GET reference held), or 0 for a hole.
 pfn_t get_dump_page(kernel_state &k, int pid, uint64_t vpn);
 void unpin_user_page(kernel_state &k, pfn_t page);

@@ -120,6 +120,7 @@ pte_t mkdirty_maybe_mkwrite(pte_t pte, const vm_area_struct &vma) {
 pfn_t vm_normal_page(kernel_state &k, const vm_area_struct &vma, uint64_t vpn, const pte_t &pte) {
   pfn_t pfn = pte.pfn;
   if (k.sw.vm_normal_page_hides_zero_pfn && is_zero_pfn(pfn)) return 0;  // variant: seed (e) pre-fix
+  if (k.sw.pfnmap_all_unpaged && (vma.vm_flags & VM_PFNMAP)) return 0;  // variant: seed (b) pre-fix (VM_UNPAGED)
   if (k.arch_has_pte_special) {
     if (pte.special) {
       if (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) return 0;

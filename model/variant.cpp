@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "model/variant.h"
 
+#include <deque>
 #include <stdexcept>
 
 namespace gupcheck::model {
@@ -39,6 +40,12 @@ const std::vector<switch_info> &all_switches() {
       {"longterm_pin_keeps_non_anon", &S::longterm_pin_keeps_non_anon},
       {"follow_pfn_pte_skips_under_pin", &S::follow_pfn_pte_skips_under_pin},
       {"foll_anon_zero_page", &S::foll_anon_zero_page},
+      {"cow_fault_drops_foll_write", &S::cow_fault_drops_foll_write},
+      {"gup_fast_ignores_write_protect_seq", &S::gup_fast_ignores_write_protect_seq},
+      {"refcount_unchecked", &S::refcount_unchecked},
+      {"pfnmap_all_unpaged", &S::pfnmap_all_unpaged},
+      {"foll_anon_spares_shared_locked", &S::foll_anon_spares_shared_locked},
+      {"zero_page_pin_fails", &S::zero_page_pin_fails},
   };
   return s;
 }
@@ -73,9 +80,28 @@ const std::vector<variant_info> &all_variants() {
            "\"mm: fix invalid page pointer returned with FOLL_PIN gups\" (Peter Xu, 2022; seed d 1f7c75e4f50e925e)",
            "under FOLL_PIN a PFN-only PTE is skipped and counted, leaving an invalid pointer in pages[]",
            "PfnOnlyStopsGup", {"follow_pfn_pte_skips_under_pin"}),
-      make("foll-anon-zero-page", "8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\" (2009; seeds a and c)",
-           "a read GUP of an untouched VMA without ->fault returns the zero page instead of faulting",
+      make("foll-anon-zero-page", "8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\" (2009; seeds a and c; bug 11: before use_zero_page())",
+           "a read GUP of an untouched VMA without ->fault returns the zero page instead of faulting, even VM_SHARED/VM_LOCKED",
            "GupReturnsMappedPage", {"foll_anon_zero_page"}),
+      make("dirty-cow", "19be0eaffa3a \"mm: remove gup_flags FOLL_WRITE games from __get_user_pages()\" (v4.9; CVE-2016-5195)",
+           "FOLL_WRITE is dropped after the COW fault; MADV_DONTNEED before the retry lets a forced write reach the page cache",
+           "ForcedWriteOnlyExclusiveAnon", {"cow_fault_drops_foll_write"}),
+      make("gup-fast-races-fork", "57efa1fe5957 \"mm/gup: prevent gup_fast from racing with COW during fork\" (v5.11)",
+           "GUP-fast ignores write_protect_seq, so a fork between its PTE read and grab shares the pinned page",
+           "GupFastForkSeq", {"gup_fast_ignores_write_protect_seq"}),
+      make("refcount-overflow", "8fde12ca79af \"mm: prevent get_user_pages() from overflowing page refcount\" (v5.1; CVE-2019-11487)",
+           "GUP adds references without the overflow guard, so repeated pins push the count past its ceiling",
+           "RefcountOverflowGuard", {"refcount_unchecked"}),
+      make("vm-unpaged", "b67c9e211ff0 \"mm: re-architect the VM_UNPAGED logic\" (v2.6.15; seed b)",
+           "every PTE of a remapped VMA is unmanaged, so a COWed anonymous page in a private PFNMAP leaks on unmap",
+           "PteReferencesAccounted", {"pfnmap_all_unpaged"}),
+      make("foll-anon-use-zero-page", "8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\" (2009; seed c's pre-patch use_zero_page())",
+           "FOLL_ANON returns the zero page for an untouched private VMA without ->fault (VM_SHARED/VM_LOCKED spared)",
+           "GupReturnsMappedPage", {"foll_anon_zero_page", "foll_anon_spares_shared_locked"}),
+      make("zero-page-pin-fails",
+           "\"mm: Fix is_zero_page() usage in try_grab_page()\" (6.1-stable, Apr 2025; broken by backport 476c1dfefab8)",
+           "a pin of the zero page reports failure, so R/O pins of untouched memory fail with -ENOMEM",
+           "GupReturnValue", {"zero_page_pin_fails"}),
   };
   return v;
 }
@@ -83,7 +109,32 @@ const std::vector<variant_info> &all_variants() {
 const variant_info *find_variant(const std::string &name) {
   for (const auto &v : all_variants())
     if (v.name == name) return &v;
-  return nullptr;
+  if (name.find_first_of("+,") == std::string::npos) return nullptr;
+  // A combination "a+b" (or "a,b"): the union of the named variants'
+  // switches, with no expected invariant of its own.
+  variant_info c{name, "", "", {}, {}, ""};
+  size_t start = 0;
+  while (start <= name.size()) {
+    const size_t end = std::min(name.find_first_of("+,", start), name.size());
+    const variant_info *part = find_variant(name.substr(start, end - start));
+    if (!part || part->name.find_first_of("+,") != std::string::npos) return nullptr;
+    if (!c.commit.empty()) c.commit += "; ";
+    c.commit += part->commit;
+    if (!c.description.empty()) c.description += "; and ";
+    c.description += part->description;
+    for (const switch_info &sw : all_switches())
+      if (part->sw.*sw.member && !(c.sw.*sw.member)) {
+        c.sw.*sw.member = true;
+        c.switches.push_back(sw.name);
+      }
+    start = end + 1;
+  }
+  // Kept for the program's lifetime: callers hold the pointer.
+  static std::deque<variant_info> combos;
+  for (const auto &v : combos)
+    if (v.name == name) return &v;
+  combos.push_back(std::move(c));
+  return &combos.back();
 }
 
 }  // namespace gupcheck::model

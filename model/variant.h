@@ -49,6 +49,32 @@ struct variant_switches {
   // without ->fault returned the zero page instead of faulting, even in a
   // VM_SHARED or VM_LOCKED VMA.
   bool foll_anon_zero_page = false;
+  // Pre-19be0eaffa3a "mm: remove gup_flags FOLL_WRITE games from
+  // __get_user_pages()" (Dirty COW, CVE-2016-5195): after the write fault
+  // broke COW in a !VM_WRITE VMA, faultin_page() cleared FOLL_WRITE and the
+  // retried lookup accepted whatever page was mapped by then.
+  bool cow_fault_drops_foll_write = false;
+  // Pre-57efa1fe5957 "mm/gup: prevent gup_fast from racing with COW during
+  // fork" (v5.11): GUP-fast had no write_protect_seq, so a fork racing the
+  // lockless walk could share the page GUP-fast pinned.
+  bool gup_fast_ignores_write_protect_seq = false;
+  // Pre-8fde12ca79af "mm: prevent get_user_pages() from overflowing page
+  // refcount" (v5.1, CVE-2019-11487): GUP took references without checking
+  // that the count was far from overflowing.
+  bool refcount_unchecked = false;
+  // Pre-b67c9e211ff0 "mm: re-architect the VM_UNPAGED logic" (v2.6.15,
+  // seed b): vm_normal_page() (then: the VM_UNPAGED test) treated every PTE
+  // of a remapped (VM_PFNMAP) VMA as not "managed", including the
+  // anonymous pages COW placed in a private one.
+  bool pfnmap_all_unpaged = false;
+  // The use_zero_page() test of 2008 (removed with FOLL_ANON by seed c,
+  // 8e4b9a607189): the FOLL_ANON zero page shortcut spared VM_SHARED and
+  // VM_LOCKED VMAs. Refines foll_anon_zero_page.
+  bool foll_anon_spares_shared_locked = false;
+  // 6.1-stable backport 476c1dfefab8 of c8070b787519 (fixed by "mm: Fix
+  // is_zero_page() usage in try_grab_page()", Apr 2025): bool
+  // try_grab_page() returned 0 (failure) for a pin of the zero page.
+  bool zero_page_pin_fails = false;
 
   bool operator==(const variant_switches &) const = default;
   // Whether any historical rule is on (mainline: none).
@@ -73,7 +99,9 @@ struct variant_info {
 
 // Every known variant, mainline first.
 const std::vector<variant_info> &all_variants();
-// Return: the variant, or nullptr if no variant has that name.
+// Return: the variant, or nullptr if no variant has that name. A
+// combination "a+b+c" (or "a,b,c") of known variants is the union of their
+// switches (name = the spec, no expected invariant).
 const variant_info *find_variant(const std::string &name);
 
 }  // namespace gupcheck::model

@@ -18,6 +18,7 @@ namespace {
 enum class Choice : uint8_t {
   Read, Write, Mmap, Gup, Release, Fork, Mprotect, Dontneed, Munmap, Exit, Populate, Dump, Uffd,
   InsertPage, InsertMixed, InFlight, Wait, Advise, Mlock, ForbidZero, Stat, Remote, DmaWrite, DmaRead, Mergeable, Ksm,
+  Resume,
 };
 struct Weighted {
   Choice c;
@@ -27,10 +28,10 @@ constexpr Weighted kWeights[] = {
     {Choice::Read, 26},   {Choice::Write, 26},      {Choice::Mmap, 22},       {Choice::Gup, 44},
     {Choice::Release, 16}, {Choice::Fork, 16},      {Choice::Mprotect, 10},   {Choice::Dontneed, 12},
     {Choice::Munmap, 7},  {Choice::Exit, 4},        {Choice::Populate, 6},    {Choice::Dump, 6},
-    {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 3},
-    {Choice::Wait, 4},    {Choice::Advise, 10},     {Choice::Mlock, 4},       {Choice::ForbidZero, 1},
+    {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 8},
+    {Choice::Wait, 5},    {Choice::Advise, 10},     {Choice::Mlock, 4},       {Choice::ForbidZero, 1},
     {Choice::Stat, 4},    {Choice::Remote, 8},      {Choice::DmaWrite, 6},    {Choice::DmaRead, 6},
-    {Choice::Mergeable, 10}, {Choice::Ksm, 10},
+    {Choice::Mergeable, 14}, {Choice::Ksm, 14}, {Choice::Resume, 14},
 };
 
 Choice pick(uint8_t sel) {
@@ -234,6 +235,18 @@ struct Decoder {
           if (gups[i].in_flight) open.push_back(i);
         if (open.empty()) return gup(r, false);
         return wait_for(open[(r >> 16 & 0xff) % open.size()]);
+      }
+      case Choice::Resume: {
+        // Advance an in-flight call to its next interleave point, so that the
+        // operations that follow run there (another thread's MADV_DONTNEED,
+        // fork, munmap, write, forced access, ...).
+        std::vector<size_t> open;
+        for (size_t i = 0; i < gups.size(); i++)
+          if (gups[i].in_flight) open.push_back(i);
+        if (open.empty()) return gup(r, true);
+        op.kind = OpKind::Resume;
+        op.gup = gups[open[(r >> 16 & 0xff) % open.size()]].id;
+        return emit(op);
       }
       case Choice::Release: {
         std::vector<size_t> held;

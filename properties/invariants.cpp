@@ -42,7 +42,16 @@ std::string addr_s(uint64_t vpn) { return hex(vpn << 12); }
 
 int gup_index(const World &w, const GupCall &g) { return int(&g - w.gup_calls().data()); }
 
+// A step that ran a whole GUP call: step invariants compare the state
+// before it (the probe) with the state after. An interleaved call (resumed
+// with other operations in between) has no such "before".
 bool is_gup_step(const World &w) {
+  const GupCall *g = w.last_gup();
+  return g && !g->interleaved && (w.last_op().kind == OpKind::Gup || w.last_op().kind == OpKind::Wait);
+}
+
+// A step that collected a GUP call's result, interleaved or not.
+bool is_gup_end(const World &w) {
   const GupCall *g = w.last_gup();
   return g && (w.last_op().kind == OpKind::Gup || w.last_op().kind == OpKind::Wait);
 }
@@ -562,6 +571,21 @@ bool gup_return_value(const World &w, std::string &why) {
     why = "GUP returned 0 without FOLL_NOWAIT";
     return false;
   }
+  // The zero page takes no pin (c8070b787519), so nothing can run out:
+  // a pin whose first page is the mapped zero page never fails -ENOMEM.
+  // Except a multi-page FOLL_LONGTERM pin: a later movable/CMA page that
+  // cannot be migrated fails the whole call with -ENOMEM
+  // (migrate_longterm_unpinnable_folios()); the zero page itself never is
+  // migrated (B10), so a one-page long-term pin of it still never fails so.
+  const Probe &pr = w.probe();
+  const bool may_fail_migration = (g.op.gup_flags & FOLL_LONGTERM) && g.op.npages > 1;
+  if (g.pin && g.ret == -ENOMEM && !may_fail_migration && pr.had_pte && pr.pte.present && is_zero_pfn(pr.pte.pfn)) {
+    name_gup(gup_index(w, g));
+    name_pfn(pr.pte.pfn);
+    name_pte(g.pid, g.start);
+    why = "a pin of the mapped zero page failed with -ENOMEM";
+    return false;
+  }
   return true;
 }
 
@@ -835,6 +859,9 @@ bool gup_read_needs_permission(const World &w, std::string &why) {
 
 // H3
 bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
+  // Judged on the VMA flags and the page as they were when the call took
+  // each page (an interleaved call may see mprotect() or fork meanwhile;
+  // a FOLL_GET page may be shared by a later fork).
   if (w.last_op().kind == OpKind::RemoteWrite && w.last_op().via == trace::RemoteVia::Mem &&
       w.last_outcome().ret == 0 && w.probe().had_vma && !(w.probe().vma.vm_flags & VM_WRITE)) {
     const folio &f = w.kernel().folios[w.last_outcome().pfn];
@@ -845,24 +872,63 @@ bool forced_write_only_exclusive_anon(const World &w, std::string &why) {
     }
     return true;
   }
-  if (!is_gup_step(w)) return true;
+  if (!is_gup_end(w)) return true;
   const GupCall &g = *w.last_gup();
   if ((g.op.gup_flags & (FOLL_WRITE | FOLL_FORCE)) != (FOLL_WRITE | FOLL_FORCE)) return true;
-  const Probe &pr = w.probe();
   const kernel_state &k = w.kernel();
-  for (size_t i = 0; i < g.pages.size() && i < pr.range_flags.size(); i++) {
-    if (pr.range_flags[i] & VM_WRITE) continue;
-    const folio &f = k.folios[g.pages[i]];
-    if (!f.anon || !f.anon_exclusive) {
+  (void)k;
+  for (size_t i = 0; i < g.pages.size() && i < g.page_flags.size() && i < g.page_taken.size(); i++) {
+    if (g.page_flags[i] & VM_WRITE) continue;
+    const uint8_t t = g.page_taken[i];
+    if (!(t & GupCall::kTakenAnonExclusive)) {
       name_pfn(g.pages[i]);
       name_pte(g.pid, g.start + i);
       name_gup(gup_index(w, g));
       why = "a forced write into a read-only mapping got " +
-            std::string(f.zero ? "the zero page" : f.pagecache ? "a page-cache page" : "a shared page") +
+            std::string((t & GupCall::kTakenZero)        ? "the zero page"
+                        : (t & GupCall::kTakenPagecache) ? "a page-cache page"
+                                                         : "a shared page") +
             " at index " + std::to_string(i);
       return false;
     }
   }
+  return true;
+}
+
+// D6
+bool gup_fast_revalidated(const World &w, std::string &why) {
+  for (const GupCall &g : w.gup_calls())
+    if (g.exists && !g.fast_stale.empty()) {
+      name_gup(gup_index(w, g));
+      why = "GUP-fast kept a page after its PTE changed: " + g.fast_stale;
+      return false;
+    }
+  return true;
+}
+
+// E6
+bool gup_fast_fork_seq(const World &w, std::string &why) {
+  for (const GupCall &g : w.gup_calls())
+    if (g.exists && g.completed && g.pin && g.fork_in_fast && g.nr_fast > 0) {
+      name_gup(gup_index(w, g));
+      for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++) name_pfn(g.pages[size_t(i)]);
+      why = "a fork write-protected COW mappings inside GUP-fast's lockless section, yet pin_user_pages_fast() kept " +
+            std::to_string(g.nr_fast) + " page(s) it took there";
+      return false;
+    }
+  return true;
+}
+
+// A8
+bool refcount_overflow_guard(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  for (pfn_t p = 1; p < k.folios.size(); p++)
+    if (k.folios[p].refcount > REFCOUNT_CEILING) {
+      name_pfn(p);
+      why = pfn_s(p) + "'s refcount " + std::to_string(k.folios[p].refcount) + " passed the ceiling " +
+            std::to_string(REFCOUNT_CEILING);
+      return false;
+    }
   return true;
 }
 
@@ -1115,7 +1181,7 @@ bool pin_coherent_by_value(const World &w, std::string &why) {
   if (!g.pin) return true;
   const Outcome &o = w.last_outcome();
   for (size_t i = 0; i < g.pages.size() && i < o.values.size(); i++) {
-    if (!g.coherent[i] || !g.anon_at_pin[i]) continue;
+    if (i >= g.coherent.size() || !g.coherent[i] || !g.anon_at_pin[i]) continue;
     const uint64_t want = w.shadow(g.pid, g.start + i);
     if (want != World::kUnknown && want != o.values[i]) {
       why = "a device read " + hex(o.values[i]) + " through pin g" + std::to_string(&g - w.gup_calls().data()) +
@@ -1718,6 +1784,10 @@ const std::vector<Invariant> kInvariants = {
      "__get_user_pages() next_page block (page_increm), follow_huge_pmd(), gup_fast_pmd_leaf(), "
      "folio_maybe_dma_pinned()",
      large_folio_counts_per_page},
+    {"RefcountOverflowGuard", "A8",
+     "GUP never takes a folio's refcount past the point where it would overflow (the model's REFCOUNT_CEILING).",
+     "8fde12ca79af mm: prevent get_user_pages() from overflowing page refcount (CVE-2019-11487); try_grab_folio()",
+     refcount_overflow_guard},
     {"HasPinnedSticky", "A7", "MMF_HAS_PINNED is set by the first FOLL_PIN call and never cleared.",
      "mm_set_has_pinned_flag()", has_pinned_sticky},
     {"RssExcludesSpecial", "A10", "rss counters count exactly the normal PTEs: never the zero page or special PTEs.",
@@ -1797,6 +1867,15 @@ const std::vector<Invariant> kInvariants = {
      "gup_fast_fallback() never returns less than the pages GUP-fast already took (never -errno with pins "
      "outstanding).",
      "mm/gup.c gup_fast_fallback()", fast_slow_composition},
+    {"GupFastRevalidated", "D6",
+     "Every page GUP-fast keeps is still mapped by the PTE it read when its lockless section ends.",
+     "gup_fast_pte_range() PTE/PMD recheck; 70cbc3cc78a9 mm: gup: fix the fast GUP race against THP collapse",
+     gup_fast_revalidated},
+    {"GupFastForkSeq", "E6",
+     "A pin_user_pages_fast() whose lockless section overlapped a fork that write-protected COW mappings "
+     "(mm->write_protect_seq moved) keeps none of the pages it took there.",
+     "57efa1fe5957 mm/gup: prevent gup_fast from racing with COW during fork (mm->write_protect_seq)",
+     gup_fast_fork_seq},
     {"PinnedAnonIsExclusive", "E1", "Every pinned anonymous page is PageAnonExclusive.",
      "sanity_check_pinned_pages(); 6c287605fd56, a7f226604170", pinned_anon_is_exclusive},
     {"WritableAnonIsExclusive", "E2", "Every writable PTE of an anonymous page maps an exclusive page.",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "properties/world.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace gupcheck::props {
@@ -31,6 +32,7 @@ std::string hex(uint64_t v) {
 std::string Outcome::describe() const {
   std::string s;
   if (signal) return signal == SIGSEGV_NR ? "SIGSEGV" : "SIGBUS";
+  if (!point.empty()) return point;
   if (ret < 0)
     s = std::string("-") + errno_name(ret);
   else
@@ -98,7 +100,9 @@ void World::set_shadow(int pid, uint64_t vpn, uint64_t v) {
 
 void World::break_coherence(int pid, uint64_t start, uint64_t end) {
   for (GupCall &g : gups_) {
-    if (!g.exists || g.pid != pid || !g.completed) continue;
+    if (!g.exists || g.pid != pid || g.released) continue;
+    // An in-flight call's pages taken so far lose coherence too.
+    if (g.coherent.size() < g.pages.size()) g.coherent.resize(g.pages.size(), 1);
     for (size_t i = 0; i < g.coherent.size(); i++)
       if (g.start + i >= start && g.start + i < end) g.coherent[i] = 0;
   }
@@ -109,7 +113,7 @@ void World::dma_write(GupCall &g, uint64_t value) {
   for (size_t i = 0; i < g.pages.size(); i++) {
     const pfn_t p = g.pages[i];
     write_pfn(k_, p, value);
-    if (write_pin && g.coherent[i]) {
+    if (write_pin && i < g.coherent.size() && g.coherent[i]) {
       // Spec: a device writing through a FOLL_WRITE pin writes the holder's
       // memory, and only the holder's (70e806e4e645 keeps a pinned page out
       // of a child; wp_can_reuse_anon_folio() keeps it in the parent).
@@ -201,29 +205,94 @@ void World::take_probe(const Op &op, int pid) {
   }
 }
 
-void World::run_gup(GupCall &g) {
+void World::run_gup(GupCall &g) { advance_gup(g, true); }
+
+bool World::advance_gup(GupCall &g, bool to_end) {
   const Op &op = g.op;
-  g.pages.clear();
   const int pid = g.pid;
-  if (const vm_area_struct *v = find_vma(k_.tasks[pid].mm, g.start)) g.private_mapping = !(v->vm_flags & VM_SHARED);
-  switch (op.api) {
-    case trace::GupApi::Get:
-      g.ret = get_user_pages(k_, pid, g.start, op.npages, op.gup_flags, &g.pages);
-      break;
-    case trace::GupApi::Pin:
-      g.ret = pin_user_pages(k_, pid, g.start, op.npages, op.gup_flags, &g.pages);
-      break;
-    case trace::GupApi::GetFast:
-      g.ret = get_user_pages_fast(k_, pid, g.start, op.npages, op.gup_flags, &g.pages, &g.nr_fast);
-      break;
-    case trace::GupApi::PinFast:
-      g.ret = pin_user_pages_fast(k_, pid, g.start, op.npages, op.gup_flags, &g.pages, &g.nr_fast);
-      break;
+  const size_t id = size_t(&g - gups_.data());
+  if (id >= inflight_.v.size()) inflight_.v.resize(id + 1);
+  std::unique_ptr<InFlight> &f = inflight_.v[id];
+  if (!g.started) {
+    g.started = true;
+    f = std::make_unique<InFlight>();
+    if (const vm_area_struct *v = find_vma(k_.tasks[pid].mm, g.start))
+      g.private_mapping = !(v->vm_flags & VM_SHARED);
+    switch (op.api) {
+      case trace::GupApi::Get:
+        f->task = get_user_pages_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages);
+        break;
+      case trace::GupApi::Pin:
+        f->task = pin_user_pages_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages);
+        break;
+      case trace::GupApi::GetFast:
+        f->task = get_user_pages_fast_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages, &f->nr_fast);
+        break;
+      case trace::GupApi::PinFast:
+        f->task = pin_user_pages_fast_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages, &f->nr_fast);
+        break;
+    }
   }
+  bool stopped;
+  do {
+    stopped = f->task.resume();
+  } while (stopped && to_end);
+  g.pages = f->pages;
+  g.nr_fast = f->nr_fast;
+  if (g.page_flags.size() > g.pages.size()) g.page_flags.resize(g.pages.size());
+  if (g.page_taken.size() > g.pages.size()) g.page_taken.resize(g.pages.size());
+  for (size_t i = g.page_flags.size(); i < g.pages.size(); i++) {
+    const vm_area_struct *v = k_.tasks[pid].alive ? find_vma(k_.tasks[pid].mm, g.start + i) : nullptr;
+    g.page_flags.push_back(v ? v->vm_flags : 0);
+    uint8_t taken = 0;
+    if (pfn_valid(k_, g.pages[i])) {
+      const folio &fo = k_.folios[g.pages[i]];
+      if (fo.anon && fo.anon_exclusive) taken |= GupCall::kTakenAnonExclusive;
+      if (fo.zero) taken |= GupCall::kTakenZero;
+      if (fo.pagecache) taken |= GupCall::kTakenPagecache;
+    }
+    g.page_taken.push_back(taken);
+  }
+  // D6: every page GUP-fast kept during this run of the call must be the
+  // one its PTE maps now: nothing else ran since its recheck. (A later
+  // unmap of a page already taken is legitimate: the pin keeps it.)
+  const bool fast_api = op.api == trace::GupApi::GetFast || op.api == trace::GupApi::PinFast;
+  if (fast_api && g.fast_stale.empty()) {
+    const size_t hi = std::min(g.pages.size(), stopped && f->task.point().fast ? g.pages.size() : size_t(g.nr_fast));
+    g.fast_seen = std::min(g.fast_seen, g.pages.size());
+    for (size_t i = g.fast_seen; i < hi; i++) {
+      // mapped_pfn(): the PTE's page, or the page of a PMD leaf (a THP).
+      const pfn_t now = k_.tasks[pid].alive ? mapped_pfn(k_.tasks[pid].mm, g.start + i) : 0;
+      if (now != g.pages[i]) {
+        g.fast_stale = "page " + std::to_string(i) + " (" + hex(g.pages[i]) + ") is not mapped at " +
+                       hex((g.start + i) << 12);
+        break;
+      }
+    }
+    g.fast_seen = std::max(g.fast_seen, hi);
+  }
+  if (stopped) {
+    const interleave_point &pt = f->task.point();
+    g.point = std::string(pt.where) + ", page " + std::to_string(pt.page);
+    if (!pt.fast && g.at_fast_point && !g.pages.empty()) g.slow_after_fast = true;
+    g.at_fast_point = pt.fast;
+    if (pt.fast) g.fast_taken = long(g.pages.size());
+    return true;
+  }
+  g.point.clear();
+  g.at_fast_point = false;
+  g.ret = f->task.result();
+  f.reset();
+  finish_gup(g);
+  return false;
+}
+
+void World::finish_gup(GupCall &g) {
   if (long(g.pages.size()) != std::max(g.ret, 0L))
     throw model_bug("GUP returned " + std::to_string(g.ret) + " but filled " + std::to_string(g.pages.size()) +
                     " pages");
-  g.coherent.assign(g.pages.size(), 1);
+  // Keep what an unmap while the call was in flight broke (break_coherence()).
+  g.coherent.resize(g.pages.size(), 1);
   g.anon_at_pin.clear();
   for (pfn_t p : g.pages) g.anon_at_pin.push_back(pfn_valid(k_, p) && k_.folios[p].anon);
   g.completed = true;
@@ -327,7 +396,14 @@ const Outcome &World::step(const Op &op) {
     case OpKind::Fork: {
       if (op.result < proc_pid_.size() && proc_pid_[op.result] >= 0)
         throw bad_trace("process p" + std::to_string(op.result) + " created twice");
+      const unsigned wp_seq = k_.tasks[pid].mm.write_protect_seq;
       int child = dup_mm_fork(k_, pid);
+      // A fork that write-protected COW mappings of an mm with a call inside
+      // GUP-fast's lockless section (E6). A fork with no COW mapping leaves
+      // write_protect_seq alone and shares nothing GUP-fast must drop.
+      if (k_.tasks[pid].mm.write_protect_seq != wp_seq)
+        for (GupCall &g : gups_)
+          if (g.exists && !g.completed && g.at_fast_point && g.pid == pid) g.fork_in_fast = true;
       if (op.result >= proc_pid_.size()) proc_pid_.resize(op.result + 1, -1);
       proc_pid_[op.result] = child;
       pid_proc_.resize(child + 1, -1);
@@ -444,10 +520,12 @@ const Outcome &World::step(const Op &op) {
       g.pid = pid;
       g.pin = op.api == trace::GupApi::Pin || op.api == trace::GupApi::PinFast;
       g.start = address(op.map, op.page);
-      // Differs: an in-flight call runs atomically when waited for; the
-      // interleaving issue splits it at the kernel's lock-drop points.
+      // An in-flight call ("&") starts at its first resume; without one it
+      // runs whole at its wait.
+      if (op.in_flight) out.point = "(in flight)";
       if (!op.in_flight) {
         run_gup(g);
+        g.waited = true;
         out.ret = g.ret;
         last_gup_ = &g;
       }
@@ -455,14 +533,29 @@ const Outcome &World::step(const Op &op) {
     }
     case OpKind::Resume: {
       GupCall &g = require_gup(op.gup);
-      if (g.completed) throw bad_trace("resume of a completed GUP call");
+      if (g.waited) throw bad_trace("resume of a completed GUP call");
+      if (!k_.tasks[g.pid].alive) throw bad_trace("resume of a GUP call of an exited process");
+      if (g.completed) {
+        out.point = "(returned " + std::to_string(g.ret) + ")";  // wait collects it
+        out.ret = g.ret;
+        break;
+      }
+      g.interleaved = true;
+      if (advance_gup(g, false)) {
+        out.point = g.point;
+      } else {
+        out.point = "returned " + std::to_string(g.ret);
+        out.ret = g.ret;
+        out.completed_call = true;
+      }
       break;
     }
     case OpKind::Wait: {
       GupCall &g = require_gup(op.gup);
-      if (g.completed) throw bad_trace("wait on a completed GUP call");
+      if (g.waited) throw bad_trace("wait on a completed GUP call");
       if (!k_.tasks[g.pid].alive) throw bad_trace("wait on a GUP call of an exited process");
-      run_gup(g);
+      if (!g.completed) run_gup(g);
+      g.waited = true;
       out.ret = g.ret;
       last_gup_ = &g;
       break;
@@ -475,7 +568,7 @@ const Outcome &World::step(const Op &op) {
     case OpKind::Put:
     case OpKind::Unpin: {
       GupCall &g = require_gup(op.gup);
-      if (!g.completed) throw bad_trace("release of a GUP call still in flight");
+      if (!g.waited) throw bad_trace("release of a GUP call still in flight");
       if (g.released) throw bad_trace("GUP call released twice");
       if (g.pin != (op.kind == OpKind::Unpin)) throw bad_trace("put of a pin, or unpin of a FOLL_GET reference");
       for (pfn_t p : g.pages) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,29 @@ struct bad_trace : std::runtime_error {
 // One GUP call of the trace (gN).
 //
 // Invariants: pages.size() == max(ret, 0) once completed; released => completed.
+// While in flight, pages holds what the call has grabbed so far.
 struct GupCall {
   bool exists = false;
-  bool completed = false;  // false while in flight
+  bool completed = false;  // the call has returned (possibly during a resume)
+  bool waited = false;     // the trace collected its result (wait, or a call without "&")
+  // Interleaving (resume gN): the call stopped at an interleave point and
+  // other operations ran before it completed.
+  bool interleaved = false;
+  bool started = false;          // the call's first step ran (resume)
+  std::string point;             // where it stopped last ("" when not stopped)
+  bool at_fast_point = false;    // stopped inside GUP-fast's lockless section
+  bool slow_after_fast = false;  // stopped in the slow path after GUP-fast took pages
+  bool fork_in_fast = false;     // a fork of its mm ran while it was inside GUP-fast
+  long fast_taken = 0;           // pages GUP-fast held when it last stopped there
+  size_t fast_seen = 0;          // pages GUP-fast kept that D6 has judged
+  std::string fast_stale;
+  // The VMA flags at each returned page's address when the call took it
+  // (0: no VMA). Recorded after each run of the call, which no other
+  // operation interrupts.
+  std::vector<model::vm_flags_t> page_flags;
+  // What each returned page was when the call took it: kTaken* bits.
+  static constexpr uint8_t kTakenAnonExclusive = 1, kTakenZero = 2, kTakenPagecache = 4;
+  std::vector<uint8_t> page_taken;        // D6: a page GUP-fast kept that its PTE no longer mapped
   bool released = false;   // put/unpin done
   bool pin = false;        // FOLL_PIN (pin*) rather than FOLL_GET (get*)
   trace::Op op;
@@ -45,7 +66,8 @@ struct GupCall {
   // the pin-coherence spec applies only while it does.
   std::vector<uint8_t> coherent;
   std::vector<uint8_t> anon_at_pin;  // the folio was anonymous when GUP returned it
-  bool holds() const { return completed && !released; }
+  // Whether the call holds its pages (while in flight: those grabbed so far).
+  bool holds() const { return exists && !released; }
 };
 
 struct MappingHandle {
@@ -64,6 +86,8 @@ struct Outcome {
   pfn_t pfn = 0;       // the frame a read or write touched
   std::vector<pfn_t> dump;  // dump: one entry per dumped page, 0 for a hole
   std::vector<uint64_t> dump_vpn;  // dump: the address of each entry
+  std::string point;    // resume: where the call stopped, or "" when it completed
+  bool completed_call = false;  // resume ran the call to its end
   std::vector<pfn_t> dump_io;      // dump: get_dump_page() inside each VM_IO|VM_PFNMAP VMA
   std::vector<uint64_t> values;    // dma_read: the value of each page the call holds
   std::string describe() const;
@@ -127,6 +151,34 @@ struct Census {
   bool valid = false;
 };
 
+// A GUP call in flight: its coroutine and its own result buffers (stable
+// while the trace's call table grows).
+struct InFlight {
+  model::gup_task task;
+  std::vector<pfn_t> pages;
+  long nr_fast = 0;
+};
+
+// The calls in flight, by GUP handle. A coroutine cannot be copied: a World
+// copies (the explorer's breadth-first search) only while no call is stopped
+// at an interleave point, and throws model::model_bug otherwise.
+struct InFlightTable {
+  std::vector<std::unique_ptr<InFlight>> v;
+  InFlightTable() = default;
+  InFlightTable(InFlightTable &&) = default;
+  InFlightTable &operator=(InFlightTable &&) = default;
+  InFlightTable(const InFlightTable &o) { require_idle(o); }
+  InFlightTable &operator=(const InFlightTable &o) {
+    require_idle(o);
+    v.clear();
+    return *this;
+  }
+  static void require_idle(const InFlightTable &o) {
+    for (const auto &f : o.v)
+      if (f) throw model::model_bug("copy of a World with a GUP call stopped at an interleave point");
+  }
+};
+
 class World {
  public:
   explicit World(const model::variant_switches &sw = {});
@@ -170,6 +222,10 @@ class World {
  private:
   void take_probe(const trace::Op &op, int pid);
   void run_gup(GupCall &g);
+  // Starts (first time) or resumes an in-flight call. Return: true when it
+  // stopped at an interleave point, false when it completed.
+  bool advance_gup(GupCall &g, bool to_end);
+  void finish_gup(GupCall &g);
   void set_shadow(int pid, uint64_t vpn, uint64_t v);
   // The holder's mapping of [start, end) in pid is gone: pins there are no
   // longer coherent with the process's view.
@@ -186,6 +242,7 @@ class World {
   std::vector<MappingHandle> maps_;
   std::vector<int> file_idx_;       // trace fN -> kernel file index
   std::vector<GupCall> gups_;
+  InFlightTable inflight_;
   std::vector<std::vector<uint64_t>> shadow_;  // per pid, indexed by vpn
   Probe probe_;
   trace::Op last_op_;

@@ -314,7 +314,8 @@ std::string draw_folios(const props::World &w) {
     header = true;
     std::vector<std::string> words;
     if (!g.completed) {
-      words.push_back("(in flight)");
+      words.push_back(g.point.empty() ? "(in flight)" : "(in flight: " + g.point + ")");
+      for (pfn_t p : g.pages) words.push_back(hex(p));
     } else {
       words.push_back("ret " + std::to_string(g.ret) + (g.pages.empty() ? "" : ":"));
       for (pfn_t p : g.pages) words.push_back(hex(p));

@@ -9,4 +9,7 @@ scripts/build.sh asan
 (cd build/asan && ctest -L 'unit|property' --output-on-failure -j"$(nproc)")
 scripts/build.sh release
 cd build/release
+# The gate: mainline must hold and every historical variant must be caught
+# by its manifest invariant (about a minute; JUnit and JSON beside the build).
+./gupcheck gate --budget 20 --mainline-budget 30 --junit gate-junit.xml --json gate.json
 exec ctest --output-on-failure -j"$(nproc)"

@@ -3,7 +3,7 @@
 # Exit statuses and outputs of the gupcheck command line (0 nothing found,
 # 1 violation, 2 bad usage or input). One case per CTest test.
 # Usage: tests/cli/cli_test.sh PATH/TO/gupcheck CASE
-#   CASE: list | usage | fuzz_mainline | fuzz_variant | replay_errors | coverage | replay_graph
+#   CASE: list | usage | fuzz_mainline | fuzz_variant | replay_errors | coverage | replay_graph | gate
 set -u
 
 if [ $# -ne 2 ]; then
@@ -91,6 +91,37 @@ case_fuzz_mainline() {
   cmp -s "$TMP/result1" "$TMP/result2" || fail "two runs with seed 7 differ: $(cat "$TMP/result1") vs $(cat "$TMP/result2")"
   # Nothing found, nothing written.
   [ -z "$(ls -A "$TMP/out1" 2>/dev/null)" ] || fail "a clean campaign wrote $(ls "$TMP/out1")"
+}
+
+# junit_count FILE ELEMENT: how many <ELEMENT occur in FILE.
+junit_count() { grep -o "<$2[ >]" "$1" | wc -l; }
+
+case_gate() {
+  # A small gate: mainline plus two variants (one sequential, one
+  # interleaving), each caught by its manifest invariant.
+  expect 0 gate --budget 20 --mainline-budget 1 --variants mainline,refcount-overflow,gup-fast-races-fork \
+    --junit "$TMP/gate.xml" --json "$TMP/gate.json" || return
+  contains "$OUT" "gate: 3 of 3 results match the manifest"
+  contains "$OUT" "GupFastForkSeq"
+  [ "$(junit_count "$TMP/gate.xml" testcase)" -eq 3 ] || fail "JUnit has $(junit_count "$TMP/gate.xml" testcase) testcases, expected 3"
+  [ "$(junit_count "$TMP/gate.xml" failure)" -eq 0 ] || fail "JUnit of a passing gate has failures"
+  contains "$TMP/gate.json" '"passed": true'
+  contains "$TMP/gate.xml" 'name="refcount-overflow"'
+  # The same seed gives the same variant rows (minus times; mainline's case
+  # count depends on its time budget).
+  awk '$2 == "caught" || $2 == "FAIL" {print $1, $2, $3, $5, $6}' "$OUT" >"$TMP/run1"
+  expect 0 gate --budget 20 --mainline-budget 1 --variants mainline,refcount-overflow,gup-fast-races-fork || return
+  awk '$2 == "caught" || $2 == "FAIL" {print $1, $2, $3, $5, $6}' "$OUT" >"$TMP/run2"
+  [ "$(wc -l <"$TMP/run1")" -eq 2 ] || fail "expected two variant rows"
+  cmp -s "$TMP/run1" "$TMP/run2" || fail "two gate runs with the default seed differ"
+  # A budget too small to catch dirty-cow: the result does not match the manifest.
+  expect 1 gate --budget 0.001 --variants dirty-cow --junit "$TMP/fail.xml" || return
+  contains "$OUT" "not caught within the budget"
+  [ "$(junit_count "$TMP/fail.xml" failure)" -eq 1 ] || fail "JUnit of a failing gate lacks its failure"
+  # Bad flags.
+  expect 2 gate --budget -1
+  expect 2 gate --variants no-such-variant && contains "$ERR" "no-such-variant"
+  expect 2 gate --bogus
 }
 
 case_fuzz_variant() {
@@ -220,6 +251,7 @@ case "$CASE" in
   fuzz_mainline) case_fuzz_mainline ;;
   fuzz_variant) case_fuzz_variant ;;
   replay_errors) case_replay_errors ;;
+  gate) case_gate ;;
   *)
     echo "unknown case $CASE" >&2
     exit 2

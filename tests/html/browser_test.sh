@@ -4,7 +4,8 @@
 # (one that finds a counterexample, one that finds nothing), opens each page in
 # headless Chromium, and checks from the DOM Chromium dumps that the page's
 # own script saw its tables with rows, its plot line with a non-empty bounding
-# box and (with Graphviz) the counterexample graph. Keeps the pages and their
+# box and (with Graphviz) the counterexample graph; then the same for the
+# page of a short `gupcheck gate --html`. Keeps the pages and their
 # screenshots in OUTDIR (CTest: build/<preset>/tests/html/).
 # Usage: tests/html/browser_test.sh PATH/TO/gupcheck OUTDIR
 # Exit: 0 passed, 1 failed, 77 skipped (no Chromium).
@@ -92,6 +93,16 @@ check_page campaign 2 2 "$graphs"
 status=$?
 [ "$status" -eq 0 ] || fail "the mainline campaign exited $status, expected 0"
 check_page mainline 2 4 0
+
+# The gate's page: configuration, invariants and variants tables, mainline's
+# plot, and one counterexample (with its graph) per historical variant.
+"$GUPCHECK" gate --seed 1 --budget 2 --mainline-budget 1 --shrink-time 1 --html "$OUTDIR/gate.html" \
+  >"$OUTDIR/gate.stdout" 2>&1
+status=$?
+[ "$status" -eq 0 ] || fail "the gate exited $status, expected 0"
+grep -q "<h2>Variants</h2>" "$OUTDIR/gate.html" || fail "gate.html has no variants section"
+nvariants=$(("$(grep -c "caught" "$OUTDIR/gate.stdout")"))
+check_page gate 3 2 $((graphs ? nvariants : 0))
 
 if [ "$failures" -ne 0 ]; then
   echo "browser test: $failures failure(s); pages and screenshots in $OUTDIR"
