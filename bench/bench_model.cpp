@@ -4,9 +4,18 @@
 //   1. model only: random traces decoded from a fixed PRNG (no RapidCheck),
 //      every invariant checked after every step;
 //   2. the same without invariants (the model step alone);
-//   3. a RapidCheck campaign on mainline (generation + decode + model + invariants).
-// Usage: gupcheck_bench [SECONDS_PER_PART] (default 5)
+//   3. a RapidCheck campaign on mainline (generation + decode + model + invariants);
+//   4. the cost of each invariant: one fixed batch of traces run with TypeOK
+//      alone and with TypeOK plus that invariant; the difference per checked
+//      operation, the five most expensive printed (all with --all). An
+//      invariant that needs the shared census walk (properties/world.h) pays
+//      for the walk here, which the full set pays once.
+// Usage: gupcheck_bench [SECONDS_PER_PART] [--all] (default 5)
+#include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <string>
+#include <vector>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -41,8 +50,64 @@ static double part(double seconds, bool check) {
   return ops / spent;
 }
 
+// Seconds to run `batch` under `inv`, best of three (less noise from other load).
+static double time_batch(const std::vector<trace::Trace> &batch, const props::InvariantSet &inv, long *ops) {
+  double best = 1e9;
+  for (int rep = 0; rep < 4; rep++) {
+    long n = 0;
+    auto t0 = Clock::now();
+    for (const auto &t : batch) n += long(props::run_trace(t, {}, inv).steps_run);
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+    *ops = n;
+  }
+  return best;
+}
+
+static void per_invariant(bool all) {
+  std::mt19937_64 rng(7);
+  std::vector<trace::Trace> batch;
+  std::vector<uint64_t> raw;
+  for (int i = 0; i < 1500; i++) {
+    raw.resize(1 + rng() % 100);
+    for (auto &x : raw) x = rng();
+    batch.push_back(props::decode_trace(raw));
+  }
+  props::InvariantSet base;
+  base.select({"TypeOK"});
+  long ops = 0;
+  const double t_base = time_batch(batch, base, &ops);
+  struct Row {
+    std::string name, id;
+    double ns;
+  };
+  std::vector<Row> rows;
+  for (const auto &inv : props::all_invariants()) {
+    if (std::string(inv.name) == "TypeOK") continue;
+    props::InvariantSet one;
+    if (!one.select({"TypeOK", inv.name}).empty()) continue;
+    long n = 0;
+    // The baseline is re-measured beside each invariant, so drift in the
+    // machine's speed (other load, frequency) cancels out.
+    const double t = time_batch(batch, one, &n), t0 = time_batch(batch, base, &n);
+    rows.push_back({inv.name, inv.id, (t - std::min(t0, t_base)) * 1e9 / double(ops)});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) { return a.ns > b.ns; });
+  std::printf("cost per invariant over %ld checked ops (model + TypeOK: %.0f ns/op):\n", ops, t_base * 1e9 / double(ops));
+  for (size_t i = 0; i < rows.size() && (all || i < 5); i++)
+    std::printf("  %-6s %-32s %7.1f ns/op\n", rows[i].id.c_str(), rows[i].name.c_str(), rows[i].ns);
+}
+
 int main(int argc, char **argv) {
-  const double secs = argc > 1 ? std::atof(argv[1]) : 5.0;
+  double secs = 5.0;
+  bool all = false;
+  for (int i = 1; i < argc; i++) {
+    if (std::strcmp(argv[i], "--all") == 0) all = true;
+    else secs = std::atof(argv[i]);
+  }
+  if (!(secs > 0)) {
+    std::fprintf(stderr, "usage: gupcheck_bench [SECONDS_PER_PART] [--all]\n");
+    return 2;
+  }
   std::printf("model + all %zu invariants after every step: %.0f ops/s\n", props::InvariantSet().selected().size() + 1,
               part(secs, true));
   std::printf("model + TypeOK only:                        %.0f ops/s\n", part(secs, false));
@@ -52,5 +117,6 @@ int main(int argc, char **argv) {
   campaign::Result r = campaign::run(cfg);
   std::printf("RapidCheck campaign (mainline, seed 1):     %.0f ops/s (%ld cases, %ld ops, found=%d)\n",
               r.ops / r.elapsed, r.cases, r.ops, int(r.found));
+  per_invariant(all);
   return 0;
 }
