@@ -584,6 +584,9 @@ const Outcome &World::step(const Op &op) {
     case OpKind::UffdZeropage:
       out.ret = mfill_atomic_zeropage(k_, pid, address(op.map, op.page));
       break;
+    case OpKind::UffdContinue:
+      out.ret = mfill_atomic_continue(k_, pid, address(op.map, op.page));
+      break;
     case OpKind::InsertPage:
     case OpKind::InsertMixed: {
       uint64_t vpn = address(op.map, op.page);

@@ -59,6 +59,7 @@ bool Op::has_address() const {
     case OpKind::Gup:
     case OpKind::Populate:
     case OpKind::UffdZeropage:
+    case OpKind::UffdContinue:
     case OpKind::InsertPage:
     case OpKind::InsertMixed:
     case OpKind::Mlock:
@@ -225,6 +226,7 @@ const char *op_kind_name(OpKind k) {
     case OpKind::Wait: return "wait";
     case OpKind::Dump: return "dump";
     case OpKind::UffdZeropage: return "uffd_zeropage";
+    case OpKind::UffdContinue: return "uffd_continue";
     case OpKind::InsertPage: return "insert_page";
     case OpKind::InsertMixed: return "insert_mixed";
     case OpKind::Mlock: return "mlock";
@@ -327,6 +329,9 @@ const std::vector<OpDoc> &op_docs() {
       {OpKind::Wait, "wait gN", "an in-flight GUP call (started with &): run it to completion"},
       {OpKind::Dump, "dump pP", "get_dump_page() over every dumpable VMA (mm/gup.c)"},
       {OpKind::UffdZeropage, "uffd_zeropage pP mN+I", "UFFDIO_ZEROPAGE: mfill_atomic_pte_zeropage()"},
+      {OpKind::UffdContinue, "uffd_continue pP mN+I",
+       "UFFDIO_CONTINUE (MINOR mode): mfill_atomic_pte_continue() maps the shmem page-cache page, R/O in a "
+       "private mapping"},
       {OpKind::InsertPage, "insert_page pP mN+I page|zero", "vm_insert_page()"},
       {OpKind::InsertMixed, "insert_mixed pP mN+I page|zero|dev", "vmf_insert_mixed()"},
       {OpKind::Mlock, "mlock pP mN+I NPAGES", "mlock(2): mlock_fixup() and __mm_populate() (mm/mlock.c, mm/gup.c)"},

@@ -50,10 +50,11 @@ enum class OpKind : uint8_t {
   RemoteWrite,   // mem_write|vm_writev pP pT mN+I VALUE
   DmaWrite,      // dma_write gN VALUE           (a device writes VALUE into every page gN holds)
   DmaRead,       // dma_read gN                  (a device reads every page gN holds)
+  UffdContinue,  // uffd_continue pP mN+I        (UFFDIO_CONTINUE: map the shmem page cache, MINOR mode)
   // The name the madvise op had when it only knew MADV_DONTNEED.
   MadvDontneed = Madvise,
 };
-constexpr int kNumOpKinds = 25;
+constexpr int kNumOpKinds = 26;
 
 // What a mapping is backed by (the first word after "mmap pP").
 enum class MapKind : uint8_t {
