@@ -260,7 +260,7 @@ long shmem_mfill_atomic_zeropage(kernel_state &k, int pid, vm_area_struct &vma, 
 // Models: mm/userfaultfd.c mfill_atomic() -> mfill_atomic_pte_continue() ->
 // mfill_atomic_install_pte() (v6.18): UFFDIO_CONTINUE maps the page the
 // shmem page cache already holds (shmem_get_folio(SGP_NOALLOC): -EFAULT when
-// none) at vpn, -EEXIST if something is mapped there. The PTE is dirty
+// none, -EIO if it is hwpoisoned) at vpn, -EEXIST if something is mapped there. The PTE is dirty
 // (pte_mkdirty() since 9ae0f87d009c) and writable only in a VM_SHARED
 // VM_WRITE VMA: in a private mapping it maps the page cache R/O.
 // Differs: the range counts as registered with userfaultfd (MINOR mode);
@@ -277,6 +277,7 @@ long mfill_atomic_continue(kernel_state &k, int pid, uint64_t vpn) {
   if (old && !pte_none(*old)) return -EEXIST;
   if (!(v->vm_flags & VM_SHARED)) anon_vma_prepare(k, *v);  // mfill_atomic(): for every private VMA
   const pfn_t page = file.pages[index];
+  if (k.folios[page].hwpoison) return -EIO;  // PageHWPoison(): never map a poisoned page
   folio_get(k, page);
   const bool writable = (v->vm_flags & VM_SHARED) && (v->vm_flags & VM_WRITE);
   map_file_page(k, pid, *v, vpn, page, writable);

@@ -329,9 +329,6 @@ const std::vector<OpDoc> &op_docs() {
       {OpKind::Wait, "wait gN", "an in-flight GUP call (started with &): run it to completion"},
       {OpKind::Dump, "dump pP", "get_dump_page() over every dumpable VMA (mm/gup.c)"},
       {OpKind::UffdZeropage, "uffd_zeropage pP mN+I", "UFFDIO_ZEROPAGE: mfill_atomic_pte_zeropage()"},
-      {OpKind::UffdContinue, "uffd_continue pP mN+I",
-       "UFFDIO_CONTINUE (MINOR mode): mfill_atomic_pte_continue() maps the shmem page-cache page, R/O in a "
-       "private mapping"},
       {OpKind::InsertPage, "insert_page pP mN+I page|zero", "vm_insert_page()"},
       {OpKind::InsertMixed, "insert_mixed pP mN+I page|zero|dev", "vmf_insert_mixed()"},
       {OpKind::Mlock, "mlock pP mN+I NPAGES", "mlock(2): mlock_fixup() and __mm_populate() (mm/mlock.c, mm/gup.c)"},
@@ -346,6 +343,9 @@ const std::vector<OpDoc> &op_docs() {
        "pP writes pT's memory: access_remote_vm() (FOLL_FORCE|FOLL_WRITE|FOLL_REMOTE), or process_vm_writev()"},
       {OpKind::DmaWrite, "dma_write gN VALUE", "a device writes VALUE through every page GUP call gN holds (DMA)"},
       {OpKind::DmaRead, "dma_read gN", "a device reads every page GUP call gN holds (DMA)"},
+      {OpKind::UffdContinue, "uffd_continue pP mN+I",
+       "UFFDIO_CONTINUE (MINOR mode): mfill_atomic_pte_continue() maps the shmem page-cache page, R/O in a "
+       "private mapping"},
   };
   return docs;
 }

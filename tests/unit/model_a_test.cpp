@@ -375,6 +375,10 @@ TEST(ModelA, UffdContinueMapsTheShmemPageCacheDirtyReadOnly) {
   EXPECT_EQ(run(priv + "uffd_continue p0 m0+1\n")->last_outcome().ret, -EFAULT);  // nothing cached
   EXPECT_EQ(run(priv + "uffd_continue p0 m0+0\nuffd_continue p0 m0+0\n")->last_outcome().ret, -EEXIST);
   EXPECT_EQ(run("m0 = mmap p0 anon private rw 1\nuffd_continue p0 m0+0\n")->last_outcome().ret, -EINVAL);
+  // Found by the mainline fuzz campaign: a poisoned page-cache page is never mapped.
+  w = run("m0 = mmap p0 shmem:anon shared rw 1\np1 = fork p0\nmadvise p1 m0+0 1 hwpoison\nuffd_continue p0 m0+0\n");
+  EXPECT_EQ(w->last_outcome().ret, -EIO);
+  EXPECT_TRUE(holds(*w, "HwpoisonNeverMapped"));
   w = run("m0 = mmap p0 shmem:f0 shared rw 1\nwrite p0 m0+0 0x1\nmadvise p0 m0+0 1 dontneed\n"
           "uffd_continue p0 m0+0\n");
   EXPECT_EQ(w->last_outcome().ret, 0);
