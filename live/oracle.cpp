@@ -105,6 +105,7 @@ bool LiveKernel::translate(const Op &op, size_t step, const Op *creator, Placeme
         case trace::Advice::Wipeonfork: o.advice = MADV_WIPEONFORK; break;
         case trace::Advice::Keeponfork: o.advice = MADV_KEEPONFORK; break;
         case trace::Advice::Hwpoison: return false;  // never on the live kernel
+        case trace::Advice::Mergeable: return false;  // KSM: not live-expressible (live_ops.cpp)
       }
       break;
     case OpKind::Mlock: o.kind = LIVE_MLOCK; break;

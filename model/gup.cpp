@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // get_user_pages and friends: mm/gup.c (Linux v6.18).
+#include <algorithm>
+
 #include "model/kernel.h"
 
 namespace gupcheck::model {
@@ -54,7 +56,7 @@ vm_area_struct *gup_vma_lookup(mm_struct &mm, uint64_t vpn) { return find_vma(mm
 
 // Models: mm/gup.c try_get_folio() as used by try_grab_folio_fast().
 bool try_get_folio(kernel_state &k, pfn_t page, int refs) {
-  folio &f = k.folios[page];
+  folio &f = page_folio(k, page);
   if (f.refcount <= 0) return false;  // folio_ref_try_add() fails on a freed folio
   // The overflow guard (8fde12ca79af): see REFCOUNT_CEILING.
   if (!k.sw.refcount_unchecked && f.refcount + refs > REFCOUNT_CEILING) return false;
@@ -64,7 +66,7 @@ bool try_get_folio(kernel_state &k, pfn_t page, int refs) {
 
 // Models: mm/gup.c gup_fast_folio_allowed() (v6.18)
 bool gup_fast_folio_allowed(const kernel_state &k, pfn_t page, unsigned flags) {
-  const folio &f = k.folios[page];
+  const folio &f = page_folio(k, page);
   bool reject_file_backed = (flags & (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)) == (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE);
   // CONFIG_SECRETMEM: order-0 folios need their mapping checked too.
   bool check_secretmem = !f.large;
@@ -80,21 +82,30 @@ bool gup_fast_folio_allowed(const kernel_state &k, pfn_t page, unsigned flags) {
 }
 
 // Models: mm/gup.c try_grab_folio_fast() (v6.18)
-bool try_grab_folio_fast(kernel_state &k, pfn_t page, unsigned flags) {
+bool try_grab_folio_fast(kernel_state &k, pfn_t page, int refs, unsigned flags) {
   if (!(flags & (FOLL_GET | FOLL_PIN))) return false;
-  if (flags & FOLL_GET) return try_get_folio(k, page, 1);
+  if (flags & FOLL_GET) return try_get_folio(k, page, refs);
   // Don't take a pin on the zero page.
   if (k.folios[page].zero && !k.sw.zero_page_pins_counted) return true;
-  if (!k.sw.refcount_unchecked && k.folios[page].refcount + GUP_PIN_COUNTING_BIAS > REFCOUNT_CEILING) return false;
-  if (!try_get_folio(k, page, 1)) return false;
-  // Can't do FOLL_LONGTERM + FOLL_PIN gup fast path if not in a correct zone.
-  if ((flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(k.folios[page]) &&
-      !(k.folios[page].fsdax && k.sw.fsdax_longterm_pin_allowed)) {  // variant: pre-v4.15 (bug 15)
-    k.folios[page].refcount -= 1;
+  // The overflow guard (8fde12ca79af): see REFCOUNT_CEILING. A large folio
+  // takes one reference per page and counts pins in _pincount.
+  if (!k.sw.refcount_unchecked &&
+      page_folio(k, page).refcount + (page_folio(k, page).large ? refs : refs * GUP_PIN_COUNTING_BIAS) > REFCOUNT_CEILING)
+    return false;
+  if (!try_get_folio(k, page, refs)) return false;
+  // Can't do FOLL_LONGTERM + FOLL_PIN gup fast path if not in a right zone,
+  // so fail and let the caller fall back to the slow path.
+  if ((flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(page_folio(k, page)) &&
+      !(page_folio(k, page).fsdax && k.sw.fsdax_longterm_pin_allowed)) {  // variant: pre-v4.15 (bug 15)
+    folio_put(k, page, refs);
     return false;
   }
-  k.folios[page].refcount += GUP_PIN_COUNTING_BIAS - 1;
-  k.nr_foll_pin_acquired++;
+  folio &f = page_folio(k, page);
+  if (f.large)
+    f.pincount += refs;
+  else
+    f.refcount += refs * (GUP_PIN_COUNTING_BIAS - 1);
+  k.nr_foll_pin_acquired += refs;
   return true;
 }
 
@@ -157,7 +168,7 @@ bool gup_must_unshare(const kernel_state &k, const vm_area_struct *vma, unsigned
 // Models: mm/gup.c try_grab_folio() (v6.18; c8070b787519 for the zero page)
 // Return: 0, or -ENOMEM when the folio has no reference left to add to.
 long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
-  folio &f = k.folios[page];
+  folio &f = page_folio(k, page);
   if (f.refcount <= 0) {
     warn(k, "try_grab_folio() on a folio with refcount <= 0");
     return -ENOMEM;
@@ -187,7 +198,7 @@ long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
 
 // Models: mm/gup.c gup_put_folio() (v6.18)
 void gup_put_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
-  folio &f = k.folios[page];
+  folio &f = page_folio(k, page);
   if (flags & FOLL_PIN) {
     if (f.zero && !k.sw.zero_page_pins_counted) return;
     k.nr_foll_pin_released += refs;
@@ -202,8 +213,9 @@ void gup_put_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
 // Models: mm/gup.c unpin_user_page() (v6.18)
 void unpin_user_page(kernel_state &k, pfn_t page) {
   const folio &f = k.folios[page];
-  // sanity_check_pinned_pages()
-  if (f.anon && !f.large && !f.anon_exclusive)
+  // sanity_check_pinned_pages(): small folios by their page; a THP (PTE- or
+  // PMD-mapped) by the page or its head.
+  if (f.anon && !f.anon_exclusive && (!f.large || !page_folio(k, page).anon_exclusive))
     warn(k, "sanity_check_pinned_pages(): pinned anonymous page is not exclusive");
   gup_put_folio(k, page, 1, FOLL_PIN);
 }
@@ -266,6 +278,16 @@ follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uin
     pte->young = true;  // folio_mark_accessed()
   }
   return {page, 0};
+}
+
+// Models: mm/gup.c follow_page_mask() -> follow_pmd_mask() (v6.18): a PMD
+// leaf goes to follow_huge_pmd(), anything else to follow_page_pte().
+follow_result follow_page_mask(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags,
+                               unsigned *page_mask) {
+  *page_mask = 0;
+  if (const pte_table *t = pmd_offset(k.tasks[pid].mm, vpn); t && t->pmd_leaf)
+    return follow_huge_pmd(k, pid, vma, vpn, flags, page_mask);
+  return follow_page_pte(k, pid, vma, vpn, flags);
 }
 
 // Models: mm/gup.c faultin_page() (v6.18)
@@ -358,9 +380,10 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
     // reset to gup_flags for every page.
     unsigned foll_flags = gup_flags;
     follow_result r;
+    unsigned page_mask = 0;
     int tries = 0;
     for (;;) {
-      r = follow_page_pte(k, pid, *vma, start, foll_flags);
+      r = follow_page_mask(k, pid, *vma, start, foll_flags, &page_mask);
       if (r.page || (r.err && r.err != -EMLINK)) break;
       if (++tries > 8) throw model_bug("__get_user_pages(): fault loop does not converge");
       ret = faultin_page(k, pid, *vma, start, foll_flags, r.err == -EMLINK);
@@ -414,10 +437,25 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
       ret = r.err;
       break;
     }
-    if (pages) pages->push_back(r.page);
-    i++;
-    start++;
-    nr_pages--;
+    // next_page: a PMD-mapped folio covers page_increm pages at once, and
+    // takes one reference (or pin) per page returned.
+    long page_increm = 1 + long(page_mask - (start & page_mask));
+    if (page_increm > nr_pages) page_increm = nr_pages;
+    if (pages) {
+      pages->push_back(r.page);
+      if (page_increm > 1) {
+        if (long ret2 = try_grab_folio(k, r.page, int(page_increm - 1), gup_flags)) {
+          gup_put_folio(k, r.page, 1, gup_flags);
+          pages->pop_back();
+          ret = ret2;
+          break;
+        }
+        for (long j = 1; j < page_increm; j++) pages->push_back(r.page + j);
+      }
+    }
+    i += page_increm;
+    start += page_increm;
+    nr_pages -= page_increm;
   } while (nr_pages);
   co_return i ? i : ret;
 }
@@ -446,14 +484,38 @@ long __get_user_pages_locked(kernel_state &k, int pid, uint64_t start, long nr_p
   return run_to_end(__get_user_pages_locked_steps(k, pid, start, nr_pages, pages, flags));
 }
 
-// Models: mm/gup.c __gup_longterm_locked() (v6.18). Stubbed:
-// check_and_migrate_movable_folios() finds nothing to migrate (no movable or
-// CMA memory in the model yet).
+// Models: mm/gup.c __gup_longterm_locked() (v6.18): pin, then migrate what
+// is not long-term pinnable out of ZONE_MOVABLE/CMA and pin again, under
+// memalloc_pin_save() so that faults in the retry allocate pinnable memory.
+// Differs: memalloc_pin_save() sets PF_MEMALLOC_PIN on the calling task; the
+// model keeps one counter, so while a long-term pin is in flight (stopped at
+// an interleave point) other tasks' allocations avoid movable/CMA memory too.
 gup_task __gup_longterm_locked_steps(kernel_state &k, int pid, uint64_t start, long nr_pages,
                                      std::vector<pfn_t> *pages, unsigned gup_flags) {
   long ret;
-  GUP_AWAIT(ret, __get_user_pages_locked_steps(k, pid, start, nr_pages, pages, gup_flags));
-  co_return ret;
+  if (!(gup_flags & FOLL_LONGTERM) || !pages) {
+    GUP_AWAIT(ret, __get_user_pages_locked_steps(k, pid, start, nr_pages, pages, gup_flags));
+    co_return ret;
+  }
+  const size_t from = pages->size();
+  k.memalloc_pin++;  // memalloc_pin_save()
+  long rc = 0, nr_pinned_pages = 0;
+  for (int tries = 0;; tries++) {
+    if (tries > 4) {
+      k.memalloc_pin--;
+      throw model_bug("__gup_longterm_locked(): migration loop does not converge");
+    }
+    GUP_AWAIT(nr_pinned_pages, __get_user_pages_locked_steps(k, pid, start, nr_pages, pages, gup_flags));
+    if (nr_pinned_pages <= 0) {
+      rc = nr_pinned_pages;
+      break;
+    }
+    // FOLL_LONGTERM implies FOLL_PIN
+    rc = check_and_migrate_movable_pages(k, *pages, from);
+    if (rc != -EAGAIN) break;
+  }
+  k.memalloc_pin--;  // memalloc_pin_restore()
+  co_return rc ? rc : nr_pinned_pages;
 }
 
 long __gup_longterm_locked(kernel_state &k, int pid, uint64_t start, long nr_pages, std::vector<pfn_t> *pages,
@@ -540,6 +602,25 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
   if ((gup_flags & FOLL_PIN) && (seq & 1)) co_return 0;
   long nr = 0;
   for (uint64_t vpn = start; vpn < end; vpn++) {
+    if (const pte_table *t = pmd_offset(k.tasks[pid].mm, vpn); t && t->pmd_leaf) {
+      // gup_fast_pmd_range(): pmd_protnone() goes the slow way; gup_fast_pmd_leaf() (v6.18)
+      if (t->pmd_protnone) break;
+      if ((gup_flags & FOLL_WRITE) && !t->pmd_write) break;  // pmd_access_permitted()
+      if (is_huge_zero_pfn(k, t->pmd_pfn)) break;  // pmd_special(): the huge zero folio
+      const pfn_t page = t->pmd_pfn + (vpn - t->base);
+      const uint64_t stop = std::min<uint64_t>(end, t->base + HPAGE_PMD_NR);
+      const int refs = int(stop - vpn);
+      if (!try_grab_folio_fast(k, page, refs, gup_flags)) break;
+      if (!gup_fast_folio_allowed(k, page, gup_flags) ||
+          (!t->pmd_write && gup_must_unshare(k, nullptr, gup_flags, page))) {
+        gup_put_folio(k, page, refs, gup_flags);
+        break;
+      }
+      for (int j = 0; j < refs; j++) pages->push_back(page + j);
+      nr += refs;
+      vpn = stop - 1;
+      continue;
+    }
     const pte_t *ptep = pte_offset(k.tasks[pid].mm, vpn);
     if (!ptep || !ptep->present) break;
     const pte_t pte = *ptep;  // ptep_get_lockless()
@@ -551,7 +632,7 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
     if (!pfn_valid(k, page)) break;
     co_yield interleave_point{"gup_fast: PTE read, before the grab", long(vpn - start), true};
     // try_grab_folio_fast() fails on a folio freed meanwhile (refcount 0).
-    if (!try_grab_folio_fast(k, page, gup_flags)) break;
+    if (!try_grab_folio_fast(k, page, 1, gup_flags)) break;
     // The recheck: the PMD and the PTE must be unchanged since the read.
     const pte_t *now = k.tasks[pid].alive ? pte_offset(k.tasks[pid].mm, vpn) : nullptr;
     bool same = now && pte_same(*now, pte);

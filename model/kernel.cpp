@@ -12,6 +12,10 @@ kernel_state::kernel_state(const variant_switches &s) : sw(s) {
   folios.resize(2);
   folio &z = folios[ZERO_PFN];
   z.zero = true;
+  // "On some platforms ZERO_PAGE(0) might end up in a movable zone"
+  // (9afaf30f7a1a): put it there, so that folio_is_longterm_pinnable()'s
+  // zero-page exception is what keeps it pinnable (B10).
+  z.zone = mem_zone::movable;
   z.refcount = ZERO_PAGE_BASE_REFCOUNT;
   tasks.emplace_back();  // pid 0: the trace's p0
 }
@@ -37,10 +41,14 @@ bool vma_is_fsdax(const kernel_state &k, const vm_area_struct &vma) {
 bool vma_is_secretmem(const vm_area_struct &vma) { return vma.backing == vma_backing::secretmem; }
 
 bool folio_is_longterm_pinnable(const folio &f) {
-  // The zero page is always fine; fsdax pages are not (the file system may
-  // want to reclaim the blocks: 2bb6d2837083 / 932f4a630a69).
+  if (f.zone == mem_zone::cma) return false;  // MIGRATE_CMA / MIGRATE_ISOLATE
+  // The zero page can be "pinned" but gets special handling.
   if (f.zero) return true;
-  return !f.fsdax;
+  // fsdax pages are not (the file system may want to reclaim the blocks:
+  // 2bb6d2837083 / 932f4a630a69).
+  if (f.fsdax) return false;
+  // Otherwise, non-movable zone folios can be pinned.
+  return f.zone != mem_zone::movable;
 }
 
 // Models: include/linux/mm.h folio_maybe_dma_pinned() (v6.18)
@@ -82,6 +90,24 @@ pte_t *pte_offset(mm_struct &mm, uint64_t vpn) {
 }
 const pte_t *pte_offset(const mm_struct &mm, uint64_t vpn) { return pte_offset(const_cast<mm_struct &>(mm), vpn); }
 
+pte_table *pmd_offset(mm_struct &mm, uint64_t vpn) {
+  const uint64_t base = vpn - vpn % PTRS_PER_PTE;
+  for (auto &t : mm.tables) {
+    if (t.base == base) return &t;
+    if (t.base > base) return nullptr;
+  }
+  return nullptr;
+}
+const pte_table *pmd_offset(const mm_struct &mm, uint64_t vpn) { return pmd_offset(const_cast<mm_struct &>(mm), vpn); }
+
+pfn_t mapped_pfn(const mm_struct &mm, uint64_t vpn) {
+  const pte_table *t = pmd_offset(mm, vpn);
+  if (!t) return 0;
+  if (t->pmd_leaf) return t->pmd_pfn + (vpn - t->base);
+  const pte_t &p = t->ptes[vpn - t->base];
+  return p.present ? p.pfn : 0;
+}
+
 // Models: mm/memory.c __pte_alloc() (v6.18)
 pte_t *pte_alloc(mm_struct &mm, uint64_t vpn) {
   if (pte_t *p = pte_offset(mm, vpn)) return p;
@@ -104,18 +130,21 @@ pfn_t folio_alloc(kernel_state &k) {
 
 // Models: include/linux/mm.h folio_get() (v6.18), which must never see a freed folio.
 void folio_get(kernel_state &k, pfn_t pfn) {
-  folio &f = k.folios[pfn];
+  folio &f = page_folio(k, pfn);
   if (f.refcount <= 0) throw model_bug("folio_get on a freed folio pfn " + std::to_string(pfn));
   f.refcount++;
 }
 
 // Models: include/linux/mm.h folio_put_refs(): frees at zero.
 void folio_put(kernel_state &k, pfn_t pfn, int refs) {
+  pfn = folio_pfn(k, pfn);
   folio &f = k.folios[pfn];
   f.refcount -= refs;
   if (f.refcount == 0) {
-    if (f.zero) warn(k, "the zero page's refcount dropped to zero");
+    if (f.zero || f.huge_zero) warn(k, "the zero page's refcount dropped to zero");
     f.freed = true;
+    if (f.large)  // free_pages_prepare() on every page
+      for (unsigned i = 1; i < HPAGE_PMD_NR; i++) k.folios[pfn + i].freed = true;
   } else if (f.refcount < 0) {
     warn(k, "folio refcount underflow on pfn " + std::to_string(pfn));
   }

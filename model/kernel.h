@@ -11,9 +11,10 @@
 //
 // Differs (whole model): addresses are page numbers (vpn), not byte
 // addresses; a PTE table covers PTRS_PER_PTE = 16 pages instead of 512, so
-// "page table present or not" is reachable in small traces; all folios are
-// order-0 (THP is a later issue); there is no swap, no LRU, no locking; concurrency only
-// at GUP's interleave points (model/steps.h).
+// "page table present or not" is reachable in small traces; a large folio is
+// a PMD-sized anonymous THP (HPAGE_PMD_NR = 16 pages) or the huge zero folio;
+// there is no swap, no LRU, no locking; concurrency only at GUP's interleave
+// points (model/steps.h).
 #pragma once
 
 #include <cstdint>
@@ -53,11 +54,20 @@ struct model_bug : std::logic_error {
   using std::logic_error::logic_error;
 };
 
-// include/linux/mm_types.h struct folio, order 0 only.
+// Where a folio was allocated (page_zonenum() / get_pageblock_migratetype()),
+// as far as folio_is_longterm_pinnable() cares.
+enum class mem_zone : uint8_t {
+  normal,   // ZONE_NORMAL, MIGRATE_MOVABLE/UNMOVABLE pageblocks: pinnable
+  movable,  // ZONE_MOVABLE: not long-term pinnable
+  cma,      // a MIGRATE_CMA pageblock: not long-term pinnable
+};
+
+// include/linux/mm_types.h struct folio (one entry per pfn; see head below).
 //
 // Invariants:
-//  1. refcount >= 0 and mapcount >= 0; pincount == 0 (small folios keep pins
-//     in refcount, GUP_PIN_COUNTING_BIAS each).
+//  1. refcount >= 0 and mapcount >= 0; pincount == 0 unless large (small
+//     folios keep pins in refcount, GUP_PIN_COUNTING_BIAS each; large ones
+//     one reference plus one _pincount each).
 //  2. freed <=> refcount == 0 for an allocated folio; a freed folio is mapped
 //     by no PTE and held by no GUP reference.
 //  3. zero => !anon && pfn == ZERO_PFN; anon_exclusive => anon.
@@ -80,7 +90,21 @@ struct folio {
   int file = -1;  // owning file when pagecache
   uint64_t index = 0;
   uint64_t data = 0;  // the page's content, abstracted to one value
+  mem_zone zone = mem_zone::normal;
+  pfn_t migrated_to = 0;  // set when migrate_pages() moved the folio away (then freed)
+  // Large folios (PMD-sized THP, HPAGE_PMD_NR pages): the counts (refcount,
+  // mapcount, pincount) and ksm/zone live in the head; anon, large and
+  // huge_zero are copied into every page; anon_exclusive (PageAnonExclusive)
+  // and data are per page. head is the head's pfn on a tail page, else 0.
+  pfn_t head = 0;
+  bool huge_zero = false;  // the huge zero folio (mm_get_huge_zero_folio())
 };
+
+// Differs: a PMD covers one PTE table, PTRS_PER_PTE pages (kernel: 512).
+constexpr unsigned HPAGE_PMD_NR = 16;
+// The huge zero folio's refcount when no GUP reference is held
+// (huge_zero_refcount's own reference; mappings take none).
+constexpr int HUGE_ZERO_BASE_REFCOUNT = 1;
 
 // A PTE (arch/x86 pte_t bits that matter to GUP).
 struct pte_t {
@@ -98,10 +122,18 @@ struct pte_t {
 // Models: pte_none(): neither present nor a swap-type entry.
 inline bool pte_none(const pte_t &pte) { return !pte.present && !pte.hwpoison; }
 
-// One page-table page (a PTE table) covering PTRS_PER_PTE pages.
+// One page-table page (a PTE table) covering PTRS_PER_PTE pages, and the PMD
+// entry that points to it. With pmd_leaf the PMD maps a PMD-sized folio
+// itself (pmd_trans_huge()): pmd_pfn is its head, and every pte is none.
 struct pte_table {
   uint64_t base = 0;  // first vpn covered; a multiple of PTRS_PER_PTE
   pte_t ptes[PTRS_PER_PTE];
+  bool pmd_leaf = false;
+  pfn_t pmd_pfn = 0;
+  bool pmd_write = false;
+  bool pmd_dirty = false;
+  bool pmd_young = false;
+  bool pmd_protnone = false;  // PROT_NONE VMA: pmd_protnone(), inaccessible to the CPU and GUP-fast
 };
 
 // What backs a VMA: the vm_ops it would have.
@@ -125,6 +157,9 @@ struct vm_area_struct {
   vma_backing backing = vma_backing::anon;
   int file = -1;           // kernel_state::files index for file/shmem
   bool anon_vma = false;   // vma->anon_vma != NULL (anon_vma_prepare() ran)
+  // Differs: stands for the memory policy / movablecore placement that puts
+  // the VMA's new anonymous folios into ZONE_MOVABLE or CMA pageblocks.
+  mem_zone zone = mem_zone::normal;
   unsigned anon_vma_id = 0;     // which anon_vma (shared by the pieces of a split VMA)
   bool anon_vma_forked = false;  // anon_vma_fork() gave it its parents' anon_vmas too
                                  // (the chain is not singular: vma_had_uncowed_parents())
@@ -141,6 +176,7 @@ struct mm_struct {
   long rss[NR_MM_COUNTERS] = {0, 0, 0, 0};
   unsigned write_protect_seq = 0;  // seqcount; odd while fork copies page tables
   uint64_t mmap_hint = MMAP_MIN_VPN;
+  long ksm_zero_pages = 0;  // mm->ksm_zero_pages: KSM-placed zero-page PTEs
 };
 
 struct task_struct {
@@ -172,6 +208,11 @@ struct kernel_state {
   long nr_foll_pin_acquired = 0;      // NR_FOLL_PIN_ACQUIRED
   long nr_foll_pin_released = 0;      // NR_FOLL_PIN_RELEASED
   bool arch_has_pte_special = true;   // CONFIG_ARCH_HAS_PTE_SPECIAL (x86-64)
+  int memalloc_pin = 0;               // memalloc_pin_save() depth: no movable/CMA allocations
+  bool ksm_use_zero_pages = true;     // /sys/kernel/mm/ksm/use_zero_pages
+  std::vector<pfn_t> ksm_stable;      // KSM stable tree: the KSM folios, one per content
+  bool thp_use_zero_page = true;      // /sys/kernel/mm/transparent_hugepage/use_zero_page
+  pfn_t huge_zero_pfn = 0;            // the huge zero folio's head, allocated on first use
   std::vector<std::string> warnings;  // WARN_ON/VM_BUG_ON on kernel state: a kernel bug
   std::vector<std::string> misuse;    // WARN_ON on a caller's arguments: an API misuse
   // Customised (as tools/testing/vma/ turns a lock into a counter): every
@@ -187,13 +228,28 @@ struct kernel_state {
 // Small helpers (include/linux/mm.h and friends).
 
 bool pfn_valid(const kernel_state &k, pfn_t pfn);
+// Models: page_folio(): the pfn of the head of the folio containing page.
+inline pfn_t folio_pfn(const kernel_state &k, pfn_t page) {
+  const pfn_t h = k.folios[page].head;
+  return h ? h : page;
+}
+inline folio &page_folio(kernel_state &k, pfn_t page) { return k.folios[folio_pfn(k, page)]; }
+inline const folio &page_folio(const kernel_state &k, pfn_t page) { return k.folios[folio_pfn(k, page)]; }
+inline bool is_huge_zero_pfn(const kernel_state &k, pfn_t pfn) {
+  return k.huge_zero_pfn && pfn >= k.huge_zero_pfn && pfn < k.huge_zero_pfn + HPAGE_PMD_NR;
+}
+// The PTE table (and its PMD) covering vpn, or null (pmd_none()).
+pte_table *pmd_offset(mm_struct &mm, uint64_t vpn);
+const pte_table *pmd_offset(const mm_struct &mm, uint64_t vpn);
+// The pfn mapped at vpn by a present PTE or PMD leaf, or 0.
+pfn_t mapped_pfn(const mm_struct &mm, uint64_t vpn);
 inline bool is_zero_pfn(pfn_t pfn) { return pfn == ZERO_PFN; }
 bool vma_is_anonymous(const vm_area_struct &vma);
 bool vma_has_fault_op(const vm_area_struct &vma);
 bool vma_is_fsdax(const kernel_state &k, const vm_area_struct &vma);
 bool vma_is_secretmem(const vm_area_struct &vma);
-// Models: include/linux/mm.h folio_is_longterm_pinnable() (v6.18) for the
-// memory the model has: every folio but fsdax ones (no CMA/movable yet).
+// Models: include/linux/mm.h folio_is_longterm_pinnable() (v6.18): not CMA;
+// the zero page always; not fsdax; not ZONE_MOVABLE.
 bool folio_is_longterm_pinnable(const folio &f);
 bool folio_maybe_dma_pinned(const folio &f);
 // Whether a PTE installed with vma->vm_page_prot is writable: only shared
@@ -352,6 +408,8 @@ struct mmap_args {
   vm_flags_t prot = VM_READ | VM_WRITE;  // VM_READ/VM_WRITE subset
   uint64_t npages = 1;
   int file = -1;  // kernel_state::files index (file/shmem backings)
+  mem_zone zone = mem_zone::normal;  // where new anonymous folios are allocated
+  bool thp = false;  // MADV_HUGEPAGE at mmap time (VM_HUGEPAGE), PMD-aligned start
   bool populate = false;  // MAP_POPULATE
 };
 // Return: the first vpn of the new mapping, or -errno.
@@ -359,6 +417,48 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a);
 long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages);
 long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_flags_t prot);
 long madvise_dontneed(kernel_state &k, int pid, uint64_t start, uint64_t npages);
+// madvise(MADV_MERGEABLE): mm/ksm.c ksm_madvise() on every VMA of the range.
+long madvise_mergeable(kernel_state &k, int pid, uint64_t start, uint64_t npages);
+// ---------------------------------------------------------------------------
+// Transparent huge pages (mm/huge_memory.c), PMD-mapped anonymous THP and the
+// huge zero folio. Differs: THPs are always allocated in ZONE_NORMAL; no
+// khugepaged or MADV_COLLAPSE yet; no swap, no deferred split.
+
+constexpr unsigned VM_FAULT_FALLBACK = 0x000800;
+// Models: mm/huge_memory.c thp_vma_allowable_order() for the PMD order, and
+// the pmd_none() check of __handle_mm_fault().
+bool thp_vma_allowable(const kernel_state &k, const mm_struct &mm, const vm_area_struct &vma, uint64_t vpn);
+unsigned do_huge_pmd_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+// Return: 0, or VM_FAULT_FALLBACK after splitting the PMD (the PTE path follows).
+unsigned do_huge_pmd_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+// Models: __split_huge_pmd(): the PMD leaf becomes a PTE table.
+void __split_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t);
+// Splits every PMD leaf that maps any page of [start, end).
+void split_huge_pmd_range(kernel_state &k, mm_struct &mm, uint64_t start, uint64_t end);
+// Models: zap_huge_pmd(): unmaps a whole PMD leaf.
+void zap_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t);
+// Models: copy_huge_pmd(). Return: 0, or -EAGAIN after splitting (copy the PTEs).
+int copy_huge_pmd(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &src_vma, uint64_t base);
+// Models: mm/gup.c follow_huge_pmd(); *page_mask = HPAGE_PMD_NR - 1 on success.
+follow_result follow_huge_pmd(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags,
+                              unsigned *page_mask);
+
+// ---------------------------------------------------------------------------
+// KSM (mm/ksm.c) and migration for FOLL_LONGTERM (mm/gup.c, mm/migrate.c).
+
+// Models: mm/ksm.c is_ksm_zero_pte(): a zero-page PTE KSM placed (marked dirty).
+inline bool is_ksm_zero_pte(const pte_t &pte) { return pte.present && is_zero_pfn(pte.pfn) && pte.dirty; }
+// Models: mm/ksm.c ksm_might_unmap_zero_page(): the accounting when such a PTE goes.
+void ksm_might_unmap_zero_page(mm_struct &mm, const pte_t &pte);
+// One ksmd pass over pid's VM_MERGEABLE VMAs (ksm_do_scan() over its mm_slot).
+// Return: the number of PTEs merged.
+long ksm_scan_mm(kernel_state &k, int pid);
+// Models: mm/gup.c check_and_migrate_movable_pages() (v6.18) over
+// (*pages)[from..]. Return: 0 when all are pinnable; -EAGAIN after unpinning
+// them all and migrating the unpinnable ones; -ENOMEM when migration failed
+// (nothing left pinned).
+long check_and_migrate_movable_pages(kernel_state &k, std::vector<pfn_t> &pages, size_t from);
+
 // madvise(2) advice values the model knows (include/uapi/asm-generic/mman-common.h).
 enum class madv : uint8_t { dontneed, populate_read, populate_write, dontfork, dofork, wipeonfork, keeponfork, hwpoison };
 // Models: mm/madvise.c do_madvise() for one advice. Return: 0 or -errno.

@@ -24,7 +24,7 @@ int mm_counter(const kernel_state &k, const folio &f) { return f.anon ? MM_ANONP
 
 // Models: mm/rmap.c folio_remove_rmap_pte() (v6.18)
 void folio_remove_rmap_pte(kernel_state &k, pfn_t pfn) {
-  folio &f = k.folios[pfn];
+  folio &f = page_folio(k, pfn);
   if (f.mapcount <= 0) warn(k, "mapcount underflow on pfn " + std::to_string(pfn));
   f.mapcount--;
 }
@@ -88,6 +88,8 @@ pfn_t alloc_new_anon_folio(kernel_state &k, vm_area_struct &vma, uint64_t data) 
   const pfn_t p = folio_alloc(k);
   folio &f = k.folios[p];
   f.data = data;
+  // memalloc_pin_save() (FOLL_LONGTERM) strips __GFP_MOVABLE: never movable/CMA.
+  f.zone = k.memalloc_pin ? mem_zone::normal : vma.zone;
   // folio_add_new_anon_rmap(..., RMAP_EXCLUSIVE)
   f.anon = true;
   f.anon_exclusive = true;
@@ -158,7 +160,25 @@ unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t
     if (flags & FAULT_FLAG_WRITE) warn(k, "FAULT_FLAG_UNSHARE together with FAULT_FLAG_WRITE");
     if (!is_cow_mapping(vma.vm_flags)) return VM_FAULT_SIGSEGV;
   }
-  pte_t *pte = pte_alloc(mm_of(k, pid), vpn);
+  mm_struct &mm = mm_of(k, pid);
+  // __handle_mm_fault(): a none PMD in a THP-eligible VMA gets a huge page.
+  if (thp_vma_allowable(k, mm, vma, vpn)) {
+    const unsigned r = do_huge_pmd_anonymous_page(k, pid, vma, vpn, flags);
+    if (!(r & VM_FAULT_FALLBACK)) return r;
+  }
+  if (pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf) {
+    if ((flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !t->pmd_write) {
+      const unsigned r = do_huge_pmd_wp_page(k, pid, vma, vpn, flags);
+      if (!(r & VM_FAULT_FALLBACK)) return r;
+      // The PMD was split: handle the fault on the PTE.
+    } else {
+      // huge_pmd_set_accessed()
+      t->pmd_young = true;
+      if (flags & FAULT_FLAG_WRITE) t->pmd_dirty = true;
+      return 0;
+    }
+  }
+  pte_t *pte = pte_alloc(mm, vpn);
   // do_swap_page(): a hwpoison entry left by memory_failure().
   if (!pte->present && pte->hwpoison) return VM_FAULT_HWPOISON;
   if (!pte->present) {
@@ -326,7 +346,11 @@ unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, u
 
 // Models: mm/memory.c wp_can_reuse_anon_folio() for a small folio (v6.18)
 bool wp_can_reuse_anon_folio(kernel_state &k, pfn_t pfn) {
-  folio &f = k.folios[pfn];
+  folio &f = page_folio(k, pfn);
+  // Differs: a PTE-mapped large folio is never reused unless the page is
+  // PageAnonExclusive (v6.18's __wp_can_reuse_large_anon_folio() also reuses
+  // one mapped only by this mm with no other references); copying is safe.
+  if (f.large) return false;
   if (f.ksm || f.refcount > 3) return false;
   // Any extra reference (a GUP reference or pin included) forces a copy:
   // 09854ba94c6a "mm: do_wp_page() simplification".
@@ -370,6 +394,7 @@ unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vp
   pte_t *pte = pte_offset(mm, vpn);
   const pte_t orig = *pte;
   const bool pfn_is_zero = is_zero_pfn(orig.pfn);
+  if (pfn_is_zero) ksm_might_unmap_zero_page(mm, orig);
 
   // A zeroed page for the zero pfn; else __wp_page_copy_user(): from the old
   // page, or through the user address when there is no struct page (seed b's
@@ -502,6 +527,15 @@ long remap_pfn_range(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn
 // zap_present_folio_ptes() (v6.18)
 void zap_pte_range(kernel_state &k, int pid, const vm_area_struct &vma, uint64_t start, uint64_t end) {
   mm_struct &mm = mm_of(k, pid);
+  // zap_pmd_range(): a PMD leaf the range covers whole goes at once; one it
+  // covers partly is split first (__split_huge_pmd()).
+  for (pte_table &t : mm.tables) {
+    if (!t.pmd_leaf || t.base >= end || t.base + HPAGE_PMD_NR <= start) continue;
+    if (start <= t.base && t.base + HPAGE_PMD_NR <= end)
+      zap_huge_pmd(k, mm, t);
+    else
+      __split_huge_pmd(k, mm, t);
+  }
   for (uint64_t vpn = start; vpn < end; vpn++) {
     pte_t *pte = pte_offset(mm, vpn);
     if (!pte) continue;
@@ -513,7 +547,10 @@ void zap_pte_range(kernel_state &k, int pid, const vm_area_struct &vma, uint64_t
     const pte_t old = *pte;
     pfn_t page = vm_normal_page(k, vma, vpn, old);
     *pte = pte_t{};  // ptep_get_and_clear_full()
-    if (!page) continue;  // special: only the PTE goes
+    if (!page) {  // special: only the PTE goes
+      ksm_might_unmap_zero_page(mm, old);
+      continue;
+    }
     folio &f = k.folios[page];
     if (!f.anon && old.dirty) f.dirty = true;
     mm.rss[mm_counter(k, f)]--;
@@ -532,18 +569,19 @@ int copy_present_pte(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &
   pfn_t page = vm_normal_page(k, src_vma, vpn, pte);
   mm_struct &dst_mm = mm_of(k, dst_pid);
   if (page && k.folios[page].anon) {
-    folio &f = k.folios[page];
-    if (f.anon_exclusive) {
+    folio &pg = k.folios[page];       // the page: PageAnonExclusive, data
+    folio &f = page_folio(k, page);   // the folio: counts
+    if (pg.anon_exclusive) {
       // folio_needs_cow_for_dma(): a possibly pinned page must not be shared
       // with the child (70e806e4e645), so the child gets a copy right now.
       if (is_cow_mapping(src_vma.vm_flags) && src_mm.has_pinned && folio_maybe_dma_pinned(f) &&
           !k.sw.fork_shares_pinned_pages) {
-        const pfn_t np = alloc_new_anon_folio(k, dst_vma, f.data);  // invalidates f
+        const pfn_t np = alloc_new_anon_folio(k, dst_vma, pg.data);  // invalidates pg, f
         dst_mm.rss[MM_ANONPAGES]++;
         *pte_alloc(dst_mm, vpn) = mkdirty_maybe_mkwrite(mk_pte(k, dst_vma, np), dst_vma);
         return 0;
       }
-      f.anon_exclusive = false;  // ClearPageAnonExclusive()
+      pg.anon_exclusive = false;  // ClearPageAnonExclusive()
     }
     f.refcount++;
     f.mapcount++;

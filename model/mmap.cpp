@@ -61,9 +61,27 @@ bool can_change_pte_writable(kernel_state &k, const vm_area_struct &vma, uint64_
   return pte.dirty;
 }
 
-// Models: mm/mprotect.c change_pte_range() (v6.18) for one VMA.
+// Models: mm/huge_memory.c vma_adjust_trans_huge() (v6.18): a VMA boundary
+// at vpn inside a PMD leaf splits it.
+void split_huge_pmd_at(kernel_state &k, mm_struct &mm, uint64_t vpn) {
+  if (vpn % HPAGE_PMD_NR) split_huge_pmd_range(k, mm, vpn, vpn + 1);
+}
+
+// Models: mm/mprotect.c change_pte_range() (v6.18) for one VMA, with
+// change_huge_pmd() for the PMD leaves in it.
 void change_pte_range(kernel_state &k, int pid, const vm_area_struct &vma) {
   mm_struct &mm = k.tasks[pid].mm;
+  for (pte_table &t : mm.tables) {
+    if (!t.pmd_leaf || t.base >= vma.vm_end || t.base + HPAGE_PMD_NR <= vma.vm_start) continue;
+    // pmd_modify(oldpmd, newprot)
+    t.pmd_protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);
+    if (!(vma.vm_flags & VM_WRITE) || t.pmd_protnone) {
+      t.pmd_write = false;
+    } else if (!(vma.vm_flags & VM_SHARED) && !is_huge_zero_pfn(k, t.pmd_pfn) &&
+               k.folios[t.pmd_pfn].anon_exclusive) {
+      t.pmd_write = true;  // can_change_pmd_writable(): an exclusive anonymous folio
+    }
+  }
   // vma_wants_manual_pte_write_upgrade()
   const bool try_writable = (vma.vm_flags & VM_SHARED)
                                 ? ((vma.vm_flags & VM_WRITE) && !vm_page_prot_writable(k, vma))
@@ -106,6 +124,7 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
   if ((vma.vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE) vma.vm_flags |= VM_ACCOUNT;
   vma.backing = a.backing;
   vma.file = a.file;
+  vma.zone = a.zone;
   if (a.backing == vma_backing::anon && a.shared) {
     vma.backing = vma_backing::shmem;  // shmem_zero_setup()
     vma.file = file_create(k, true);
@@ -114,6 +133,13 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
       (vma.file < 0 || size_t(vma.file) >= k.files.size()))
     throw model_bug("do_mmap(): file mapping without a file");
   if (a.backing == vma_backing::mixedmap) vma.vm_flags |= VM_MIXEDMAP;
+  if (a.thp && a.backing == vma_backing::anon && !a.shared) {
+    // thp_get_unmapped_area(): a PMD-aligned start; MADV_HUGEPAGE: VM_HUGEPAGE.
+    vma.vm_start = (mm.mmap_hint + HPAGE_PMD_NR - 1) / HPAGE_PMD_NR * HPAGE_PMD_NR;
+    vma.vm_end = vma.vm_start + a.npages;
+    if (vma.vm_end + 1 > TASK_SIZE_VPN) return -ENOMEM;
+    vma.vm_flags |= VM_HUGEPAGE;
+  }
   if (a.backing == vma_backing::secretmem) {
     // memfd_secret() makes a fresh inode; secretmem_mmap() locks the VMA
     // and keeps it out of core dumps.
@@ -143,6 +169,8 @@ long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
   if (npages == 0) return -EINVAL;
   mm_struct &mm = k.tasks[pid].mm;
   const uint64_t end = start + npages;
+  split_huge_pmd_at(k, mm, start);
+  split_huge_pmd_at(k, mm, end);
   split_vma_at(mm, start);
   split_vma_at(mm, end);
   for (size_t i = 0; i < mm.vmas.size();) {
@@ -227,6 +255,8 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
     }
     const uint64_t tmp = std::min(v->vm_end, end);
     if (newflags != v->vm_flags) {
+      split_huge_pmd_at(k, mm, nstart);
+      split_huge_pmd_at(k, mm, tmp);
       split_vma_at(mm, nstart);
       split_vma_at(mm, tmp);
       vm_area_struct *w = find_vma(mm, nstart);
@@ -286,6 +316,9 @@ int dup_mm_fork(kernel_state &k, int pid) {
     // allow_cow_sharing = 1: mm_forbids_zeropage() is not inherited.
     cmm.forbids_zeropage = false;
     cmm.mmap_hint = pmm.mmap_hint;
+    // dup_mm() copies the mm_struct, ksm_fork() keeps ksm_zero_pages (the
+    // child inherits the marked PTEs; "ksm: fix ksm_zero_pages accounting on fork").
+    cmm.ksm_zero_pages = pmm.ksm_zero_pages;
   }
   const size_t nvmas = k.tasks[pid].mm.vmas.size();
   for (size_t i = 0; i < nvmas; i++) {
@@ -314,6 +347,14 @@ int dup_mm_fork(kernel_state &k, int pid) {
     const bool is_cow = is_cow_mapping(src.vm_flags);
     if (is_cow) pmm.write_protect_seq++;  // raw_write_seqcount_begin()
     for (uint64_t vpn = src.vm_start; vpn < src.vm_end; vpn++) {
+      // copy_pmd_range(): a PMD leaf is copied whole unless copy_huge_pmd()
+      // split it (-EAGAIN), then its PTEs are copied one by one.
+      if (const pte_table *t = pmd_offset(pmm, vpn); t && t->pmd_leaf && vpn == t->base) {
+        if (copy_huge_pmd(k, pid, child, src, vpn) == 0) {
+          vpn += HPAGE_PMD_NR - 1;
+          continue;
+        }
+      }
       const pte_t *p = pte_offset(pmm, vpn);
       if (!p) continue;
       if (!p->present && p->hwpoison) {
@@ -352,6 +393,7 @@ long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   if (!v) return -ENOENT;
   if (!vma_is_anonymous(*v) && v->backing != vma_backing::shmem) return -EINVAL;
   if (v->vm_flags & VM_SHARED) return shmem_mfill_atomic_zeropage(k, pid, *v, vpn);
+  if (const pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf) return -EEXIST;  // mm_alloc_pmd(): pmd_trans_huge()
   anon_vma_prepare(k, *v);  // mfill_atomic(): for every private VMA
   pte_t *pte = pte_alloc(mm, vpn);
   if (!pte_none(*pte)) return -EEXIST;
@@ -384,6 +426,18 @@ access_result user_access(kernel_state &k, int pid, uint64_t vpn, bool write, ui
     return r;
   }
   for (int tries = 0; tries < 4; tries++) {
+    if (pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf && !t->pmd_protnone && (!write || t->pmd_write)) {
+      t->pmd_young = true;
+      r.pfn = t->pmd_pfn + (vpn - t->base);
+      if (write) {
+        t->pmd_dirty = true;
+        write_pfn(k, r.pfn, value);
+        r.value = value;
+      } else {
+        r.value = read_pfn(k, r.pfn);
+      }
+      return r;
+    }
     pte_t *pte = pte_offset(mm, vpn);
     if (pte && pte->present && !pte->protnone && (!write || pte->write)) {
       pte->young = true;
@@ -442,6 +496,8 @@ long madvise_walk_flags(kernel_state &k, int pid, uint64_t start, uint64_t npage
     vm_flags_t nf = v->vm_flags;
     if (long err = new_flags(*v, nf)) return err;
     if (nf != v->vm_flags) {
+      split_huge_pmd_at(k, mm, vpn);  // vma_adjust_trans_huge()
+      split_huge_pmd_at(k, mm, stop);
       split_vma_at(mm, vpn);
       split_vma_at(mm, stop);
       find_vma(mm, vpn)->vm_flags = nf;
@@ -536,6 +592,8 @@ long do_mlock(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
     const bool skip = (v->vm_flags & (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)) || vma_is_fsdax(k, *v) ||
                       vma_is_secretmem(*v);
     if (!skip && !(v->vm_flags & VM_LOCKED)) {
+      split_huge_pmd_at(k, mm, vpn);  // vma_adjust_trans_huge()
+      split_huge_pmd_at(k, mm, stop);
       split_vma_at(mm, vpn);
       split_vma_at(mm, stop);
       find_vma(mm, vpn)->vm_flags |= VM_LOCKED;
@@ -618,6 +676,12 @@ long memory_failure(kernel_state &k, pfn_t pfn) {
   folio &f = k.folios[pfn];
   if (f.hwpoison) return -EHWPOISON;  // TestSetPageHWPoison(): already poisoned
   if ((!f.anon && !f.pagecache) || f.fsdax) return -EBUSY;
+  // try_to_split_thp_page(): Differs: only the PMD mappings are split, so
+  // the poisoned page has PTEs of its own to unmap; the folio stays large.
+  if (f.large)
+    for (auto &t : k.tasks)
+      for (auto &tab : t.mm.tables)
+        if (tab.pmd_leaf && folio_pfn(k, pfn) == tab.pmd_pfn) __split_huge_pmd(k, t.mm, tab);
   f.hwpoison = true;
   // Propagate the dirty bit from the PTEs first: a clean page-cache page of
   // a file with writeback can be re-read, so its PTEs are simply zapped.
@@ -633,7 +697,7 @@ long memory_failure(kernel_state &k, pfn_t pfn) {
       for (auto &p : tab.ptes) {
         if (!p.present || p.special || p.pfn != pfn) continue;
         t.mm.rss[counter]--;
-        f.mapcount--;
+        page_folio(k, pfn).mapcount--;  // the folio's (a THP page's head)
         p = pte_t{};
         p.hwpoison = !clean_file;  // make_hwpoison_entry()
         folio_put(k, pfn);
@@ -658,6 +722,11 @@ long s390_disable_cow_sharing(kernel_state &k, int pid) {
   // Replace all shared zeropages in COW mappings by anonymous pages.
   for (size_t i = 0; i < mm.vmas.size(); i++) {
     if (!is_cow_mapping(mm.vmas[i].vm_flags)) continue;
+    // A huge zero PMD is split into zero-page PTEs first (then unshared below).
+    for (pte_table &t : mm.tables)
+      if (t.pmd_leaf && is_huge_zero_pfn(k, t.pmd_pfn) && t.base < mm.vmas[i].vm_end &&
+          mm.vmas[i].vm_start < t.base + HPAGE_PMD_NR)
+        __split_huge_pmd(k, mm, t);
     for (uint64_t vpn = mm.vmas[i].vm_start; vpn < mm.vmas[i].vm_end; vpn++) {
       const pte_t *p = pte_offset(mm, vpn);
       if (!p || !p->present || !is_zero_pfn(p->pfn)) continue;
@@ -677,6 +746,9 @@ long do_pages_stat(kernel_state &k, int pid, uint64_t vpn) {
   mm_struct &mm = k.tasks[pid].mm;
   const vm_area_struct *vma = find_vma(mm, vpn);
   if (!vma) return -EFAULT;
+  // folio_walk_start() on a PMD leaf: the huge zero folio is a zero folio too.
+  if (const pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf)
+    return is_huge_zero_pfn(k, t->pmd_pfn) ? -EFAULT : 0;
   const pte_t *pte = pte_offset(mm, vpn);
   if (!pte || !pte->present) return -ENOENT;  // none, or a swap/hwpoison entry
   const pfn_t page = vm_normal_page(k, *vma, vpn, *pte);

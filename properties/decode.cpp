@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "model/flags.h"
+#include "model/kernel.h"
 
 namespace gupcheck::props {
 
@@ -16,7 +17,8 @@ namespace {
 // (what shrinking drives toward) picks the first, simplest entry.
 enum class Choice : uint8_t {
   Read, Write, Mmap, Gup, Release, Fork, Mprotect, Dontneed, Munmap, Exit, Populate, Dump, Uffd,
-  InsertPage, InsertMixed, InFlight, Wait, Advise, Mlock, ForbidZero, Stat, Remote, DmaWrite, DmaRead, Resume,
+  InsertPage, InsertMixed, InFlight, Wait, Advise, Mlock, ForbidZero, Stat, Remote, DmaWrite, DmaRead, Mergeable, Ksm,
+  Resume,
 };
 struct Weighted {
   Choice c;
@@ -29,7 +31,7 @@ constexpr Weighted kWeights[] = {
     {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 8},
     {Choice::Wait, 5},    {Choice::Advise, 10},     {Choice::Mlock, 4},       {Choice::ForbidZero, 1},
     {Choice::Stat, 4},    {Choice::Remote, 8},      {Choice::DmaWrite, 6},    {Choice::DmaRead, 6},
-    {Choice::Resume, 14},
+    {Choice::Mergeable, 14}, {Choice::Ksm, 14}, {Choice::Resume, 14},
 };
 
 Choice pick(uint8_t sel) {
@@ -139,6 +141,16 @@ struct Decoder {
     op.npages = uint16_t(1 + ((r >> 32) & 0xff) % lim.max_map_pages);
     if (op.npages > 3 && ((r >> 40) & 1)) op.npages = uint16_t(1 + op.npages % 3);
     op.populate = ((r >> 41) & 0xf) == 0;  // MAP_POPULATE, now and then
+    if (op.map_kind == MapKind::Anon && !op.shared) {
+      // Now and then new anonymous folios come from ZONE_MOVABLE or CMA.
+      const unsigned z = r >> 44 & 7;
+      op.zone = z == 1 ? MemZone::Movable : z == 2 ? MemZone::Cma : MemZone::Normal;
+      // Now and then a THP-eligible mapping, one PMD (or a bit more) long.
+      if ((r >> 47 & 7) == 0) {
+        op.thp = true;
+        op.npages = uint16_t(model::HPAGE_PMD_NR + ((r >> 50 & 3) == 0 ? (r >> 52 & 3) : 0));
+      }
+    }
     emit(op);
     maps.push_back({op.result, op.npages, op.map_kind});
     procs[pi].maps.push_back(uint16_t(maps.size() - 1));
@@ -203,7 +215,13 @@ struct Decoder {
       case Choice::Write:
         if (!address(r, pi, op)) return mmap(r, pi);
         op.kind = c == Choice::Read ? OpKind::Read : OpKind::Write;
-        if (c == Choice::Write) op.value = 0x100 + t.ops.size();  // unique: a leak shows
+        if (c == Choice::Write) {
+          op.value = 0x100 + t.ops.size();  // unique: a leak shows
+          // Sometimes zeroes or a shared value, so that KSM finds pages to merge.
+          const unsigned v = r >> 40 & 7;
+          if (v == 1) op.value = 0;
+          if (v == 2) op.value = 0x41;
+        }
         return emit(op);
       case Choice::Mmap:
         return mmap(r, pi);
@@ -280,6 +298,17 @@ struct Decoder {
         op.gup_flags = (f & 1 ? FOLL_WRITE : 0) | ((f >> 1 & 3) == 0 ? FOLL_FORCE : 0);
         return emit(op);
       }
+      case Choice::Mergeable: {
+        if (!address(r, pi, op)) return mmap(r, pi);
+        op.kind = OpKind::MadvDontneed;
+        op.advice = Advice::Mergeable;
+        op.npages = range(r, 6);
+        return emit(op);
+      }
+      case Choice::Ksm:
+        op.kind = OpKind::KsmMerge;
+        op.proc = procs[pi].id;
+        return emit(op);
       case Choice::Dump:
         op.kind = OpKind::Dump;
         op.proc = procs[pi].id;
@@ -399,12 +428,16 @@ int misses(const Op &a, const Op &b) {
   m += a.advice != b.advice;
   m += a.target != b.target;
   m += a.via != b.via;
+  m += a.zone != b.zone;
+  m += a.thp != b.thp;
   return m;
 }
 
 // The fields of `op` that decode_trace() reads, for the comparison.
 Op relevant(Op op) {
   if (op.kind != OpKind::Mmap) op.map_kind = MapKind::Anon, op.shared = false, op.file = 0;
+  if (op.kind != OpKind::Mmap) op.zone = MemZone::Normal, op.thp = false;
+  if (op.kind != OpKind::MadvDontneed) op.advice = Advice::Dontneed;
   if (op.kind != OpKind::Mmap && op.kind != OpKind::Mprotect) op.prot = Prot::RW;
   if (op.kind != OpKind::Gup) op.api = GupApi::Get, op.in_flight = false, op.thread = 0;
   if (op.kind != OpKind::Gup && op.kind != OpKind::Populate) op.gup_flags = 0;

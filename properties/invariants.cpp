@@ -70,7 +70,10 @@ bool gup_args_invalid(trace::GupApi api, unsigned flags) {
 }
 
 // Holders' share of a folio's refcount besides GUP: PTEs, page cache, driver.
-int base_refs(const folio &f, int ptes) { return ptes + (f.pagecache ? 1 : 0) + (f.driver ? 1 : 0); }
+// The huge zero folio keeps huge_zero_refcount's own reference.
+int base_refs(const folio &f, int ptes) {
+  return ptes + (f.pagecache ? 1 : 0) + (f.driver ? 1 : 0) + (f.huge_zero && !f.head ? HUGE_ZERO_BASE_REFCOUNT : 0);
+}
 
 // Per-folio "refcount - mapcount - pagecache - driver" change over the last
 // step: what GUP references alone must account for.
@@ -78,11 +81,13 @@ long gup_share_delta(const World &w, pfn_t p) {
   const kernel_state &k = w.kernel();
   const Probe &pr = w.probe();
   const folio &f = k.folios[p];
-  long after = long(f.refcount) - f.mapcount - (f.pagecache ? 1 : 0) - (f.driver ? 1 : 0);
+  // The huge zero folio's own reference, like a driver's, is there for life.
+  const long own = (f.driver ? 1 : 0) + (f.huge_zero && !f.head ? HUGE_ZERO_BASE_REFCOUNT : 0);
+  long after = long(f.refcount) - f.mapcount - (f.pagecache ? 1 : 0) - own;
   long before = 0;
   if (p < pr.refcount.size()) {
     // A driver page keeps its driver flag for life, so it cancels out.
-    before = long(pr.refcount[p]) - pr.mapcount[p] - pr.pagecache[p] - (f.driver ? 1 : 0);
+    before = long(pr.refcount[p]) - pr.mapcount[p] - pr.pagecache[p] - own;
   }
   return after - before;
 }
@@ -169,10 +174,11 @@ std::vector<long> gup_holdings(const kernel_state &k, const GupCall &g, long *pi
   *pins = 0;
   for (pfn_t p : g.pages) {
     if (!pfn_valid(k, p)) continue;
+    const pfn_t h = folio_pfn(k, p);  // references go to the folio
     if (!g.pin) {
-      held[p] += 1;
+      held[h] += 1;
     } else if (!k.folios[p].zero) {
-      held[p] += k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
+      held[h] += k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
       (*pins)++;
     }
   }
@@ -334,6 +340,16 @@ bool read_fault_maps_zero_page(const World &w, std::string &why) {
   const int pid = w.pid_of(w.last_op().proc);
   if (w.kernel().tasks[pid].mm.forbids_zeropage) return true;
   const uint64_t vpn = w.address(w.last_op().map, w.last_op().page);
+  const pte_table *t = pmd_offset(w.kernel().tasks[pid].mm, vpn);
+  if (t && t->pmd_leaf) {
+    // A THP-eligible VMA: the huge zero folio, read-only (or a THP when
+    // use_zero_page is off).
+    if (!is_huge_zero_pfn(w.kernel(), t->pmd_pfn) ? w.kernel().thp_use_zero_page : t->pmd_write) {
+      why = "a read fault at " + addr_s(vpn) + " did not map the huge zero folio read-only";
+      return false;
+    }
+    return true;
+  }
   const pte_t *pte = pte_offset(w.kernel().tasks[pid].mm, vpn);
   if (!pte || !pte->present || !is_zero_pfn(pte->pfn) || !pte->special || pte->write) {
     why = "a read fault at " + addr_s(vpn) + " did not map the zero page special and read-only";
@@ -376,7 +392,7 @@ bool gup_fast_never_returns_zero(const World &w, std::string &why) {
   if (!is_gup_step(w)) return true;
   const GupCall &g = *w.last_gup();
   for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++)
-    if (is_zero_pfn(g.pages[i])) {
+    if (is_zero_pfn(g.pages[i]) || is_huge_zero_pfn(w.kernel(), g.pages[i])) {
       why = "GUP-fast returned the zero page at index " + std::to_string(i);
       return false;
     }
@@ -401,7 +417,7 @@ bool dump_never_returns_zero(const World &w, std::string &why) {
   if (w.last_op().kind != OpKind::Dump) return true;
   const Outcome &o = w.last_outcome();
   for (size_t i = 0; i < o.dump.size(); i++)
-    if (is_zero_pfn(o.dump[i])) {
+    if (is_zero_pfn(o.dump[i]) || is_huge_zero_pfn(w.kernel(), o.dump[i])) {
       why = "get_dump_page() returned the zero page for " + addr_s(o.dump_vpn[i]);
       return false;
     }
@@ -513,7 +529,7 @@ bool pfn_only_stops_gup(const World &w, std::string &why) {
   const Probe &pr = w.probe();
   if (gup_args_invalid(g.op.api, g.op.gup_flags) || !pr.had_vma || !pr.had_pte || !pr.pte.present) return true;
   const pte_t &pte = pr.pte;
-  if (!pte.special || is_zero_pfn(pte.pfn) || (pr.vma.vm_flags & (VM_IO | VM_PFNMAP))) return true;
+  if (!pte.special || is_zero_pfn(pte.pfn) || is_huge_zero_pfn(k, pte.pfn) || (pr.vma.vm_flags & (VM_IO | VM_PFNMAP))) return true;
   if ((g.op.gup_flags & FOLL_WRITE) && !pte.write) return true;  // a write fault replaces it first
   if (g.op.gup_flags & FOLL_DUMP) return true;  // a core dump treats it as a hole: -EFAULT
   if (check_vma_flags(k, pr.vma, g.op.gup_flags | (g.pin ? FOLL_PIN : FOLL_GET))) return true;
@@ -557,8 +573,13 @@ bool gup_return_value(const World &w, std::string &why) {
   }
   // The zero page takes no pin (c8070b787519), so nothing can run out:
   // a pin whose first page is the mapped zero page never fails -ENOMEM.
+  // Except a multi-page FOLL_LONGTERM pin: a later movable/CMA page that
+  // cannot be migrated fails the whole call with -ENOMEM
+  // (migrate_longterm_unpinnable_folios()); the zero page itself never is
+  // migrated (B10), so a one-page long-term pin of it still never fails so.
   const Probe &pr = w.probe();
-  if (g.pin && g.ret == -ENOMEM && pr.had_pte && pr.pte.present && is_zero_pfn(pr.pte.pfn)) {
+  const bool may_fail_migration = (g.op.gup_flags & FOLL_LONGTERM) && g.op.npages > 1;
+  if (g.pin && g.ret == -ENOMEM && !may_fail_migration && pr.had_pte && pr.pte.present && is_zero_pfn(pr.pte.pfn)) {
     name_gup(gup_index(w, g));
     name_pfn(pr.pte.pfn);
     name_pte(g.pid, g.start);
@@ -574,7 +595,7 @@ bool pages_hold_valid_pages(const World &w, std::string &why) {
   for (const GupCall &g : w.gup_calls()) {
     if (!g.holds()) continue;
     for (pfn_t p : g.pages)
-      if (!pfn_valid(k, p) || k.folios[p].freed || k.folios[p].refcount <= 0) {
+      if (!pfn_valid(k, p) || k.folios[p].freed || page_folio(k, p).refcount <= 0) {
         name_pfn(p);
         name_gup(gup_index(w, g));
         why = "g" + std::to_string(&g - w.gup_calls().data()) + " holds " + pfn_s(p) + ", which was freed";
@@ -590,14 +611,14 @@ bool gup_returns_mapped_page(const World &w, std::string &why) {
   const GupCall &g = *w.last_gup();
   const mm_struct &mm = w.kernel().tasks[g.pid].mm;
   for (size_t i = 0; i < g.pages.size(); i++) {
-    const pte_t *p = pte_offset(mm, g.start + i);
-    if (!p || !p->present || p->pfn != g.pages[i]) {
+    const pfn_t m = mapped_pfn(mm, g.start + i);
+    if (m != g.pages[i]) {
       name_pfn(g.pages[i]);
-      if (p && p->present) name_pfn(p->pfn);
+      if (m) name_pfn(m);
       name_pte(g.pid, g.start + i);
       name_gup(gup_index(w, g));
       why = "GUP returned " + pfn_s(g.pages[i]) + " for " + addr_s(g.start + i) + ", which maps " +
-            (p && p->present ? pfn_s(p->pfn) : std::string("nothing"));
+            (m ? pfn_s(m) : std::string("nothing"));
       return false;
     }
   }
@@ -611,7 +632,8 @@ bool pinned_anon_is_exclusive(const World &w, std::string &why) {
     if (!g.holds() || !g.pin) continue;
     for (pfn_t p : g.pages) {
       const folio &f = k.folios[p];
-      if (f.anon && !f.anon_exclusive) {
+      // A THP page counts as exclusive when it or its head is (sanity_check_pinned_pages()).
+      if (f.anon && !f.anon_exclusive && !(f.large && page_folio(k, p).anon_exclusive)) {
         name_pfn(p);
         name_gup(gup_index(w, g));
         why = "pinned anonymous " + pfn_s(p) + " is not PageAnonExclusive";
@@ -638,9 +660,9 @@ bool pinned_page_not_shared(const World &w, std::string &why) {
   const Census &c = w.census();
   const kernel_state &k = w.kernel();
   for (pfn_t p = 2; p < k.folios.size(); p++)
-    if (c.pins[p] > 0 && k.folios[p].anon && c.ptes[p] > 1) {
+    if (c.page_pins[p] > 0 && k.folios[p].anon && c.page_maps[p] > 1) {
       name_pfn(p);
-      why = "pinned anonymous " + pfn_s(p) + " is mapped by " + std::to_string(c.ptes[p]) +
+      why = "pinned anonymous " + pfn_s(p) + " is mapped by " + std::to_string(c.page_maps[p]) +
             " PTEs: a pinned page was shared at fork";
       return false;
     }
@@ -751,8 +773,10 @@ bool dump_special_is_hole(const World &w, std::string &why) {
   const mm_struct &mm = w.kernel().tasks[pid].mm;
   for (size_t i = 0; i < o.dump.size(); i++) {
     if (!o.dump[i]) continue;
+    const pte_table *t = pmd_offset(mm, o.dump_vpn[i]);
     const pte_t *p = pte_offset(mm, o.dump_vpn[i]);
-    if (!p || !p->present || p->special || p->pfn != o.dump[i]) {
+    const bool leaf = t && t->pmd_leaf && !is_huge_zero_pfn(w.kernel(), t->pmd_pfn);
+    if (leaf ? mapped_pfn(mm, o.dump_vpn[i]) != o.dump[i] : (!p || !p->present || p->special || p->pfn != o.dump[i])) {
       why = "get_dump_page() returned " + pfn_s(o.dump[i]) + " for " + addr_s(o.dump_vpn[i]) +
             ", which is not a normal mapped page";
       return false;
@@ -1131,6 +1155,13 @@ bool populate_never_forces(const World &w, std::string &why) {
       const vm_area_struct *v = find_vma(mm, a);
       if (!v || !(v->vm_flags & VM_LOCKED) || !vma_is_anonymous(*v) || (v->vm_flags & VM_SHARED)) continue;
       if (!(v->vm_flags & VM_ACCESS_FLAGS)) continue;
+      if (const pte_table *t = pmd_offset(mm, a); t && t->pmd_leaf) {  // a THP
+        if ((v->vm_flags & VM_WRITE) && (is_huge_zero_pfn(k, t->pmd_pfn) || !t->pmd_write)) {
+          why = "mlock of a private writable VMA left " + addr_s(a) + " without a written (COW-broken) page";
+          return false;
+        }
+        continue;
+      }
       const pte_t *p = pte_offset(mm, a);
       if (!p || !p->present) {
         why = "mlock left " + addr_s(a) + " of a private anonymous VMA unpopulated";
@@ -1208,7 +1239,7 @@ bool pages_stat_contract(const World &w, std::string &why) {
   long want = 0;
   if (!pr.had_vma) want = -EFAULT;
   else if (!pr.had_pte || !pr.pte.present) want = -ENOENT;
-  else if (is_zero_pfn(pr.pte.pfn)) want = -EFAULT;
+  else if (is_zero_pfn(pr.pte.pfn) || is_huge_zero_pfn(k, pr.pte.pfn)) want = -EFAULT;
   else if (pr.pte.special) want = -ENOENT;
   else if (pr.folio.fsdax) want = -ENOENT;
   if (w.last_outcome().ret != want) {
@@ -1223,6 +1254,145 @@ bool pages_stat_contract(const World &w, std::string &why) {
   for (pfn_t p = 1; p < k.folios.size(); p++)
     if (gup_share_delta(w, p) != 0) {
       why = "a move_pages() status lookup left a reference on " + pfn_s(p);
+      return false;
+    }
+  return true;
+}
+
+// Holders' share of a folio's refcount besides GUP: PTEs, page cache, driver.
+
+// A9
+bool large_folio_counts_per_page(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  const Census &c = w.census();
+  for (pfn_t p = 2; p < k.folios.size(); p++) {
+    const folio &f = k.folios[p];
+    if (!f.large || f.head || f.freed) continue;
+    if (f.pincount != c.pins[p]) {
+      why = "large " + pfn_s(p) + " has _pincount " + std::to_string(f.pincount) + " but GUP calls hold " +
+            std::to_string(c.pins[p]) + " pins on its pages";
+      return false;
+    }
+  }
+  if (!is_gup_step(w)) return true;
+  // The call took one reference per page it returned from each large folio.
+  const GupCall &g = *w.last_gup();
+  std::vector<pfn_t> heads;
+  for (pfn_t p : g.pages)
+    if (pfn_valid(k, p) && k.folios[p].large && std::find(heads.begin(), heads.end(), folio_pfn(k, p)) == heads.end())
+      heads.push_back(folio_pfn(k, p));
+  for (pfn_t h : heads) {
+    long n = 0;
+    for (pfn_t q : g.pages) n += folio_pfn(k, q) == h;
+    const long d = gup_share_delta(w, h);
+    if (d != n) {
+      why = "GUP returned " + std::to_string(n) + " pages of large " + pfn_s(h) + " but took " + std::to_string(d) +
+            " references";
+      return false;
+    }
+  }
+  return true;
+}
+
+// The spec of folio_is_longterm_pinnable() (include/linux/mm.h, v6.18):
+// never CMA; the zero page always; otherwise not ZONE_MOVABLE.
+bool spec_longterm_pinnable(const folio &f) {
+  if (f.zone == mem_zone::cma) return false;
+  return f.zero || f.zone != mem_zone::movable;
+}
+
+// Pages [lo, hi) of the last step's FOLL_LONGTERM pin that are not long-term pinnable.
+bool longterm_range_pinnable(const World &w, bool fast_part, std::string &why) {
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin || !(g.op.gup_flags & FOLL_LONGTERM) || g.ret <= 0) return true;
+  const kernel_state &k = w.kernel();
+  const size_t split = std::min(g.pages.size(), size_t(std::max(g.nr_fast, 0L)));
+  const size_t lo = fast_part ? 0 : split, hi = fast_part ? split : g.pages.size();
+  for (size_t i = lo; i < hi; i++) {
+    const pfn_t p = g.pages[i];
+    if (!pfn_valid(k, p)) continue;
+    const folio &f = k.folios[p];
+    if (!spec_longterm_pinnable(f)) {
+      why = std::string(fast_part ? "GUP-fast" : "the slow path") + " of a FOLL_LONGTERM pin pinned " + pfn_s(p) +
+            " in " + (f.zone == mem_zone::cma ? "a CMA area" : "ZONE_MOVABLE") + " at index " + std::to_string(i);
+      return false;
+    }
+  }
+  return true;
+}
+
+// G3
+bool longterm_pin_is_pinnable(const World &w, std::string &why) { return longterm_range_pinnable(w, false, why); }
+
+// G5
+bool gup_fast_longterm_pinnable(const World &w, std::string &why) { return longterm_range_pinnable(w, true, why); }
+
+// B10
+bool zero_page_pinnable_never_migrated(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  const folio &z = k.folios[ZERO_PFN];
+  if (z.migrated_to || z.freed) {
+    why = "the zero page was migrated away";
+    return false;
+  }
+  if (!folio_is_longterm_pinnable(k.folios[ZERO_PFN])) {
+    why = "folio_is_longterm_pinnable() is false for the zero page";
+    return false;
+  }
+  return true;
+}
+
+// B11
+bool zero_page_content_zero(const World &w, std::string &why) {
+  const uint64_t d = w.kernel().folios[ZERO_PFN].data;
+  if (d == 0) return true;
+  why = "the zero page holds " + hex(d);
+  return false;
+}
+
+// B12
+bool ksm_zero_pages_special(const World &w, std::string &why) {
+  const Census &c = w.census();
+  if (c.ksm_zero_not_special.pid >= 0) {
+    why = "p" + std::to_string(w.proc_of(c.ksm_zero_not_special.pid)) + " maps a KSM zero page at " +
+          addr_s(c.ksm_zero_not_special.vpn) + " without pte_special or writable";
+    return false;
+  }
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    if (!k.tasks[pid].alive) continue;
+    // At least the marked PTEs: fork copies the count (dup_mm(), ksm_fork())
+    // even for VM_DONTCOPY/VM_WIPEONFORK VMAs whose PTEs the child never gets.
+    if (k.tasks[pid].mm.ksm_zero_pages < c.ksm_zero[pid]) {
+      why = "p" + std::to_string(w.proc_of(int(pid))) + " has ksm_zero_pages " +
+            std::to_string(k.tasks[pid].mm.ksm_zero_pages) + " but maps " + std::to_string(c.ksm_zero[pid]) +
+            " KSM zero-page PTEs";
+      return false;
+    }
+  }
+  return true;
+}
+
+// E8
+bool ksm_never_pinned(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  const Census &c = w.census();
+  for (pfn_t p = 2; p < k.folios.size(); p++) {
+    const folio &f = k.folios[p];
+    if (!f.ksm || f.freed) continue;
+    if (f.anon_exclusive || c.pins[p] > 0) {
+      why = "KSM " + pfn_s(p) + (f.anon_exclusive ? " is PageAnonExclusive" : " is pinned");
+      return false;
+    }
+  }
+  if (w.last_op().kind != OpKind::KsmMerge) return true;
+  // A merge drops a page's mapping only when nobody else holds it.
+  const Probe &pr = w.probe();
+  for (pfn_t p = 2; p < pr.mapcount.size(); p++)
+    if (k.folios[p].mapcount < pr.mapcount[p] && (c.gets[p] > 0 || c.pins[p] > 0)) {
+      why = "KSM merged away " + pfn_s(p) + " although GUP holds " + std::to_string(c.gets[p]) + " references and " +
+            std::to_string(c.pins[p]) + " pins on it";
       return false;
     }
   return true;
@@ -1361,11 +1531,12 @@ bool cow_of_pfn_copies(const World &w, std::string &why) {
   if (!user_write && !gup_write) return true;
   const Probe &pr = w.probe();
   if (!pr.had_vma || !is_cow_mapping(pr.vma.vm_flags) || !pr.had_pte || !pr.pte.present) return true;
-  // A source vm_normal_page() does not return: special (not the zero page,
-  // whose COW allocates a zeroed page instead) or without a struct page.
+  // A source vm_normal_page() does not return: special (not the zero page or
+  // the huge zero folio, whose COW allocates a zeroed page or THP instead:
+  // do_huge_zero_wp_pmd()) or without a struct page.
   const kernel_state &k = w.kernel();
   const pte_t &old = pr.pte;
-  if (is_zero_pfn(old.pfn) || !(old.special || !pfn_valid(k, old.pfn))) return true;
+  if (is_zero_pfn(old.pfn) || is_huge_zero_pfn(k, old.pfn) || !(old.special || !pfn_valid(k, old.pfn))) return true;
   const int pid = gup_write ? w.last_gup()->pid : w.pid_of(op.proc);
   const uint64_t vpn = gup_write ? w.last_gup()->start : w.address(op.map, op.page);
   const pte_t *now = pte_offset(k.tasks[pid].mm, vpn);
@@ -1591,12 +1762,13 @@ const std::vector<Invariant> kInvariants = {
      "No WARN_ON/VM_BUG_ON condition the kernel asserts on its own state is reached.",
      "the kernel's own assertions in mm/gup.c and mm/memory.c", no_kernel_warning},
     {"GupGrabArithmetic", "A1",
-     "A GUP call adds exactly one reference per FOLL_GET page and GUP_PIN_COUNTING_BIAS per FOLL_PIN page, "
-     "and nothing for a pin of the zero page.",
+     "A GUP call adds exactly one reference per FOLL_GET page and GUP_PIN_COUNTING_BIAS per FOLL_PIN page "
+     "(one reference plus one _pincount on a large folio), and nothing for a pin of the zero page.",
      "try_grab_folio(); 3faa52c03f44 \"mm/gup: track FOLL_PIN pages\", c8070b787519", gup_grab_arithmetic},
     {"ReleaseIsExactInverse", "A2", "put_page()/unpin_user_pages() remove exactly what the GUP call added.",
      "gup_put_folio(), unpin_user_pages()", release_is_inverse},
-    {"MaybePinnedNoFalseNegatives", "A3", "folio_maybe_dma_pinned() is true for every pinned folio.",
+    {"MaybePinnedNoFalseNegatives", "A3",
+     "folio_maybe_dma_pinned() is true for every pinned folio (a large folio by its _pincount).",
      "folio_maybe_dma_pinned()", maybe_pinned_no_false_negative},
     {"GupFlagAlgebra", "A4",
      "Invalid FOLL_* combinations are refused: get_user_pages*() and pin_user_pages_fast() with -EINVAL, "
@@ -1608,6 +1780,12 @@ const std::vector<Invariant> kInvariants = {
     {"RefcountMatchesHolders", "A6",
      "A folio's refcount equals its PTE mappings plus page cache, driver, FOLL_GET and FOLL_PIN holders.",
      "the GUP contract above __get_user_pages()", refcount_matches_holders},
+    {"LargeFolioCountsPerPage", "A9",
+     "GUP takes one reference (or pin) per page it returns from a large folio, and a large folio's _pincount "
+     "equals the pins held on its pages exactly.",
+     "__get_user_pages() next_page block (page_increm), follow_huge_pmd(), gup_fast_pmd_leaf(), "
+     "folio_maybe_dma_pinned()",
+     large_folio_counts_per_page},
     {"RefcountOverflowGuard", "A8",
      "GUP never takes a folio's refcount past the point where it would overflow (the model's REFCOUNT_CEILING).",
      "8fde12ca79af mm: prevent get_user_pages() from overflowing page refcount (CVE-2019-11487); try_grab_folio()",
@@ -1631,6 +1809,16 @@ const std::vector<Invariant> kInvariants = {
      "c8070b787519 \"mm: Don't pin ZERO_PAGE in pin_user_pages()\"; seed e", zero_page_never_refcounted},
     {"DumpNeverReturnsZero", "B6", "get_dump_page() never returns the zero page.",
      "seed c 8e4b9a607189 \"mm: FOLL_DUMP replace FOLL_ANON\"", dump_never_returns_zero},
+    {"ZeroPageLongtermPinnable", "B10",
+     "The zero page is long-term pinnable and never migrated, even though it sits in ZONE_MOVABLE here.",
+     "folio_is_longterm_pinnable(); 9afaf30f7a1a \"mm/gup: do not migrate zero page\"",
+     zero_page_pinnable_never_migrated},
+    {"ZeroPageContentZero", "B11", "The zero page always reads as zeroes.",
+     "corollary of B2, B6, H3; Huge Dirty COW (CVE-2017-1000405)", zero_page_content_zero},
+    {"KsmZeroPagesSpecial", "B12",
+     "Zero pages KSM places are read-only special PTEs, each counted in mm->ksm_zero_pages until COW or unmap.",
+     "replace_page(), ksm_might_unmap_zero_page() in zap_present_ptes()/wp_page_copy(); e2942062e01d, 6080d19f0704",
+     ksm_zero_pages_special},
     {"LongtermPinUnshares", "B7",
      "A long-term pin in a COW mapping holds an exclusive anonymous page, never the zero page or page cache.",
      "84209e87c696 \"mm/gup: reliable R/O long-term pinning in COW mappings\"", longterm_pin_unshares},
@@ -1704,6 +1892,9 @@ const std::vector<Invariant> kInvariants = {
     {"WriteFaultReuseRule", "E5",
      "A write fault reuses an anonymous page only if it is exclusive or its refcount is 1.",
      "09854ba94c6a \"mm: do_wp_page() simplification\"; CVE-2020-29374", write_fault_reuse_rule},
+    {"KsmNeverPinned", "E8",
+     "A KSM folio is never PageAnonExclusive and never pinned; a merge never drops a page GUP holds.",
+     "gup_must_unshare() (KSM pages cannot be exclusive); write_protect_page() in mm/ksm.c", ksm_never_pinned},
     {"UnshareExcludesWrite", "E7",
      "No fault carries both FAULT_FLAG_UNSHARE and FAULT_FLAG_WRITE; a user access or a GUP call other than a R/O "
      "pin never raises FAULT_FLAG_UNSHARE.",
@@ -1718,6 +1909,14 @@ const std::vector<Invariant> kInvariants = {
      "seed c 8e4b9a607189; no_page_table()", dump_holes_no_alloc},
     {"DumpSpecialIsHole", "F3", "A core dump returns only normal mapped pages: zero and special PTEs are holes.",
      "seed c; follow_page_pte() FOLL_DUMP", dump_special_is_hole},
+    {"LongtermPinIsPinnable", "G3",
+     "Every page the slow path of a successful FOLL_LONGTERM pin returns is long-term pinnable: not CMA, not "
+     "ZONE_MOVABLE (the zero page excepted); movable ones are migrated first.",
+     "__gup_longterm_locked(), check_and_migrate_movable_pages(), migrate_longterm_unpinnable_folios()",
+     longterm_pin_is_pinnable},
+    {"GupFastLongtermPinnable", "G5",
+     "GUP-fast with FOLL_LONGTERM never pins a folio that is not long-term pinnable; it falls back instead.",
+     "try_grab_folio_fast()", gup_fast_longterm_pinnable},
     {"GupNeedsPermission", "H1",
      "GUP writes need VM_WRITE, or FOLL_FORCE in a COW mapping (never in a shared !VM_WRITE mapping).",
      "check_vma_flags()", gup_needs_permission},

@@ -61,10 +61,18 @@ std::string live_unexpressible_reason(const Op &op, const Op *creator) {
         return "driver mappings (pfnmap, mixedmap) need a kernel driver";
       if (op.map_kind == MapKind::Fsdax) return "fsdax mappings need a DAX file system";
       if (op.map_kind == MapKind::Secretmem) return "secretmem is not enabled on every kernel (secretmem.enable)";
+      if (op.zone != MemZone::Normal)
+        return "movable/CMA placement needs movablecore= or a CMA area and a memory policy the agent cannot set";
+      // MADV_HUGEPAGE only asks: whether a PMD-mapped THP (or the huge zero
+      // folio) appears depends on the THP sysfs settings and free memory, so
+      // the model's observation would not match reliably.
+      if (op.thp) return "a THP-backed mapping is not guaranteed by MADV_HUGEPAGE on the live kernel";
       return "";
     case OpKind::Madvise:
       if (op.advice == Advice::Hwpoison) return "MADV_HWPOISON would poison real memory";
+      if (op.advice == Advice::Mergeable) return "MADV_MERGEABLE only takes effect through ksmd passes (see ksm_merge)";
       return "";
+    case OpKind::KsmMerge: return "a ksmd pass cannot be run synchronously from user space";
     case OpKind::Munmap:
     case OpKind::Mprotect:
     case OpKind::Read:
@@ -136,8 +144,9 @@ Trace make_live_expressible(const Trace &in) {
     if (op.has_process()) op.thread = 0;
     switch (op.kind) {
       case OpKind::Madvise:
-        if (op.advice == Advice::Hwpoison) drop.push_back(i);
+        if (op.advice == Advice::Hwpoison || op.advice == Advice::Mergeable) drop.push_back(i);
         break;
+      case OpKind::KsmMerge:
       case OpKind::ForbidZeropage:
       case OpKind::Stat:
       case OpKind::UffdContinue:
@@ -151,6 +160,8 @@ Trace make_live_expressible(const Trace &in) {
           op.map_kind = MapKind::Anon;
           op.file = 0;
         }
+        op.zone = MemZone::Normal;  // ordinary placement
+        op.thp = false;             // base pages
         break;
       case OpKind::Gup: {
         op.in_flight = false;
@@ -207,7 +218,8 @@ std::string live_ops_table() {
       const LiveMechInfo &info = live_mech_info(m);
       row(std::string(gup_api_name(api)) + " " + flags_to_string(f), info.syscall);
     }
-  s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, insert_page, insert_mixed,\n"
+  s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, movable/cma/thp mappings,\n"
+       "  madvise mergeable, ksm_merge, insert_page, insert_mixed,\n"
        "  populate, dump, forbid_zeropage, stat, mem_read/vm_readv/mem_write/vm_writev, dma_read/dma_write,\n"
        "  madvise hwpoison, threads, in-flight calls (& / resume / wait), and every other GUP API/flag\n"
        "  combination\n";

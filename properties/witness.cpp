@@ -122,7 +122,7 @@ bool no_ksm_zero_page_written(const World &w, std::string &why) {
                      (gup_step(w) && (w.last_gup()->op.gup_flags & FOLL_WRITE) && w.last_gup()->ret > 0);
   if (!write) return true;
   const Probe &pr = w.probe();
-  if (!pr.had_pte || !pr.pte.present || !is_zero_pfn(pr.pte.pfn) || !pr.pte.dirty) return true;
+  if (!pr.had_pte || !is_ksm_zero_pte(pr.pte)) return true;
   uint64_t vpn;
   const pte_t *p = step_pte(w, vpn);
   why = "a write at " + at(vpn) + " replaced a KSM zero page" + (p ? " by pfn " + hex(p->pfn) : std::string());
@@ -148,11 +148,8 @@ const std::vector<Invariant> kWitnesses = {
      no_ksm_zero_page_written},
 };
 
-const std::vector<PendingWitness> kPending = {
-    {"KsmZeroPageWritten",
-     "the KSM model (use_zero_pages merging; on the model-b branch): until it lands no KSM zero page exists. "
-     "Then set its budget in tests/manifest.txt ('reached N') and remove it from this list"},
-};
+// KsmZeroPageWritten (W7) left this list when the KSM model (model-b) landed.
+const std::vector<PendingWitness> kPending = {};
 
 }  // namespace
 

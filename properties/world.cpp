@@ -124,9 +124,12 @@ void World::dma_write(GupCall &g, uint64_t value) {
     // about which process sees the write: forget every view of the page.
     for (size_t pid = 0; pid < k_.tasks.size() && pid < shadow_.size(); pid++) {
       if (!k_.tasks[pid].alive) continue;
-      for (const pte_table &t : k_.tasks[pid].mm.tables)
+      for (const pte_table &t : k_.tasks[pid].mm.tables) {
+        if (t.pmd_leaf && p >= t.pmd_pfn && p < t.pmd_pfn + HPAGE_PMD_NR)  // a PMD-mapped THP page
+          set_shadow(int(pid), t.base + (p - t.pmd_pfn), kUnknown);
         for (unsigned j = 0; j < PTRS_PER_PTE; j++)
           if (t.ptes[j].present && t.ptes[j].pfn == p) set_shadow(int(pid), t.base + j, kUnknown);
+      }
     }
   }
 }
@@ -160,7 +163,22 @@ void World::take_probe(const Op &op, int pid) {
     if (const pte_t *pte = pte_offset(mm, vpn)) {
       p.had_pte = true;
       p.pte = *pte;
-      if (pte->present && pfn_valid(k_, pte->pfn)) p.folio = k_.folios[pte->pfn];
+      if (const pte_table *t = pmd_offset(mm, vpn); t->pmd_leaf) {
+        // A PMD leaf, seen as the PTE it would split into.
+        p.pte.present = true;
+        p.pte.pfn = t->pmd_pfn + (vpn - t->base);
+        p.pte.write = t->pmd_write;
+        p.pte.dirty = t->pmd_dirty;
+        p.pte.young = t->pmd_young;
+        p.pte.protnone = t->pmd_protnone;
+        p.pte.special = is_huge_zero_pfn(k_, t->pmd_pfn);
+      }
+      if (p.pte.present && pfn_valid(k_, p.pte.pfn)) {
+        // The folio's counts, with the page's own PageAnonExclusive and data.
+        p.folio = page_folio(k_, p.pte.pfn);
+        p.folio.anon_exclusive = k_.folios[p.pte.pfn].anon_exclusive;
+        p.folio.data = k_.folios[p.pte.pfn].data;
+      }
     }
     if (op.kind == OpKind::Gup || op.kind == OpKind::Populate || op.kind == OpKind::Madvise ||
         op.kind == OpKind::Mlock) {
@@ -172,7 +190,8 @@ void World::take_probe(const Op &op, int pid) {
   }
   const bool counts = op.kind == OpKind::Gup || op.kind == OpKind::Wait || op.kind == OpKind::Put ||
                       op.kind == OpKind::Unpin || op.kind == OpKind::Dump || op.kind == OpKind::Populate ||
-                      op.kind == OpKind::Stat || op.kind == OpKind::RemoteRead || op.kind == OpKind::RemoteWrite;
+                      op.kind == OpKind::Stat || op.kind == OpKind::RemoteRead || op.kind == OpKind::RemoteWrite ||
+                      op.kind == OpKind::KsmMerge;
   p.refcount.clear();
   p.mapcount.clear();
   p.pagecache.clear();
@@ -242,8 +261,9 @@ bool World::advance_gup(GupCall &g, bool to_end) {
     const size_t hi = std::min(g.pages.size(), stopped && f->task.point().fast ? g.pages.size() : size_t(g.nr_fast));
     g.fast_seen = std::min(g.fast_seen, g.pages.size());
     for (size_t i = g.fast_seen; i < hi; i++) {
-      const pte_t *pte = k_.tasks[pid].alive ? pte_offset(k_.tasks[pid].mm, g.start + i) : nullptr;
-      if (!pte || !pte->present || pte->pfn != g.pages[i]) {
+      // mapped_pfn(): the PTE's page, or the page of a PMD leaf (a THP).
+      const pfn_t now = k_.tasks[pid].alive ? mapped_pfn(k_.tasks[pid].mm, g.start + i) : 0;
+      if (now != g.pages[i]) {
         g.fast_stale = "page " + std::to_string(i) + " (" + hex(g.pages[i]) + ") is not mapped at " +
                        hex((g.start + i) << 12);
         break;
@@ -309,6 +329,10 @@ const Outcome &World::step(const Op &op) {
       a.shared = op.shared;
       a.prot = prot_bits(op.prot);
       a.npages = op.npages;
+      a.thp = op.thp;
+      a.zone = op.zone == trace::MemZone::Movable ? mem_zone::movable
+               : op.zone == trace::MemZone::Cma   ? mem_zone::cma
+                                                  : mem_zone::normal;
       switch (op.map_kind) {
         case trace::MapKind::Anon: a.backing = vma_backing::anon; break;
         case trace::MapKind::File: a.backing = vma_backing::file; break;
@@ -409,6 +433,10 @@ const Outcome &World::step(const Op &op) {
       break;
     case OpKind::Madvise: {
       const uint64_t s = address(op.map, op.page);
+      if (op.advice == trace::Advice::Mergeable) {
+        out.ret = madvise_mergeable(k_, pid, s, op.npages);
+        break;
+      }
       static constexpr madv kAdvice[] = {madv::dontneed,   madv::populate_read, madv::populate_write,
                                          madv::dontfork,   madv::dofork,        madv::wipeonfork,
                                          madv::keeponfork, madv::hwpoison};
@@ -584,6 +612,9 @@ const Outcome &World::step(const Op &op) {
     case OpKind::UffdZeropage:
       out.ret = mfill_atomic_zeropage(k_, pid, address(op.map, op.page));
       break;
+    case OpKind::KsmMerge:
+      out.ret = ksm_scan_mm(k_, pid);
+      break;
     case OpKind::UffdContinue:
       out.ret = mfill_atomic_continue(k_, pid, address(op.map, op.page));
       break;
@@ -621,14 +652,32 @@ const Census &World::census() const {
   c.gets.assign(n, 0);
   c.pins.assign(n, 0);
   c.special_ptes.assign(n, 0);
+  c.page_maps.assign(n, 0);
+  c.page_pins.assign(n, 0);
   c.rss.assign(k_.tasks.size(), {});
-  c.zero_writable = c.zero_not_special = c.writable_shared_anon = c.hwpoison_mapped = {};
+  c.ksm_zero.assign(k_.tasks.size(), 0);
+  c.zero_writable = c.zero_not_special = c.writable_shared_anon = c.hwpoison_mapped = c.ksm_zero_not_special = {};
   c.zero_ptes.assign(k_.tasks.size(), 0);
   for (size_t pid = 0; pid < k_.tasks.size(); pid++) {
     const task_struct &t = k_.tasks[pid];
     if (!t.alive) continue;
     Census::Rss &rss = c.rss[pid];
-    for (const pte_table &tab : t.mm.tables)
+    for (const pte_table &tab : t.mm.tables) {
+      if (tab.pmd_leaf && tab.pmd_pfn < n) {
+        // A PMD leaf: the huge zero folio holds nothing; an anonymous THP
+        // one mapping (and HPAGE_PMD_NR pages of rss).
+        if (is_huge_zero_pfn(k_, tab.pmd_pfn)) {
+          if (tab.pmd_write && c.zero_writable.pid < 0) c.zero_writable = {int(pid), tab.base, tab.pmd_pfn};
+          continue;
+        }
+        const folio &f = k_.folios[tab.pmd_pfn];
+        c.ptes[tab.pmd_pfn]++;
+        for (unsigned i = 0; i < HPAGE_PMD_NR && tab.pmd_pfn + i < n; i++) c.page_maps[tab.pmd_pfn + i]++;
+        if (f.anon) rss.anon += HPAGE_PMD_NR;
+        if (f.anon && tab.pmd_write && !f.anon_exclusive && c.writable_shared_anon.pid < 0)
+          c.writable_shared_anon = {int(pid), tab.base, tab.pmd_pfn};
+        continue;
+      }
       for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
         const pte_t &p = tab.ptes[i];
         if (!p.present || p.pfn >= n) continue;
@@ -636,12 +685,18 @@ const Census &World::census() const {
           c.zero_ptes[pid]++;
           if (p.write && c.zero_writable.pid < 0) c.zero_writable = {int(pid), tab.base + i, p.pfn};
           if (!p.special && c.zero_not_special.pid < 0) c.zero_not_special = {int(pid), tab.base + i, p.pfn};
+          if (is_ksm_zero_pte(p)) {
+            c.ksm_zero[pid]++;
+            if ((!p.special || p.write) && c.ksm_zero_not_special.pid < 0)
+              c.ksm_zero_not_special = {int(pid), tab.base + i, p.pfn};
+          }
         }
         if (p.special) {
           c.special_ptes[p.pfn]++;
           continue;
         }
-        c.ptes[p.pfn]++;
+        c.ptes[folio_pfn(k_, p.pfn)]++;
+        c.page_maps[p.pfn]++;
         const folio &f = k_.folios[p.pfn];
         if (f.hwpoison && c.hwpoison_mapped.pid < 0) c.hwpoison_mapped = {int(pid), tab.base + i, p.pfn};
         if (f.anon) {
@@ -654,12 +709,14 @@ const Census &World::census() const {
           rss.file++;
         }
       }
+    }
   }
   for (const GupCall &g : gups_) {
     if (!g.holds()) continue;
     for (pfn_t p : g.pages) {
       if (p >= n) continue;
-      (g.pin ? c.pins : c.gets)[p]++;
+      (g.pin ? c.pins : c.gets)[folio_pfn(k_, p)]++;
+      if (g.pin) c.page_pins[p]++;
     }
   }
   c.valid = true;

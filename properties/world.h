@@ -119,9 +119,13 @@ struct Probe {
 // Who holds each folio, recomputed from the PTEs and GUP calls (not from the
 // model's counters) so that invariants can compare the two.
 struct Census {
-  std::vector<int> ptes;   // present, non-special PTEs mapping the folio
-  std::vector<int> gets;   // FOLL_GET references held by GUP calls
-  std::vector<int> pins;   // FOLL_PIN pins held by GUP calls
+  // Folio-level counts are indexed by the folio's head pfn (a large folio's
+  // tails stay 0); page-level ones by each page.
+  std::vector<int> ptes;   // present, non-special PTEs and PMD leaves mapping the folio
+  std::vector<int> gets;   // FOLL_GET references held by GUP calls on the folio
+  std::vector<int> pins;   // FOLL_PIN pins held by GUP calls on the folio
+  std::vector<int> page_maps;  // PTEs and PMD leaves mapping each page
+  std::vector<int> page_pins;  // FOLL_PIN pins held on each page
   std::vector<int> special_ptes;  // special PTEs naming the pfn
   // Per live pid: normal PTEs of anonymous, file and shmem folios (what the
   // rss counters must say).
@@ -129,6 +133,8 @@ struct Census {
     long anon = 0, file = 0, shmem = 0;
   };
   std::vector<Rss> rss;
+  // Per live pid: present zero-page PTEs KSM placed (is_ksm_zero_pte()).
+  std::vector<long> ksm_zero;
   // The first PTE (pid, vpn) with each property, or pid -1: found in the same
   // single walk over every page table, so invariants stay O(1) per step.
   struct Where {
@@ -139,6 +145,7 @@ struct Census {
   Where zero_writable;       // the zero page mapped writable
   Where zero_not_special;    // the zero page mapped without pte_special
   Where writable_shared_anon;  // a writable PTE of a non-exclusive anonymous folio
+  Where ksm_zero_not_special;  // a KSM zero-page PTE that is not special or writable
   std::vector<int> zero_ptes;  // per pid: PTEs naming the zero pfn
   Where hwpoison_mapped;       // a present PTE mapping a PG_hwpoison folio
   bool valid = false;

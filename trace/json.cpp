@@ -128,6 +128,8 @@ json op_to_json(const Op &op) {
         o["file"] = op.map_kind == MapKind::Shmem && op.file == kSharedAnonFile ? std::string("anon")
                                                                                  : handle_name('f', op.file);
       if (op.populate) o["populate"] = true;
+      if (op.zone != MemZone::Normal) o["zone"] = mem_zone_name(op.zone);
+      if (op.thp) o["thp"] = true;
       break;
     case OpKind::Mprotect: o["prot"] = prot_name(op.prot); break;
     case OpKind::Madvise: o["advice"] = advice_name(op.advice); break;
@@ -200,6 +202,17 @@ Op op_from_json(const json &j, int index) {
       else if (op.map_kind == MapKind::File || op.map_kind == MapKind::Shmem || op.map_kind == MapKind::Fsdax)
         op.file = f.handle("file", 'f');
       if (const json *v = f.opt("populate")) op.populate = f.boolean("populate", *v);
+      if (f.opt("zone")) {
+        const std::string z = f.str("zone");
+        bool zfound = false;
+        for (MemZone x : {MemZone::Normal, MemZone::Movable, MemZone::Cma})
+          if (z == mem_zone_name(x)) {
+            op.zone = x;
+            zfound = true;
+          }
+        if (!zfound) f.fail("unknown zone " + show(json(z)) + " (normal, movable, cma)");
+      }
+      if (const json *t = f.opt("thp")) op.thp = f.boolean("thp", *t);
       break;
     }
     case OpKind::Mprotect: op.prot = prot_from(f); break;

@@ -197,7 +197,7 @@ bool op_equal(const Op &a, const Op &b) {
       if (a.map_kind != b.map_kind || a.shared != b.shared || a.prot != b.prot || a.populate != b.populate)
         return false;
       if (map_kind_has_file(a.map_kind) && a.file != b.file) return false;
-      return true;
+      return a.zone == b.zone && a.thp == b.thp;
     case OpKind::Mprotect: return a.prot == b.prot;
     case OpKind::Madvise: return a.advice == b.advice;
     case OpKind::Gup: return a.api == b.api && a.gup_flags == b.gup_flags && a.in_flight == b.in_flight;
@@ -229,6 +229,7 @@ const char *op_kind_name(OpKind k) {
     case OpKind::UffdContinue: return "uffd_continue";
     case OpKind::InsertPage: return "insert_page";
     case OpKind::InsertMixed: return "insert_mixed";
+    case OpKind::KsmMerge: return "ksm_merge";
     case OpKind::Mlock: return "mlock";
     case OpKind::ForbidZeropage: return "forbid_zeropage";
     case OpKind::Stat: return "stat";
@@ -236,6 +237,15 @@ const char *op_kind_name(OpKind k) {
     case OpKind::RemoteWrite: return "mem_write";
     case OpKind::DmaWrite: return "dma_write";
     case OpKind::DmaRead: return "dma_read";
+  }
+  return "?";
+}
+
+const char *mem_zone_name(MemZone z) {
+  switch (z) {
+    case MemZone::Normal: return "normal";
+    case MemZone::Movable: return "movable";
+    case MemZone::Cma: return "cma";
   }
   return "?";
 }
@@ -256,6 +266,7 @@ const char *advice_name(Advice a) {
     case Advice::Wipeonfork: return "wipeonfork";
     case Advice::Keeponfork: return "keeponfork";
     case Advice::Hwpoison: return "hwpoison";
+    case Advice::Mergeable: return "mergeable";
   }
   return "?";
 }
@@ -305,9 +316,10 @@ const std::vector<OpDoc> &op_docs() {
   static const std::vector<OpDoc> docs = {
       {OpKind::Mmap,
        "mN = mmap pP anon|file:fN|shmem:fN|shmem:anon|fsdax:fN|secretmem|pfnmap|mixedmap private|shared none|r|rw "
-       "NPAGES [populate]",
+       "NPAGES [populate] [movable|cma] [thp]",
        "mmap(2) (populate: MAP_POPULATE, __mm_populate()); fsdax: a DAX file; secretmem: memfd_secret(2); pfnmap: "
-       "remap_pfn_range(); mixedmap: a VM_MIXEDMAP driver"},
+       "remap_pfn_range(); mixedmap: a VM_MIXEDMAP driver; movable/cma: new anonymous folios in ZONE_MOVABLE or CMA; "
+       "thp: MADV_HUGEPAGE"},
       {OpKind::Munmap, "munmap pP mN+I NPAGES", "munmap(2): do_vmi_munmap() (mm/vma.c)"},
       {OpKind::Mprotect, "mprotect pP mN+I NPAGES none|r|rw", "mprotect(2): mprotect_fixup() (mm/mprotect.c)"},
       {OpKind::Read, "read pP mN+I", "a user access: handle_mm_fault() (mm/memory.c) as needed"},
@@ -315,9 +327,11 @@ const std::vector<OpDoc> &op_docs() {
       {OpKind::Fork, "pC = fork pP", "fork(2): dup_mmap() and copy_page_range() (mm/memory.c)"},
       {OpKind::Exit, "exit pP", "exit(2): exit_mmap() (mm/mmap.c)"},
       {OpKind::Madvise,
-       "madvise pP mN+I NPAGES dontneed|populate_read|populate_write|dontfork|dofork|wipeonfork|keeponfork|hwpoison",
+       "madvise pP mN+I NPAGES dontneed|populate_read|populate_write|dontfork|dofork|wipeonfork|keeponfork|hwpoison|"
+       "mergeable",
        "madvise(2) (mm/madvise.c): madvise_dontneed_single_vma(), madvise_populate() -> faultin_page_range(), "
-       "VM_DONTCOPY/VM_WIPEONFORK, madvise_inject_error() -> memory_failure()"},
+       "VM_DONTCOPY/VM_WIPEONFORK, madvise_inject_error() -> memory_failure(), MADV_MERGEABLE: "
+       "ksm_madvise()"},
       {OpKind::Gup, "gN = get|pin|get_fast|pin_fast pP mN+I NPAGES FLAGS [&]",
        "get_user_pages()/pin_user_pages()/get_user_pages_fast()/pin_user_pages_fast() (mm/gup.c)"},
       {OpKind::Populate, "populate pP mN+I NPAGES FLAGS",
@@ -343,6 +357,8 @@ const std::vector<OpDoc> &op_docs() {
        "pP writes pT's memory: access_remote_vm() (FOLL_FORCE|FOLL_WRITE|FOLL_REMOTE), or process_vm_writev()"},
       {OpKind::DmaWrite, "dma_write gN VALUE", "a device writes VALUE through every page GUP call gN holds (DMA)"},
       {OpKind::DmaRead, "dma_read gN", "a device reads every page GUP call gN holds (DMA)"},
+      {OpKind::KsmMerge, "ksm_merge pP",
+       "one ksmd pass over pP's MADV_MERGEABLE areas: cmp_and_merge_page() (mm/ksm.c)"},
       {OpKind::UffdContinue, "uffd_continue pP mN+I",
        "UFFDIO_CONTINUE (MINOR mode): mfill_atomic_pte_continue() maps the shmem page-cache page, R/O in a "
        "private mapping"},
@@ -399,6 +415,9 @@ std::string check_consistency(const Trace &t) {
           return fail("file mapping without a valid fN");
         if (op.map_kind == MapKind::Shmem && op.file > kMaxHandle && op.file != kSharedAnonFile)
           return fail("shmem mapping without a valid fN");
+        if (op.zone > MemZone::Cma) return fail("unknown memory zone");
+        if ((op.zone != MemZone::Normal || op.thp) && (op.map_kind != MapKind::Anon || op.shared))
+          return fail("movable, cma and thp apply only to private anonymous mappings");
         if (!maps.insert(op.result).second) return fail(handle_name('m', op.result) + " is created twice");
         break;
       case OpKind::Fork:

@@ -25,7 +25,7 @@
 namespace gupcheck::trace {
 
 enum class OpKind : uint8_t {
-  Mmap,          // mN = mmap pP KIND private|shared PROT NPAGES
+  Mmap,          // mN = mmap pP KIND private|shared PROT NPAGES [movable|cma] [thp]
   Munmap,        // munmap pP mN+I NPAGES
   Mprotect,      // mprotect pP mN+I NPAGES PROT
   Read,          // read pP mN+I                 (a user load; faults as needed)
@@ -50,11 +50,19 @@ enum class OpKind : uint8_t {
   RemoteWrite,   // mem_write|vm_writev pP pT mN+I VALUE
   DmaWrite,      // dma_write gN VALUE           (a device writes VALUE into every page gN holds)
   DmaRead,       // dma_read gN                  (a device reads every page gN holds)
+  KsmMerge,      // ksm_merge pP                (one ksmd pass over pP's MADV_MERGEABLE areas)
   UffdContinue,  // uffd_continue pP mN+I        (UFFDIO_CONTINUE: map the shmem page cache, MINOR mode)
   // The name the madvise op had when it only knew MADV_DONTNEED.
   MadvDontneed = Madvise,
 };
-constexpr int kNumOpKinds = 26;
+constexpr int kNumOpKinds = 27;
+
+// Where a mapping's new anonymous folios are allocated (an mmap option).
+enum class MemZone : uint8_t {
+  Normal,   // ZONE_NORMAL: long-term pinnable
+  Movable,  // ZONE_MOVABLE ("movable"): FOLL_LONGTERM migrates before pinning
+  Cma,      // a CMA area ("cma"): likewise
+};
 
 // What a mapping is backed by (the first word after "mmap pP").
 enum class MapKind : uint8_t {
@@ -77,8 +85,9 @@ enum class Advice : uint8_t {
   Wipeonfork,     // MADV_WIPEONFORK
   Keeponfork,     // MADV_KEEPONFORK
   Hwpoison,       // MADV_HWPOISON
+  Mergeable,      // MADV_MERGEABLE (KSM)
 };
-constexpr int kNumAdvice = 8;
+constexpr int kNumAdvice = 9;
 
 // How a remote access reaches the other process.
 enum class RemoteVia : uint8_t {
@@ -141,6 +150,8 @@ struct Op {
   bool populate = false;        // Mmap: MAP_POPULATE
   uint16_t target = 0;          // pT: the process a remote access reaches
   RemoteVia via = RemoteVia::Mem;
+  MemZone zone = MemZone::Normal;  // Mmap: where new anonymous folios go
+  bool thp = false;             // Mmap: THP-eligible (MADV_HUGEPAGE at mmap time)
   ExpectKind expect = ExpectKind::None;  // "=> X": what the step must return
   int64_t expect_value = 0;     // Ret: the value (negative for -errno); Value: the value read
                                 // (as uint64 bits); Signal: the signal number
@@ -197,6 +208,7 @@ const char *prot_name(Prot p);
 const char *gup_api_name(GupApi a);
 const char *insert_what_name(InsertWhat w);
 const char *advice_name(Advice a);
+const char *mem_zone_name(MemZone z);  // "normal", "movable", "cma"
 // The op word of a remote access: mem_read, mem_write, vm_readv, vm_writev.
 const char *remote_word(OpKind k, RemoteVia via);
 

@@ -223,6 +223,7 @@ class LineParser {
           op.populate = true;
           ++pos_;
         }
+        mmap_options(op);
         break;
       case OpKind::Munmap:
       case OpKind::Madvise:
@@ -244,7 +245,7 @@ class LineParser {
             }
           if (!found)
             fail("unknown madvise advice " + quote(advice) +
-                 " (dontneed, populate_read, populate_write, dontfork, dofork, wipeonfork, keeponfork, hwpoison)");
+                 " (dontneed, populate_read, populate_write, dontfork, dofork, wipeonfork, keeponfork, hwpoison, mergeable)");
         }
         if (op.kind == OpKind::Gup || op.kind == OpKind::Populate) op.gup_flags = flags();
         if (op.kind == OpKind::Gup && pos_ < toks_.size() && toks_[pos_] == "&") {
@@ -279,6 +280,7 @@ class LineParser {
         break;
       case OpKind::Fork:
       case OpKind::Exit:
+      case OpKind::KsmMerge:
       case OpKind::Dump: proc(op); break;
       case OpKind::Put:
       case OpKind::Unpin:
@@ -435,6 +437,25 @@ class LineParser {
     }
   }
 
+  // Optional words after an mmap's NPAGES: at most one of movable|cma, and thp.
+  void mmap_options(Op &op) {
+    op.zone = MemZone::Normal;
+    op.thp = false;
+    bool zone_seen = false;
+    while (pos_ < toks_.size()) {
+      const std::string_view tok = toks_[pos_];
+      if (tok == "thp" && !op.thp) {
+        op.thp = true;
+      } else if ((tok == "movable" || tok == "cma") && !zone_seen) {
+        op.zone = tok == "movable" ? MemZone::Movable : MemZone::Cma;
+        zone_seen = true;
+      } else {
+        fail("unexpected mmap option " + quote(tok) + " (movable or cma, and thp, each at most once)");
+      }
+      ++pos_;
+    }
+  }
+
   void shared(Op &op) {
     const std::string_view tok = next("private|shared");
     if (tok == "private") op.shared = false;
@@ -534,6 +555,7 @@ bool op_from_word(std::string_view word, OpKind &kind, GupApi &api) {
       {"uffd_continue", OpKind::UffdContinue, GupApi::Get},
       {"insert_page", OpKind::InsertPage, GupApi::Get},
       {"insert_mixed", OpKind::InsertMixed, GupApi::Get},
+      {"ksm_merge", OpKind::KsmMerge, GupApi::Get},
   };
   for (const auto &w : words) {
     if (w.word == word) {
@@ -624,8 +646,11 @@ std::string print_op_only(const Op &op) {
   s += " " + proc_name(op.proc, op.thread);
   if (op.has_target()) s += " " + handle_name('p', op.target);
   if (op.kind == OpKind::Mmap) {
-    return s + " " + map_kind_text(op) + (op.shared ? " shared " : " private ") + prot_name(op.prot) + " " +
-           std::to_string(op.npages) + (op.populate ? " populate" : "");
+    s += " " + map_kind_text(op) + (op.shared ? " shared " : " private ") + prot_name(op.prot) + " " +
+         std::to_string(op.npages) + (op.populate ? " populate" : "");
+    if (op.zone != MemZone::Normal) s += std::string(" ") + mem_zone_name(op.zone);
+    if (op.thp) s += " thp";
+    return s;
   }
   if (op.has_address()) s += " " + handle_name('m', op.map) + "+" + std::to_string(op.page);
   if (op.has_range()) s += " " + std::to_string(op.npages);

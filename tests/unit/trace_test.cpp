@@ -173,6 +173,7 @@ Trace every_op_trace() {
   op.expect = ExpectKind::Value, op.expect_value = 0x41;
   op.gup = 1;
   t.ops.push_back(op);
+  t.ops.push_back(make(OpKind::KsmMerge));
   return t;
 }
 
