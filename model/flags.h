@@ -69,6 +69,10 @@ constexpr uint32_t FOLL_PIN = 1u << 19;
 constexpr uint32_t FOLL_FAST_ONLY = 1u << 20;
 constexpr uint32_t FOLL_UNLOCKABLE = 1u << 21;
 constexpr uint32_t FOLL_MADV_POPULATE = 1u << 22;
+// Pre-5535be309971 (v6.0) internal flag, set only by the shm-dirty-cow
+// variant's faultin_page(): "the COW was broken, accept a dirty R/O PTE".
+// The kernel's value was 0x4000; it is never part of a trace's flags.
+constexpr uint32_t FOLL_COW = 1u << 14;
 
 // mm/internal.h INTERNAL_GUP_FLAGS
 constexpr uint32_t INTERNAL_GUP_FLAGS =

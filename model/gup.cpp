@@ -95,7 +95,8 @@ bool try_grab_folio_fast(kernel_state &k, pfn_t page, int refs, unsigned flags) 
   if (!try_get_folio(k, page, refs)) return false;
   // Can't do FOLL_LONGTERM + FOLL_PIN gup fast path if not in a right zone,
   // so fail and let the caller fall back to the slow path.
-  if ((flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(page_folio(k, page))) {
+  if ((flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(page_folio(k, page)) &&
+      !(page_folio(k, page).fsdax && k.sw.fsdax_longterm_pin_allowed)) {  // variant: pre-v4.15 (bug 15)
     folio_put(k, page, refs);
     return false;
   }
@@ -117,7 +118,8 @@ long check_vma_flags(const kernel_state &k, const vm_area_struct &vma, unsigned 
   const bool vma_anon = vma_is_anonymous(vma);
   if (vm_flags & (VM_IO | VM_PFNMAP)) return -EFAULT;
   if ((gup_flags & FOLL_ANON) && !vma_anon) return -EFAULT;
-  if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(k, vma)) return -EOPNOTSUPP;
+  if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(k, vma) && !k.sw.fsdax_longterm_pin_allowed)
+    return -EOPNOTSUPP;  // variant: pre-get_user_pages_longterm() (v4.15) had no such refusal
   if (vma_is_secretmem(vma)) return -EFAULT;
   if (write) {
     if (!vma_anon && !writable_file_mapping_allowed(k, vma, gup_flags)) return -EFAULT;
@@ -139,6 +141,10 @@ long check_vma_flags(const kernel_state &k, const vm_area_struct &vma, unsigned 
 bool can_follow_write_pte(const kernel_state &k, const pte_t &pte, pfn_t page, const vm_area_struct &vma,
                           unsigned flags) {
   if (pte.write) return true;
+  // Variant (pre-5535be309971, CVE-2022-2590): "FOLL_FORCE can write to
+  // even unwritable PTEs in COW mappings" once FOLL_COW is set, judged by
+  // pte_dirty() alone, whatever page the PTE maps now.
+  if (k.sw.foll_cow_follows_dirty_pte && (flags & FOLL_FORCE) && (flags & FOLL_COW) && pte.dirty) return true;
   return can_follow_write_common(k, page, vma, flags);
 }
 
@@ -393,6 +399,14 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
         if (pte && pte->present && pfn_valid(k, pte->pfn) && k.folios[pte->pfn].anon &&
             k.folios[pte->pfn].anon_exclusive)
           foll_flags &= ~FOLL_WRITE;
+      }
+      // Variant (pre-5535be309971): the same moment set FOLL_COW instead
+      // (19be0eaffa3a's replacement for dropping FOLL_WRITE).
+      if (k.sw.foll_cow_follows_dirty_pte && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE)) {
+        const pte_t *pte = pte_offset(k.tasks[pid].mm, start);
+        if (pte && pte->present && pfn_valid(k, pte->pfn) && k.folios[pte->pfn].anon &&
+            k.folios[pte->pfn].anon_exclusive)
+          foll_flags |= FOLL_COW;
       }
       co_yield interleave_point{"after faultin_page", i, false};
       if (!k.tasks[pid].alive) {

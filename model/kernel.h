@@ -496,6 +496,8 @@ remote_result process_vm_rw(kernel_state &k, int target, uint64_t vpn, bool writ
 int dup_mm_fork(kernel_state &k, int pid);
 void exit_mmap(kernel_state &k, int pid);
 long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn);
+// UFFDIO_CONTINUE of one page (MINOR mode); see memory.cpp.
+long mfill_atomic_continue(kernel_state &k, int pid, uint64_t vpn);
 int file_create(kernel_state &k, bool shmem, bool dax = false, bool secretmem = false);
 
 // A user load or store at vpn, faulting as the CPU would.

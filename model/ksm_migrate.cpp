@@ -241,6 +241,8 @@ long check_and_migrate_movable_pages(kernel_state &k, std::vector<pfn_t> &pages,
   for (size_t i = from; i < pages.size(); i++) {
     const pfn_t p = pages[i];
     if (folio_is_longterm_pinnable(page_folio(k, p))) continue;
+    // Variant (bug 15, pre-v4.15): nothing treated fsdax pages as unpinnable.
+    if (page_folio(k, p).fsdax && k.sw.fsdax_longterm_pin_allowed) continue;
     if (std::find(movable.begin(), movable.end(), p) == movable.end()) movable.push_back(p);
   }
   if (movable.empty()) return 0;

@@ -277,6 +277,34 @@ long shmem_mfill_atomic_zeropage(kernel_state &k, int pid, vm_area_struct &vma, 
   return 0;
 }
 
+// Models: mm/userfaultfd.c mfill_atomic() -> mfill_atomic_pte_continue() ->
+// mfill_atomic_install_pte() (v6.18): UFFDIO_CONTINUE maps the page the
+// shmem page cache already holds (shmem_get_folio(SGP_NOALLOC): -EFAULT when
+// none, -EIO if it is hwpoisoned) at vpn, -EEXIST if something is mapped there. The PTE is dirty
+// (pte_mkdirty() since 9ae0f87d009c) and writable only in a VM_SHARED
+// VM_WRITE VMA: in a private mapping it maps the page cache R/O.
+// Differs: the range counts as registered with userfaultfd (MINOR mode);
+// hugetlbfs (the other MINOR-capable backing) is not modelled.
+long mfill_atomic_continue(kernel_state &k, int pid, uint64_t vpn) {
+  mm_struct &mm = mm_of(k, pid);
+  vm_area_struct *v = find_vma(mm, vpn);
+  if (!v) return -ENOENT;
+  if (v->backing != vma_backing::shmem) return -EINVAL;  // vma_can_userfault(VM_UFFD_MINOR)
+  const uint64_t index = v->vm_pgoff + (vpn - v->vm_start);
+  const file_state &file = k.files[v->file];
+  if (index >= file.pages.size() || file.pages[index] == 0) return -EFAULT;
+  const pte_t *old = pte_offset(mm, vpn);
+  if (old && !pte_none(*old)) return -EEXIST;
+  if (!(v->vm_flags & VM_SHARED)) anon_vma_prepare(k, *v);  // mfill_atomic(): for every private VMA
+  const pfn_t page = file.pages[index];
+  if (k.folios[page].hwpoison) return -EIO;  // PageHWPoison(): never map a poisoned page
+  folio_get(k, page);
+  const bool writable = (v->vm_flags & VM_SHARED) && (v->vm_flags & VM_WRITE);
+  map_file_page(k, pid, *v, vpn, page, writable);
+  pte_offset(mm, vpn)->dirty = true;
+  return 0;
+}
+
 // Models: mm/memory.c do_fault() -> do_read_fault() / do_cow_fault() /
 // do_shared_fault() (v6.18), for a pte_none() entry.
 unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {

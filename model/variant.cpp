@@ -46,6 +46,8 @@ const std::vector<switch_info> &all_switches() {
       {"pfnmap_all_unpaged", &S::pfnmap_all_unpaged},
       {"foll_anon_spares_shared_locked", &S::foll_anon_spares_shared_locked},
       {"zero_page_pin_fails", &S::zero_page_pin_fails},
+      {"fsdax_longterm_pin_allowed", &S::fsdax_longterm_pin_allowed},
+      {"foll_cow_follows_dirty_pte", &S::foll_cow_follows_dirty_pte},
   };
   return s;
 }
@@ -102,6 +104,17 @@ const std::vector<variant_info> &all_variants() {
            "\"mm: Fix is_zero_page() usage in try_grab_page()\" (6.1-stable, Apr 2025; broken by backport 476c1dfefab8)",
            "a pin of the zero page reports failure, so R/O pins of untouched memory fail with -ENOMEM",
            "GupReturnValue", {"zero_page_pin_fails"}),
+      make("fsdax-longterm-pin",
+           "2bb6d2837083 \"mm: introduce get_user_pages_longterm\" (Dan Williams, v4.15; hash unverified; "
+           "bug 15)",
+           "a long-term pin of an fsdax mapping pins the file's DAX blocks, which truncate/punch-hole may free "
+           "while the device still DMAs",
+           "FsdaxLongtermRefused", {"fsdax_longterm_pin_allowed"}),
+      make("shm-dirty-cow",
+           "5535be309971 \"mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW\" (v6.0; CVE-2022-2590)",
+           "FOLL_COW accepts a dirty R/O PTE; after MADV_DONTNEED, UFFDIO_CONTINUE maps the shmem page cache dirty "
+           "and the forced write lands there",
+           "ForcedWriteOnlyExclusiveAnon", {"foll_cow_follows_dirty_pte"}),
   };
   return v;
 }

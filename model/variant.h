@@ -75,6 +75,19 @@ struct variant_switches {
   // is_zero_page() usage in try_grab_page()", Apr 2025): bool
   // try_grab_page() returned 0 (failure) for a pin of the zero page.
   bool zero_page_pin_fails = false;
+  // Before get_user_pages_longterm() (Dan Williams, v4.15, 2bb6d2837083
+  // "mm: introduce get_user_pages_longterm" [hash unverified]; today
+  // FOLL_LONGTERM, -EOPNOTSUPP in check_vma_flags() and folio_is_fsdax() in
+  // folio_is_longterm_pinnable()): nothing refused a long-term pin of fsdax
+  // memory, so RDMA/vfio could hold file blocks that truncate frees.
+  bool fsdax_longterm_pin_allowed = false;
+  // Pre-5535be309971 "mm/gup: fix FOLL_FORCE COW security issue and remove
+  // FOLL_COW" (v6.0, CVE-2022-2590, SHM Dirty COW): after the COW-breaking
+  // write fault faultin_page() set FOLL_COW, and can_follow_write_pte()
+  // accepted a R/O PTE for FOLL_FORCE|FOLL_COW when it was dirty. Since
+  // 9ae0f87d009c UFFDIO_CONTINUE installs a dirty R/O PTE to the shmem
+  // page-cache page in a private mapping, so the forced write reached it.
+  bool foll_cow_follows_dirty_pte = false;
 
   bool operator==(const variant_switches &) const = default;
   // Whether any historical rule is on (mainline: none).

@@ -315,7 +315,9 @@ struct Decoder {
         return emit(op);
       case Choice::Uffd:
         if (!address(r, pi, op)) return mmap(r, pi);
-        op.kind = OpKind::UffdZeropage;
+        // Now and then UFFDIO_CONTINUE instead (a zero bit, what shrinking
+        // drives toward, keeps UFFDIO_ZEROPAGE).
+        op.kind = (r >> 56) & 1 ? OpKind::UffdContinue : OpKind::UffdZeropage;
         return emit(op);
       case Choice::Advise: {
         if (!address(r, pi, op)) return mmap(r, pi);

@@ -1046,6 +1046,8 @@ bool fsdax_longterm_refused(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   for (size_t i = 0; i < g.pages.size(); i++)
     if (k.folios[g.pages[i]].fsdax) {
+      name_gup(gup_index(w, g));
+      name_pfn(g.pages[i]);
       why = "a long-term pin holds fsdax " + pfn_s(g.pages[i]) + " at index " + std::to_string(i);
       return false;
     }

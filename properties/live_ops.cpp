@@ -83,6 +83,7 @@ std::string live_unexpressible_reason(const Op &op, const Op *creator) {
     case OpKind::UffdZeropage: return "";
     case OpKind::ForbidZeropage: return "mm_forbids_zeropage() is s390-only";
     case OpKind::Stat: return "move_pages status has no live form yet";
+    case OpKind::UffdContinue: return "UFFDIO_CONTINUE (MINOR registration of shmem) has no live form yet";
     case OpKind::RemoteRead:
     case OpKind::RemoteWrite: return "remote accesses between trace processes have no live form yet (use get/pin)";
     case OpKind::DmaWrite:
@@ -148,6 +149,7 @@ Trace make_live_expressible(const Trace &in) {
       case OpKind::KsmMerge:
       case OpKind::ForbidZeropage:
       case OpKind::Stat:
+      case OpKind::UffdContinue:
       case OpKind::RemoteRead:
       case OpKind::RemoteWrite:
       case OpKind::DmaWrite:

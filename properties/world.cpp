@@ -615,6 +615,9 @@ const Outcome &World::step(const Op &op) {
     case OpKind::KsmMerge:
       out.ret = ksm_scan_mm(k_, pid);
       break;
+    case OpKind::UffdContinue:
+      out.ret = mfill_atomic_continue(k_, pid, address(op.map, op.page));
+      break;
     case OpKind::InsertPage:
     case OpKind::InsertMixed: {
       uint64_t vpn = address(op.map, op.page);

@@ -59,6 +59,7 @@ bool Op::has_address() const {
     case OpKind::Gup:
     case OpKind::Populate:
     case OpKind::UffdZeropage:
+    case OpKind::UffdContinue:
     case OpKind::InsertPage:
     case OpKind::InsertMixed:
     case OpKind::Mlock:
@@ -225,6 +226,7 @@ const char *op_kind_name(OpKind k) {
     case OpKind::Wait: return "wait";
     case OpKind::Dump: return "dump";
     case OpKind::UffdZeropage: return "uffd_zeropage";
+    case OpKind::UffdContinue: return "uffd_continue";
     case OpKind::InsertPage: return "insert_page";
     case OpKind::InsertMixed: return "insert_mixed";
     case OpKind::KsmMerge: return "ksm_merge";
@@ -357,6 +359,9 @@ const std::vector<OpDoc> &op_docs() {
       {OpKind::DmaRead, "dma_read gN", "a device reads every page GUP call gN holds (DMA)"},
       {OpKind::KsmMerge, "ksm_merge pP",
        "one ksmd pass over pP's MADV_MERGEABLE areas: cmp_and_merge_page() (mm/ksm.c)"},
+      {OpKind::UffdContinue, "uffd_continue pP mN+I",
+       "UFFDIO_CONTINUE (MINOR mode): mfill_atomic_pte_continue() maps the shmem page-cache page, R/O in a "
+       "private mapping"},
   };
   return docs;
 }

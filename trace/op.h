@@ -51,10 +51,11 @@ enum class OpKind : uint8_t {
   DmaWrite,      // dma_write gN VALUE           (a device writes VALUE into every page gN holds)
   DmaRead,       // dma_read gN                  (a device reads every page gN holds)
   KsmMerge,      // ksm_merge pP                (one ksmd pass over pP's MADV_MERGEABLE areas)
+  UffdContinue,  // uffd_continue pP mN+I        (UFFDIO_CONTINUE: map the shmem page cache, MINOR mode)
   // The name the madvise op had when it only knew MADV_DONTNEED.
   MadvDontneed = Madvise,
 };
-constexpr int kNumOpKinds = 26;
+constexpr int kNumOpKinds = 27;
 
 // Where a mapping's new anonymous folios are allocated (an mmap option).
 enum class MemZone : uint8_t {

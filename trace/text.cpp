@@ -255,6 +255,7 @@ class LineParser {
         break;
       case OpKind::Read:
       case OpKind::UffdZeropage:
+      case OpKind::UffdContinue:
       case OpKind::Stat:
         proc(op);
         address(op);
@@ -551,6 +552,7 @@ bool op_from_word(std::string_view word, OpKind &kind, GupApi &api) {
       {"wait", OpKind::Wait, GupApi::Get},
       {"dump", OpKind::Dump, GupApi::Get},
       {"uffd_zeropage", OpKind::UffdZeropage, GupApi::Get},
+      {"uffd_continue", OpKind::UffdContinue, GupApi::Get},
       {"insert_page", OpKind::InsertPage, GupApi::Get},
       {"insert_mixed", OpKind::InsertMixed, GupApi::Get},
       {"ksm_merge", OpKind::KsmMerge, GupApi::Get},

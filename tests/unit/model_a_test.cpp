@@ -360,5 +360,32 @@ TEST(ModelAScenarios, ExpectedGupResults) {
   EXPECT_GE(checked, 20u);  // the gup_longterm.c matrix
 }
 
+// UFFDIO_CONTINUE (zoo, for SHM Dirty COW): maps the cached shmem page,
+// dirty and R/O in a private mapping; refuses what mfill_atomic_pte_continue()
+// refuses; every invariant holds on mainline.
+TEST(ModelA, UffdContinueMapsTheShmemPageCacheDirtyReadOnly) {
+  const std::string priv = "m0 = mmap p0 shmem:f0 private rw 2\nread p0 m0+0\nmadvise p0 m0+0 1 dontneed\n";
+  std::unique_ptr<World> w = run(priv + "uffd_continue p0 m0+0\n");
+  EXPECT_EQ(w->last_outcome().ret, 0);
+  const model::pte_t &e = pte(*w, 0, 0, 0);
+  EXPECT_TRUE(e.present);
+  EXPECT_TRUE(e.dirty);
+  EXPECT_FALSE(e.write);
+  EXPECT_TRUE(w->kernel().folios[e.pfn].pagecache);
+  EXPECT_EQ(run(priv + "uffd_continue p0 m0+1\n")->last_outcome().ret, -EFAULT);  // nothing cached
+  EXPECT_EQ(run(priv + "uffd_continue p0 m0+0\nuffd_continue p0 m0+0\n")->last_outcome().ret, -EEXIST);
+  EXPECT_EQ(run("m0 = mmap p0 anon private rw 1\nuffd_continue p0 m0+0\n")->last_outcome().ret, -EINVAL);
+  // Found by the mainline fuzz campaign: a poisoned page-cache page is never mapped.
+  w = run("m0 = mmap p0 shmem:anon shared rw 1\np1 = fork p0\nmadvise p1 m0+0 1 hwpoison\nuffd_continue p0 m0+0\n");
+  EXPECT_EQ(w->last_outcome().ret, -EIO);
+  EXPECT_TRUE(holds(*w, "HwpoisonNeverMapped"));
+  w = run("m0 = mmap p0 shmem:f0 shared rw 1\nwrite p0 m0+0 0x1\nmadvise p0 m0+0 1 dontneed\n"
+          "uffd_continue p0 m0+0\n");
+  EXPECT_EQ(w->last_outcome().ret, 0);
+  EXPECT_TRUE(pte(*w, 0, 0, 0).write);
+  expect_all_hold(priv + "uffd_continue p0 m0+0\nuffd_continue p0 m0+1\ng0 = get p0 m0+0 1 WRITE|FORCE\n"
+                  "m1 = mmap p0 shmem:f0 shared rw 1\nuffd_continue p0 m1+0\n");
+}
+
 }  // namespace
 }  // namespace gupcheck::props

@@ -128,6 +128,9 @@ Trace every_op_trace() {
   op = make(OpKind::UffdZeropage);
   op.map = 0, op.page = 2;
   t.ops.push_back(op);
+  op = make(OpKind::UffdContinue);
+  op.map = 3, op.page = 1;
+  t.ops.push_back(op);
   for (InsertWhat w : {InsertWhat::Page, InsertWhat::Zero}) {
     op = make(OpKind::InsertPage);
     op.map = 65000, op.what = w;
