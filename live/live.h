@@ -34,8 +34,11 @@ extern "C" {
 #define LIVE_PAGE 4096UL
 /* Where vpn 0 of the model lies: mappings are placed with MAP_FIXED_NOREPLACE
  * at LIVE_BASE + vpn * 4096 (64 KiB aligned, so fault-around windows line up
- * with the model's 16-entry page tables). */
-#define LIVE_BASE 0x100000000000UL
+ * with the model's 16-entry page tables). 48 TiB: above AddressSanitizer's
+ * shadow memory on x86-64 (which ends at 0x10007fff7fff, so the former base
+ * 0x100000000000 collided with it under the asan preset: -EEXIST on mmap) and
+ * below its allocator and the usual mmap area. */
+#define LIVE_BASE 0x300000000000UL
 
 enum live_kind {
   LIVE_NOP = 0,
