@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "reports/gate.h"
+#include "reports/markup.h"
 
 #include <cstdio>
 
@@ -24,21 +25,6 @@ void judge(GateResult &r) {
   }
 }
 
-std::string xml_escape(const std::string &s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&apos;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-
 std::string junit_xml(const std::vector<GateResult> &results, double total_seconds) {
   size_t failures = 0;
   for (const auto &r : results) failures += !r.passed;
@@ -51,13 +37,13 @@ std::string junit_xml(const std::vector<GateResult> &results, double total_secon
        std::to_string(failures) + "\" errors=\"0\" time=\"" + buf + "\">\n";
   for (const auto &r : results) {
     std::snprintf(buf, sizeof buf, "%.3f", r.seconds);
-    x += "    <testcase classname=\"gupcheck.gate\" name=\"" + xml_escape(r.variant) + "\" time=\"" + buf + "\">\n";
+    x += "    <testcase classname=\"gupcheck.gate\" name=\"" + markup_escape(r.variant) + "\" time=\"" + buf + "\">\n";
     std::string out = r.message + "\ncommit: " + r.commit + "\ncases: " + std::to_string(r.cases) + "\n";
     if (r.shrunk_length >= 0) out += "shrunk trace (" + std::to_string(r.shrunk_length) + " ops):\n" + r.trace;
     if (!r.passed)
-      x += "      <failure message=\"" + xml_escape(r.message) + "\" type=\"gate\">" + xml_escape(out) +
+      x += "      <failure message=\"" + markup_escape(r.message) + "\" type=\"gate\">" + markup_escape(out) +
            "</failure>\n";
-    x += "      <system-out>" + xml_escape(out) + "</system-out>\n";
+    x += "      <system-out>" + markup_escape(out) + "</system-out>\n";
     x += "    </testcase>\n";
   }
   x += "  </testsuite>\n</testsuites>\n";

@@ -45,7 +45,5 @@ void judge(GateResult &r);
 
 std::string junit_xml(const std::vector<GateResult> &results, double total_seconds);
 nlohmann::json gate_json(const std::vector<GateResult> &results, uint64_t seed, double budget);
-// XML character escaping (&, <, >, ", ').
-std::string xml_escape(const std::string &s);
 
 }  // namespace gupcheck::reports

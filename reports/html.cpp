@@ -3,6 +3,8 @@
 // The campaign page (see html.h).
 #include "reports/html.h"
 
+#include "reports/markup.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -126,12 +128,12 @@ std::string plot_svg(const std::vector<HtmlSample> &samples) {
 }
 
 std::string td(const std::string &v, bool num = false) {
-  return std::string(num ? "<td class=\"num\">" : "<td>") + html_escape(v) + "</td>";
+  return std::string(num ? "<td class=\"num\">" : "<td>") + markup_escape(v) + "</td>";
 }
 
 }  // namespace
 
-std::string html_escape(const std::string &s) {
+std::string markup_escape(const std::string &s) {
   std::string o;
   o.reserve(s.size());
   for (char c : s) {
@@ -149,10 +151,10 @@ std::string html_escape(const std::string &s) {
 
 std::string render_html(const HtmlPage &p) {
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\" data-rendered=\"pending\">\n<head>\n<meta charset=\"utf-8\">\n";
-  h += "<title>" + html_escape(p.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
-  h += "<h1>" + html_escape(p.title) + "</h1>\n";
+  h += "<title>" + markup_escape(p.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  h += "<h1>" + markup_escape(p.title) + "</h1>\n";
   if (!p.verdict.empty())
-    h += "<p id=\"verdict\" class=\"verdict " + std::string(p.failed ? "bad" : "ok") + "\">" + html_escape(p.verdict) +
+    h += "<p id=\"verdict\" class=\"verdict " + std::string(p.failed ? "bad" : "ok") + "\">" + markup_escape(p.verdict) +
          "</p>\n";
 
   if (!p.config.empty()) {
@@ -198,17 +200,17 @@ std::string render_html(const HtmlPage &p) {
     h += "<h2>Counterexamples</h2>\n";
     int i = 0;
     for (const HtmlCounterexample &c : p.counterexamples) {
-      h += "<section class=\"counterexample\" id=\"cx" + std::to_string(i++) + "\">\n<h3>" + html_escape(c.title) +
+      h += "<section class=\"counterexample\" id=\"cx" + std::to_string(i++) + "\">\n<h3>" + markup_escape(c.title) +
            "</h3>\n";
-      h += "<pre class=\"violation\">" + html_escape(c.violation) + "</pre>\n";
-      if (!c.replay.empty()) h += "<p>Replay: <code>" + html_escape(c.replay) + "</code></p>\n";
-      h += "<pre class=\"trace\">" + html_escape(c.trace) + "</pre>\n";
+      h += "<pre class=\"violation\">" + markup_escape(c.violation) + "</pre>\n";
+      if (!c.replay.empty()) h += "<p>Replay: <code>" + markup_escape(c.replay) + "</code></p>\n";
+      h += "<pre class=\"trace\">" + markup_escape(c.trace) + "</pre>\n";
       const std::string svg = inline_svg(c.svg);
       if (!svg.empty())
         h += "<div class=\"graph\">\n" + svg + "</div>\n";
       else if (!c.dot.empty())
         h += "<p class=\"muted\">Graphviz was not available: the graph as dot text.</p>\n<pre class=\"dot\">" +
-             html_escape(c.dot) + "</pre>\n";
+             markup_escape(c.dot) + "</pre>\n";
       h += "</section>\n";
     }
   }

@@ -106,7 +106,4 @@ std::vector<HtmlInvariantRow> invariant_rows(const props::InvariantSet &inv, lon
 HtmlCounterexample counterexample_from_log(const std::string &title, const ReplayLog &log,
                                            const model::variant_switches &sw);
 
-// "<" -> "&lt;" etc. (also quotes, for attributes).
-std::string html_escape(const std::string &s);
-
 }  // namespace gupcheck::reports

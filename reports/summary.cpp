@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "reports/summary.h"
+#include "reports/markup.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -129,20 +130,6 @@ CampaignSummary summary_from_json(const json &j) {
 
 namespace {
 
-std::string xml_escape(const std::string &s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-
 std::string fmt(const char *f, double v) {
   char b[64];
   std::snprintf(b, sizeof b, f, v);
@@ -170,7 +157,7 @@ std::string junit_xml(const CampaignSummary &s) {
   const int tests = 1 + int(s.findings.size()) + crashed;
   o += "<testsuites tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
        "\" errors=\"" + std::to_string(errors) + "\" time=\"" + fmt("%.3f", s.elapsed) + "\">\n";
-  o += "  <testsuite name=\"" + xml_escape(suite) + "\" tests=\"" + std::to_string(tests) + "\" failures=\"" +
+  o += "  <testsuite name=\"" + markup_escape(suite) + "\" tests=\"" + std::to_string(tests) + "\" failures=\"" +
        std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" time=\"" +
        fmt("%.3f", s.elapsed) + "\">\n";
   o += "    <properties>\n";
@@ -180,25 +167,25 @@ std::string junit_xml(const CampaignSummary &s) {
   o += "      <property name=\"cases\" value=\"" + std::to_string(s.cases) + "\"/>\n";
   o += "      <property name=\"ops\" value=\"" + std::to_string(s.ops) + "\"/>\n";
   o += "    </properties>\n";
-  o += "    <testcase classname=\"" + xml_escape(suite) + "\" name=\"campaign\" time=\"" + fmt("%.3f", s.elapsed) +
+  o += "    <testcase classname=\"" + markup_escape(suite) + "\" name=\"campaign\" time=\"" + fmt("%.3f", s.elapsed) +
        "\">";
   if (!s.findings.empty())
     o += "\n      <failure message=\"" + std::to_string(s.findings.size()) +
          " counterexample(s) found\"/>\n    ";
   o += "</testcase>\n";
   for (const auto &f : s.findings) {
-    o += "    <testcase classname=\"" + xml_escape(suite) + "\" name=\"" + xml_escape(f.invariant) + " case " +
+    o += "    <testcase classname=\"" + markup_escape(suite) + "\" name=\"" + markup_escape(f.invariant) + " case " +
          std::to_string(f.case_index) + "\">\n";
-    o += std::string("      <") + (f.internal ? "error" : "failure") + " message=\"" + xml_escape(f.why) +
-         "\" type=\"" + xml_escape(f.invariant) + "\">" + xml_escape(f.trace) +
-         (f.trace_file.empty() ? "" : "replay: gupcheck replay " + xml_escape(f.trace_file) + "\n") + "</" +
+    o += std::string("      <") + (f.internal ? "error" : "failure") + " message=\"" + markup_escape(f.why) +
+         "\" type=\"" + markup_escape(f.invariant) + "\">" + markup_escape(f.trace) +
+         (f.trace_file.empty() ? "" : "replay: gupcheck replay " + markup_escape(f.trace_file) + "\n") + "</" +
          (f.internal ? "error" : "failure") + ">\n";
     o += "    </testcase>\n";
   }
   for (const auto &w : s.workers) {
     if (w.status != "crashed" && w.status != "error") continue;
-    o += "    <testcase classname=\"" + xml_escape(suite) + "\" name=\"worker " + std::to_string(w.shard) + "." +
-         std::to_string(w.id) + "\">\n      <error message=\"worker " + w.status + ": " + xml_escape(w.detail) +
+    o += "    <testcase classname=\"" + markup_escape(suite) + "\" name=\"worker " + std::to_string(w.shard) + "." +
+         std::to_string(w.id) + "\">\n      <error message=\"worker " + w.status + ": " + markup_escape(w.detail) +
          "\"/>\n    </testcase>\n";
   }
   o += "  </testsuite>\n</testsuites>\n";
