@@ -15,6 +15,7 @@
 #include "properties/stats.h"
 #include "properties/witness.h"
 #include "properties/world.h"
+#include "tests/unit/test_traces.h"
 #include "trace/json.h"
 #include "trace/text.h"
 
@@ -22,26 +23,9 @@ namespace gupcheck::props {
 namespace {
 
 using model::pfn_t;
-
-trace::Trace parse(const std::string &body) { return trace::parse_trace("# gupcheck trace v1\n" + body); }
-
-std::unique_ptr<World> world_after(const std::string &body) {
-  const trace::Trace t = parse(body);
-  const std::string why = trace::check_consistency(t);
-  if (!why.empty()) throw std::runtime_error("inconsistent test trace: " + why);
-  auto w = std::make_unique<World>();
-  for (const trace::Op &op : t.ops) w->step(op);
-  return w;
-}
-
-bool holds(const World &w, const std::string &name, std::string *why_out = nullptr) {
-  const Invariant *i = find_invariant(name);
-  if (!i) throw std::runtime_error("no invariant or witness " + name);
-  std::string why;
-  const bool ok = i->check(w, why);
-  if (why_out) *why_out = why;
-  return ok;
-}
+using test::holds;
+using test::parse;
+using test::world_after;
 
 model::kernel_state &K(World &w) { return w.kernel_mut(); }
 model::pte_t &pte(World &w, uint16_t proc, uint16_t map, uint16_t page) {

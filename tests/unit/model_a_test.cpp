@@ -19,6 +19,7 @@
 #include "model/variant.h"
 #include "properties/invariants.h"
 #include "properties/world.h"
+#include "tests/unit/test_traces.h"
 #include "trace/op.h"
 #include "trace/text.h"
 
@@ -26,28 +27,10 @@ namespace gupcheck::props {
 namespace {
 
 using model::pfn_t;
-
-trace::Trace parse(const std::string &body) {
-  return trace::parse_trace("# gupcheck trace v1\n# model: mainline\n" + body);
-}
-
-std::unique_ptr<World> run(const std::string &body, const model::variant_switches &sw = {}) {
-  const trace::Trace t = parse(body);
-  const std::string why = trace::check_consistency(t);
-  if (!why.empty()) throw std::runtime_error("inconsistent test trace: " + why);
-  auto w = std::make_unique<World>(sw);
-  for (const trace::Op &op : t.ops) w->step(op);
-  return w;
-}
-
-bool holds(const World &w, const std::string &name, std::string *why_out = nullptr) {
-  const Invariant *i = find_invariant(name);
-  if (!i) throw std::runtime_error("no invariant " + name);
-  std::string why;
-  const bool ok = i->check(w, why);
-  if (why_out) *why_out = why;
-  return ok;
-}
+using test::holds;
+using test::parse;
+// A World that has run every op of body.
+std::unique_ptr<World> run(const std::string &body, const model::variant_switches &sw = {}) { return test::world_after(body, sw); }
 
 // Every invariant holds after every step of body on mainline.
 void expect_all_hold(const std::string &body) {

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Helpers the unit tests share: a trace from a few lines of text, a World
+// that has run it, and one invariant's verdict on a World.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "model/variant.h"
+#include "properties/invariants.h"
+#include "properties/world.h"
+#include "trace/text.h"
+
+namespace gupcheck::props::test {
+
+// `body` (trace lines without the header; the first is line 2) as a trace on
+// mainline, the default model.
+inline trace::Trace parse(const std::string &body) {
+  return trace::parse_trace("# gupcheck trace v1\n" + body);
+}
+
+// A World (with switches `sw`) that has run every op of `body`; throws on
+// an inconsistent trace, so a typo in a test fails it loudly.
+inline std::unique_ptr<World> world_after(const std::string &body, const model::variant_switches &sw = {}) {
+  const trace::Trace t = parse(body);
+  const std::string why = trace::check_consistency(t);
+  if (!why.empty()) throw std::runtime_error("inconsistent test trace: " + why);
+  auto w = std::make_unique<World>(sw);
+  for (const trace::Op &op : t.ops) w->step(op);
+  return w;
+}
+
+// Whether the invariant (or witness) `name` holds on `w`; its reason in *why_out.
+inline bool holds(const World &w, const std::string &name, std::string *why_out = nullptr) {
+  const Invariant *i = find_invariant(name);
+  if (!i) throw std::runtime_error("no invariant or witness " + name);
+  std::string why;
+  const bool ok = i->check(w, why);
+  if (why_out) *why_out = why;
+  return ok;
+}
+
+}  // namespace gupcheck::props::test
