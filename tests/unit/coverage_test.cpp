@@ -26,6 +26,7 @@ using model::pfn_t;
 using test::holds;
 using test::parse;
 using test::world_after;
+using test::expect_tamper_caught;
 
 model::kernel_state &K(World &w) { return w.kernel_mut(); }
 model::pte_t &pte(World &w, uint16_t proc, uint16_t map, uint16_t page) {
@@ -37,78 +38,58 @@ model::vm_area_struct &vma(World &w, uint16_t map) {
   return *model::find_vma(K(w).tasks[0].mm, w.address(map, 0));
 }
 
-// Holds after `body`; fails after `tamper` on a fresh run, as the selected
-// invariant, and not as a model bug.
-template <typename F>
-void expect_caught(const std::string &body, const std::string &name, F tamper) {
-  SCOPED_TRACE(name + " after:\n" + body);
-  std::string why;
-  std::unique_ptr<World> w = world_after(body);
-  EXPECT_TRUE(holds(*w, name, &why)) << "before tampering: " << why;
-  w = world_after(body);
-  tamper(*w);
-  EXPECT_FALSE(holds(*w, name, &why));
-  EXPECT_FALSE(why.empty());
-  InvariantSet s;
-  ASSERT_EQ(s.select({name}), "");
-  const Violation v = s.check(*w, 3);
-  EXPECT_TRUE(v.found);
-  EXPECT_EQ(v.invariant, name) << v.why;
-  EXPECT_FALSE(v.internal);
-}
-
 const std::string kWritten = "m0 = mmap p0 anon private rw 2\nwrite p0 m0+0 0x41\n";
 
 TEST(CoverageInvariants, C2RemapCoversCowVma) {
   const std::string body = "m0 = mmap p0 pfnmap private rw 2\n";
-  expect_caught(body, "RemapCoversCowVma", [](World &w) { vma(w, 0).vm_flags &= ~model::VM_DONTDUMP; });
-  expect_caught(body, "RemapCoversCowVma", [](World &w) { pte(w, 0, 0, 1).pfn = pte(w, 0, 0, 0).pfn; });
-  expect_caught(body, "RemapCoversCowVma", [](World &w) { pte(w, 0, 0, 1) = model::pte_t{}; });
+  expect_tamper_caught(body, "RemapCoversCowVma", [](World &w) { vma(w, 0).vm_flags &= ~model::VM_DONTDUMP; });
+  expect_tamper_caught(body, "RemapCoversCowVma", [](World &w) { pte(w, 0, 0, 1).pfn = pte(w, 0, 0, 0).pfn; });
+  expect_tamper_caught(body, "RemapCoversCowVma", [](World &w) { pte(w, 0, 0, 1) = model::pte_t{}; });
 }
 
 TEST(CoverageInvariants, C5GupFastRejectsSpecial) {
-  expect_caught(kWritten + "g0 = pin_fast p0 m0+0 1 0\n", "GupFastRejectsSpecial",
+  expect_tamper_caught(kWritten + "g0 = pin_fast p0 m0+0 1 0\n", "GupFastRejectsSpecial",
                 [](World &w) { pte(w, 0, 0, 0).special = true; });
 }
 
 TEST(CoverageInvariants, C6MixedmapPagesRefcounted) {
   const std::string page = "m0 = mmap p0 mixedmap private rw 2\ninsert_page p0 m0+0 page\n";
-  expect_caught(page, "MixedmapPagesRefcounted", [](World &w) { K(w).folios[pte(w, 0, 0, 0).pfn].mapcount = 0; });
-  expect_caught(page, "MixedmapPagesRefcounted", [](World &w) { vma(w, 0).vm_flags |= model::VM_PFNMAP; });
-  expect_caught("m0 = mmap p0 mixedmap private rw 2\ninsert_mixed p0 m0+0 dev\n", "MixedmapPagesRefcounted",
+  expect_tamper_caught(page, "MixedmapPagesRefcounted", [](World &w) { K(w).folios[pte(w, 0, 0, 0).pfn].mapcount = 0; });
+  expect_tamper_caught(page, "MixedmapPagesRefcounted", [](World &w) { vma(w, 0).vm_flags |= model::VM_PFNMAP; });
+  expect_tamper_caught("m0 = mmap p0 mixedmap private rw 2\ninsert_mixed p0 m0+0 dev\n", "MixedmapPagesRefcounted",
                 [](World &w) { pte(w, 0, 0, 0).special = false; });
 }
 
 TEST(CoverageInvariants, C7ForkCopiesSpecialPtes) {
   const std::string body = "m0 = mmap p0 pfnmap private rw 2\np1 = fork p0\n";
-  expect_caught(body, "ForkCopiesSpecialPtes", [](World &w) { pte(w, 1, 0, 1) = model::pte_t{}; });
-  expect_caught(body, "ForkCopiesSpecialPtes", [](World &w) { pte(w, 1, 0, 0).special = false; });
+  expect_tamper_caught(body, "ForkCopiesSpecialPtes", [](World &w) { pte(w, 1, 0, 1) = model::pte_t{}; });
+  expect_tamper_caught(body, "ForkCopiesSpecialPtes", [](World &w) { pte(w, 1, 0, 0).special = false; });
 }
 
 TEST(CoverageInvariants, C8CowOfPfnCopies) {
   const std::string dev = "m0 = mmap p0 mixedmap private rw 2\ninsert_mixed p0 m0+0 dev\n";
-  expect_caught(dev + "write p0 m0+0 0x41\n", "CowOfPfnCopies",
+  expect_tamper_caught(dev + "write p0 m0+0 0x41\n", "CowOfPfnCopies",
                 [](World &w) { K(w).folios[pte(w, 0, 0, 0).pfn].data = 0x99; });
-  expect_caught(dev + "write p0 m0+0 0x41\n", "CowOfPfnCopies",
+  expect_tamper_caught(dev + "write p0 m0+0 0x41\n", "CowOfPfnCopies",
                 [](World &w) { K(w).folios[pte(w, 0, 0, 0).pfn].anon_exclusive = false; });
   // Through GUP the copy must hold the device's content.
-  expect_caught(dev + "g0 = get p0 m0+0 1 WRITE\n", "CowOfPfnCopies", [](World &w) { K(w).device_mem[0] = 7; });
+  expect_tamper_caught(dev + "g0 = get p0 m0+0 1 WRITE\n", "CowOfPfnCopies", [](World &w) { K(w).device_mem[0] = 7; });
   // A private PFNMAP's raw pages are struct-page-less sources too.
-  expect_caught("m0 = mmap p0 pfnmap private rw 1\nwrite p0 m0+0 0x5\n", "CowOfPfnCopies",
+  expect_tamper_caught("m0 = mmap p0 pfnmap private rw 1\nwrite p0 m0+0 0x5\n", "CowOfPfnCopies",
                 [](World &w) { pte(w, 0, 0, 0).special = true; });
 }
 
 TEST(CoverageInvariants, D3GupErrorCodes) {
-  expect_caught("m0 = mmap p0 pfnmap private rw 2\ng0 = get p0 m0+0 1 0\n", "GupErrorCodes",
+  expect_tamper_caught("m0 = mmap p0 pfnmap private rw 2\ng0 = get p0 m0+0 1 0\n", "GupErrorCodes",
                 [](World &w) { w.gup_mut(0).ret = -ENOMEM; });
-  expect_caught(kWritten + "g0 = get p0 m0+1 1 NOFAULT\n", "GupErrorCodes",
+  expect_tamper_caught(kWritten + "g0 = get p0 m0+1 1 NOFAULT\n", "GupErrorCodes",
                 [](World &w) { w.gup_mut(0).ret = -EHWPOISON; });
-  expect_caught(kWritten + "g0 = get p0 m0+1 1 NOFAULT\n", "GupErrorCodes",
+  expect_tamper_caught(kWritten + "g0 = get p0 m0+1 1 NOFAULT\n", "GupErrorCodes",
                 [](World &w) { w.gup_mut(0).ret = -EEXIST; });
 }
 
 TEST(CoverageInvariants, D5FastSlowComposition) {
-  expect_caught(kWritten + "g0 = pin_fast p0 m0+0 2 0\n", "FastSlowComposition", [](World &w) {
+  expect_tamper_caught(kWritten + "g0 = pin_fast p0 m0+0 2 0\n", "FastSlowComposition", [](World &w) {
     GupCall &g = w.gup_mut(0);
     ASSERT_EQ(g.nr_fast, 1);
     g.ret = -EFAULT;
@@ -119,12 +100,12 @@ TEST(CoverageInvariants, D5FastSlowComposition) {
 const std::string kShared = "m0 = mmap p0 anon private rw 1\nwrite p0 m0+0 0x41\np1 = fork p0\n";
 
 TEST(CoverageInvariants, E4RoPinUnshares) {
-  expect_caught(kShared + "g0 = pin p0 m0+0 1 0\n", "RoPinUnshares",
+  expect_tamper_caught(kShared + "g0 = pin p0 m0+0 1 0\n", "RoPinUnshares",
                 [](World &w) { K(w).folios[w.gup_calls()[0].pages[0]].anon_exclusive = false; });
-  expect_caught(kShared + "g0 = pin p0 m0+0 1 0\n", "RoPinUnshares", [](World &w) { pte(w, 0, 0, 0).write = true; });
-  expect_caught(kShared + "g0 = get p0 m0+0 1 0\n", "RoPinUnshares",
+  expect_tamper_caught(kShared + "g0 = pin p0 m0+0 1 0\n", "RoPinUnshares", [](World &w) { pte(w, 0, 0, 0).write = true; });
+  expect_tamper_caught(kShared + "g0 = get p0 m0+0 1 0\n", "RoPinUnshares",
                 [](World &w) { w.gup_mut(0).pages[0] = pte(w, 0, 0, 0).pfn + 100; });
-  expect_caught(kShared + "g0 = get p0 m0+0 1 0\n", "RoPinUnshares",
+  expect_tamper_caught(kShared + "g0 = get p0 m0+0 1 0\n", "RoPinUnshares",
                 [](World &w) { K(w).faults.push_back({0, 0, model::FAULT_FLAG_UNSHARE}); });
 }
 
@@ -134,16 +115,16 @@ TEST(CoverageInvariants, E7UnshareExcludesWrite) {
   ASSERT_FALSE(w->kernel().faults.empty());
   EXPECT_TRUE(w->kernel().faults.back().flags & model::FAULT_FLAG_UNSHARE);
   EXPECT_TRUE(holds(*w, "UnshareExcludesWrite"));
-  expect_caught(kShared + "g0 = pin p0 m0+0 1 0\n", "UnshareExcludesWrite",
+  expect_tamper_caught(kShared + "g0 = pin p0 m0+0 1 0\n", "UnshareExcludesWrite",
                 [](World &w) { K(w).faults.back().flags |= model::FAULT_FLAG_WRITE; });
-  expect_caught(kWritten, "UnshareExcludesWrite",
+  expect_tamper_caught(kWritten, "UnshareExcludesWrite",
                 [](World &w) { K(w).faults.push_back({0, 0, model::FAULT_FLAG_UNSHARE}); });
 }
 
 TEST(CoverageInvariants, H1H2GupNeedsPermission) {
-  expect_caught("m0 = mmap p0 anon private r 1\ng0 = get p0 m0+0 1 WRITE|FORCE\n", "GupNeedsPermission",
+  expect_tamper_caught("m0 = mmap p0 anon private r 1\ng0 = get p0 m0+0 1 WRITE|FORCE\n", "GupNeedsPermission",
                 [](World &w) { w.gup_mut(0).op.gup_flags = model::FOLL_WRITE; });
-  expect_caught("m0 = mmap p0 anon private none 1\ng0 = get p0 m0+0 1 FORCE\n", "GupReadNeedsPermission",
+  expect_tamper_caught("m0 = mmap p0 anon private none 1\ng0 = get p0 m0+0 1 FORCE\n", "GupReadNeedsPermission",
                 [](World &w) { w.gup_mut(0).op.gup_flags = 0; });
 }
 
@@ -154,8 +135,8 @@ TEST(CoverageInvariants, H5ProtnoneFollowRule) {
     EXPECT_EQ(w->gup_calls()[0].ret, 1);
     EXPECT_EQ(w->gup_calls()[0].nr_fast, 0);  // GUP-fast left the protnone PTE to the slow path
   }
-  expect_caught(none, "ProtnoneFollowRule", [](World &w) { w.gup_mut(0).nr_fast = 1; });
-  expect_caught(kWritten + "g0 = pin p0 m0+0 1 0\n", "ProtnoneFollowRule", [](World &w) {
+  expect_tamper_caught(none, "ProtnoneFollowRule", [](World &w) { w.gup_mut(0).nr_fast = 1; });
+  expect_tamper_caught(kWritten + "g0 = pin p0 m0+0 1 0\n", "ProtnoneFollowRule", [](World &w) {
     pte(w, 0, 0, 0).protnone = true;  // a NUMA-hinting PTE in an accessible VMA
     w.gup_mut(0).op.gup_flags |= model::FOLL_HONOR_NUMA_FAULT;
   });

@@ -22,15 +22,9 @@ namespace {
 using model::pfn_t;
 using test::holds;
 using test::parse;
+using test::expect_all_hold;
 // A World that has run every op of body.
 std::unique_ptr<World> run(const std::string &body) { return test::world_after(body); }
-
-// Every invariant of the registry holds after every step of body.
-void expect_clean(const std::string &body) {
-  const RunResult r = run_trace(parse(body), {}, InvariantSet());
-  EXPECT_FALSE(r.violation.found) << r.violation.invariant << " at step " << r.violation.step << ": "
-                                  << r.violation.why;
-}
 
 model::pte_t &pte(World &w, int pid, uint16_t map, uint16_t page) {
   model::pte_t *p = model::pte_offset(w.kernel_mut().tasks[pid].mm, w.address(map, page));
@@ -58,7 +52,7 @@ TEST(LongtermMigration, PinMigratesMovableFoliesAndKeepsContents) {
   // The originals were migrated away and freed.
   EXPECT_TRUE(k.folios[2].freed);
   EXPECT_EQ(k.folios[2].migrated_to, g.pages[0]);
-  expect_clean(body + "read p0 m0+0\nunpin g0\n");
+  expect_all_hold(body + "read p0 m0+0\nunpin g0\n");
 }
 
 TEST(LongtermMigration, CmaPinAndFailureWithAnExtraReference) {
@@ -69,7 +63,7 @@ TEST(LongtermMigration, CmaPinAndFailureWithAnExtraReference) {
   EXPECT_EQ(w->gup_calls().at(1).ret, -ENOMEM);
   EXPECT_TRUE(w->gup_calls().at(1).pages.empty());
   EXPECT_EQ(w->kernel().nr_foll_pin_acquired, w->kernel().nr_foll_pin_released);
-  expect_clean(body + "put g0\ng2 = pin_fast p0 m0+0 1 LONGTERM\nunpin g2\n");
+  expect_all_hold(body + "put g0\ng2 = pin_fast p0 m0+0 1 LONGTERM\nunpin g2\n");
 }
 
 TEST(LongtermMigration, FastPathFallsBackOnMovableFolios) {
@@ -78,7 +72,7 @@ TEST(LongtermMigration, FastPathFallsBackOnMovableFolios) {
   const GupCall &g = w->gup_calls().at(0);
   EXPECT_EQ(g.ret, 2);
   EXPECT_EQ(g.nr_fast, 0);  // try_grab_folio_fast() refused both
-  expect_clean(body);
+  expect_all_hold(body);
   // A short-term pin of the same memory takes it in place, fast.
   auto w2 = run(std::string(kMovable) + "g0 = pin_fast p0 m0+0 2 WRITE\n");
   EXPECT_EQ(w2->gup_calls().at(0).nr_fast, 2);
@@ -155,7 +149,7 @@ TEST(Ksm, MergesZeroFilledAndIdenticalPages) {
   EXPECT_TRUE(z.special && z.dirty && !z.write);
   EXPECT_EQ(w->kernel().tasks[0].mm.ksm_zero_pages, 1);
   // Unmerge on write, reads see the right data, fork and exit account the zero page.
-  expect_clean(body + "p1 = fork p0\nwrite p0 m0+0 0x43\nread p0 m0+1\nwrite p1 m0+2 7\nread p0 m0+2\n"
+  expect_all_hold(body + "p1 = fork p0\nwrite p0 m0+0 0x43\nread p0 m0+1\nwrite p1 m0+2 7\nread p0 m0+2\n"
                       "g0 = pin p0 m0+3 1 0\nmadvise p0 m0+0 4 dontneed\nexit p1\n");
 }
 
@@ -166,7 +160,7 @@ TEST(Ksm, NeverMergesAPinnedOrReferencedPage) {
   EXPECT_EQ(pte(*w, 0, 0, 1).pfn, g0.pages[0]);
   EXPECT_EQ(pte(*w, 0, 0, 2).pfn, g1.pages[0]);
   EXPECT_FALSE(w->kernel().folios[g0.pages[0]].ksm);
-  expect_clean(body);
+  expect_all_hold(body);
 }
 
 TEST(Ksm, RoPinOfAKsmPageUnshares) {
@@ -175,7 +169,7 @@ TEST(Ksm, RoPinOfAKsmPageUnshares) {
   const pfn_t p = w->gup_calls().at(0).pages.at(0);
   EXPECT_FALSE(w->kernel().folios[p].ksm);
   EXPECT_TRUE(w->kernel().folios[p].anon_exclusive);
-  expect_clean(body);
+  expect_all_hold(body);
 }
 
 TEST(FolioInvariantViolation, E8KsmPageExclusiveOrMergedWhileHeld) {
@@ -247,7 +241,7 @@ TEST(Thp, WriteFaultMapsAPmdAndGupTakesOneReferencePerPage) {
   EXPECT_EQ(w->gup_calls().at(1).nr_fast, 4);  // gup_fast_pmd_leaf()
   EXPECT_EQ(w->gup_calls().at(0).pages[1], t.pmd_pfn + 15);
   EXPECT_EQ(w->kernel().tasks[0].mm.rss[model::MM_ANONPAGES], 16);
-  expect_clean(body + "unpin g0\nput g1\nmunmap p0 m0+0 16\n");
+  expect_all_hold(body + "unpin g0\nput g1\nmunmap p0 m0+0 16\n");
 }
 
 TEST(Thp, ReadFaultMapsTheHugeZeroFolio) {
@@ -265,7 +259,7 @@ TEST(Thp, ReadFaultMapsTheHugeZeroFolio) {
   EXPECT_TRUE(t2.pmd_leaf);
   EXPECT_FALSE(model::is_huge_zero_pfn(w2->kernel(), t2.pmd_pfn));
   EXPECT_TRUE(w2->kernel().folios[t2.pmd_pfn].anon_exclusive);
-  expect_clean(body + "unpin g0\ng1 = pin_fast p0 m0+0 1 LONGTERM\nwrite p0 m0+1 0x5\n");
+  expect_all_hold(body + "unpin g0\ng1 = pin_fast p0 m0+0 1 LONGTERM\nwrite p0 m0+1 0x5\n");
 }
 
 TEST(Thp, ForkSharesAnUnpinnedPmdAndCopiesAPinnedOne) {
@@ -280,7 +274,7 @@ TEST(Thp, ForkSharesAnUnpinnedPmdAndCopiesAPinnedOne) {
   auto w2 = run(shared);
   EXPECT_FALSE(table(*w2, 0, 0, 0).pmd_leaf);
   EXPECT_EQ(w2->last_outcome().value, 0x41u);
-  expect_clean(shared + "g0 = pin p1 m0+2 1 0\nwrite p1 m0+2 0x7\n");
+  expect_all_hold(shared + "g0 = pin p1 m0+2 1 0\nwrite p1 m0+2 0x7\n");
   // A pinned THP is split and copied for the child at fork.
   const std::string pinned = "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\ng0 = pin p0 m0+0 16 WRITE\n"
                              "p1 = fork p0\nwrite p0 m0+0 0x42\nread p1 m0+0\n";
@@ -288,7 +282,7 @@ TEST(Thp, ForkSharesAnUnpinnedPmdAndCopiesAPinnedOne) {
   EXPECT_EQ(w3->last_outcome().value, 0x41u);
   EXPECT_NE(pte(*w3, 1, 0, 0).pfn, w3->gup_calls().at(0).pages[0]);
   EXPECT_EQ(pte(*w3, 0, 0, 0).pfn, w3->gup_calls().at(0).pages[0]);  // the pin stays coherent
-  expect_clean(pinned);
+  expect_all_hold(pinned);
 }
 
 TEST(Thp, PteMappedThpAfterMprotectOfOneSubpage) {
@@ -297,7 +291,7 @@ TEST(Thp, PteMappedThpAfterMprotectOfOneSubpage) {
                            "read p1 m0+0\nmadvise p0 m0+1 15 dontneed\n";
   auto w = run(body);
   EXPECT_FALSE(table(*w, 0, 0, 0).pmd_leaf);
-  expect_clean(body);
+  expect_all_hold(body);
 }
 
 TEST(Thp, ProtNoneThpIsSlowPathOnly) {
@@ -308,7 +302,7 @@ TEST(Thp, ProtNoneThpIsSlowPathOnly) {
   auto w = run(body);
   EXPECT_EQ(w->gup_calls().at(0).ret, -EFAULT);
   EXPECT_TRUE(table(*w, 0, 0, 0).pmd_leaf);
-  expect_clean(body);
+  expect_all_hold(body);
 }
 
 TEST(FolioInvariantViolation, A9PincountOrReferencesPerPage) {

@@ -19,8 +19,12 @@
 #include "trace/op.h"
 #include "trace/text.h"
 
+#include "tests/unit/test_traces.h"
+
 namespace gupcheck::props {
 namespace {
+
+using test::expect_tamper_caught;
 
 using model::pfn_t;
 
@@ -55,28 +59,6 @@ bool holds(const World &w, const std::string &name, std::string *why_out = nullp
   const bool ok = inv(name).check(w, why);
   if (why_out) *why_out = why;
   return ok;
-}
-
-// The invariant holds now; after `tamper` it fails with a reason, and a
-// selection of just that invariant reports it (not as a model bug).
-template <typename F>
-void expect_tamper_caught(const std::string &body, const std::string &name, F tamper) {
-  SCOPED_TRACE(name);
-  std::unique_ptr<World> w = world_after(body);
-  std::string why;
-  EXPECT_TRUE(holds(*w, name, &why)) << "before tampering: " << why;
-  // A fresh world for the tampered run, so no cached census survives.
-  w = world_after(body);
-  tamper(*w);
-  EXPECT_FALSE(holds(*w, name, &why));
-  EXPECT_FALSE(why.empty());
-  InvariantSet s;
-  ASSERT_EQ(s.select({name}), "");
-  const Violation v = s.check(*w, 7);
-  EXPECT_TRUE(v.found);
-  EXPECT_EQ(v.invariant, name);
-  EXPECT_FALSE(v.internal);
-  EXPECT_EQ(v.step, 7u);
 }
 
 model::kernel_state &K(World &w) { return w.kernel_mut(); }

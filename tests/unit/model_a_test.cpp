@@ -29,29 +29,10 @@ namespace {
 using model::pfn_t;
 using test::holds;
 using test::parse;
+using test::expect_all_hold;
+using test::expect_tamper_caught;
 // A World that has run every op of body.
 std::unique_ptr<World> run(const std::string &body, const model::variant_switches &sw = {}) { return test::world_after(body, sw); }
-
-// Every invariant holds after every step of body on mainline.
-void expect_all_hold(const std::string &body) {
-  const trace::Trace t = parse(body);
-  const RunResult r = run_trace(t, {}, InvariantSet());
-  EXPECT_FALSE(r.violation.found) << r.violation.invariant << " at step " << r.violation.step + 1 << ": "
-                                  << r.violation.why;
-}
-
-// name holds after body; after tamper(world) it fails with a reason.
-template <typename F>
-void expect_caught(const std::string &body, const std::string &name, F tamper) {
-  SCOPED_TRACE(name + " after:\n" + body);
-  std::unique_ptr<World> w = run(body);
-  std::string why;
-  EXPECT_TRUE(holds(*w, name, &why)) << "before tampering: " << why;
-  w = run(body);  // a fresh world, so no cached census survives
-  tamper(*w);
-  EXPECT_FALSE(holds(*w, name, &why));
-  EXPECT_FALSE(why.empty());
-}
 
 model::pte_t &pte(World &w, int pid, uint16_t map, uint16_t page) {
   model::pte_t *p = model::pte_offset(w.kernel_mut().tasks[pid].mm, w.address(map, page));
@@ -191,40 +172,40 @@ TEST(ModelA, DmaThroughAPinTakenBeforeForkReachesOnlyTheParent) {
 // Each new invariant can fail
 
 TEST(ModelAViolation, DriverZeroInsertRule) {
-  expect_caught("m0 = mmap p0 mixedmap shared rw 1\ninsert_mixed p0 m0+0 zero\n", "DriverZeroInsertRule",
+  expect_tamper_caught("m0 = mmap p0 mixedmap shared rw 1\ninsert_mixed p0 m0+0 zero\n", "DriverZeroInsertRule",
                 [](World &w) { w.last_outcome_mut().signal = 0; });
-  expect_caught("m0 = mmap p0 mixedmap private rw 1\nread p0 m0+0\n", "DriverZeroInsertRule",
+  expect_tamper_caught("m0 = mmap p0 mixedmap private rw 1\nread p0 m0+0\n", "DriverZeroInsertRule",
                 [](World &w) { w.kernel_mut().tasks[0].mm.forbids_zeropage = true; });
 }
 
 TEST(ModelAViolation, ForbiddenZeroPageNeverMapped) {
-  expect_caught("m0 = mmap p0 anon private rw 1\nforbid_zeropage p0\nread p0 m0+0\n", "ForbiddenZeroPageNeverMapped",
+  expect_tamper_caught("m0 = mmap p0 anon private rw 1\nforbid_zeropage p0\nread p0 m0+0\n", "ForbiddenZeroPageNeverMapped",
                 [](World &w) {
                   model::pte_t &p = pte(w, 0, 0, 0);
                   p.pfn = model::ZERO_PFN;
                   p.special = true;
                   p.write = false;
                 });
-  expect_caught("m0 = mmap p0 anon private rw 1\nread p0 m0+0\nforbid_zeropage p0\n", "ForbiddenZeroPageNeverMapped",
+  expect_tamper_caught("m0 = mmap p0 anon private rw 1\nread p0 m0+0\nforbid_zeropage p0\n", "ForbiddenZeroPageNeverMapped",
                 [](World &w) { pte(w, 0, 0, 0).pfn = model::ZERO_PFN; });
 }
 
 TEST(ModelAViolation, DumpRefusesIoPfnmap) {
-  expect_caught("m0 = mmap p0 pfnmap private rw 1\ndump p0\n", "DumpRefusesIoPfnmap", [](World &w) {
+  expect_tamper_caught("m0 = mmap p0 pfnmap private rw 1\ndump p0\n", "DumpRefusesIoPfnmap", [](World &w) {
     ASSERT_EQ(w.last_outcome().dump_io.size(), 1u);
     w.last_outcome_mut().dump_io[0] = pte(w, 0, 0, 0).pfn;
   });
 }
 
 TEST(ModelAViolation, LongtermImpliesPin) {
-  expect_caught("m0 = mmap p0 anon private rw 1\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+0 1 LONGTERM\n",
+  expect_tamper_caught("m0 = mmap p0 anon private rw 1\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+0 1 LONGTERM\n",
                 "LongtermImpliesPin", [](World &w) { w.kernel_mut().tasks[0].mm.has_pinned = false; });
 }
 
 TEST(ModelAViolation, FsdaxLongtermRefused) {
   const std::string body = "m0 = mmap p0 fsdax:f0 shared rw 1\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+0 1 LONGTERM\n";
-  expect_caught(body, "FsdaxLongtermRefused", [](World &w) { w.gup_calls_mut()[0].ret = -EFAULT; });
-  expect_caught(body, "FsdaxLongtermRefused", [](World &w) {
+  expect_tamper_caught(body, "FsdaxLongtermRefused", [](World &w) { w.gup_calls_mut()[0].ret = -EFAULT; });
+  expect_tamper_caught(body, "FsdaxLongtermRefused", [](World &w) {
     GupCall &g = w.gup_calls_mut()[0];
     g.ret = 1;
     g.pages = {pte(w, 0, 0, 0).pfn};
@@ -234,7 +215,7 @@ TEST(ModelAViolation, FsdaxLongtermRefused) {
 TEST(ModelAViolation, LongtermWriteNoDirtyTracking) {
   const std::string body = "m0 = mmap p0 file:f0 shared rw 1\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+0 1 WRITE|LONGTERM\n";
   EXPECT_EQ(run(body)->last_outcome().ret, -EFAULT);
-  expect_caught(body, "LongtermWriteNoDirtyTracking", [](World &w) {
+  expect_tamper_caught(body, "LongtermWriteNoDirtyTracking", [](World &w) {
     GupCall &g = w.gup_calls_mut()[0];
     g.ret = 1;
     g.pages = {pte(w, 0, 0, 0).pfn};
@@ -243,8 +224,8 @@ TEST(ModelAViolation, LongtermWriteNoDirtyTracking) {
 
 TEST(ModelAViolation, SecretmemNeverGup) {
   const std::string body = "m0 = mmap p0 secretmem shared rw 1\nwrite p0 m0+0 0x1\ng0 = get_fast p0 m0+0 1 0\n";
-  expect_caught(body, "SecretmemNeverGup", [](World &w) { w.gup_calls_mut()[0].ret = -EEXIST; });
-  expect_caught(body, "SecretmemNeverGup", [](World &w) {
+  expect_tamper_caught(body, "SecretmemNeverGup", [](World &w) { w.gup_calls_mut()[0].ret = -EEXIST; });
+  expect_tamper_caught(body, "SecretmemNeverGup", [](World &w) {
     GupCall &g = w.gup_calls_mut()[0];
     g.ret = 1;
     g.nr_fast = 1;
@@ -253,9 +234,9 @@ TEST(ModelAViolation, SecretmemNeverGup) {
 }
 
 TEST(ModelAViolation, PopulateNeverForces) {
-  expect_caught("m0 = mmap p0 anon private none 1\nmadvise p0 m0+0 1 populate_read\n", "PopulateNeverForces",
+  expect_tamper_caught("m0 = mmap p0 anon private none 1\nmadvise p0 m0+0 1 populate_read\n", "PopulateNeverForces",
                 [](World &w) { w.last_outcome_mut().ret = 0; });
-  expect_caught("m0 = mmap p0 anon private rw 2\nmlock p0 m0+0 2\n", "PopulateNeverForces",
+  expect_tamper_caught("m0 = mmap p0 anon private rw 2\nmlock p0 m0+0 2\n", "PopulateNeverForces",
                 [](World &w) { pte(w, 0, 0, 1) = model::pte_t{}; });
 }
 
@@ -272,25 +253,25 @@ TEST(ModelAViolation, PinCoherentByValue) {
 
 TEST(ModelAViolation, HwpoisonNeverMapped) {
   const std::string m = "m0 = mmap p0 anon private rw 1\nwrite p0 m0+0 0x1\n";
-  expect_caught(m + "madvise p0 m0+0 1 hwpoison\ng0 = get p0 m0+0 1 HWPOISON\n", "HwpoisonNeverMapped",
+  expect_tamper_caught(m + "madvise p0 m0+0 1 hwpoison\ng0 = get p0 m0+0 1 HWPOISON\n", "HwpoisonNeverMapped",
                 [](World &w) { w.gup_calls_mut()[0].ret = -EFAULT; });
-  expect_caught(m, "HwpoisonNeverMapped", [](World &w) { w.kernel_mut().folios[pte(w, 0, 0, 0).pfn].hwpoison = true; });
-  expect_caught(m + "madvise p0 m0+0 1 hwpoison\nread p0 m0+0\n", "HwpoisonNeverMapped",
+  expect_tamper_caught(m, "HwpoisonNeverMapped", [](World &w) { w.kernel_mut().folios[pte(w, 0, 0, 0).pfn].hwpoison = true; });
+  expect_tamper_caught(m + "madvise p0 m0+0 1 hwpoison\nread p0 m0+0\n", "HwpoisonNeverMapped",
                 [](World &w) { w.last_outcome_mut().signal = 0; });
 }
 
 TEST(ModelAViolation, PagesStatContract) {
-  expect_caught("m0 = mmap p0 anon private rw 1\nread p0 m0+0\nstat p0 m0+0\n", "PagesStatContract",
+  expect_tamper_caught("m0 = mmap p0 anon private rw 1\nread p0 m0+0\nstat p0 m0+0\n", "PagesStatContract",
                 [](World &w) { w.last_outcome_mut().ret = 0; });
 }
 
 TEST(ModelAViolation, RemotePermissionAndForcedWrite) {
   const std::string ro = "m0 = mmap p0 anon private r 1\nread p0 m0+0\np1 = fork p0\n";
-  expect_caught(ro + "vm_writev p1 p0 m0+0 0x5\n", "GupNeedsPermission",
+  expect_tamper_caught(ro + "vm_writev p1 p0 m0+0 0x5\n", "GupNeedsPermission",
                 [](World &w) { w.last_outcome_mut().ret = 0; });
-  expect_caught(ro + "mem_write p1 p0 m0+0 0x5\n", "ForcedWriteOnlyExclusiveAnon",
+  expect_tamper_caught(ro + "mem_write p1 p0 m0+0 0x5\n", "ForcedWriteOnlyExclusiveAnon",
                 [](World &w) { w.kernel_mut().folios[w.last_outcome().pfn].anon_exclusive = false; });
-  expect_caught(ro + "mem_write p1 p0 m0+0 0x5\nmem_read p1 p0 m0+0\n", "NoLeakAcrossCow",
+  expect_tamper_caught(ro + "mem_write p1 p0 m0+0 0x5\nmem_read p1 p0 m0+0\n", "NoLeakAcrossCow",
                 [](World &w) { w.last_outcome_mut().value = 0x6; });
 }
 

@@ -13,6 +13,8 @@
 #include "properties/world.h"
 #include "trace/text.h"
 
+#include <gtest/gtest.h>
+
 namespace gupcheck::props::test {
 
 // `body` (trace lines without the header; the first is line 2) as a trace on
@@ -40,6 +42,35 @@ inline bool holds(const World &w, const std::string &name, std::string *why_out 
   const bool ok = i->check(w, why);
   if (why_out) *why_out = why;
   return ok;
+}
+
+// Every invariant holds after every step of `body` on mainline.
+inline void expect_all_hold(const std::string &body) {
+  const RunResult r = run_trace(parse(body), {}, InvariantSet());
+  EXPECT_FALSE(r.violation.found) << r.violation.invariant << " at step " << r.violation.step + 1 << ": "
+                                  << r.violation.why;
+}
+
+// `name` holds after `body`; after `tamper(world)` (on a fresh run, so no
+// cached census survives) it fails with a reason, and a selection of just
+// that invariant reports it at the given step, not as a model bug.
+template <typename F>
+void expect_tamper_caught(const std::string &body, const std::string &name, F tamper) {
+  SCOPED_TRACE(name + " after:\n" + body);
+  std::unique_ptr<World> w = world_after(body);
+  std::string why;
+  EXPECT_TRUE(holds(*w, name, &why)) << "before tampering: " << why;
+  w = world_after(body);
+  tamper(*w);
+  EXPECT_FALSE(holds(*w, name, &why));
+  EXPECT_FALSE(why.empty());
+  InvariantSet s;
+  ASSERT_EQ(s.select({name}), "");
+  const Violation v = s.check(*w, 7);
+  EXPECT_TRUE(v.found);
+  EXPECT_EQ(v.invariant, name) << v.why;
+  EXPECT_FALSE(v.internal);
+  EXPECT_EQ(v.step, 7u);
 }
 
 }  // namespace gupcheck::props::test
