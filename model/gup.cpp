@@ -341,6 +341,24 @@ long gup_lookup_vma(kernel_state &k, int pid, uint64_t start, unsigned gup_flags
   return check_vma_flags(k, **vma, gup_flags);
 }
 
+// Whether an exclusive anonymous page is mapped at vpn now, by a PTE or a
+// PMD leaf: the model's stand-in for the VM_FAULT_WRITE the historical
+// faultin_page() tested (do_wp_page()/do_huge_pmd_wp_page() broke COW or
+// reused the page).
+bool exclusive_anon_mapped(const kernel_state &k, int pid, uint64_t vpn) {
+  const pte_table *t = pmd_offset(k.tasks[pid].mm, vpn);
+  if (!t) return false;
+  pfn_t pfn = 0;
+  if (t->pmd_leaf) {
+    pfn = t->pmd_pfn + (vpn - t->base);
+  } else {
+    const pte_t &pte = t->ptes[vpn - t->base];
+    if (!pte.present) return false;
+    pfn = pte.pfn;
+  }
+  return pfn_valid(k, pfn) && k.folios[pfn].anon && k.folios[pfn].anon_exclusive;
+}
+
 }  // namespace
 
 // Models: mm/gup.c __get_user_pages() (v6.18), order-0 pages only, as a
@@ -394,21 +412,21 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
       // "the page" it then finds is whatever is mapped by then.
       // VM_FAULT_WRITE (do_wp_page() broke COW or reused the page) is
       // modelled as "an exclusive anonymous page is mapped there now".
-      if (k.sw.cow_fault_drops_foll_write && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE)) {
-        const pte_t *pte = pte_offset(k.tasks[pid].mm, start);
-        if (pte && pte->present && pfn_valid(k, pte->pfn) && k.folios[pte->pfn].anon &&
-            k.folios[pte->pfn].anon_exclusive)
-          foll_flags &= ~FOLL_WRITE;
-      }
+      if (k.sw.cow_fault_drops_foll_write && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE) &&
+          exclusive_anon_mapped(k, pid, start))
+        foll_flags &= ~FOLL_WRITE;
       // Variant (pre-5535be309971): the same moment set FOLL_COW instead
       // (19be0eaffa3a's replacement for dropping FOLL_WRITE).
-      if (k.sw.foll_cow_follows_dirty_pte && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE)) {
-        const pte_t *pte = pte_offset(k.tasks[pid].mm, start);
-        if (pte && pte->present && pfn_valid(k, pte->pfn) && k.folios[pte->pfn].anon &&
-            k.folios[pte->pfn].anon_exclusive)
-          foll_flags |= FOLL_COW;
-      }
+      if ((k.sw.foll_cow_follows_dirty_pte || k.sw.foll_cow_follows_dirty_pmd) && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE) &&
+          exclusive_anon_mapped(k, pid, start))
+        foll_flags |= FOLL_COW;
+      const unsigned wseq = k.tasks[pid].mm.mmap_write_seq;
       co_yield interleave_point{"after faultin_page", i, false};
+      // An operation that needs mmap_lock for writing ran meanwhile, so
+      // the kernel had dropped the lock (VM_FAULT_RETRY): the caller
+      // restarts this page with its own flags, and what faultin_page()
+      // added (the historical FOLL_COW, the dropped FOLL_WRITE) is lost.
+      if (k.tasks[pid].alive && k.tasks[pid].mm.mmap_write_seq != wseq) foll_flags = gup_flags;
       if (!k.tasks[pid].alive) {
         ret = -EFAULT;
         break;

@@ -231,7 +231,10 @@ follow_result follow_huge_pmd(kernel_state &k, int pid, vm_area_struct &vma, uin
     const bool ok = (flags & FOLL_FORCE) && !(vma.vm_flags & (VM_MAYSHARE | VM_SHARED)) &&
                     (vma.vm_flags & VM_MAYWRITE) && !(vma.vm_flags & VM_WRITE) && !hz &&
                     k.folios[t.pmd_pfn].anon && k.folios[t.pmd_pfn].anon_exclusive;
-    if (!ok) return {0, 0};
+    // Variant (pre-5535be309971): can_follow_write_pmd() also accepted a
+    // dirty PMD once faultin_page() had set FOLL_COW, like the PTE rule.
+    const bool cow = k.sw.foll_cow_follows_dirty_pmd && (flags & FOLL_FORCE) && (flags & FOLL_COW) && t.pmd_dirty;
+    if (!ok && !cow) return {0, 0};
   }
   // Avoid dumping huge zero page
   if ((flags & FOLL_DUMP) && hz) return {0, -EFAULT};
@@ -243,7 +246,8 @@ follow_result follow_huge_pmd(kernel_state &k, int pid, vm_area_struct &vma, uin
   if (long ret = try_grab_folio(k, page, 1, flags)) return {0, ret};
   if (flags & FOLL_TOUCH) {  // touch_pmd()
     t.pmd_young = true;
-    if (flags & FOLL_WRITE) t.pmd_dirty = true;
+    // Variant (pre-a8f97366452e, Huge Dirty COW): dirty even for a read.
+    if ((flags & FOLL_WRITE) || k.sw.touch_pmd_always_dirty) t.pmd_dirty = true;
   }
   *page_mask = HPAGE_PMD_NR - 1;
   return {page, 0};

@@ -175,6 +175,11 @@ struct mm_struct {
   bool forbids_zeropage = false;     // mm_forbids_zeropage() (s390 storage keys)
   long rss[NR_MM_COUNTERS] = {0, 0, 0, 0};
   unsigned write_protect_seq = 0;  // seqcount; odd while fork copies page tables
+  // Bumped by every operation that takes mmap_lock for writing (mmap,
+  // munmap, mprotect, mlock, fork, madvise that changes VMA flags, ...):
+  // a GUP call stopped at an interleave point sees whether one ran, which
+  // the kernel allows only after dropping mmap_lock (VM_FAULT_RETRY).
+  unsigned mmap_write_seq = 0;
   uint64_t mmap_hint = MMAP_MIN_VPN;
   long ksm_zero_pages = 0;  // mm->ksm_zero_pages: KSM-placed zero-page PTEs
 };

@@ -529,12 +529,22 @@ void zap_pte_range(kernel_state &k, int pid, const vm_area_struct &vma, uint64_t
   mm_struct &mm = mm_of(k, pid);
   // zap_pmd_range(): a PMD leaf the range covers whole goes at once; one it
   // covers partly is split first (__split_huge_pmd()).
-  for (pte_table &t : mm.tables) {
-    if (!t.pmd_leaf || t.base >= end || t.base + HPAGE_PMD_NR <= start) continue;
-    if (start <= t.base && t.base + HPAGE_PMD_NR <= end)
+  // zap_huge_pmd() clears the PMD and frees the deposited PTE table, so
+  // the range is pmd_none() afterwards (a later fault may map a huge PMD
+  // again).
+  for (size_t i = 0; i < mm.tables.size();) {
+    pte_table &t = mm.tables[i];
+    if (!t.pmd_leaf || t.base >= end || t.base + HPAGE_PMD_NR <= start) {
+      i++;
+      continue;
+    }
+    if (start <= t.base && t.base + HPAGE_PMD_NR <= end) {
       zap_huge_pmd(k, mm, t);
-    else
-      __split_huge_pmd(k, mm, t);
+      mm.tables.erase(mm.tables.begin() + long(i));
+      continue;
+    }
+    __split_huge_pmd(k, mm, t);
+    i++;
   }
   for (uint64_t vpn = start; vpn < end; vpn++) {
     pte_t *pte = pte_offset(mm, vpn);

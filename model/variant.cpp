@@ -48,6 +48,8 @@ const std::vector<switch_info> &all_switches() {
       {"zero_page_pin_fails", &S::zero_page_pin_fails},
       {"fsdax_longterm_pin_allowed", &S::fsdax_longterm_pin_allowed},
       {"foll_cow_follows_dirty_pte", &S::foll_cow_follows_dirty_pte},
+      {"foll_cow_follows_dirty_pmd", &S::foll_cow_follows_dirty_pmd},
+      {"touch_pmd_always_dirty", &S::touch_pmd_always_dirty},
   };
   return s;
 }
@@ -114,7 +116,13 @@ const std::vector<variant_info> &all_variants() {
            "5535be309971 \"mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW\" (v6.0; CVE-2022-2590)",
            "FOLL_COW accepts a dirty R/O PTE; after MADV_DONTNEED, UFFDIO_CONTINUE maps the shmem page cache dirty "
            "and the forced write lands there",
-           "ForcedWriteOnlyExclusiveAnon", {"foll_cow_follows_dirty_pte"}),
+           "ForcedWriteOnlyExclusiveAnon", {"foll_cow_follows_dirty_pte", "foll_cow_follows_dirty_pmd"}),
+      make("huge-dirty-cow",
+           "a8f97366452e \"mm, thp: Do not make page table dirty unconditionally in touch_p[mu]d()\" (v4.15; "
+           "CVE-2017-1000405)",
+           "a forced read dirties the huge zero PMD, so a racing forced write's FOLL_COW retry accepts it and "
+           "writes the huge zero page",
+           "ForcedWriteOnlyExclusiveAnon", {"foll_cow_follows_dirty_pmd", "touch_pmd_always_dirty"}),
   };
   return v;
 }

@@ -88,6 +88,15 @@ struct variant_switches {
   // 9ae0f87d009c UFFDIO_CONTINUE installs a dirty R/O PTE to the shmem
   // page-cache page in a private mapping, so the forced write reached it.
   bool foll_cow_follows_dirty_pte = false;
+  // The PMD half of the same rule (can_follow_write_pmd(), removed by the
+  // same 5535be309971): FOLL_FORCE|FOLL_COW accepted a dirty R/O PMD.
+  bool foll_cow_follows_dirty_pmd = false;
+  // Pre-a8f97366452e "mm, thp: Do not make page table dirty unconditionally
+  // in touch_p[mu]d()" (v4.15, CVE-2017-1000405, Huge Dirty COW): FOLL_TOUCH
+  // marked the PMD dirty even for a read, so a forced read of the huge zero
+  // PMD made it pass the FOLL_COW dirty check (foll_cow_follows_dirty_pmd)
+  // of a racing forced write.
+  bool touch_pmd_always_dirty = false;
 
   bool operator==(const variant_switches &) const = default;
   // Whether any historical rule is on (mainline: none).

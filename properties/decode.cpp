@@ -65,6 +65,7 @@ struct GupInfo {
   bool in_flight;
   bool released = false;
   bool write = false;  // FOLL_WRITE: a device may write through it
+  uint16_t map = 0, page = 0;  // its first page, mN+I
 };
 
 struct Decoder {
@@ -93,11 +94,31 @@ struct Decoder {
     const ProcInfo &p = procs[pi];
     op.proc = p.id;
     if (p.maps.empty()) return false;
+    // Now and then the page an in-flight call works on, when this process
+    // maps it: the other thread of a race acts on the same memory.
+    if ((r >> 60 & 3) == 0) {
+      for (const GupInfo &g : gups) {
+        if (!g.in_flight) continue;
+        for (uint16_t mi : p.maps)
+          if (maps[mi].id == g.map) {
+            op.map = g.map;
+            op.page = g.page;
+            return true;
+          }
+      }
+    }
     const MapInfo &m = maps[p.maps[(r >> 16 & 0xff) % p.maps.size()]];
     op.map = m.id;
     // Mostly inside the mapping; now and then one page past its end.
     op.page = uint16_t((r >> 24 & 0xff) % (m.npages + ((r >> 31) & 1)));
     return true;
+  }
+
+  // The pages from op's address to the end of its mapping (at least 1).
+  uint16_t to_end(const Op &op) const {
+    for (const MapInfo &m : maps)
+      if (m.id == op.map) return uint16_t(std::max<int>(1, int(m.npages) - int(op.page)));
+    return 1;
   }
 
   uint16_t range(uint64_t r, uint16_t max) {
@@ -185,6 +206,9 @@ struct Decoder {
     op.api = a < 70 ? GupApi::Pin : a < 140 ? GupApi::Get : a < 200 ? GupApi::PinFast : GupApi::GetFast;
     const bool pin = op.api == GupApi::Pin || op.api == GupApi::PinFast;
     op.gup_flags = gup_flags(r, pin);
+    // An in-flight call is there to race with another thread: half of them
+    // are forced (/proc/PID/mem style), the Dirty COW family's shape.
+    if (in_flight && (r >> 62 & 1)) op.gup_flags |= FOLL_FORCE;
     op.npages = range(r, 4);
     if (in_flight) {
       op.in_flight = true;
@@ -192,7 +216,7 @@ struct Decoder {
       procs[pi].busy = true;
     }
     emit(op);
-    gups.push_back({op.result, op.proc, pin, in_flight, false, bool(op.gup_flags & FOLL_WRITE)});
+    gups.push_back({op.result, op.proc, pin, in_flight, false, bool(op.gup_flags & FOLL_WRITE), op.map, op.page});
   }
 
   void wait_for(size_t gi) {
@@ -286,6 +310,13 @@ struct Decoder {
         op.kind = c == Choice::Mprotect ? OpKind::Mprotect : c == Choice::Dontneed ? OpKind::Madvise
                                                                                    : OpKind::Munmap;
         op.npages = range(r, 4);
+        // Now and then a whole PMD (a THP mapping's 16 pages; all of a
+        // smaller mapping), so that a PMD leaf is zapped, unmapped or
+        // protected at once rather than split.
+        if ((r >> 45 & 3) == 0) {
+          op.page = uint16_t(op.page - op.page % model::HPAGE_PMD_NR);
+          op.npages = std::min<uint16_t>(to_end(op), model::HPAGE_PMD_NR);
+        }
         const uint8_t p = r >> 56 & 0xff;
         op.prot = p < 110 ? Prot::R : p < 220 ? Prot::RW : Prot::None;
         return emit(op);
@@ -385,6 +416,10 @@ Trace decode_trace(const uint64_t *raw, size_t n, const DecodeLimits &lim) {
   Decoder d(lim);
   d.t.ops.reserve(n);
   for (size_t i = 0; i < n; i++) d.step(raw[i]);
+  // A call's result is judged when the trace collects it: wait for every
+  // call still in flight, so that what the interleaving did is checked.
+  for (size_t i = 0; i < d.gups.size(); i++)
+    if (d.gups[i].in_flight) d.wait_for(i);
   return std::move(d.t);
 }
 

@@ -298,6 +298,31 @@ void World::finish_gup(GupCall &g) {
   g.completed = true;
 }
 
+namespace {
+
+// Whether the operation takes its process's mmap_lock for writing (v6.18:
+// the VMA-changing system calls, fork's dup_mmap() on the parent, and the
+// madvise advice madvise_need_mmap_write() does not exempt).
+bool takes_mmap_write_lock(const Op &op) {
+  switch (op.kind) {
+    case OpKind::Mmap:
+    case OpKind::Munmap:
+    case OpKind::Mprotect:
+    case OpKind::Fork:
+    case OpKind::Mlock:
+    case OpKind::ForbidZeropage:
+      return true;
+    case OpKind::Madvise:
+      return op.advice == trace::Advice::Dontfork || op.advice == trace::Advice::Dofork ||
+             op.advice == trace::Advice::Wipeonfork || op.advice == trace::Advice::Keeponfork ||
+             op.advice == trace::Advice::Mergeable;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 const Outcome &World::step(const Op &op) {
   last_op_ = op;
   out_ = Outcome{};
@@ -320,6 +345,7 @@ const Outcome &World::step(const Op &op) {
     take_probe(op, op.has_target() ? require_pid(op.target) : pid);
   }
   census_.valid = false;  // the probe may have taken one of the state before the step
+  if (takes_mmap_write_lock(op)) k_.tasks[pid].mm.mmap_write_seq++;
 
   switch (op.kind) {
     case OpKind::Mmap: {
