@@ -107,6 +107,7 @@ case_gate() {
   [ "$(junit_count "$TMP/gate.xml" failure)" -eq 0 ] || fail "JUnit of a passing gate has failures"
   contains "$TMP/gate.json" '"passed": true'
   contains "$TMP/gate.xml" 'name="refcount-overflow"'
+  contains "$TMP/gate.json" '   # -> '  # gup-fast-races-fork's trace shows where its resume stopped
   # The same seed gives the same variant rows (minus times; mainline's case
   # count depends on its time budget).
   awk '$2 == "caught" || $2 == "FAIL" {print $1, $2, $3, $5, $6}' "$OUT" >"$TMP/run1"
@@ -172,6 +173,10 @@ case_fuzz_points() {
   contains "$shrunk" "   # -> after faultin_page, page 0"
   expect 1 replay "$shrunk" && contains "$OUT" "Invariant violated: ForcedWriteOnlyExclusiveAnon"
   expect 0 replay "$shrunk" --variant mainline
+  # shrink -o writes the points too.
+  expect 1 shrink "$dir/ForcedWriteOnlyExclusiveAnon-seed1.unshrunk.trace" --shrink-time 5 -o "$TMP/re.trace" || return
+  contains "$TMP/re.trace" "   # -> after faultin_page"
+  expect 1 replay "$TMP/re.trace"
   # With --jobs: the workers' files and the summary's trace.
   expect 1 fuzz --variant dirty-cow --seed 1 --time 20 --shrink-time 5 --jobs 2 --out "$TMP/jobs" \
     --summary-json "$TMP/summary.json" || return
