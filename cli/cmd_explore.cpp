@@ -7,9 +7,9 @@
 
 #include "cli/common.h"
 #include "properties/explore.h"
+#include "reports/annotate.h"
 #include "reports/replay.h"
 #include "reports/write.h"
-#include "trace/text.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -70,12 +70,13 @@ int cmd_explore(const ExploreOpts &o) {
               r.violation.internal ? "INTERNAL MODEL ERROR" : "VIOLATION", r.violation.invariant.c_str(),
               r.trace.ops.size());
   std::printf("  %s\n", r.violation.why.c_str());
-  std::printf("%s", trace::print_trace(r.trace).c_str());
+  const std::string text = reports::print_annotated_trace(r.trace, cfg.sw);
+  std::printf("%s", text.c_str());
   if (!o.out.empty()) {
     std::filesystem::create_directories(o.out);
     const std::string file = o.out + "/" + r.violation.invariant + "-explore-d" + std::to_string(r.trace.ops.size()) +
                              ".trace";
-    reports::write_file_atomic(file, trace::print_trace(r.trace));
+    reports::write_file_atomic(file, text);
     std::printf("wrote %s\nreplay: %s\n", file.c_str(), reports::replay_command_for(file, v.name).c_str());
   }
   return r.violation.internal ? kInternal : kViolation;

@@ -11,11 +11,11 @@
 #include "properties/stats.h"
 #include "properties/witness.h"
 #include "properties/parallel.h"
+#include "reports/annotate.h"
 #include "reports/html.h"
 #include "reports/summary.h"
 #include "reports/replay.h"
 #include "reports/write.h"
-#include "trace/text.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -223,7 +223,7 @@ int cmd_fuzz(const FuzzOpts &o) {
   std::printf("shrunk from %zu to %zu operations in %.2f s (%ld RapidCheck + %ld trace steps%s):\n",
               f.original.ops.size(), f.shrunk.ops.size(), f.shrink_seconds, f.rc_shrink_steps, f.trace_shrink_steps,
               f.shrink_timed_out ? ", time cap reached" : "");
-  std::printf("%s", trace::print_trace(f.shrunk).c_str());
+  std::printf("%s", reports::print_annotated_trace(f.shrunk, cfg.sw).c_str());
   for (const auto &file : f.files) std::printf("wrote %s\n", file.c_str());
   if (!f.trace_file.empty())
     std::printf("replay: %s\n", reports::replay_command_for(f.trace_file, v.name).c_str());

@@ -13,11 +13,11 @@
 
 #include "cli/common.h"
 #include "properties/campaign.h"
+#include "reports/annotate.h"
 #include "reports/gate.h"
 #include "reports/html.h"
 #include "reports/replay.h"
 #include "reports/write.h"
-#include "trace/text.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -80,7 +80,7 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
     g.why = f.violation.why;
     g.shrunk_length = long(f.shrunk.ops.size());
     g.original_length = long(f.original.ops.size());
-    g.trace = trace::print_trace(f.shrunk);
+    g.trace = reports::print_annotated_trace(f.shrunk, cfg.sw);
   }
   reports::judge(g);
   if (r.interrupted) {

@@ -10,13 +10,13 @@
 #include "cli/common.h"
 #include "properties/decode.h"
 #include "properties/invariants.h"
+#include "reports/annotate.h"
 #include "reports/graph.h"
 #include "reports/json.h"
 #include "reports/replay.h"
 #include "reports/text.h"
 #include "reports/write.h"
 #include "shrinkers/shrink.h"
-#include "trace/text.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -54,7 +54,7 @@ int cmd_replay(const ReplayOpts &o) {
     const props::RunResult r = props::run_trace(t, fv.sw, invariants_or_die(inv_names));
     if (r.violation.found) t.ops.resize(r.violation.step + 1);
     if (!o.save_trace.empty()) {
-      reports::write_file_atomic(o.save_trace, trace::print_trace(t));
+      reports::write_file_atomic(o.save_trace, reports::print_annotated_trace(t, fv.sw));
       std::fprintf(stderr, "wrote %s\n", o.save_trace.c_str());
     }
   }
@@ -105,7 +105,7 @@ int cmd_shrink(const ShrinkOpts &o) {
   trace::Trace s = shrink::shrink(
       t, fails, std::chrono::steady_clock::now() + std::chrono::milliseconds(long(shrink_time * 1000)), &st);
   s.variant = v.name;
-  std::string text = trace::print_trace(s);
+  std::string text = reports::print_annotated_trace(s, v.sw);
   if (out.empty())
     std::printf("%s", text.c_str());
   else

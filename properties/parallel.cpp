@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "trace/text.h"
+#include "reports/annotate.h"
 
 namespace gupcheck::parallel {
 
@@ -48,10 +48,10 @@ struct Shared {
 static_assert(std::atomic<long>::is_always_lock_free, "atomics in shared memory must be lock-free");
 
 // The shrunk trace as the dedup key and report sees it: without the notes
-// (which name the case).
-std::string plain_trace(trace::Trace t) {
+// (which name the case), with the resume points as the trace file has them.
+std::string plain_trace(trace::Trace t, const model::variant_switches &sw) {
   t.notes.clear();
-  return trace::print_trace(t);
+  return reports::print_annotated_trace(t, sw);
 }
 
 bool write_all(int fd, const std::string &s) {
@@ -101,7 +101,7 @@ bool write_all(int fd, const std::string &s) {
       j["case_seed"] = f.case_seed;
       j["original_ops"] = f.original.ops.size();
       j["shrunk_ops"] = f.shrunk.ops.size();
-      j["trace"] = plain_trace(f.shrunk);
+      j["trace"] = plain_trace(f.shrunk, c.sw);
       j["trace_file"] = f.trace_file;
       j["files"] = f.files;
     }

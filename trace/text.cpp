@@ -671,7 +671,9 @@ std::string print_op_only(const Op &op) {
   return s;
 }
 
-std::string print_trace(const Trace &t) {
+std::string print_trace(const Trace &t) { return print_trace(t, {}); }
+
+std::string print_trace(const Trace &t, const std::vector<std::string> &comments) {
   std::string s(kHeader);
   s += "\n# model: " + t.variant;
   if (t.variant == "mainline") s += " (Linux v6.18)";
@@ -689,8 +691,12 @@ std::string print_trace(const Trace &t) {
       start = nl + 1;
     }
   }
-  for (const Op &op : t.ops) {
-    s += print_op(op);
+  for (size_t i = 0; i < t.ops.size(); i++) {
+    s += print_op(t.ops[i]);
+    if (i < comments.size() && !comments[i].empty()) {
+      s += "   # ";
+      for (char c : comments[i]) s += c == '\n' || c == '\r' ? ' ' : c;
+    }
     s += '\n';
   }
   return s;

@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "trace/op.h"
 
@@ -42,6 +43,11 @@ std::string print_op(const Op &op);
 std::string print_op_only(const Op &op);
 // The whole trace: header, model line, notes, one op per line (newline-terminated).
 std::string print_trace(const Trace &t);
+// The same with a trailing comment on some ops: when comments[i] is not
+// empty, op i's line ends with "   # " and comments[i] (a newline in it
+// becomes a space). Ops past comments.size() get none. The parser drops
+// trailing comments, so parse_trace() gives back t, notes included.
+std::string print_trace(const Trace &t, const std::vector<std::string> &comments);
 
 // Throws ParseError on any syntax error.
 Trace parse_trace(std::string_view text);

@@ -3,7 +3,7 @@
 # Exit statuses and outputs of the gupcheck command line (0 nothing found,
 # 1 violation, 2 bad usage or input). One case per CTest test.
 # Usage: tests/cli/cli_test.sh PATH/TO/gupcheck CASE
-#   CASE: list | usage | fuzz_mainline | fuzz_variant | replay_errors | coverage | replay_graph | gate
+#   CASE: list | usage | fuzz_mainline | fuzz_variant | fuzz_points | replay_errors | coverage | replay_graph | gate
 set -u
 
 if [ $# -ne 2 ]; then
@@ -107,6 +107,7 @@ case_gate() {
   [ "$(junit_count "$TMP/gate.xml" failure)" -eq 0 ] || fail "JUnit of a passing gate has failures"
   contains "$TMP/gate.json" '"passed": true'
   contains "$TMP/gate.xml" 'name="refcount-overflow"'
+  contains "$TMP/gate.json" '   # -> '  # gup-fast-races-fork's trace shows where its resume stopped
   # The same seed gives the same variant rows (minus times; mainline's case
   # count depends on its time budget).
   awk '$2 == "caught" || $2 == "FAIL" {print $1, $2, $3, $5, $6}' "$OUT" >"$TMP/run1"
@@ -153,6 +154,37 @@ case_fuzz_variant() {
     expect 1 replay "$TMP/reshrunk.trace"
     expect 0 shrink "$unshrunk" --variant mainline
   fi
+}
+
+# A saved counterexample shows where each resumed GUP call stopped
+# ("resume g0   # -> after faultin_page, page 0"), and still replays.
+case_fuzz_points() {
+  local dir=$TMP/points f
+  expect 1 fuzz --variant dirty-cow --seed 1 --time 20 --shrink-time 5 --out "$dir" || return
+  contains "$OUT" "VIOLATION ForcedWriteOnlyExclusiveAnon"
+  contains "$OUT" "   # -> after faultin_page"  # the printed trace is the file's
+  local shrunk=$dir/ForcedWriteOnlyExclusiveAnon-seed1.trace
+  [ -s "$shrunk" ] || { fail "no $shrunk: $(ls "$dir")"; return; }
+  for f in "$shrunk" "$dir/ForcedWriteOnlyExclusiveAnon-seed1.unshrunk.trace"; do
+    grep -qE '^resume g[0-9]+   # -> ' "$f" || fail "$(basename "$f") has no resume point: $(cat "$f")"
+    # Only resume lines carry one.
+    grep -E '   # -> ' "$f" | grep -vqE '^resume ' && fail "$(basename "$f") has a point on another line"
+  done
+  contains "$shrunk" "   # -> after faultin_page, page 0"
+  expect 1 replay "$shrunk" && contains "$OUT" "Invariant violated: ForcedWriteOnlyExclusiveAnon"
+  expect 0 replay "$shrunk" --variant mainline
+  # shrink -o writes the points too.
+  expect 1 shrink "$dir/ForcedWriteOnlyExclusiveAnon-seed1.unshrunk.trace" --shrink-time 5 -o "$TMP/re.trace" || return
+  contains "$TMP/re.trace" "   # -> after faultin_page"
+  expect 1 replay "$TMP/re.trace"
+  # With --jobs: the workers' files and the summary's trace.
+  expect 1 fuzz --variant dirty-cow --seed 1 --time 20 --shrink-time 5 --jobs 2 --out "$TMP/jobs" \
+    --summary-json "$TMP/summary.json" || return
+  shrunk=$(ls "$TMP"/jobs/ForcedWriteOnlyExclusiveAnon-seed1-case*.trace 2>/dev/null | grep -v unshrunk | head -1)
+  [ -n "$shrunk" ] || { fail "no shrunk trace in $TMP/jobs: $(ls "$TMP/jobs")"; return; }
+  contains "$shrunk" "   # -> after faultin_page"
+  contains "$TMP/summary.json" "   # -> after faultin_page"
+  expect 1 replay "$shrunk" && contains "$OUT" "Invariant violated: ForcedWriteOnlyExclusiveAnon"
 }
 
 case_replay_errors() {
@@ -250,6 +282,7 @@ case "$CASE" in
   usage) case_usage ;;
   fuzz_mainline) case_fuzz_mainline ;;
   fuzz_variant) case_fuzz_variant ;;
+  fuzz_points) case_fuzz_points ;;
   replay_errors) case_replay_errors ;;
   gate) case_gate ;;
   *)

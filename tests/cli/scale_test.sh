@@ -153,7 +153,7 @@ case_explore() {
 
 case_from_fuzzer() {
   "$CORPUS_TOOL" corpus "$REGRESSION"/*.trace >corpus.log 2>&1 || { fail "corpus tool failed"; cat corpus.log; return; }
-  local f v n=0
+  local f v n=0 points=""
   for f in corpus/*.bin; do
     v=$(basename "$f" .bin)
     v=${v%%_*}
@@ -162,8 +162,13 @@ case_from_fuzzer() {
     run 1 rr.log replay t.trace || continue  # the saved trace replays on its own
     run 0 m.log replay --from-fuzzer "$f"     # mainline holds
     n=$((n + 1))
+    if [ "$v" = dirty-cow ]; then  # the saved trace shows where the resumed call stopped
+      grep -qE '^resume g[0-9]+   # -> after faultin_page, page 0$' t.trace || fail "dirty-cow: no resume point in $(cat t.trace)"
+      points=yes
+    fi
   done
   [ "$n" -ge 8 ] || fail "only $n regression traces round-tripped"
+  [ -n "$points" ] || fail "the dirty-cow regression trace did not round-trip"
   : >empty.bin
   run 0 e.log replay --from-fuzzer empty.bin
   run 2 missing.log replay --from-fuzzer no-such-file

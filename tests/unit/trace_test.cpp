@@ -207,6 +207,26 @@ TEST(TraceText, EveryOpKindAndEnumRoundTrips) {
   for (size_t i = 0; i < t.ops.size(); ++i) EXPECT_EQ(back.ops[i], t.ops[i]) << print_op(t.ops[i]);
 }
 
+// Trailing comments (as saved counterexamples carry resume points) print
+// after their op and parse away: the ops and notes come back unchanged.
+TEST(TraceText, TrailingCommentsPrintAndParseAway) {
+  Trace t = every_op_trace();
+  t.notes = {"seed: 7", "violates: X"};
+  std::vector<std::string> comments(t.ops.size());
+  comments[0] = "-> first";
+  comments[3] = "two\nlines # and a hash";
+  const std::string text = print_trace(t, comments);
+  EXPECT_NE(text.find("\n" + print_op(t.ops[0]) + "   # -> first\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n" + print_op(t.ops[3]) + "   # two lines # and a hash\n"), std::string::npos) << text;
+  const Trace back = parse_trace(text);
+  EXPECT_EQ(back, t) << text;
+  EXPECT_EQ(back.notes, t.notes);
+  EXPECT_EQ(print_trace(back), print_trace(t));
+  // No comments, or fewer than ops: the plain form.
+  EXPECT_EQ(print_trace(t, {}), print_trace(t));
+  EXPECT_EQ(print_trace(t, {"", ""}), print_trace(t));
+}
+
 TEST(TraceText, PrintedForms) {
   const Trace t = every_op_trace();
   EXPECT_EQ(print_op(t.ops[2]), "m2 = mmap p0 shmem:anon shared rw 2");
