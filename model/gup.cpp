@@ -326,6 +326,7 @@ namespace {
 // dropped). Return: 0 with *vma set, or the error to stop with.
 long gup_lookup_vma(kernel_state &k, int pid, uint64_t start, unsigned gup_flags, vm_area_struct **vma) {
   if (!k.tasks[pid].alive) return -EFAULT;
+  mmap_lock_wait(k, pid);  // the slow path holds mmap_lock: a collapse holding it finishes first
   mm_struct &mm = k.tasks[pid].mm;
   // MADV_POPULATE_(READ|WRITE) wants to handle VMA lookup+error reporting
   // differently: -ENOMEM for a hole, -EINVAL for a refusal ("mm/madvise:
@@ -421,7 +422,12 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
           exclusive_anon_mapped(k, pid, start))
         foll_flags |= FOLL_COW;
       const unsigned wseq = k.tasks[pid].mm.mmap_write_seq;
+      const uint64_t steps = k.steps;
       co_yield interleave_point{"after faultin_page", i, false};
+      // Another thread undoing each fault (MADV_DONTNEED) can make the
+      // kernel retry forever; only retries nothing interrupted count
+      // toward the model's convergence check.
+      if (k.steps != steps) tries = 0;
       // An operation that needs mmap_lock for writing ran meanwhile, so
       // the kernel had dropped the lock (VM_FAULT_RETRY): the caller
       // restarts this page with its own flags, and what faultin_page()
@@ -639,8 +645,11 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
       vpn = stop - 1;
       continue;
     }
-    const pte_t *ptep = pte_offset(k.tasks[pid].mm, vpn);
-    if (!ptep || !ptep->present) break;
+    const pte_table *pmd = pmd_offset(k.tasks[pid].mm, vpn);  // pmdp_get_lockless()
+    if (!pmd) break;
+    const uint32_t table_id = pmd->id;
+    const pte_t *ptep = &pmd->ptes[vpn - pmd->base];
+    if (!ptep->present) break;
     const pte_t pte = *ptep;  // ptep_get_lockless()
     if (pte.protnone) break;
     // pte_access_permitted(): a write needs a writable PTE.
@@ -652,8 +661,14 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
     // try_grab_folio_fast() fails on a folio freed meanwhile (refcount 0).
     if (!try_grab_folio_fast(k, page, 1, gup_flags)) break;
     // The recheck: the PMD and the PTE must be unchanged since the read.
-    const pte_t *now = k.tasks[pid].alive ? pte_offset(k.tasks[pid].mm, vpn) : nullptr;
-    bool same = now && pte_same(*now, pte);
+    // The PTE is re-read through the table walked, which a collapse may
+    // have detached from the PMD meanwhile (70cbc3cc78a9).
+    const pte_table *walked = k.tasks[pid].alive ? pte_table_by_id(k.tasks[pid].mm, table_id) : nullptr;
+    const pte_t *now = walked ? &walked->ptes[vpn - walked->base] : nullptr;
+    const pte_table *pmd_now = k.tasks[pid].alive ? pmd_offset(k.tasks[pid].mm, vpn) : nullptr;
+    // Variant (pre-70cbc3cc78a9): only the PTE was rechecked.
+    const bool pmd_same = k.sw.gup_fast_skips_pmd_recheck || (pmd_now && pmd_now->id == table_id);
+    bool same = now && pmd_same && pte_same(*now, pte);
     // Variant (pre-57efa1fe5957): without write_protect_seq nothing orders
     // fork's page_maybe_dma_pinned() read before its PTE write-protect
     // against GUP-fast's grab and recheck. Differs: the model is

@@ -254,3 +254,129 @@ follow_result follow_huge_pmd(kernel_state &k, int pid, vm_area_struct &vma, uin
 }
 
 }  // namespace gupcheck::model
+
+// ---------------------------------------------------------------------------
+// khugepaged / MADV_COLLAPSE (mm/khugepaged.c, v6.18), anonymous memory only.
+// Differs: one PMD range per call (madvise_collapse() walks every aligned
+// range of its argument); no file/shmem collapse (collapse_file()); the scan
+// and the collapse run back to back (the kernel drops mmap_lock between
+// hpage_collapse_scan_pmd() and collapse_huge_page() and revalidates); the new
+// THP is allocated when the copy starts rather than before taking the lock.
+
+namespace gupcheck::model {
+
+namespace {
+
+// Models: hpage_collapse_scan_pmd() and the same checks again in
+// __collapse_huge_page_isolate(), as MADV_COLLAPSE (not khugepaged) runs
+// them: no max_ptes_none/max_ptes_shared limits and no "referenced" test.
+// Return: 0, or the errno madvise_collapse_errno() gives the scan result.
+long collapse_scan(kernel_state &k, const vm_area_struct &vma, const pte_table &t) {
+  bool writable = false;
+  for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
+    const pte_t &p = t.ptes[i];
+    if (!p.present) {
+      if (p.hwpoison) return -EINVAL;  // SCAN_PTE_NON_PRESENT
+      continue;                        // pte_none_or_zero()
+    }
+    if (is_zero_pfn(p.pfn)) continue;  // the zero page (KSM's too)
+    if (p.write) writable = true;
+    const pfn_t page = vm_normal_page(k, vma, t.base + i, p);
+    if (!page) return -EINVAL;  // SCAN_PAGE_NULL
+    const folio &f = page_folio(k, page);
+    if (!f.anon || f.ksm) return -EINVAL;  // SCAN_PAGE_ANON [unsure for KSM pages]
+    if (f.hwpoison) return -EINVAL;
+    // is_refcount_suitable(): every reference must be a mapping; a GUP
+    // reference or pin makes it SCAN_PAGE_COUNT.
+    if (f.refcount != f.mapcount) return -EAGAIN;
+  }
+  if (!writable) return -EINVAL;  // SCAN_PAGE_RO
+  return 0;
+}
+
+// Models: the first half of collapse_huge_page(): mmap_write_lock(),
+// pmdp_collapse_flush() (the PMD is cleared; the old table stays readable
+// to a lockless walker), __collapse_huge_page_isolate(). Return: 0 with
+// mm.collapse active, 0 when the range is PMD-mapped already (nothing to
+// do), or -errno.
+long collapse_begin(kernel_state &k, int pid, uint64_t vpn) {
+  mmap_lock_wait(k, pid);
+  mm_struct &mm = k.tasks[pid].mm;
+  vm_area_struct *vma = find_vma(mm, vpn);
+  if (!vma) return -ENOMEM;  // madvise() over a hole
+  const uint64_t base = vpn - vpn % HPAGE_PMD_NR;
+  // thp_vma_allowable_order(TVA_FORCED_COLLAPSE): independent of the sysfs
+  // setting and of MADV_HUGEPAGE, refused for VM_NOHUGEPAGE; the PMD range
+  // must lie inside the VMA.
+  if (!vma_is_anonymous(*vma) || (vma->vm_flags & (VM_SHARED | VM_NOHUGEPAGE))) return -EINVAL;
+  if (base < vma->vm_start || base + HPAGE_PMD_NR > vma->vm_end) return -EINVAL;
+  pte_table *t = pmd_offset(mm, base);
+  if (!t) return -EINVAL;        // SCAN_PMD_NULL
+  if (t->pmd_leaf) return 0;     // SCAN_PMD_MAPPED: counts as collapsed
+  if (long r = collapse_scan(k, *vma, *t)) return r;
+  mm.mmap_write_seq++;  // mmap_write_lock()
+  t->detached = true;   // pmdp_collapse_flush()
+  mm.collapse.active = true;
+  mm.collapse.base = base;
+  return 0;
+}
+
+// Models: the second half of collapse_huge_page(): __collapse_huge_page_copy()
+// (copy every page, zero for none/zero entries) and
+// __collapse_huge_page_copy_succeeded() (clear each old PTE, drop its rmap
+// and reference), then the new PMD: folio_add_new_anon_rmap(RMAP_EXCLUSIVE)
+// and set_pmd_at(maybe_pmd_mkwrite(pmd_mkdirty(mk_huge_pmd()))).
+void collapse_finish(kernel_state &k, mm_struct &mm) {
+  pte_table *t = nullptr;
+  for (pte_table &x : mm.tables)
+    if (x.base == mm.collapse.base && x.detached) t = &x;
+  if (!t) throw model_bug("collapse_finish(): the detached table is gone");
+  vm_area_struct *vma = find_vma(mm, t->base);
+  if (!vma) throw model_bug("collapse_finish(): the VMA went away under mmap_lock");
+  const pfn_t head = alloc_anon_thp(k, *vma);
+  for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
+    pte_t &p = t->ptes[i];
+    if (p.present && !is_zero_pfn(p.pfn)) {
+      const pfn_t page = vm_normal_page(k, *vma, t->base + i, p);
+      k.folios[head + i].data = read_pfn(k, page);  // copy_mc_user_highpage()
+      mm.rss[MM_ANONPAGES]--;
+      folio &f = page_folio(k, page);
+      if (f.mapcount <= 0) warn(k, "mapcount underflow in __collapse_huge_page_copy_succeeded()");
+      f.mapcount--;  // folio_remove_rmap_pte()
+      folio_put(k, page);
+    } else if (p.present) {
+      ksm_might_unmap_zero_page(mm, p);
+    }
+    p = pte_t{};  // ptep_clear()
+  }
+  t->detached = false;
+  t->id = mm.next_table_id++;  // the PMD now maps the folio, not a table
+  map_anon_folio_pmd(k, mm, *vma, *t, head);
+  mm.collapse.active = false;
+}
+
+}  // namespace
+
+void mmap_lock_wait(kernel_state &k, int pid) {
+  if (pid < 0 || size_t(pid) >= k.tasks.size()) return;
+  mm_struct &mm = k.tasks[pid].mm;
+  if (mm.collapse.active) collapse_finish(k, mm);
+}
+
+const pte_table *pte_table_by_id(const mm_struct &mm, uint32_t id) {
+  for (const pte_table &t : mm.tables)
+    if (t.id == id && !t.pmd_leaf) return &t;
+  return nullptr;
+}
+
+gup_task madvise_collapse_steps(kernel_state &k, int pid, uint64_t vpn) {
+  const long r = collapse_begin(k, pid, vpn);
+  if (r || !k.tasks[pid].mm.collapse.active) co_return r;
+  co_yield interleave_point{"collapse: PMD cleared, pages isolated, before the copy", 0, false};
+  mmap_lock_wait(k, pid);  // finishes it unless a waiter already did
+  co_return 0;
+}
+
+long madvise_collapse(kernel_state &k, int pid, uint64_t vpn) { return run_to_end(madvise_collapse_steps(k, pid, vpn)); }
+
+}  // namespace gupcheck::model

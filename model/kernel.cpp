@@ -83,7 +83,7 @@ const vm_area_struct *find_vma(const mm_struct &mm, uint64_t vpn) {
 pte_t *pte_offset(mm_struct &mm, uint64_t vpn) {
   uint64_t base = vpn - vpn % PTRS_PER_PTE;
   for (auto &t : mm.tables) {
-    if (t.base == base) return &t.ptes[vpn - base];
+    if (t.base == base) return t.detached ? nullptr : &t.ptes[vpn - base];
     if (t.base > base) return nullptr;
   }
   return nullptr;
@@ -93,7 +93,7 @@ const pte_t *pte_offset(const mm_struct &mm, uint64_t vpn) { return pte_offset(c
 pte_table *pmd_offset(mm_struct &mm, uint64_t vpn) {
   const uint64_t base = vpn - vpn % PTRS_PER_PTE;
   for (auto &t : mm.tables) {
-    if (t.base == base) return &t;
+    if (t.base == base) return t.detached ? nullptr : &t;
     if (t.base > base) return nullptr;
   }
   return nullptr;
@@ -111,11 +111,13 @@ pfn_t mapped_pfn(const mm_struct &mm, uint64_t vpn) {
 // Models: mm/memory.c __pte_alloc() (v6.18)
 pte_t *pte_alloc(mm_struct &mm, uint64_t vpn) {
   if (pte_t *p = pte_offset(mm, vpn)) return p;
+  if (mm.collapse.active) throw model_bug("__pte_alloc() while a collapse holds mmap_lock");
   uint64_t base = vpn - vpn % PTRS_PER_PTE;
   auto it = std::lower_bound(mm.tables.begin(), mm.tables.end(), base,
                              [](const pte_table &t, uint64_t b) { return t.base < b; });
   pte_table t;
   t.base = base;
+  t.id = mm.next_table_id++;
   it = mm.tables.insert(it, t);
   return &it->ptes[vpn - base];
 }

@@ -134,6 +134,13 @@ struct pte_table {
   bool pmd_dirty = false;
   bool pmd_young = false;
   bool pmd_protnone = false;  // PROT_NONE VMA: pmd_protnone(), inaccessible to the CPU and GUP-fast
+  // Which page-table page this is (unique within the mm): pmd_val() of a
+  // PMD pointing to a PTE table, as GUP-fast compares it.
+  uint32_t id = 0;
+  // A collapse cleared the PMD (pmdp_collapse_flush()) but has not copied
+  // the pages yet: pmd_none() for everyone, but a lockless walker that
+  // read the PMD before still sees the PTEs (see mm_struct::collapse).
+  bool detached = false;
 };
 
 // What backs a VMA: the vm_ops it would have.
@@ -180,6 +187,15 @@ struct mm_struct {
   // a GUP call stopped at an interleave point sees whether one ran, which
   // the kernel allows only after dropping mmap_lock (VM_FAULT_RETRY).
   unsigned mmap_write_seq = 0;
+  uint32_t next_table_id = 1;
+  // A collapse stopped between isolation and copy (collapse_huge_page()
+  // holds mmap_lock for writing): the detached table at `base` and the new
+  // THP `head` the copy will fill.
+  struct {
+    bool active = false;
+    uint64_t base = 0;
+    pfn_t head = 0;
+  } collapse;
   uint64_t mmap_hint = MMAP_MIN_VPN;
   long ksm_zero_pages = 0;  // mm->ksm_zero_pages: KSM-placed zero-page PTEs
 };
@@ -216,6 +232,9 @@ struct kernel_state {
   int memalloc_pin = 0;               // memalloc_pin_save() depth: no movable/CMA allocations
   bool ksm_use_zero_pages = true;     // /sys/kernel/mm/ksm/use_zero_pages
   std::vector<pfn_t> ksm_stable;      // KSM stable tree: the KSM folios, one per content
+  // Operations the executor has started (each trace step): a GUP call
+  // stopped at an interleave point sees whether anything ran meanwhile.
+  uint64_t steps = 0;
   bool thp_use_zero_page = true;      // /sys/kernel/mm/transparent_hugepage/use_zero_page
   pfn_t huge_zero_pfn = 0;            // the huge zero folio's head, allocated on first use
   std::vector<std::string> warnings;  // WARN_ON/VM_BUG_ON on kernel state: a kernel bug
@@ -436,6 +455,18 @@ bool thp_vma_allowable(const kernel_state &k, const mm_struct &mm, const vm_area
 unsigned do_huge_pmd_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
 // Return: 0, or VM_FAULT_FALLBACK after splitting the PMD (the PTE path follows).
 unsigned do_huge_pmd_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags);
+// Models: mm/khugepaged.c madvise_collapse() of the one PMD range holding
+// vpn (anonymous memory only). Return: 0 (collapsed, or already
+// PMD-mapped), -EINVAL, -EAGAIN (extra references: GUP), -ENOMEM.
+long madvise_collapse(kernel_state &k, int pid, uint64_t vpn);
+// The same as steps: one interleave point after pmdp_collapse_flush() and
+// __collapse_huge_page_isolate(), before __collapse_huge_page_copy().
+gup_task madvise_collapse_steps(kernel_state &k, int pid, uint64_t vpn);
+// Models: mmap_read_lock()/mmap_write_lock() waiting for a collapse that
+// holds mmap_lock: the collapse of pid's mm, if one is stopped, completes.
+void mmap_lock_wait(kernel_state &k, int pid);
+// The PTE table with that id, detached or not, or null.
+const pte_table *pte_table_by_id(const mm_struct &mm, uint32_t id);
 // Models: __split_huge_pmd(): the PMD leaf becomes a PTE table.
 void __split_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t);
 // Splits every PMD leaf that maps any page of [start, end).

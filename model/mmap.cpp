@@ -133,12 +133,15 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
       (vma.file < 0 || size_t(vma.file) >= k.files.size()))
     throw model_bug("do_mmap(): file mapping without a file");
   if (a.backing == vma_backing::mixedmap) vma.vm_flags |= VM_MIXEDMAP;
-  if (a.thp && a.backing == vma_backing::anon && !a.shared) {
-    // thp_get_unmapped_area(): a PMD-aligned start; MADV_HUGEPAGE: VM_HUGEPAGE.
+  // thp_get_unmapped_area(): a private anonymous mapping whose length is a
+  // multiple of the PMD size gets a PMD-aligned start (v6.12: d4148aeab412
+  // "mm, mmap: limit THP alignment of anonymous mappings to PMD-aligned
+  // sizes"); MADV_HUGEPAGE (the thp option) aligns any length here.
+  if ((a.thp || a.npages % HPAGE_PMD_NR == 0) && a.backing == vma_backing::anon && !a.shared) {
     vma.vm_start = (mm.mmap_hint + HPAGE_PMD_NR - 1) / HPAGE_PMD_NR * HPAGE_PMD_NR;
     vma.vm_end = vma.vm_start + a.npages;
     if (vma.vm_end + 1 > TASK_SIZE_VPN) return -ENOMEM;
-    vma.vm_flags |= VM_HUGEPAGE;
+    if (a.thp) vma.vm_flags |= VM_HUGEPAGE;
   }
   if (a.backing == vma_backing::secretmem) {
     // memfd_secret() makes a fresh inode; secretmem_mmap() locks the VMA

@@ -50,6 +50,7 @@ const std::vector<switch_info> &all_switches() {
       {"foll_cow_follows_dirty_pte", &S::foll_cow_follows_dirty_pte},
       {"foll_cow_follows_dirty_pmd", &S::foll_cow_follows_dirty_pmd},
       {"touch_pmd_always_dirty", &S::touch_pmd_always_dirty},
+      {"gup_fast_skips_pmd_recheck", &S::gup_fast_skips_pmd_recheck},
   };
   return s;
 }
@@ -123,6 +124,10 @@ const std::vector<variant_info> &all_variants() {
            "a forced read dirties the huge zero PMD, so a racing forced write's FOLL_COW retry accepts it and "
            "writes the huge zero page",
            "ForcedWriteOnlyExclusiveAnon", {"foll_cow_follows_dirty_pmd", "touch_pmd_always_dirty"}),
+      make("gup-fast-races-collapse", "70cbc3cc78a9 \"mm: gup: fix the fast GUP race against THP collapse\" (v6.0)",
+           "GUP-fast rechecks only the PTE, so a collapse between its PTE read and grab leaves it holding a page "
+           "the new THP replaces",
+           "GupFastRevalidated", {"gup_fast_skips_pmd_recheck"}),
   };
   return v;
 }

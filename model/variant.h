@@ -97,6 +97,12 @@ struct variant_switches {
   // PMD made it pass the FOLL_COW dirty check (foll_cow_follows_dirty_pmd)
   // of a racing forced write.
   bool touch_pmd_always_dirty = false;
+  // Pre-70cbc3cc78a9 "mm: gup: fix the fast GUP race against THP collapse"
+  // (v6.0): gup_fast_pte_range() rechecked only the PTE after the grab, not
+  // the PMD, so a collapse that had cleared the PMD and isolated the pages
+  // (before GUP-fast's reference) but not yet cleared the old PTEs let it
+  // keep a page the new THP replaces.
+  bool gup_fast_skips_pmd_recheck = false;
 
   bool operator==(const variant_switches &) const = default;
   // Whether any historical rule is on (mainline: none).

@@ -88,7 +88,9 @@ Result run(const Config &cfg) {
     }
     const uint64_t cs = case_seed(cfg.seed, i);
     const rc::Shrinkable<std::vector<uint64_t>> sh = gen(rc::Random(cs), case_size(i, cfg.max_size));
-    const trace::Trace t = props::decode_trace(sh.value());
+    props::DecodeLimits lim;
+    lim.disabled = props::swarm_disabled(cs);
+    const trace::Trace t = props::decode_trace(sh.value(), lim);
     props::RunResult r =
         cfg.stats ? props::run_trace(t, cfg.sw, cfg.invariants, [&](const props::World &w) { cfg.stats->record_step(w); })
                   : props::run_trace(t, cfg.sw, cfg.invariants);
@@ -148,7 +150,7 @@ Result run(const Config &cfg) {
           timed_out = true;
           break;
         }
-        trace::Trace cand = props::decode_trace(next->value());
+        trace::Trace cand = props::decode_trace(next->value(), lim);
         if (cand.ops.size() > best_trace.ops.size() || !fails(cand)) continue;
         best = *next;
         best_trace = cand;

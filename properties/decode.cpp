@@ -18,7 +18,7 @@ namespace {
 enum class Choice : uint8_t {
   Read, Write, Mmap, Gup, Release, Fork, Mprotect, Dontneed, Munmap, Exit, Populate, Dump, Uffd,
   InsertPage, InsertMixed, InFlight, Wait, Advise, Mlock, ForbidZero, Stat, Remote, DmaWrite, DmaRead, Mergeable, Ksm,
-  Resume,
+  Resume, Collapse,
 };
 struct Weighted {
   Choice c;
@@ -31,14 +31,18 @@ constexpr Weighted kWeights[] = {
     {Choice::Uffd, 5},    {Choice::InsertPage, 7},  {Choice::InsertMixed, 7}, {Choice::InFlight, 8},
     {Choice::Wait, 5},    {Choice::Advise, 10},     {Choice::Mlock, 4},       {Choice::ForbidZero, 1},
     {Choice::Stat, 4},    {Choice::Remote, 8},      {Choice::DmaWrite, 6},    {Choice::DmaRead, 6},
-    {Choice::Mergeable, 14}, {Choice::Ksm, 14}, {Choice::Resume, 14},
+    {Choice::Mergeable, 14}, {Choice::Ksm, 14}, {Choice::Resume, 14}, {Choice::Collapse, 8},
 };
 
-Choice pick(uint8_t sel) {
+bool enabled(Choice c, uint32_t disabled) { return !(disabled >> unsigned(c) & 1); }
+
+Choice pick(uint8_t sel, uint32_t disabled) {
   int total = 0;
-  for (auto w : kWeights) total += w.w;
+  for (auto w : kWeights)
+    if (enabled(w.c, disabled)) total += w.w;
   int x = int(sel) * total / 256;
   for (auto w : kWeights) {
+    if (!enabled(w.c, disabled)) continue;
     if (x < w.w) return w.c;
     x -= w.w;
   }
@@ -55,6 +59,7 @@ struct ProcInfo {
   uint16_t id;
   bool alive = true;
   bool busy = false;  // thread t1 has an in-flight call
+  bool collapsing = false;  // thread t2 has an in-flight collapse
   std::vector<uint16_t> maps;  // indices into Decoder::maps
 };
 
@@ -66,6 +71,7 @@ struct GupInfo {
   bool released = false;
   bool write = false;  // FOLL_WRITE: a device may write through it
   uint16_t map = 0, page = 0;  // its first page, mN+I
+  bool collapse = false;  // a collapse (holds no pages)
 };
 
 struct Decoder {
@@ -76,7 +82,7 @@ struct Decoder {
   std::vector<GupInfo> gups;
   uint16_t next_proc = 1;
 
-  explicit Decoder(const DecodeLimits &l) : lim(l) { procs.push_back({0, true, false, {}}); }
+  explicit Decoder(const DecodeLimits &l) : lim(l) { procs.push_back({0, true, false, false, {}}); }
 
   std::vector<size_t> alive() const {
     std::vector<size_t> a;
@@ -88,7 +94,8 @@ struct Decoder {
   void emit(const Op &op) { t.ops.push_back(op); }
 
   // Picks the acting process and one of its mappings; false when it has none.
-  bool address(uint64_t r, size_t &pi, Op &op) {
+  // race: how often (of 4) to aim at an in-flight call's page.
+  bool address(uint64_t r, size_t &pi, Op &op, unsigned race = 1) {
     auto a = alive();
     pi = a[(r >> 8 & 0xff) % a.size()];
     const ProcInfo &p = procs[pi];
@@ -96,7 +103,7 @@ struct Decoder {
     if (p.maps.empty()) return false;
     // Now and then the page an in-flight call works on, when this process
     // maps it: the other thread of a race acts on the same memory.
-    if ((r >> 60 & 3) == 0) {
+    if ((r >> 60 & 3) < race) {
       for (const GupInfo &g : gups) {
         if (!g.in_flight) continue;
         for (uint16_t mi : p.maps)
@@ -167,9 +174,18 @@ struct Decoder {
       const unsigned z = r >> 44 & 7;
       op.zone = z == 1 ? MemZone::Movable : z == 2 ? MemZone::Cma : MemZone::Normal;
       // Now and then a THP-eligible mapping, one PMD (or a bit more) long.
-      if ((r >> 47 & 7) == 0) {
+      // (Bits 52-55 are hashed, so these shapes come at every generation
+      // size; bits 47-49 alone were zero at small sizes, which made most
+      // anonymous mappings THPs.)
+      if ((r >> 54 & 3) <= 1) {
         op.thp = true;
         op.npages = uint16_t(model::HPAGE_PMD_NR + ((r >> 50 & 3) == 0 ? (r >> 52 & 3) : 0));
+      } else if ((r >> 54 & 3) == 2 && (r >> 52 & 1)) {
+        // A PMD-sized mapping of base pages (PMD-aligned, not MADV_HUGEPAGE):
+        // what khugepaged and MADV_COLLAPSE turn into a THP; half of them
+        // populated, so that there is something to collapse.
+        op.npages = model::HPAGE_PMD_NR;
+        if (r >> 53 & 1) op.populate = true;
       }
     }
     emit(op);
@@ -217,6 +233,8 @@ struct Decoder {
     }
     emit(op);
     gups.push_back({op.result, op.proc, pin, in_flight, false, bool(op.gup_flags & FOLL_WRITE), op.map, op.page});
+    // Half the in-flight calls run to their first interleave point at once.
+    if (in_flight && (r >> 58 & 1)) start(op.result);
   }
 
   void wait_for(size_t gi) {
@@ -226,11 +244,45 @@ struct Decoder {
     emit(op);
     gups[gi].in_flight = false;
     for (auto &p : procs)
-      if (p.id == gups[gi].proc) p.busy = false;
+      if (p.id == gups[gi].proc) (gups[gi].collapse ? p.collapsing : p.busy) = false;
+  }
+
+  // gN = collapse pP mN+I [&]: in flight, it stops with the PMD cleared, so
+  // that another thread's GUP-fast can run in the window.
+  void collapse(uint64_t r) {
+    if (int(gups.size()) >= lim.max_gups) return;
+    size_t pi;
+    Op op;
+    // A collapse is the racing thread: mostly aimed at an in-flight call.
+    if (!address(r, pi, op, 3)) return mmap(r, pi);
+    op.kind = OpKind::Collapse;
+    op.result = uint16_t(gups.size());
+    const bool in_flight = (r >> 56 & 1) && !procs[pi].collapsing;
+    if (in_flight) {
+      op.in_flight = true;
+      op.thread = 2;
+      procs[pi].collapsing = true;
+    }
+    emit(op);
+    GupInfo g{op.result, op.proc, false, in_flight, true, false, op.map, op.page};
+    g.collapse = true;
+    gups.push_back(g);
+    // Mostly an in-flight collapse runs into its window at once (the next
+    // step of the same choice): what races with it is what comes after.
+    if (in_flight && (r >> 57 & 3)) start(op.result);
+  }
+
+  // resume gN right after gN = ... & (a call does nothing before its first
+  // resume, so no interleaving is lost by starting it at once).
+  void start(uint16_t g) {
+    Op res;
+    res.kind = OpKind::Resume;
+    res.gup = g;
+    emit(res);
   }
 
   void step(uint64_t r) {
-    const Choice c = pick(r & 0xff);
+    const Choice c = pick(r & 0xff, lim.disabled);
     auto a = alive();
     size_t pi = a[(r >> 8 & 0xff) % a.size()];
     Op op;
@@ -269,13 +321,17 @@ struct Decoder {
           if (gups[i].in_flight) open.push_back(i);
         if (open.empty()) return gup(r, true);
         op.kind = OpKind::Resume;
-        op.gup = gups[open[(r >> 16 & 0xff) % open.size()]].id;
+        // Half the time the newest call: a race's second thread usually
+        // starts and then runs into its window at once.
+        op.gup = gups[(r >> 59 & 1) ? open.back() : open[(r >> 16 & 0xff) % open.size()]].id;
         return emit(op);
       }
+      case Choice::Collapse:
+        return collapse(r);
       case Choice::Release: {
         std::vector<size_t> held;
         for (size_t i = 0; i < gups.size(); i++)
-          if (!gups[i].released && !gups[i].in_flight) held.push_back(i);
+          if (!gups[i].released && !gups[i].in_flight && !gups[i].collapse) held.push_back(i);
         if (held.empty()) return gup(r, false);
         GupInfo &g = gups[held[(r >> 16 & 0xff) % held.size()]];
         op.kind = g.pin ? OpKind::Unpin : OpKind::Put;
@@ -289,13 +345,13 @@ struct Decoder {
         op.proc = procs[pi].id;
         op.result = next_proc++;
         emit(op);
-        ProcInfo child{op.result, true, false, procs[pi].maps};
+        ProcInfo child{op.result, true, false, false, procs[pi].maps};
         procs.push_back(child);
         return;
       }
       case Choice::Exit: {
         if (a.size() < 2) return;
-        if (procs[pi].busy)
+        if (procs[pi].busy || procs[pi].collapsing)
           for (size_t i = 0; i < gups.size(); i++)
             if (gups[i].in_flight && gups[i].proc == procs[pi].id) wait_for(i);
         op.kind = OpKind::Exit;
@@ -313,7 +369,8 @@ struct Decoder {
         // Now and then a whole PMD (a THP mapping's 16 pages; all of a
         // smaller mapping), so that a PMD leaf is zapped, unmapped or
         // protected at once rather than split.
-        if ((r >> 45 & 3) == 0) {
+        // (Hashed bits: low bits are zero at small generation sizes.)
+        if ((r >> 52 & 3) == 0) {
           op.page = uint16_t(op.page - op.page % model::HPAGE_PMD_NR);
           op.npages = std::min<uint16_t>(to_end(op), model::HPAGE_PMD_NR);
         }
@@ -390,7 +447,8 @@ struct Decoder {
       case Choice::DmaRead: {
         std::vector<size_t> held;
         for (size_t i = 0; i < gups.size(); i++)
-          if (!gups[i].released && !gups[i].in_flight && (c == Choice::DmaRead || gups[i].write)) held.push_back(i);
+          if (!gups[i].released && !gups[i].in_flight && !gups[i].collapse && (c == Choice::DmaRead || gups[i].write))
+            held.push_back(i);
         if (held.empty()) return gup(r, false);
         op.kind = c == Choice::DmaWrite ? OpKind::DmaWrite : OpKind::DmaRead;
         op.gup = gups[held[(r >> 16 & 0xff) % held.size()]].id;
@@ -411,6 +469,19 @@ struct Decoder {
 };
 
 }  // namespace
+
+uint32_t swarm_disabled(uint64_t case_seed) {
+  uint64_t h = case_seed + 0x9e3779b97f4a7c15ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  if (h & 1) return 0;
+  uint32_t off = uint32_t(h >> 8);
+  for (Choice keep : {Choice::Read, Choice::Write, Choice::Mmap, Choice::Gup, Choice::InFlight, Choice::Resume,
+                      Choice::Wait})
+    off &= ~(uint32_t(1) << unsigned(keep));
+  return off;
+}
 
 Trace decode_trace(const uint64_t *raw, size_t n, const DecodeLimits &lim) {
   Decoder d(lim);
@@ -474,7 +545,8 @@ Op relevant(Op op) {
   if (op.kind != OpKind::Mmap) op.zone = MemZone::Normal, op.thp = false;
   if (op.kind != OpKind::MadvDontneed) op.advice = Advice::Dontneed;
   if (op.kind != OpKind::Mmap && op.kind != OpKind::Mprotect) op.prot = Prot::RW;
-  if (op.kind != OpKind::Gup) op.api = GupApi::Get, op.in_flight = false, op.thread = 0;
+  if (op.kind != OpKind::Gup) op.api = GupApi::Get;
+  if (op.kind != OpKind::Gup && op.kind != OpKind::Collapse) op.in_flight = false, op.thread = 0;
   if (op.kind != OpKind::Gup && op.kind != OpKind::Populate) op.gup_flags = 0;
   if (op.kind != OpKind::InsertPage && op.kind != OpKind::InsertMixed) op.what = InsertWhat::Page;
   if (op.kind != OpKind::Mmap) op.populate = false;
@@ -522,10 +594,16 @@ std::optional<std::vector<uint64_t>> encode_trace(const Trace &t, std::string *w
     if (rk == Op::ResultKind::Gup) want.result = uint16_t(d.gups.size());
     want = relevant(want);
 
+    // An in-flight call directly followed by its own resume may come from
+    // one choice that emits both.
+    const bool next_resumes = t.ops[i].in_flight && i + 1 < t.ops.size() &&
+                              t.ops[i + 1].kind == OpKind::Resume && t.ops[i + 1].gup == t.ops[i].result;
     auto score = [&](uint64_t w) {
       Decoder c = d;
       const size_t before = c.t.ops.size();
       c.step(w);
+      if (c.t.ops.size() == before + 2 && next_resumes && c.t.ops.back().kind == OpKind::Resume)
+        return misses(relevant(c.t.ops[before]), want);
       if (c.t.ops.size() != before + 1) return 1000;
       return misses(relevant(c.t.ops.back()), want);
     };
@@ -557,12 +635,14 @@ std::optional<std::vector<uint64_t>> encode_trace(const Trace &t, std::string *w
       if (cur_score < best_score) best = cur, best_score = cur_score;
     }
     if (best_score != 0) return fail(i, "the decoder cannot produce '" + std::string(op_kind_name(want.kind)) + "' here");
+    const size_t before = d.t.ops.size();
     d.step(best);
     words.push_back(best);
-    const Op &got = d.t.ops.back();
+    const Op &got = d.t.ops[before];
     if (rk == Op::ResultKind::Mapping) mmap[t.ops[i].result] = got.result;
     if (rk == Op::ResultKind::Process) pmap[t.ops[i].result] = got.result;
     if (rk == Op::ResultKind::Gup) gmap[t.ops[i].result] = got.result;
+    if (d.t.ops.size() == before + 2) i++;  // the choice emitted the resume too
   }
   return words;
 }

@@ -24,7 +24,17 @@ struct DecodeLimits {
   int max_maps = 8;
   int max_gups = 24;
   int max_map_pages = 6;
+  // Swarm testing (Groce et al., ISSTA 2012): operation choices switched off
+  // for this trace, one bit per choice in decode.cpp's table (0: all on).
+  // A trace without most kinds of noise reaches deep interleavings that a
+  // trace mixing every kind rarely does.
+  uint32_t disabled = 0;
 };
+
+// A swarm configuration for one campaign case, from its case seed: half of
+// the cases use every choice; the others switch each optional one off with
+// probability 1/2 (reads, writes, mmaps, GUP calls and resume/wait stay on).
+uint32_t swarm_disabled(uint64_t case_seed);
 
 // Appends the decoded operations of raw[0..n) to a fresh trace.
 trace::Trace decode_trace(const uint64_t *raw, size_t n, const DecodeLimits &lim = {});

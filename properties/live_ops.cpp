@@ -73,6 +73,8 @@ std::string live_unexpressible_reason(const Op &op, const Op *creator) {
       if (op.advice == Advice::Mergeable) return "MADV_MERGEABLE only takes effect through ksmd passes (see ksm_merge)";
       return "";
     case OpKind::KsmMerge: return "a ksmd pass cannot be run synchronously from user space";
+    case OpKind::Collapse:
+      return "the model's PMD covers 16 pages, not the kernel's 512, so a collapse cannot be compared";
     case OpKind::Munmap:
     case OpKind::Mprotect:
     case OpKind::Read:
@@ -147,6 +149,7 @@ Trace make_live_expressible(const Trace &in) {
         if (op.advice == Advice::Hwpoison || op.advice == Advice::Mergeable) drop.push_back(i);
         break;
       case OpKind::KsmMerge:
+      case OpKind::Collapse:
       case OpKind::ForbidZeropage:
       case OpKind::Stat:
       case OpKind::UffdContinue:
@@ -192,8 +195,9 @@ Trace make_live_expressible(const Trace &in) {
       default: break;
     }
   }
-  // None of the dropped kinds creates a handle, so removing them leaves the
-  // rest consistent; remove from the back so indices stay valid.
+  // None of the dropped kinds creates a handle that a kept operation names
+  // (a collapse's gN is named only by resume/wait, dropped too), so removing
+  // them leaves the rest consistent; remove from the back so indices stay valid.
   for (auto it = drop.rbegin(); it != drop.rend(); ++it) t.ops.erase(t.ops.begin() + long(*it));
   return t;
 }
@@ -219,7 +223,7 @@ std::string live_ops_table() {
       row(std::string(gup_api_name(api)) + " " + flags_to_string(f), info.syscall);
     }
   s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, movable/cma/thp mappings,\n"
-       "  madvise mergeable, ksm_merge, insert_page, insert_mixed,\n"
+       "  madvise mergeable, ksm_merge, collapse, insert_page, insert_mixed,\n"
        "  populate, dump, forbid_zeropage, stat, mem_read/vm_readv/mem_write/vm_writev, dma_read/dma_write,\n"
        "  madvise hwpoison, threads, in-flight calls (& / resume / wait), and every other GUP API/flag\n"
        "  combination\n";

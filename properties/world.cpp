@@ -218,7 +218,9 @@ bool World::advance_gup(GupCall &g, bool to_end) {
     f = std::make_unique<InFlight>();
     if (const vm_area_struct *v = find_vma(k_.tasks[pid].mm, g.start))
       g.private_mapping = !(v->vm_flags & VM_SHARED);
-    switch (op.api) {
+    if (op.kind == OpKind::Collapse) {
+      f->task = madvise_collapse_steps(k_, pid, g.start);
+    } else switch (op.api) {
       case trace::GupApi::Get:
         f->task = get_user_pages_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages);
         break;
@@ -321,6 +323,21 @@ bool takes_mmap_write_lock(const Op &op) {
   }
 }
 
+// Whether the operation takes some mmap_lock (or faults, which does).
+bool needs_mmap_lock(const Op &op) {
+  switch (op.kind) {
+    case OpKind::Resume:
+    case OpKind::Wait:
+    case OpKind::Put:
+    case OpKind::Unpin:
+    case OpKind::DmaWrite:
+    case OpKind::DmaRead: return false;
+    // A collapse that only starts ("&") takes the lock at its first resume.
+    case OpKind::Collapse: return !op.in_flight;
+    default: return true;
+  }
+}
+
 }  // namespace
 
 const Outcome &World::step(const Op &op) {
@@ -331,6 +348,14 @@ const Outcome &World::step(const Op &op) {
   k_.faults.clear();
   Outcome &out = out_;
 
+  // A collapse stopped at its interleave point holds mmap_lock for
+  // writing: any operation that needs an mmap_lock (every one but GUP's
+  // own steps, releases and device DMA, which take none) waits until the
+  // collapse is done, so it completes first, before the step's probe.
+  if (needs_mmap_lock(op))
+    for (size_t p = 0; p < k_.tasks.size(); p++) mmap_lock_wait(k_, int(p));
+
+  k_.steps++;
   int pid = -1;
   if (op.has_gup_operand()) {
     const GupCall &g = require_gup(op.gup);
@@ -526,7 +551,8 @@ const Outcome &World::step(const Op &op) {
     case OpKind::DmaWrite:
     case OpKind::DmaRead: {
       GupCall &g = require_gup(op.gup);
-      if (!g.completed || g.released) throw bad_trace("DMA through a GUP call that holds no pages");
+      if (!g.completed || g.released || g.op.kind != OpKind::Gup)
+        throw bad_trace("DMA through a GUP call that holds no pages");
       if (op.kind == OpKind::DmaWrite) {
         if (!(g.op.gup_flags & FOLL_WRITE)) throw bad_trace("dma_write through a call taken without WRITE");
         dma_write(g, op.value);
@@ -557,6 +583,22 @@ const Outcome &World::step(const Op &op) {
       }
       break;
     }
+    case OpKind::Collapse: {
+      if (op.result >= gups_.size()) gups_.resize(op.result + 1);
+      GupCall &g = gups_[op.result];
+      if (g.exists) throw bad_trace("call g" + std::to_string(op.result) + " created twice");
+      g.exists = true;
+      g.op = op;
+      g.pid = pid;
+      g.start = address(op.map, op.page);
+      if (op.in_flight) out.point = "(in flight)";
+      if (!op.in_flight) {
+        run_gup(g);
+        g.waited = true;
+        out.ret = g.ret;
+      }
+      break;
+    }
     case OpKind::Resume: {
       GupCall &g = require_gup(op.gup);
       if (g.waited) throw bad_trace("resume of a completed GUP call");
@@ -583,7 +625,7 @@ const Outcome &World::step(const Op &op) {
       if (!g.completed) run_gup(g);
       g.waited = true;
       out.ret = g.ret;
-      last_gup_ = &g;
+      if (g.op.kind == OpKind::Gup) last_gup_ = &g;
       break;
     }
     case OpKind::Populate: {
@@ -594,6 +636,7 @@ const Outcome &World::step(const Op &op) {
     case OpKind::Put:
     case OpKind::Unpin: {
       GupCall &g = require_gup(op.gup);
+      if (g.op.kind != OpKind::Gup) throw bad_trace("release of a collapse, which holds no pages");
       if (!g.waited) throw bad_trace("release of a GUP call still in flight");
       if (g.released) throw bad_trace("GUP call released twice");
       if (g.pin != (op.kind == OpKind::Unpin)) throw bad_trace("put of a pin, or unpin of a FOLL_GET reference");

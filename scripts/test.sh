@@ -11,5 +11,5 @@ scripts/build.sh release
 cd build/release
 # The gate: mainline must hold and every historical variant must be caught
 # by its manifest invariant (about a minute; JUnit and JSON beside the build).
-./gupcheck gate --budget 20 --mainline-budget 30 --junit gate-junit.xml --json gate.json
+./gupcheck gate --budget 45 --mainline-budget 30 --junit gate-junit.xml --json gate.json
 exec ctest --output-on-failure -j"$(nproc)"

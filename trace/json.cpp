@@ -138,6 +138,7 @@ json op_to_json(const Op &op) {
       o["in_flight"] = op.in_flight;
       break;
     case OpKind::Populate: o["flags"] = flags_to_string(op.gup_flags); break;
+    case OpKind::Collapse: o["in_flight"] = op.in_flight; break;
     case OpKind::InsertPage:
     case OpKind::InsertMixed: o["what"] = insert_what_name(op.what); break;
     default: break;
@@ -240,6 +241,9 @@ Op op_from_json(const json &j, int index) {
         if (const json *v = f.opt("in_flight")) op.in_flight = f.boolean("in_flight", *v);
       break;
     }
+    case OpKind::Collapse:
+      if (const json *v = f.opt("in_flight")) op.in_flight = f.boolean("in_flight", *v);
+      break;
     case OpKind::InsertPage:
     case OpKind::InsertMixed: {
       const std::string w = f.str("what");

@@ -44,7 +44,8 @@ Op::ResultKind Op::result_kind() const {
   switch (kind) {
     case OpKind::Mmap: return ResultKind::Mapping;
     case OpKind::Fork: return ResultKind::Process;
-    case OpKind::Gup: return ResultKind::Gup;
+    case OpKind::Gup:
+    case OpKind::Collapse: return ResultKind::Gup;
     default: return ResultKind::None;
   }
 }
@@ -60,6 +61,7 @@ bool Op::has_address() const {
     case OpKind::Populate:
     case OpKind::UffdZeropage:
     case OpKind::UffdContinue:
+    case OpKind::Collapse:
     case OpKind::InsertPage:
     case OpKind::InsertMixed:
     case OpKind::Mlock:
@@ -201,6 +203,7 @@ bool op_equal(const Op &a, const Op &b) {
     case OpKind::Mprotect: return a.prot == b.prot;
     case OpKind::Madvise: return a.advice == b.advice;
     case OpKind::Gup: return a.api == b.api && a.gup_flags == b.gup_flags && a.in_flight == b.in_flight;
+    case OpKind::Collapse: return a.in_flight == b.in_flight;
     case OpKind::Populate: return a.gup_flags == b.gup_flags;
     case OpKind::InsertPage:
     case OpKind::InsertMixed: return a.what == b.what;
@@ -237,6 +240,7 @@ const char *op_kind_name(OpKind k) {
     case OpKind::RemoteWrite: return "mem_write";
     case OpKind::DmaWrite: return "dma_write";
     case OpKind::DmaRead: return "dma_read";
+    case OpKind::Collapse: return "collapse";
   }
   return "?";
 }
@@ -362,6 +366,9 @@ const std::vector<OpDoc> &op_docs() {
       {OpKind::UffdContinue, "uffd_continue pP mN+I",
        "UFFDIO_CONTINUE (MINOR mode): mfill_atomic_pte_continue() maps the shmem page-cache page, R/O in a "
        "private mapping"},
+      {OpKind::Collapse, "gN = collapse pP mN+I [&]",
+       "madvise(MADV_COLLAPSE) of the PMD range holding the page (the khugepaged path, mm/khugepaged.c "
+       "collapse_huge_page()); with & it stops after pmdp_collapse_flush() and the isolation, before the copy"},
   };
   return docs;
 }
@@ -375,6 +382,7 @@ std::string check_consistency(const Trace &t) {
     uint8_t thread;
     bool in_flight;
     bool released;
+    bool collapse = false;  // a collapse, not a GUP call
   };
   std::map<uint16_t, Life> procs{{0, Life::Alive}};
   std::set<uint16_t> maps;
@@ -436,12 +444,18 @@ std::string check_consistency(const Trace &t) {
         calls[op.result] = Call{op.api, op.gup_flags, op.proc, op.thread, op.in_flight, false};
         if (op.in_flight) busy[{op.proc, op.thread}] = op.result;
         break;
+      case OpKind::Collapse:
+        if (calls.count(op.result)) return fail(handle_name('g', op.result) + " is created twice");
+        calls[op.result] = Call{GupApi::Get, 0, op.proc, op.thread, op.in_flight, false, true};
+        if (op.in_flight) busy[{op.proc, op.thread}] = op.result;
+        break;
       case OpKind::Put:
       case OpKind::Unpin: {
         const char *name = op_kind_name(op.kind);
         auto c = calls.find(op.gup);
         if (c == calls.end()) return fail(handle_name('g', op.gup) + " is used before it is created");
         Call &call = c->second;
+        if (call.collapse) return fail(std::string(name) + " of " + handle_name('g', op.gup) + ", a collapse (it holds no pages)");
         if (call.in_flight) return fail(std::string(name) + " of " + handle_name('g', op.gup) + " while it is in flight");
         const bool pinned = call.api == GupApi::Pin || call.api == GupApi::PinFast;
         if (op.kind == OpKind::Put && pinned)
@@ -468,6 +482,7 @@ std::string check_consistency(const Trace &t) {
       case OpKind::DmaRead: {
         auto c = calls.find(op.gup);
         if (c == calls.end()) return fail(handle_name('g', op.gup) + " is used before it is created");
+        if (c->second.collapse) return fail("DMA through " + handle_name('g', op.gup) + ", a collapse");
         if (c->second.in_flight) return fail("DMA through " + handle_name('g', op.gup) + " while it is in flight");
         if (c->second.released) return fail("DMA through " + handle_name('g', op.gup) + " after it was released");
         if (op.kind == OpKind::DmaWrite && !(c->second.flags & 1u))  // FOLL_WRITE

@@ -7,7 +7,8 @@
 //   threads    p0:t1 ...   (threads of a process share its mm; t0 is implicit)
 //   mappings   m0 m1 ...   (created by mmap; "m3+2" is page 2 of m3's range,
 //                           resolved in the process performing the operation)
-//   GUP calls  g0 g1 ...   (created by a GUP operation, ended by put/unpin)
+//   GUP calls  g0 g1 ...   (created by a GUP operation, ended by put/unpin;
+//                           a collapse is a call too, so that it can be in flight)
 //
 // Handle numbers are names, not positions: they need not be consecutive, so
 // removing an operation while shrinking renames nothing else.
@@ -52,10 +53,11 @@ enum class OpKind : uint8_t {
   DmaRead,       // dma_read gN                  (a device reads every page gN holds)
   KsmMerge,      // ksm_merge pP                (one ksmd pass over pP's MADV_MERGEABLE areas)
   UffdContinue,  // uffd_continue pP mN+I        (UFFDIO_CONTINUE: map the shmem page cache, MINOR mode)
+  Collapse,      // gN = collapse pP mN+I [&]    (MADV_COLLAPSE / khugepaged of the PMD holding the page)
   // The name the madvise op had when it only knew MADV_DONTNEED.
   MadvDontneed = Madvise,
 };
-constexpr int kNumOpKinds = 27;
+constexpr int kNumOpKinds = 28;
 
 // Where a mapping's new anonymous folios are allocated (an mmap option).
 enum class MemZone : uint8_t {
@@ -139,7 +141,7 @@ struct Op {
   uint16_t gup = 0;             // gN operand of put/unpin/resume/wait
   uint32_t gup_flags = 0;       // caller's FOLL_* flags (GUP / populate)
   GupApi api = GupApi::Get;
-  bool in_flight = false;       // "&": the GUP call starts but does not complete
+  bool in_flight = false;       // "&": the GUP call (or collapse) starts but does not complete
   MapKind map_kind = MapKind::Anon;
   bool shared = false;          // MAP_SHARED vs MAP_PRIVATE
   Prot prot = Prot::RW;

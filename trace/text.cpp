@@ -260,6 +260,14 @@ class LineParser {
         proc(op);
         address(op);
         break;
+      case OpKind::Collapse:
+        proc(op);
+        address(op);
+        if (pos_ < toks_.size() && toks_[pos_] == "&") {
+          op.in_flight = true;
+          ++pos_;
+        }
+        break;
       case OpKind::RemoteRead:
       case OpKind::RemoteWrite:
         proc(op);
@@ -556,6 +564,7 @@ bool op_from_word(std::string_view word, OpKind &kind, GupApi &api) {
       {"insert_page", OpKind::InsertPage, GupApi::Get},
       {"insert_mixed", OpKind::InsertMixed, GupApi::Get},
       {"ksm_merge", OpKind::KsmMerge, GupApi::Get},
+      {"collapse", OpKind::Collapse, GupApi::Get},
   };
   for (const auto &w : words) {
     if (w.word == word) {
@@ -664,6 +673,9 @@ std::string print_op_only(const Op &op) {
       if (op.in_flight) s += " &";
       break;
     case OpKind::Populate: s += " " + flags_to_string(op.gup_flags); break;
+    case OpKind::Collapse:
+      if (op.in_flight) s += " &";
+      break;
     case OpKind::InsertPage:
     case OpKind::InsertMixed: s += std::string(" ") + insert_what_name(op.what); break;
     default: break;

@@ -131,6 +131,12 @@ Trace every_op_trace() {
   op = make(OpKind::UffdContinue);
   op.map = 3, op.page = 1;
   t.ops.push_back(op);
+  for (bool in_flight : {false, true}) {
+    op = make(OpKind::Collapse);
+    op.result = uint16_t(40 + in_flight), op.map = 0, op.page = 3, op.in_flight = in_flight;
+    op.thread = in_flight ? 2 : 0;
+    t.ops.push_back(op);
+  }
   for (InsertWhat w : {InsertWhat::Page, InsertWhat::Zero}) {
     op = make(OpKind::InsertPage);
     op.map = 65000, op.what = w;
