@@ -563,14 +563,15 @@ const Outcome &World::step(const Op &op) {
       out.ret = 0;
       break;
     }
-    case OpKind::Gup: {
+    case OpKind::Gup:
+    case OpKind::Collapse: {  // a collapse is a call too, so that it can be in flight
       if (op.result >= gups_.size()) gups_.resize(op.result + 1);
       GupCall &g = gups_[op.result];
-      if (g.exists) throw bad_trace("GUP call g" + std::to_string(op.result) + " created twice");
+      if (g.exists) throw bad_trace("call g" + std::to_string(op.result) + " created twice");
       g.exists = true;
       g.op = op;
       g.pid = pid;
-      g.pin = op.api == trace::GupApi::Pin || op.api == trace::GupApi::PinFast;
+      g.pin = op.kind == OpKind::Gup && (op.api == trace::GupApi::Pin || op.api == trace::GupApi::PinFast);
       g.start = address(op.map, op.page);
       // An in-flight call ("&") starts at its first resume; without one it
       // runs whole at its wait.
@@ -579,23 +580,7 @@ const Outcome &World::step(const Op &op) {
         run_gup(g);
         g.waited = true;
         out.ret = g.ret;
-        last_gup_ = &g;
-      }
-      break;
-    }
-    case OpKind::Collapse: {
-      if (op.result >= gups_.size()) gups_.resize(op.result + 1);
-      GupCall &g = gups_[op.result];
-      if (g.exists) throw bad_trace("call g" + std::to_string(op.result) + " created twice");
-      g.exists = true;
-      g.op = op;
-      g.pid = pid;
-      g.start = address(op.map, op.page);
-      if (op.in_flight) out.point = "(in flight)";
-      if (!op.in_flight) {
-        run_gup(g);
-        g.waited = true;
-        out.ret = g.ret;
+        if (op.kind == OpKind::Gup) last_gup_ = &g;
       }
       break;
     }
