@@ -96,8 +96,13 @@ check_page mainline 2 4 0
 
 # The gate's page: configuration, invariants and variants tables, mainline's
 # plot, and one counterexample (with its graph) per historical variant.
-"$GUPCHECK" gate --seed 1 --budget 2 --mainline-budget 1 --shrink-time 1 --html "$OUTDIR/gate.html" \
-  >"$OUTDIR/gate.stdout" 2>&1
+# Every variant but the two races that take tens of seconds to find (the
+# CI gate itself runs those with its 45 s budget).
+quick=$("$GUPCHECK" list variants | awk '/^[a-z]/ && $1 != "huge-dirty-cow" &&
+                                        $1 != "gup-fast-races-collapse" {print $1}' | paste -sd, -)
+[ -n "$quick" ] || fail "gupcheck list variants listed no variant"
+"$GUPCHECK" gate --seed 1 --budget 2 --mainline-budget 1 --shrink-time 1 --variants "$quick" \
+  --html "$OUTDIR/gate.html" >"$OUTDIR/gate.stdout" 2>&1
 status=$?
 [ "$status" -eq 0 ] || fail "the gate exited $status, expected 0"
 grep -q "<h2>Variants</h2>" "$OUTDIR/gate.html" || fail "gate.html has no variants section"
