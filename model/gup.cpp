@@ -347,17 +347,8 @@ long gup_lookup_vma(kernel_state &k, int pid, uint64_t start, unsigned gup_flags
 // faultin_page() tested (do_wp_page()/do_huge_pmd_wp_page() broke COW or
 // reused the page).
 bool exclusive_anon_mapped(const kernel_state &k, int pid, uint64_t vpn) {
-  const pte_table *t = pmd_offset(k.tasks[pid].mm, vpn);
-  if (!t) return false;
-  pfn_t pfn = 0;
-  if (t->pmd_leaf) {
-    pfn = t->pmd_pfn + (vpn - t->base);
-  } else {
-    const pte_t &pte = t->ptes[vpn - t->base];
-    if (!pte.present) return false;
-    pfn = pte.pfn;
-  }
-  return pfn_valid(k, pfn) && k.folios[pfn].anon && k.folios[pfn].anon_exclusive;
+  const pfn_t pfn = mapped_pfn(k.tasks[pid].mm, vpn);
+  return pfn && pfn_valid(k, pfn) && k.folios[pfn].anon && k.folios[pfn].anon_exclusive;
 }
 
 }  // namespace
@@ -373,7 +364,9 @@ bool exclusive_anon_mapped(const kernel_state &k, int pid, uint64_t vpn) {
 // read-locked operations (faults, MADV_DONTNEED, GUP-fast) can run there;
 // the model lets any operation run (each page's lookup and grab is atomic,
 // so what is reachable is the same as running the operation just after the
-// call returned for the pages before it).
+// call returned for the pages before it). After faultin_page(), a writer
+// having run (mm->mmap_write_seq) is treated as the VM_FAULT_RETRY restart
+// it implies: the page's flags go back to the caller's.
 gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long nr_pages, unsigned gup_flags,
                                 std::vector<pfn_t> *pages) {
   if (!nr_pages) co_return 0;
