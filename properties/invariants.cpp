@@ -53,7 +53,7 @@ bool is_gup_step(const World &w) {
 // A step that collected a GUP call's result, interleaved or not.
 bool is_gup_end(const World &w) {
   const GupCall *g = w.last_gup();
-  return g && g->op.kind == OpKind::Gup && (w.last_op().kind == OpKind::Gup || w.last_op().kind == OpKind::Wait);
+  return g && (w.last_op().kind == OpKind::Gup || w.last_op().kind == OpKind::Wait);
 }
 
 // The spec of is_valid_gup_args() for each entry point: which caller flags

@@ -214,7 +214,8 @@ class World {
   // The last step's operation and outcome (valid after the first step).
   const trace::Op &last_op() const { return last_op_; }
   const Outcome &last_outcome() const { return out_; }
-  // The GUP call the last step created or completed, or null.
+  // The GUP call the last step created or completed, or null (never a
+  // collapse: its handle is a call only so that it can be in flight).
   const GupCall *last_gup() const { return last_gup_; }
   const Census &census() const;
   GupCall &gup_mut(uint16_t g) { return require_gup(g); }  // for tests, as gup_calls_mut()
