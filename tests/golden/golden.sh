@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Golden outputs: for every variant (mainline included) and seeds 1-2, a
+# bounded campaign's counterexample files (unshrunk and shrunk trace, text
+# report, JSON report) and its summary, with what depends on the clock or the
+# output directory removed, concatenated into one file per variant.
+# A restructure must leave them byte for byte identical; a change of
+# behaviour updates them on purpose:
+#   tests/golden/golden.sh build/release/gupcheck tests/golden/expected
+# Usage: golden.sh GUPCHECK OUTDIR [check EXPECTED_DIR]
+set -euo pipefail
+gupcheck=$1 out=$2
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# Clock- and path-dependent lines: timings, rates, CPU figures, directories.
+normalise() {
+  sed -E -e "s#$work/[^/\"]*/#OUT/#g" \
+         -e '/"(cpu_seconds|elapsed|ops_per_sec|ops_per_cpu_sec|seconds|started|ended|time_to_failure)"/d' \
+         -e 's/[0-9.]+ s\b/T s/g' -e 's/\([0-9]+ ops\/s\)/(R ops\/s)/g' -e 's/\([0-9]+ ops per CPU second\)/(R)/g'
+}
+for v in $("$gupcheck" list variants | awk '/^[a-z]/ {print $1}'); do
+  {
+    for seed in 1 2; do
+      d=$work/$v-$seed
+      mkdir -p "$d"
+      status=0
+      "$gupcheck" fuzz --variant "$v" --seed "$seed" --cases 3000 --shrink-time 60 --out "$d" \
+        --summary-json "$d/summary.json" >/dev/null 2>&1 || status=$?
+      echo "=== $v seed $seed: exit $status"
+      for f in $(cd "$d" && ls | sort); do
+        echo "--- $f"
+        normalise <"$d/$f"
+      done
+    done
+  } >"$out/$v.golden"
+done
+if [ "${3:-}" = check ]; then
+  diff -ru "$4" "$out"
+fi
