@@ -6,7 +6,7 @@
 #include <string>
 
 #include "cli/common.h"
-#include "properties/explore.h"
+#include "campaign/explore.h"
 #include "reports/annotate.h"
 #include "reports/replay.h"
 #include "reports/write.h"

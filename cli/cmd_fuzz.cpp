@@ -7,10 +7,10 @@
 #include <string>
 
 #include "cli/common.h"
-#include "properties/campaign.h"
+#include "campaign/campaign.h"
 #include "properties/stats.h"
 #include "properties/witness.h"
-#include "properties/parallel.h"
+#include "campaign/parallel.h"
 #include "reports/annotate.h"
 #include "reports/html.h"
 #include "reports/summary.h"

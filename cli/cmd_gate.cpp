@@ -12,7 +12,7 @@
 #include <string>
 
 #include "cli/common.h"
-#include "properties/campaign.h"
+#include "campaign/campaign.h"
 #include "reports/annotate.h"
 #include "reports/gate.h"
 #include "reports/html.h"

@@ -11,8 +11,8 @@
 #include <sstream>
 #include <string>
 
-#include "properties/campaign.h"
-#include "properties/parallel.h"
+#include "campaign/campaign.h"
+#include "campaign/parallel.h"
 #include "properties/witness.h"
 
 namespace gupcheck {

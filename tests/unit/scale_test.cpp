@@ -9,8 +9,8 @@
 #include <set>
 
 #include "properties/decode.h"
-#include "properties/explore.h"
-#include "properties/parallel.h"
+#include "campaign/explore.h"
+#include "campaign/parallel.h"
 #include "properties/world.h"
 #include "reports/summary.h"
 #include "trace/text.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // The only translation unit of the campaign that includes rapidcheck.h.
-#include "properties/campaign.h"
+#include "campaign/campaign.h"
 
 #include <rapidcheck.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "properties/parallel.h"
+#include "campaign/parallel.h"
 
 #include <poll.h>
 #include <signal.h>

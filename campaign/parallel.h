@@ -30,7 +30,7 @@
 #include <atomic>
 #include <functional>
 
-#include "properties/campaign.h"
+#include "campaign/campaign.h"
 #include "reports/summary.h"
 
 namespace gupcheck::parallel {

@@ -43,7 +43,7 @@ struct Config {
   double progress_interval = 2.0;
   const std::atomic<bool> *stop = nullptr;  // set (e.g. by SIGINT) to end the campaign early
   props::Stats *stats = nullptr;  // when set, coverage is counted into it (gupcheck fuzz --stats)
-  // A part of the campaign (workers, shards: see properties/parallel.h): the
+  // A part of the campaign (workers, shards: see campaign/parallel.h): the
   // case indices first_case, first_case + case_stride, ... (below max_cases
   // when that is set). Case i is the same case whichever part runs it.
   long first_case = 0;
