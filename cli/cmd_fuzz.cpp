@@ -15,6 +15,7 @@
 #include "reports/html.h"
 #include "reports/summary.h"
 #include "reports/replay.h"
+#include "reports/version.h"
 #include "reports/write.h"
 
 namespace gupcheck::cli {
@@ -77,7 +78,8 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
   page.invariants = reports::invariant_rows(cfg.invariants, r.ops, r.found ? r.finding.violation.invariant : "");
   if (r.found) {
     const campaign::Finding &f = r.finding;
-    reports::ReplayLog log = reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
+    reports::ReplayLog log =
+        reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, props::only(f.violation.invariant, cfg.invariants));
     log.has_seed = true;
     log.seed = cfg.seed;
     log.replay_command = reports::replay_command_for(f.trace_file.empty() ? "TRACE_FILE" : f.trace_file, cfg.variant);
@@ -88,6 +90,12 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
   }
   reports::write_file_atomic(o.html, reports::render_html(page));
   std::printf("wrote %s\n", o.html.c_str());
+}
+
+void write_stats_json(const std::string &file, const props::Stats &stats) {
+  nlohmann::json j = stats.to_json();
+  reports::stamp_version(j);
+  reports::write_file_atomic(file, reports::json_text(j));
 }
 
 // "K/N" with 1 <= K <= N.
@@ -128,7 +136,7 @@ int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::vari
   reports::CampaignSummary s = parallel::run(pc);
   std::printf("%s", reports::summary_text(s).c_str());
   if (!o.summary_json.empty()) {
-    reports::write_file_atomic(o.summary_json, reports::summary_json(s).dump(2) + "\n");
+    reports::write_file_atomic(o.summary_json, reports::json_text(reports::summary_json(s)));
     std::printf("wrote %s\n", o.summary_json.c_str());
   }
   if (!o.junit.empty()) {
@@ -186,7 +194,7 @@ int cmd_fuzz(const FuzzOpts &o) {
     // Each worker counts in its own process and sends its Stats with its result.
     const int status = cmd_fuzz_parallel(o, cfg, v);
     if (o.stats) std::printf("%s", stats.table().c_str());
-    if (!o.stats_json.empty()) reports::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
+    if (!o.stats_json.empty()) write_stats_json(o.stats_json, stats);
     return status;
   }
   std::printf("gupcheck fuzz: variant %s, seed %llu, %s, %zu invariants, counterexamples in %s/\n", v.name.c_str(),
@@ -204,7 +212,7 @@ int cmd_fuzz(const FuzzOpts &o) {
               r.elapsed, ops_s, (unsigned long long)cfg.seed);
   if (r.interrupted) std::printf("interrupted: stopped after case %ld\n", r.cases);
   if (o.stats) std::printf("%s", stats.table().c_str());
-  if (!o.stats_json.empty()) reports::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
+  if (!o.stats_json.empty()) write_stats_json(o.stats_json, stats);
   if (!r.found) {
     if (witness)
       std::printf("result: witness %s NOT reached on %s\n", o.witness.c_str(), v.name.c_str());

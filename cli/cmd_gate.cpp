@@ -117,7 +117,7 @@ void write_gate_page(const GateOpts &o, size_t planned, size_t failed, double to
       page.invariants = reports::invariant_rows(d.cfg.invariants, d.ops, g.found ? g.invariant : "");
     }
     if (d.shrunk) {
-      reports::ReplayLog log = reports::replay_trace(*d.shrunk, d.cfg.variant, d.cfg.sw, d.cfg.invariants);
+      reports::ReplayLog log = reports::replay_trace(*d.shrunk, d.cfg.variant, d.cfg.sw, props::only(g.invariant, d.cfg.invariants));
       log.has_seed = true;
       log.seed = o.seed;
       page.counterexamples.push_back(reports::counterexample_from_log(
@@ -174,7 +174,7 @@ int cmd_gate(const GateOpts &o) {
   for (const auto &g : results) failed += !g.passed;
   failed += todo.size() - results.size();  // not run (interrupted)
   if (!o.junit.empty()) reports::write_file_atomic(o.junit, reports::junit_xml(results, total));
-  if (!o.json.empty()) reports::write_file_atomic(o.json, reports::gate_json(results, o.seed, o.budget).dump(2) + "\n");
+  if (!o.json.empty()) reports::write_file_atomic(o.json, reports::json_text(reports::gate_json(results, o.seed, o.budget)));
   if (!o.html.empty()) write_gate_page(o, todo.size(), failed, total, results, pages);
   std::printf("gate: %zu of %zu results match the manifest in %.1f s: %s\n", todo.size() - failed, todo.size(), total,
               failed ? "FAILED" : "passed");

@@ -51,7 +51,7 @@ int cmd_merge(const MergeOpts &o) {
     }
     std::printf("\n");
   }
-  if (!o.summary_json.empty()) reports::write_file_atomic(o.summary_json, reports::summary_json(m).dump(2) + "\n");
+  if (!o.summary_json.empty()) reports::write_file_atomic(o.summary_json, reports::json_text(reports::summary_json(m)));
   if (!o.junit.empty()) reports::write_file_atomic(o.junit, reports::junit_xml(m));
   return m.status();
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "cli/common.h"
 
+#include "trace/header.h"
+
 #include <csignal>
 #include <filesystem>
 #include <sstream>
@@ -42,6 +44,17 @@ props::InvariantSet invariants_or_die(const std::vector<std::string> &names) {
   }
   std::string bad = s.select(split);
   if (!bad.empty()) throw UsageError("unknown invariant '" + bad + "' (see: gupcheck list invariants)");
+  return s;
+}
+
+props::InvariantSet invariants_for(const trace::Trace &t, const std::vector<std::string> &names) {
+  if (!names.empty()) return invariants_or_die(names);
+  const std::vector<std::string> noted = trace::noted_invariants(t);
+  props::InvariantSet s;
+  const std::string bad = s.select(noted);
+  if (!bad.empty())
+    throw UsageError("the trace's '# invariants:' line names an unknown invariant '" + bad +
+                     "' (see: gupcheck list invariants; --invariants overrides it)");
   return s;
 }
 

@@ -68,4 +68,8 @@ void write_file_atomic(const std::string &path, const std::string &content) {
   }
 }
 
+std::string json_text(const nlohmann::json &j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace gupcheck::reports
