@@ -11,12 +11,14 @@
 #include "properties/stats.h"
 #include "properties/witness.h"
 #include "campaign/parallel.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
+#include "reports/counterexample.h"
 #include "reports/html.h"
 #include "reports/summary.h"
 #include "reports/replay.h"
+#include "campaign/write.h"
+#include "reports/json.h"
 #include "reports/version.h"
-#include "reports/write.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -88,14 +90,14 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
             std::to_string(f.original.ops.size()) + " to " + std::to_string(f.shrunk.ops.size()) + " operations)",
         log, cfg.sw));
   }
-  reports::write_file_atomic(o.html, reports::render_html(page));
+  campaign::write_file_atomic(o.html, reports::render_html(page));
   std::printf("wrote %s\n", o.html.c_str());
 }
 
 void write_stats_json(const std::string &file, const props::Stats &stats) {
   nlohmann::json j = stats.to_json();
   reports::stamp_version(j);
-  reports::write_file_atomic(file, reports::json_text(j));
+  campaign::write_file_atomic(file, reports::json_text(j));
 }
 
 // "K/N" with 1 <= K <= N.
@@ -133,14 +135,14 @@ int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::vari
               o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
               pc.shard, pc.shard_count, pc.jobs, pc.jobs == 1 ? "" : "s", o.out.c_str());
   std::fflush(stdout);
-  reports::CampaignSummary s = parallel::run(pc);
+  campaign::CampaignSummary s = parallel::run(pc);
   std::printf("%s", reports::summary_text(s).c_str());
   if (!o.summary_json.empty()) {
-    reports::write_file_atomic(o.summary_json, reports::json_text(reports::summary_json(s)));
+    campaign::write_file_atomic(o.summary_json, reports::json_text(campaign::summary_json(s)));
     std::printf("wrote %s\n", o.summary_json.c_str());
   }
   if (!o.junit.empty()) {
-    reports::write_file_atomic(o.junit, reports::junit_xml(s));
+    campaign::write_file_atomic(o.junit, reports::junit_xml(s));
     std::printf("wrote %s\n", o.junit.c_str());
   }
   return s.status();
@@ -177,6 +179,7 @@ int cmd_fuzz(const FuzzOpts &o) {
   cfg.shrink_time = o.shrink_time;
   cfg.max_size = o.max_size;
   cfg.out_dir = o.out;
+  cfg.write_reports = reports::write_counterexample_reports;
   cfg.stop = &g_stop;
   // The page plots operations per second: sample progress every 0.2 s, print every 2 s as before.
   auto samples = std::make_shared<std::vector<reports::HtmlSample>>();
@@ -231,7 +234,7 @@ int cmd_fuzz(const FuzzOpts &o) {
   std::printf("shrunk from %zu to %zu operations in %.2f s (%ld RapidCheck + %ld trace steps%s):\n",
               f.original.ops.size(), f.shrunk.ops.size(), f.shrink_seconds, f.rc_shrink_steps, f.trace_shrink_steps,
               f.shrink_timed_out ? ", time cap reached" : "");
-  std::printf("%s", reports::print_annotated_trace(f.shrunk, cfg.sw).c_str());
+  std::printf("%s", props::print_annotated_trace(f.shrunk, cfg.sw).c_str());
   for (const auto &file : f.files) std::printf("wrote %s\n", file.c_str());
   if (!f.trace_file.empty())
     std::printf("replay: %s\n", reports::replay_command_for(f.trace_file, v.name).c_str());

@@ -24,11 +24,10 @@
 
 #include "model/variant.h"
 #include "properties/invariants.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 #include "reports/json.h"
 #include "reports/replay.h"
 #include "reports/text.h"
-#include "reports/write.h"
 #include "trace/json.h"
 #include "trace/text.h"
 
@@ -52,7 +51,7 @@ void exercise(trace::Trace t, std::string_view input) {
     crash("model error on a consistent trace", log.violation.invariant + ": " + log.violation.why, input);
   (void)reports::text_report(log);
   (void)reports::json_text(reports::json_report(log));
-  (void)reports::print_annotated_trace(t, v->sw);
+  (void)props::print_annotated_trace(t, v->sw);
   (void)reports::json_text(trace::trace_to_json(t));
   // The text form round-trips (notes may lose bytes a line cannot hold).
   const std::string printed = trace::print_trace(t);

@@ -65,4 +65,8 @@ nlohmann::json json_report(const ReplayLog &log) {
   return j;
 }
 
+std::string json_text(const nlohmann::json &j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace gupcheck::reports

@@ -8,11 +8,6 @@
 
 namespace gupcheck::reports {
 
-void stamp_version(nlohmann::json &j) {
-  j["gupcheck_version"] = trace::tool_version();
-  j["model_kernel"] = trace::kModelKernel;
-}
-
 std::string version_text_line() { return "tool:    " + trace::version_line() + "\n"; }
 
 std::string version_junit_properties(const std::string &indent) {

@@ -5,14 +5,14 @@
 // per output form, so that each writer stamps them the same way.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "trace/header.h"
 
 #include <string>
 
 namespace gupcheck::reports {
 
-// Sets j["gupcheck_version"] and j["model_kernel"].
-void stamp_version(nlohmann::json &j);
+// JSON files: trace::stamp_version() (trace/header.h), usable on every floor.
+using trace::stamp_version;
 // "tool:    gupcheck VERSION (model: Linux v6.18)\n" for text reports.
 std::string version_text_line();
 // The two versions as JUnit <property> lines (for a <properties> block).

@@ -11,6 +11,11 @@ const char *tool_version() { return GUPCHECK_VERSION; }
 
 std::string version_line() { return std::string("gupcheck ") + tool_version() + " (model: " + kModelKernel + ")"; }
 
+void stamp_version(nlohmann::json &j) {
+  j["gupcheck_version"] = tool_version();
+  j["model_kernel"] = kModelKernel;
+}
+
 namespace {
 bool has_key(const std::string &note, const std::string &key) {
   return note.size() > key.size() && note.compare(0, key.size(), key) == 0 && note[key.size()] == ':';

@@ -16,6 +16,8 @@
 // line names one; the other lines are for the reader and for tests.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +34,9 @@ inline constexpr const char *kModelKernel = "Linux v6.18";
 // "gupcheck VERSION (model: Linux v6.18)", what `gupcheck --version` prints
 // and the `tool:` header line holds.
 std::string version_line();
+// Sets j["gupcheck_version"] and j["model_kernel"]: every JSON file gupcheck
+// writes carries them (reports, summaries, gate and stats).
+void stamp_version(nlohmann::json &j);
 
 // The value of the first header note "KEY: VALUE", if any.
 std::optional<std::string> note_value(const Trace &t, const std::string &key);

@@ -6,9 +6,7 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-namespace gupcheck::reports {
+namespace gupcheck::campaign {
 
 // Writes `content` to `path` atomically: to path + ".tmp.<pid>" first, then
 // fsync() and rename() over path, then fsync() of the directory (best
@@ -17,9 +15,4 @@ namespace gupcheck::reports {
 // Throws std::runtime_error naming the path and the reason on failure.
 void write_file_atomic(const std::string &path, const std::string &content);
 
-// JSON as gupcheck writes it to a file: indented by 2, newline-terminated,
-// and never throwing on text that is not UTF-8 (a trace comment may hold any
-// bytes; they become U+FFFD).
-std::string json_text(const nlohmann::json &j);
-
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::campaign
