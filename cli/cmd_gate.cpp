@@ -17,6 +17,7 @@
 #include "reports/counterexample.h"
 #include "reports/gate.h"
 #include "reports/html.h"
+#include "reports/json.h"
 #include "reports/replay.h"
 #include "campaign/write.h"
 

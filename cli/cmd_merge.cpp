@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "reports/json.h"
 #include "reports/summary.h"
 #include "campaign/write.h"
 

@@ -199,6 +199,19 @@ case_replay_errors() {
 
   printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'read p0 m5+0' >"$TMP/inconsistent.trace"
   expect 2 replay "$TMP/inconsistent.trace" && contains "$ERR" "m5"
+
+  # A comment with bytes that are not UTF-8 (issue 12 item 5): the JSON report
+  # replaces them, the run is not an internal error.
+  printf '# gupcheck trace v1\n# note \377\376 not UTF-8\nm0 = mmap p0 anon private rw 1\nread p0 m0+0 \377\n' \
+    >"$TMP/bytes.trace"
+  expect 2 replay "$TMP/bytes.trace" --json "$TMP/bytes.json"
+  sed -i '$d' "$TMP/bytes.trace" && printf 'read p0 m0+0\n' >>"$TMP/bytes.trace"
+  expect 0 replay "$TMP/bytes.trace" --json "$TMP/bytes.json" && contains "$TMP/bytes.json" '"note'
+  # A saved trace's '# invariants:' line selects what replay checks; an unknown name is bad input.
+  printf '%s\n' '# gupcheck trace v1' '# invariants: NoSuchInvariant' 'm0 = mmap p0 anon private rw 1' \
+    >"$TMP/unknown-invariant.trace"
+  expect 2 replay "$TMP/unknown-invariant.trace" && contains "$ERR" "NoSuchInvariant"
+  expect 0 replay "$TMP/unknown-invariant.trace" --invariants all
   expect 2 shrink "$TMP/inconsistent.trace"
 
   printf '%s\n' '# gupcheck trace v1' '# model: no-such-variant' 'm0 = mmap p0 anon private rw 1' >"$TMP/variant.trace"
