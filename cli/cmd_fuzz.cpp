@@ -3,6 +3,8 @@
 // gupcheck fuzz: a RapidCheck campaign on one model variant.
 #include <chrono>
 #include <cstdio>
+#include <sstream>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -40,7 +42,44 @@ struct FuzzOpts {
   int jobs = 0;  // 0: not given (one in-process campaign, the classic output)
   std::string shard;  // "K/N"
   std::string summary_json, junit;
+  bool max_size_given = false, budget_given = false;  // --max-size, --time or --cases on the command line
 };
+
+// RC_PARAMS, RapidCheck's environment variable, as a RapidCheck user expects
+// it: seed, max_size and max_success stand for --seed, --max-size and --cases
+// where the command line does not give them; any other key is ignored with
+// one warning (the campaign drives RapidCheck's generators itself).
+void apply_rc_params(FuzzOpts &o) {
+  const char *env = std::getenv("RC_PARAMS");
+  if (!env) return;
+  std::istringstream in(env);
+  std::string word, ignored;
+  while (in >> word) {
+    const size_t eq = word.find('=');
+    const std::string key = word.substr(0, eq), value = eq == std::string::npos ? "" : word.substr(eq + 1);
+    auto number = [&]() -> uint64_t {
+      if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos || value.size() > 19)
+        throw UsageError("RC_PARAMS: " + key + " needs a non-negative integer (got '" + value + "')");
+      return std::stoull(value);
+    };
+    if (key == "seed") {
+      const uint64_t v = number();
+      if (!o.seed_given) o.seed = v, o.seed_given = true;
+    } else if (key == "max_size") {
+      const uint64_t v = number();
+      if (v < 1 || v > 10000) throw UsageError("RC_PARAMS: max_size must be between 1 and 10000");
+      if (!o.max_size_given) o.max_size = int(v);
+    } else if (key == "max_success") {
+      const uint64_t v = number();
+      if (!o.budget_given) o.cases = long(v);
+    } else {
+      ignored += (ignored.empty() ? "" : ", ") + key;
+    }
+  }
+  if (!ignored.empty())
+    std::fprintf(stderr, "gupcheck: RC_PARAMS: ignoring %s (only seed, max_size and max_success apply)\n",
+                 ignored.c_str());
+}
 
 std::string seconds(double v) {
   char buf[32];
@@ -67,7 +106,7 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
       {"budget", o.cases >= 0 ? std::to_string(o.cases) + " cases" : seconds(o.time) + " s"},
       {"max size", std::to_string(cfg.max_size)},
       {"shrink time", seconds(cfg.shrink_time) + " s"},
-      {"invariants", std::to_string(cfg.invariants.selected().size() + 1) + " (TypeOK included)"},
+      {"invariants", std::to_string(cfg.invariants.selected().size() + 2) + " (TypeOK and Expectation included)"},
       {"counterexamples in", cfg.out_dir + "/"},
       {"cases run", std::to_string(r.cases)},
       {"operations checked", std::to_string(r.ops)},
@@ -148,7 +187,8 @@ int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::vari
   return s.status();
 }
 
-int cmd_fuzz(const FuzzOpts &o) {
+int cmd_fuzz(FuzzOpts o) {
+  apply_rc_params(o);
   const model::variant_info &v = variant_or_die(o.variant);
   campaign::Config cfg;
   cfg.variant = v.name;
@@ -203,7 +243,7 @@ int cmd_fuzz(const FuzzOpts &o) {
   std::printf("gupcheck fuzz: variant %s, seed %llu, %s, %zu invariants, counterexamples in %s/\n", v.name.c_str(),
               (unsigned long long)cfg.seed,
               o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
-              cfg.invariants.selected().size() + 1, o.out.c_str());
+              cfg.invariants.selected().size() + 2, o.out.c_str());
   std::fflush(stdout);
   campaign::Result r = campaign::run(cfg);
   if (!o.html.empty()) {
@@ -269,7 +309,11 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_option("--junit", o->junit, "Write the campaign summary as JUnit XML");
   // A later occurrence wins, so wrappers can set defaults the user overrides.
   for (auto *opt : fuzz->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  fuzz->callback([&run, o] { run = [o] { return cmd_fuzz(*o); }; });
+  fuzz->callback([&run, o, fuzz] {
+    o->max_size_given = fuzz->count("--max-size") > 0;
+    o->budget_given = fuzz->count("--time") > 0 || fuzz->count("--cases") > 0;
+    run = [o] { return cmd_fuzz(*o); };
+  });
 }
 
 }  // namespace gupcheck::cli

@@ -151,7 +151,9 @@ void add_shrink_command(CLI::App &app, Run &run) {
   auto *shr = app.add_subcommand("shrink", "Shrink a failing trace file with the trace shrinkers");
   shr->add_option("FILE", o->file, "Trace file")->required();
   shr->add_option("--variant", o->variant, "Model variant (default: the trace's '# model:' line)");
-  shr->add_option("-o,--out", o->out, "Write the shrunk trace here (default: standard output)");
+  // One scheme: -o/--output names a file (shrink, repro), --out a directory
+  // (fuzz, gate, explore, diff). --out stays as shrink's old spelling.
+  shr->add_option("-o,--output,--out", o->out, "Write the shrunk trace to this file (default: standard output)");
   shr->add_option("--shrink-time", o->shrink_time, "Time cap, seconds (default 60)");
   shr->add_option("--invariants", o->invariants, "Invariants to check (default all)");
   shr->callback([&run, o] { run = [o] { return cmd_shrink(*o); }; });
