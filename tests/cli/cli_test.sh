@@ -253,7 +253,10 @@ case_coverage() {
   expect 1 fuzz --witness DumpOverHoles --cases 200 --seed 1 --shrink-time 1 --out "$TMP/w" || return
   contains "$OUT" "WITNESS REACHED (expected) DumpOverHoles"
   expect 1 replay "$TMP/w/DumpOverHoles-seed1.trace" --invariants DumpOverHoles
-  expect 0 replay "$TMP/w/DumpOverHoles-seed1.trace"
+  # The file's '# invariants: DumpOverHoles' header makes the printed replay command reach it too,
+  expect 1 replay "$TMP/w/DumpOverHoles-seed1.trace" && contains "$OUT" "DumpOverHoles"
+  # and every invariant holds on it.
+  expect 0 replay "$TMP/w/DumpOverHoles-seed1.trace" --invariants all
   expect 2 fuzz --witness NoSuchWitness --cases 5
   contains "$ERR" "unknown witness"
   expect 2 fuzz --witness W1 --invariants A1 --cases 5
