@@ -32,6 +32,7 @@ struct GateOpts {
   std::string junit, json, out, html;
   std::vector<std::string> variants;  // empty: all
   double mainline_budget = -1;        // < 0: the same as --budget
+  long variant_cases = -1;            // --variant-cases: a case budget for the variants instead of --budget
 };
 
 // What the campaign page needs of one campaign besides its GateResult.
@@ -48,6 +49,9 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
   cfg.sw = v.sw;
   cfg.seed = o.seed;
   cfg.time_limit = budget;
+  // A case budget makes a variant's verdict independent of the machine's
+  // speed (a loaded machine runs fewer cases in --budget seconds).
+  if (v.name != "mainline" && o.variant_cases > 0) cfg.time_limit = 0, cfg.max_cases = o.variant_cases;
   cfg.shrink_time = o.shrink_time;
   cfg.max_size = o.max_size;
   cfg.out_dir = o.out.empty() ? "" : o.out + "/" + v.name;
@@ -191,6 +195,9 @@ void add_gate_command(CLI::App &app, Run &run) {
   auto *gate = app.add_subcommand("gate", "Check that mainline holds and every variant is caught by its invariant");
   gate->add_option("--budget", o->budget, "Time budget per campaign, seconds (default 10)");
   gate->add_option("--mainline-budget", o->mainline_budget, "Time budget of the mainline campaign (default: --budget)");
+  gate->add_option("--variant-cases", o->variant_cases,
+                   "A case budget for each variant's campaign instead of --budget (machine-independent)")
+      ->check(CLI::PositiveNumber);
   gate->add_option("--seed", o->seed, "Seed of every campaign (default 1: the gate is deterministic)");
   gate->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking each finding, seconds (default 5)");
   gate->add_option("--max-size", o->max_size, "Largest generation size (default 100)");
