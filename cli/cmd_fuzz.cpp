@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/common.h"
@@ -16,6 +17,7 @@
 #include "reports/summary.h"
 #include "reports/replay.h"
 #include "reports/write.h"
+#include "trace/text.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -37,7 +39,19 @@ struct FuzzOpts {
   int jobs = 0;  // 0: not given (one in-process campaign, the classic output)
   std::string shard;  // "K/N"
   std::string summary_json, junit;
+  std::string db;  // --db: the findings database
 };
+
+// The run's figures for the findings database, then its end.
+void finish_db_run(findings::Database &db, long run_id, findings::RunRecord &run, long cases, long ops,
+                   double elapsed, const props::Stats *stats, const std::string &status) {
+  run.cases = cases;
+  run.ops = ops;
+  run.ops_per_s = elapsed > 0 ? ops / elapsed : 0;
+  if (stats) run.coverage = witness_coverage(*stats);
+  run.status = status;
+  finish_run(db, run_id, run);
+}
 
 std::string seconds(double v) {
   char buf[32];
@@ -106,7 +120,8 @@ void parse_shard(const std::string &text, int &k, int &n) {
 }
 
 // --jobs, --shard, --summary-json or --junit: forked workers and a merged summary.
-int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::variant_info &v) {
+int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::variant_info &v,
+                      findings::Database *db) {
   if (!o.html.empty())
     throw UsageError("--html draws one in-process campaign; it does not combine with --jobs, --shard, "
                      "--summary-json or --junit yet");
@@ -125,8 +140,20 @@ int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::vari
               o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
               pc.shard, pc.shard_count, pc.jobs, pc.jobs == 1 ? "" : "s", o.out.c_str());
   std::fflush(stdout);
+  std::optional<findings::RunRecord> run;
+  long run_id = 0;
+  if (db) {
+    run = new_run("fuzz", v.name, cfg.seed, o.shard);
+    run_id = start_run(*db, *run);
+  }
   reports::CampaignSummary s = parallel::run(pc);
   std::printf("%s", reports::summary_text(s).c_str());
+  if (db) {
+    for (const reports::FindingSummary &f : s.findings)
+      record_finding(*db, run_id, {v.name, f.invariant, f.why, f.internal, trace::parse_trace(f.trace), g_command_line});
+    finish_db_run(*db, run_id, *run, s.cases, s.ops, s.elapsed, cfg.stats,
+                  s.crashed() ? "failed" : !s.findings.empty() ? "found" : s.interrupted ? "interrupted" : "ok");
+  }
   if (!o.summary_json.empty()) {
     reports::write_file_atomic(o.summary_json, reports::summary_json(s).dump(2) + "\n");
     std::printf("wrote %s\n", o.summary_json.c_str());
@@ -181,10 +208,15 @@ int cmd_fuzz(const FuzzOpts &o) {
     std::fprintf(stderr, "[fuzz] cases=%ld ops=%ld ops/s=%.0f elapsed=%.1fs\n", p.cases, p.ops,
                  p.elapsed > 0 ? p.ops / p.elapsed : 0.0, p.elapsed);
   };
+  std::optional<findings::Database> db;
+  if (!o.db.empty()) {
+    if (witness) throw UsageError("--db records findings; a --witness campaign has none to record");
+    db.emplace(open_db(o.db));
+  }
   install_stop_handlers();
   if (o.jobs != 0 || !o.shard.empty() || !o.summary_json.empty() || !o.junit.empty()) {
     // Each worker counts in its own process and sends its Stats with its result.
-    const int status = cmd_fuzz_parallel(o, cfg, v);
+    const int status = cmd_fuzz_parallel(o, cfg, v, db ? &*db : nullptr);
     if (o.stats) std::printf("%s", stats.table().c_str());
     if (!o.stats_json.empty()) reports::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
     return status;
@@ -194,7 +226,21 @@ int cmd_fuzz(const FuzzOpts &o) {
               o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
               cfg.invariants.selected().size() + 1, o.out.c_str());
   std::fflush(stdout);
+  std::optional<findings::RunRecord> run;
+  long run_id = 0;
+  if (db) {
+    run = new_run("fuzz", v.name, cfg.seed);
+    run_id = start_run(*db, *run);
+  }
   campaign::Result r = campaign::run(cfg);
+  if (db) {
+    if (r.found)
+      record_finding(*db, run_id,
+                     {v.name, r.finding.violation.invariant, r.finding.violation.why, r.finding.violation.internal,
+                      r.finding.shrunk, g_command_line});
+    finish_db_run(*db, run_id, *run, r.cases, r.ops, r.elapsed, cfg.stats,
+                  r.found ? "found" : r.interrupted ? "interrupted" : "ok");
+  }
   if (!o.html.empty()) {
     samples->push_back({r.elapsed, r.ops, r.cases});
     write_campaign_page(o, cfg, r, *samples);
@@ -256,6 +302,7 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_option("--shard", o->shard, "Run only part K of N of the campaign (K/N, 1 <= K <= N)");
   fuzz->add_option("--summary-json", o->summary_json, "Write the campaign summary as JSON (for gupcheck merge)");
   fuzz->add_option("--junit", o->junit, "Write the campaign summary as JUnit XML");
+  fuzz->add_option("--db", o->db, "Record the run and its findings in this findings database (SQLite)");
   // A later occurrence wins, so wrappers can set defaults the user overrides.
   for (auto *opt : fuzz->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   fuzz->callback([&run, o] { run = [o] { return cmd_fuzz(*o); }; });

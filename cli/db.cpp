@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The findings database as the commands use it (`--db FILE`): open and
+// re-check, one run record per command, one transaction per finding, and a
+// line on stdout after each commit (what a killed writer is judged by).
+#include <cstdio>
+
+#include "cli/common.h"
+
+namespace gupcheck::cli {
+
+std::string g_command_line;
+
+findings::Database open_db(const std::string &path) {
+  if (path.empty()) throw UsageError("--db needs a file name");
+  check_output_path("--db", path);
+  try {
+    findings::Database db = findings::Database::open(path);
+    const findings::Recheck r = db.recheck();
+    if (r.fixed || r.reopened)
+      std::printf("db: re-checked %ld findings on this model: %ld fixed, %ld reproduce again\n", r.checked, r.fixed,
+                  r.reopened);
+    for (const auto &s : r.skipped) std::fprintf(stderr, "db: cannot re-check finding %s\n", s.c_str());
+    return db;
+  } catch (const findings::DbError &e) {
+    throw UsageError(std::string("findings database ") + e.what());
+  }
+}
+
+findings::RunRecord new_run(const std::string &tool, const std::string &variant, uint64_t seed,
+                            const std::string &shard) {
+  findings::RunRecord r;
+  r.tool = tool;
+  r.tool_version = GUPCHECK_VERSION;
+  r.model_version = model::find_variant("mainline")->commit;
+  r.variant = variant;
+  r.seed = seed;
+  r.options = g_command_line;
+  r.shard = shard;
+  r.started = findings::now();
+  return r;
+}
+
+long start_run(findings::Database &db, const findings::RunRecord &r) {
+  try {
+    return db.begin_run(r);
+  } catch (const findings::DbError &e) {
+    throw UsageError(std::string("findings database ") + db.path() + ": " + e.what());
+  }
+}
+
+void record_finding(findings::Database &db, long run_id, const findings::FindingInput &f) {
+  try {
+    const findings::Recorded rec = db.record(run_id, f);
+    std::printf("db: finding #%ld %s%s: %s on %s (%zu operations)\n", rec.id, rec.created ? "new" : rec.status.c_str(),
+                rec.smaller ? ", smaller trace" : "", f.invariant.c_str(), f.variant.c_str(), f.trace.ops.size());
+    std::fflush(stdout);
+  } catch (const findings::DbError &e) {
+    throw UsageError(std::string("findings database ") + db.path() + ": " + e.what());
+  }
+}
+
+void finish_run(findings::Database &db, long run_id, findings::RunRecord &r) {
+  r.ended = findings::now();
+  try {
+    db.end_run(run_id, r);
+  } catch (const findings::DbError &e) {
+    throw UsageError(std::string("findings database ") + db.path() + ": " + e.what());
+  }
+  std::printf("db: run #%ld recorded in %s\n", run_id, db.path().c_str());
+  std::fflush(stdout);
+}
+
+double witness_coverage(const props::Stats &s) {
+  if (s.witness_cases.empty()) return -1;
+  long reached = 0;
+  for (long c : s.witness_cases) reached += c > 0;
+  return double(reached) / double(s.witness_cases.size());
+}
+
+}  // namespace gupcheck::cli
