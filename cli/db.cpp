@@ -3,6 +3,7 @@
 // The findings database as the commands use it (`--db FILE`): open and
 // re-check, one run record per command, one transaction per finding, and a
 // line on stdout after each commit (what a killed writer is judged by).
+#include <chrono>
 #include <cstdio>
 
 #include "cli/common.h"
@@ -11,9 +12,23 @@ namespace gupcheck::cli {
 
 std::string g_command_line;
 
+namespace {
+
+// Wall-clock time spent in the database by this command (open, re-check,
+// writes): printed with the run so its overhead is measured, not guessed.
+double g_db_seconds = 0;
+
+struct DbTimer {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ~DbTimer() { g_db_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+};
+
+}  // namespace
+
 findings::Database open_db(const std::string &path) {
   if (path.empty()) throw UsageError("--db needs a file name");
   check_output_path("--db", path);
+  DbTimer timer;
   try {
     findings::Database db = findings::Database::open(path);
     const findings::Recheck r = db.recheck();
@@ -42,6 +57,7 @@ findings::RunRecord new_run(const std::string &tool, const std::string &variant,
 }
 
 long start_run(findings::Database &db, const findings::RunRecord &r) {
+  DbTimer timer;
   try {
     return db.begin_run(r);
   } catch (const findings::DbError &e) {
@@ -50,6 +66,7 @@ long start_run(findings::Database &db, const findings::RunRecord &r) {
 }
 
 void record_finding(findings::Database &db, long run_id, const findings::FindingInput &f) {
+  DbTimer timer;
   try {
     const findings::Recorded rec = db.record(run_id, f);
     std::printf("db: finding #%ld %s%s: %s on %s (%zu operations)\n", rec.id, rec.created ? "new" : rec.status.c_str(),
@@ -62,12 +79,16 @@ void record_finding(findings::Database &db, long run_id, const findings::Finding
 
 void finish_run(findings::Database &db, long run_id, findings::RunRecord &r) {
   r.ended = findings::now();
-  try {
-    db.end_run(run_id, r);
-  } catch (const findings::DbError &e) {
-    throw UsageError(std::string("findings database ") + db.path() + ": " + e.what());
+  {
+    DbTimer timer;
+    try {
+      db.end_run(run_id, r);
+    } catch (const findings::DbError &e) {
+      throw UsageError(std::string("findings database ") + db.path() + ": " + e.what());
+    }
   }
-  std::printf("db: run #%ld recorded in %s\n", run_id, db.path().c_str());
+  std::printf("db: run #%ld recorded in %s (%.1f ms in the database)\n", run_id, db.path().c_str(),
+              g_db_seconds * 1000);
   std::fflush(stdout);
 }
 
