@@ -10,7 +10,7 @@
 
 #include "cli/common.h"
 #include "reports/summary.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 #include "trace/text.h"
 
 namespace gupcheck::cli {
@@ -23,13 +23,13 @@ struct MergeOpts {
 };
 
 // The merged campaign as one run of the findings database, with its findings.
-void record_merged(const MergeOpts &o, const reports::CampaignSummary &m) {
+void record_merged(const MergeOpts &o, const campaign::CampaignSummary &m) {
   findings::Database db = open_db(o.db);
   std::string shards;
   for (int k : m.shards) shards += (shards.empty() ? "" : ",") + std::to_string(k);
   findings::RunRecord run = new_run("merge", m.variant, m.seed, shards + "/" + std::to_string(m.shard_count));
   const long run_id = start_run(db, run);
-  for (const reports::FindingSummary &f : m.findings)
+  for (const campaign::FindingSummary &f : m.findings)
     record_finding(db, run_id, {m.variant, f.invariant, f.why, f.internal, trace::parse_trace(f.trace), g_command_line});
   run.cases = m.cases;
   run.ops = m.ops;
@@ -39,21 +39,21 @@ void record_merged(const MergeOpts &o, const reports::CampaignSummary &m) {
 }
 
 int cmd_merge(const MergeOpts &o) {
-  std::vector<reports::CampaignSummary> parts;
+  std::vector<campaign::CampaignSummary> parts;
   for (const auto &file : o.files) {
     std::ifstream in(file);
     if (!in) throw UsageError("cannot read " + file);
     std::stringstream ss;
     ss << in.rdbuf();
     try {
-      parts.push_back(reports::summary_from_json(nlohmann::json::parse(ss.str())));
+      parts.push_back(campaign::summary_from_json(nlohmann::json::parse(ss.str())));
     } catch (const std::exception &e) {
       throw UsageError(file + ": " + e.what());
     }
   }
-  reports::CampaignSummary m;
+  campaign::CampaignSummary m;
   try {
-    m = reports::merge_summaries(parts);
+    m = campaign::merge_summaries(parts);
   } catch (const std::runtime_error &e) {
     throw UsageError(e.what());
   }
@@ -69,8 +69,8 @@ int cmd_merge(const MergeOpts &o) {
     }
     std::printf("\n");
   }
-  if (!o.summary_json.empty()) reports::write_file_atomic(o.summary_json, reports::summary_json(m).dump(2) + "\n");
-  if (!o.junit.empty()) reports::write_file_atomic(o.junit, reports::junit_xml(m));
+  if (!o.summary_json.empty()) campaign::write_file_atomic(o.summary_json, campaign::summary_json(m).dump(2) + "\n");
+  if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(m));
   if (!o.db.empty()) record_merged(o, m);
   return m.status();
 }
