@@ -3,8 +3,6 @@
 // gupcheck findings: the findings database (campaign/findings.h) as a list,
 // and one finding as a report that replays its smallest trace.
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -22,19 +20,6 @@ struct FindingsOpts {
   bool only_new = false, all = false, json = false;
   long show_id = 0;
 };
-
-// The database `findings` and `report` read: --db, else $GUPCHECK_DB, else
-// ./gupcheck.db. It must exist (reading never creates one).
-std::string db_path(const std::string &given) {
-  std::string p = given;
-  if (p.empty()) {
-    const char *env = std::getenv("GUPCHECK_DB");
-    p = env && *env ? env : "gupcheck.db";
-  }
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec)) throw UsageError("no findings database at " + p + " (give --db FILE)");
-  return p;
-}
 
 nlohmann::json finding_json(const findings::FindingRow &f) {
   return {{"id", f.id},
@@ -55,7 +40,7 @@ nlohmann::json finding_json(const findings::FindingRow &f) {
 }
 
 int cmd_list(const FindingsOpts &o) {
-  findings::Database db = open_db(db_path(o.db));
+  findings::Database db = open_db(existing_db(o.db));
   const auto rows = db.findings(o.all ? findings::Filter::All : o.only_new ? findings::Filter::New
                                                                           : findings::Filter::Open);
   if (o.json) {
@@ -85,7 +70,7 @@ int cmd_list(const FindingsOpts &o) {
 
 // Exit status as replay's: 1 while it reproduces, 0 once fixed.
 int cmd_show(const FindingsOpts &o) {
-  findings::Database db = open_db(db_path(o.db));
+  findings::Database db = open_db(existing_db(o.db));
   const auto f = db.finding(o.show_id);
   if (!f) throw UsageError("no finding #" + std::to_string(o.show_id) + " in " + db.path());
   std::string runs;

@@ -53,6 +53,9 @@ extern std::string g_command_line;
 // re-checks every finding on the current model and says what changed.
 // A file that is not a database, or a newer schema: UsageError.
 findings::Database open_db(const std::string &path);
+// The database `findings` and `report` read: `given` (--db), else
+// $GUPCHECK_DB, else ./gupcheck.db. It must exist (reading never creates one).
+std::string existing_db(const std::string &given);
 // A run record for `tool` with the versions and the command line filled in.
 findings::RunRecord new_run(const std::string &tool, const std::string &variant, uint64_t seed,
                             const std::string &shard = "");

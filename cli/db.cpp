@@ -5,6 +5,8 @@
 // line on stdout after each commit (what a killed writer is judged by).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 #include "cli/common.h"
 
@@ -54,6 +56,17 @@ findings::RunRecord new_run(const std::string &tool, const std::string &variant,
   r.shard = shard;
   r.started = findings::now();
   return r;
+}
+
+std::string existing_db(const std::string &given) {
+  std::string p = given;
+  if (p.empty()) {
+    const char *env = std::getenv("GUPCHECK_DB");
+    p = env && *env ? env : "gupcheck.db";
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) throw UsageError("no findings database at " + p + " (give --db FILE)");
+  return p;
 }
 
 long start_run(findings::Database &db, const findings::RunRecord &r) {

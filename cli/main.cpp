@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
   add_merge_command(app, run);
   add_explore_command(app, run);
   add_findings_command(app, run);
+  add_report_command(app, run);
 
   try {
     app.parse(argc, argv);

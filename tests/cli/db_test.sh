@@ -150,6 +150,11 @@ case_errors() {
   has e6.log "no finding #9"
   run 2 e7.log findings --new --all --db $DB || return
   run 2 e8.log findings show x --db $DB || return
+  run 2 e10.log report --db missing.db --html r.html || return
+  run 2 e11.log report --db $DB --html nodir/r.html || return
+  run 2 e12.log report --db $DB || return
+  run 0 r.log report --db $DB --html r.html || return
+  has r.log "wrote r.html: 0 findings"
   sqlite3 $DB "PRAGMA user_version=99"
   run 2 e9.log findings --db $DB || return
   has e9.log "newer than this gupcheck knows"
