@@ -10,6 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev liburing-dev libsqlite3-dev graphviz
   clang libclang-rt-dev
   chromium
+  parallel python3-yaml sqlite3
 )
 
 missing=()
