@@ -82,5 +82,6 @@ void add_merge_command(CLI::App &app, Run &run);
 void add_explore_command(CLI::App &app, Run &run);
 void add_findings_command(CLI::App &app, Run &run);
 void add_report_command(CLI::App &app, Run &run);
+void add_timeline_command(CLI::App &app, Run &run);
 
 }  // namespace gupcheck::cli

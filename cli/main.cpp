@@ -36,6 +36,7 @@ int main(int argc, char **argv) {
   add_explore_command(app, run);
   add_findings_command(app, run);
   add_report_command(app, run);
+  add_timeline_command(app, run);
 
   try {
     app.parse(argc, argv);

@@ -3,7 +3,7 @@
 # The findings database from the command line: --db on fuzz, gate, merge and
 # explore, gupcheck findings [show ID], and bad input. One case per CTest test.
 # Usage: tests/cli/db_test.sh GUPCHECK CASE
-#   CASE: record | shards | gate_explore | errors
+#   CASE: record | shards | gate_explore | timeline | errors
 set -u
 if [ $# -ne 2 ]; then
   echo "usage: $0 GUPCHECK CASE" >&2
@@ -132,6 +132,32 @@ case_gate_explore() {
   has l.log "1 fixed"
   run 0 s.log findings show 1 --db $DB || return
   has s.log "fixed: no longer reproduces since"
+}
+
+case_timeline() {
+  # v6.2..v6.4 pinned the zero page with a count (zero-page-pin-counted), v6.5 stopped.
+  run 0 t.log timeline --from v6.2 --to v6.6 --cases 300 --budget 5 --db $DB || return
+  has t.log "v6.2..v6.4       X     zero-page-pin-counted"
+  has t.log "v6.5..v6.6       .     mainline"
+  has t.log "columns: A1 GupGrabArithmetic"
+  [ "$(sql "SELECT release, invariant, variant, broken FROM timeline ORDER BY release")" = \
+    "v6.2..v6.4|GupGrabArithmetic|zero-page-pin-counted|1
+v6.5..v6.6|GupGrabArithmetic|mainline|0" ] || fail "timeline table: $(sql 'SELECT * FROM timeline')"
+  [ "$(sql "SELECT tool, variant, status FROM runs")" = "timeline|v6.2..v6.6|found" ] || fail "run: $(sql 'SELECT * FROM runs')"
+  # The broken cell's finding, and the command it says found it.
+  local found_by
+  found_by=$(sql "SELECT found_by FROM findings WHERE variant = 'zero-page-pin-counted'")
+  [ "$found_by" = "gupcheck timeline --from v6.2 --to v6.4 --seed 1" ] || fail "found_by '$found_by'"
+  eval "\"$GUPCHECK\" ${found_by#gupcheck } --cases 300 --budget 5 --db $DB" >t2.log 2>&1 || fail "found-by timeline failed"
+  has t2.log "v6.2..v6.4       X     zero-page-pin-counted"
+  has t2.log "db: finding #1 known: GupGrabArithmetic on zero-page-pin-counted"
+  # The history page shows the latest timeline.
+  run 0 r.log report --db $DB --html r.html || return
+  grep -q '<table id="timeline"' r.html || fail "the page has no timeline table"
+  grep -q '<td class="broken">broken</td>' r.html || fail "the page's timeline has no broken cell"
+  run 2 e.log timeline --from v3.0 || return
+  has e.log "not a mainline release from v4.0 to v6.18: 'v3.0'"
+  run 2 e2.log timeline --from v5.0 --to v4.9 || return
 }
 
 case_errors() {
