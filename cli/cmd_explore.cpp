@@ -3,6 +3,7 @@
 // gupcheck explore: bounded exhaustive search with shortest counterexamples.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "cli/common.h"
@@ -21,6 +22,7 @@ struct ExploreOpts {
   long graph_cap = 200000;
   std::string dot, out = "gupcheck-out";
   std::vector<std::string> invariants;
+  std::string db;  // --db: the findings database
 };
 
 int cmd_explore(const ExploreOpts &o) {
@@ -42,6 +44,14 @@ int cmd_explore(const ExploreOpts &o) {
   cfg.graph_cap = o.graph_cap;
   cfg.dot_file = o.dot;
   cfg.stop = &g_stop;
+  std::optional<findings::Database> db;
+  std::optional<findings::RunRecord> run;
+  long run_id = 0;
+  if (!o.db.empty()) {
+    db.emplace(open_db(o.db));
+    run = new_run("explore", v.name, 0);
+    run_id = start_run(*db, *run);
+  }
   install_stop_handlers();
   std::printf("gupcheck explore: variant %s, depth %d, procs %d, pages %d, maps %d, gups %d\n", v.name.c_str(),
               o.depth, o.procs, o.pages, o.maps, o.gups);
@@ -57,6 +67,16 @@ int cmd_explore(const ExploreOpts &o) {
       std::printf("wrote %s (state graph)\n", o.dot.c_str());
     else
       std::printf("state graph not written: more than %ld states (--graph-cap)\n", o.graph_cap);
+  }
+  if (db) {
+    if (r.found)
+      record_finding(*db, run_id, {v.name, r.violation.invariant, r.violation.why, r.violation.internal, r.trace,
+                                   g_command_line});
+    run->cases = r.states;
+    run->ops = r.transitions;
+    run->ops_per_s = r.seconds > 0 ? r.transitions / r.seconds : 0;
+    run->status = r.found ? "found" : r.interrupted ? "interrupted" : "ok";
+    finish_run(*db, run_id, *run);
   }
   if (!r.found) {
     std::printf("result: no invariant violated on %s within depth %d of this scope\n", v.name.c_str(),
@@ -102,6 +122,7 @@ void add_explore_command(CLI::App &app, Run &run) {
   ex->add_option("--dot", o->dot, "Write the explored state graph (Graphviz) here");
   ex->add_option("--out", o->out, "Directory for the counterexample trace (default gupcheck-out)");
   ex->add_option("--invariants", o->invariants, "Invariants to check (default all)");
+  ex->add_option("--db", o->db, "Record the run and its finding in this findings database (SQLite)");
   ex->callback([&run, o] { run = [o] { return cmd_explore(*o); }; });
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/common.h"
@@ -21,6 +22,7 @@
 #include "campaign/write.h"
 #include "reports/json.h"
 #include "reports/version.h"
+#include "trace/text.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -43,6 +45,7 @@ struct FuzzOpts {
   std::string shard;  // "K/N"
   std::string summary_json, junit;
   bool max_size_given = false, budget_given = false;  // --max-size, --time or --cases on the command line
+  std::string db;  // --db: the findings database
 };
 
 // RC_PARAMS, RapidCheck's environment variable, as a RapidCheck user expects
@@ -79,6 +82,17 @@ void apply_rc_params(FuzzOpts &o) {
   if (!ignored.empty())
     std::fprintf(stderr, "gupcheck: RC_PARAMS: ignoring %s (only seed, max_size and max_success apply)\n",
                  ignored.c_str());
+}
+
+// The run's figures for the findings database, then its end.
+void finish_db_run(findings::Database &db, long run_id, findings::RunRecord &run, long cases, long ops,
+                   double elapsed, const props::Stats *stats, const std::string &status) {
+  run.cases = cases;
+  run.ops = ops;
+  run.ops_per_s = elapsed > 0 ? ops / elapsed : 0;
+  if (stats) run.coverage = witness_coverage(*stats);
+  run.status = status;
+  finish_run(db, run_id, run);
 }
 
 std::string seconds(double v) {
@@ -155,7 +169,8 @@ void parse_shard(const std::string &text, int &k, int &n) {
 }
 
 // --jobs, --shard, --summary-json or --junit: forked workers and a merged summary.
-int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::variant_info &v) {
+int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::variant_info &v,
+                      findings::Database *db) {
   if (!o.html.empty())
     throw UsageError("--html draws one in-process campaign; it does not combine with --jobs, --shard, "
                      "--summary-json or --junit yet");
@@ -174,8 +189,20 @@ int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::vari
               o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
               pc.shard, pc.shard_count, pc.jobs, pc.jobs == 1 ? "" : "s", o.out.c_str());
   std::fflush(stdout);
+  std::optional<findings::RunRecord> run;
+  long run_id = 0;
+  if (db) {
+    run = new_run("fuzz", v.name, cfg.seed, o.shard);
+    run_id = start_run(*db, *run);
+  }
   campaign::CampaignSummary s = parallel::run(pc);
   std::printf("%s", reports::summary_text(s).c_str());
+  if (db) {
+    for (const campaign::FindingSummary &f : s.findings)
+      record_finding(*db, run_id, {v.name, f.invariant, f.why, f.internal, trace::parse_trace(f.trace), g_command_line});
+    finish_db_run(*db, run_id, *run, s.cases, s.ops, s.elapsed, cfg.stats,
+                  s.crashed() ? "failed" : !s.findings.empty() ? "found" : s.interrupted ? "interrupted" : "ok");
+  }
   if (!o.summary_json.empty()) {
     campaign::write_file_atomic(o.summary_json, reports::json_text(campaign::summary_json(s)));
     std::printf("wrote %s\n", o.summary_json.c_str());
@@ -232,10 +259,15 @@ int cmd_fuzz(FuzzOpts o) {
     std::fprintf(stderr, "[fuzz] cases=%ld ops=%ld ops/s=%.0f elapsed=%.1fs\n", p.cases, p.ops,
                  p.elapsed > 0 ? p.ops / p.elapsed : 0.0, p.elapsed);
   };
+  std::optional<findings::Database> db;
+  if (!o.db.empty()) {
+    if (witness) throw UsageError("--db records findings; a --witness campaign has none to record");
+    db.emplace(open_db(o.db));
+  }
   install_stop_handlers();
   if (o.jobs != 0 || !o.shard.empty() || !o.summary_json.empty() || !o.junit.empty()) {
     // Each worker counts in its own process and sends its Stats with its result.
-    const int status = cmd_fuzz_parallel(o, cfg, v);
+    const int status = cmd_fuzz_parallel(o, cfg, v, db ? &*db : nullptr);
     if (o.stats) std::printf("%s", stats.table().c_str());
     if (!o.stats_json.empty()) write_stats_json(o.stats_json, stats);
     return status;
@@ -245,7 +277,21 @@ int cmd_fuzz(FuzzOpts o) {
               o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
               cfg.invariants.selected().size() + 2, o.out.c_str());
   std::fflush(stdout);
+  std::optional<findings::RunRecord> run;
+  long run_id = 0;
+  if (db) {
+    run = new_run("fuzz", v.name, cfg.seed);
+    run_id = start_run(*db, *run);
+  }
   campaign::Result r = campaign::run(cfg);
+  if (db) {
+    if (r.found)
+      record_finding(*db, run_id,
+                     {v.name, r.finding.violation.invariant, r.finding.violation.why, r.finding.violation.internal,
+                      r.finding.shrunk, g_command_line});
+    finish_db_run(*db, run_id, *run, r.cases, r.ops, r.elapsed, cfg.stats,
+                  r.found ? "found" : r.interrupted ? "interrupted" : "ok");
+  }
   if (!o.html.empty()) {
     samples->push_back({r.elapsed, r.ops, r.cases});
     write_campaign_page(o, cfg, r, *samples);
@@ -307,6 +353,7 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_option("--shard", o->shard, "Run only part K of N of the campaign (K/N, 1 <= K <= N)");
   fuzz->add_option("--summary-json", o->summary_json, "Write the campaign summary as JSON (for gupcheck merge)");
   fuzz->add_option("--junit", o->junit, "Write the campaign summary as JUnit XML");
+  fuzz->add_option("--db", o->db, "Record the run and its findings in this findings database (SQLite)");
   // A later occurrence wins, so wrappers can set defaults the user overrides.
   for (auto *opt : fuzz->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   fuzz->callback([&run, o, fuzz] {

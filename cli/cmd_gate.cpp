@@ -33,6 +33,7 @@ struct GateOpts {
   std::vector<std::string> variants;  // empty: all
   double mainline_budget = -1;        // < 0: the same as --budget
   long variant_cases = -1;            // --variant-cases: a case budget for the variants instead of --budget
+  std::string db;                     // --db: the findings database
 };
 
 // What the campaign page needs of one campaign besides its GateResult.
@@ -43,7 +44,9 @@ struct PageData {
   std::optional<trace::Trace> shrunk;  // the finding, when there is one
 };
 
-reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, double budget, PageData *page) {
+// REQUIRES: a run of the findings database is open when db is set.
+reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, double budget, PageData *page,
+                            findings::Database *db, long run_id) {
   campaign::Config cfg;
   cfg.variant = v.name;
   cfg.sw = v.sw;
@@ -73,6 +76,11 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
     page->cfg = cfg;
     if (r.found) page->shrunk = r.finding.shrunk;
   }
+  if (db && r.found)
+    record_finding(*db, run_id,
+                   {v.name, r.finding.violation.invariant, r.finding.violation.why, r.finding.violation.internal,
+                    r.finding.shrunk,
+                    "gupcheck gate --seed " + std::to_string(o.seed) + " --variants " + v.name});
   reports::GateResult g;
   g.variant = v.name;
   g.commit = v.commit;
@@ -152,6 +160,16 @@ int cmd_gate(const GateOpts &o) {
     }
   }
   if (!o.html.empty()) check_output_path("--html", o.html);
+  std::optional<findings::Database> db;
+  std::optional<findings::RunRecord> run;
+  long run_id = 0;
+  if (!o.db.empty()) {
+    db.emplace(open_db(o.db));
+    std::string names;
+    for (const model::variant_info *v : todo) names += (names.empty() ? "" : ",") + v->name;
+    run = new_run("gate", o.variants.empty() ? "all" : names, o.seed);
+    run_id = start_run(*db, *run);
+  }
   install_stop_handlers();
   std::printf("gupcheck gate: seed %llu, budget %.1f s per campaign, shrink cap %.1f s, %zu campaigns\n",
               (unsigned long long)o.seed, o.budget, o.shrink_time, todo.size());
@@ -165,7 +183,7 @@ int cmd_gate(const GateOpts &o) {
     const double budget = v->name == "mainline" && o.mainline_budget > 0 ? o.mainline_budget : o.budget;
     PageData *page = nullptr;
     if (!o.html.empty()) page = &pages.emplace_back();
-    reports::GateResult g = run_one(*v, o, budget, page);
+    reports::GateResult g = run_one(*v, o, budget, page, db ? &*db : nullptr, run_id);
     const char *res = g.passed ? (g.expected.empty() ? "clean" : "caught") : "FAIL";
     std::printf("%-30s %-6s %-28s %9.2f %8ld %7s  %s\n", g.variant.c_str(), res,
                 g.found ? g.invariant.c_str() : "-", g.seconds, g.cases,
@@ -183,6 +201,11 @@ int cmd_gate(const GateOpts &o) {
   if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(results, total));
   if (!o.json.empty()) campaign::write_file_atomic(o.json, reports::json_text(reports::gate_json(results, o.seed, o.budget)));
   if (!o.html.empty()) write_gate_page(o, todo.size(), failed, total, results, pages);
+  if (db) {
+    for (const auto &g : results) run->cases += g.cases;
+    run->status = failed ? "failed" : g_stop.load() ? "interrupted" : "ok";
+    finish_run(*db, run_id, *run);
+  }
   std::printf("gate: %zu of %zu results match the manifest in %.1f s: %s\n", todo.size() - failed, todo.size(), total,
               failed ? "FAILED" : "passed");
   return failed ? kViolation : kOk;
@@ -205,6 +228,7 @@ void add_gate_command(CLI::App &app, Run &run) {
   gate->add_option("--json", o->json, "Write the results as JSON here");
   gate->add_option("--html", o->html, "Also write the gate's page (one self-contained HTML file) here");
   gate->add_option("--out", o->out, "Write each finding's trace and reports under this directory");
+  gate->add_option("--db", o->db, "Record the gate's run and every finding in this findings database (SQLite)");
   for (auto *opt : gate->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   gate->add_option("--variants", o->variants, "Only these variants (comma separated; default all)")->delimiter(',');
   gate->callback([&run, o] { run = [o] { return cmd_gate(*o); }; });

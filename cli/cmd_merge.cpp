@@ -12,6 +12,7 @@
 #include "reports/json.h"
 #include "reports/summary.h"
 #include "campaign/write.h"
+#include "trace/text.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -19,7 +20,24 @@ namespace {
 struct MergeOpts {
   std::vector<std::string> files;
   std::string summary_json, junit;
+  std::string db;  // --db: the findings database
 };
+
+// The merged campaign as one run of the findings database, with its findings.
+void record_merged(const MergeOpts &o, const campaign::CampaignSummary &m) {
+  findings::Database db = open_db(o.db);
+  std::string shards;
+  for (int k : m.shards) shards += (shards.empty() ? "" : ",") + std::to_string(k);
+  findings::RunRecord run = new_run("merge", m.variant, m.seed, shards + "/" + std::to_string(m.shard_count));
+  const long run_id = start_run(db, run);
+  for (const campaign::FindingSummary &f : m.findings)
+    record_finding(db, run_id, {m.variant, f.invariant, f.why, f.internal, trace::parse_trace(f.trace), g_command_line});
+  run.cases = m.cases;
+  run.ops = m.ops;
+  run.ops_per_s = m.elapsed > 0 ? m.ops / m.elapsed : 0;
+  run.status = m.crashed() ? "failed" : !m.findings.empty() ? "found" : m.interrupted ? "interrupted" : "ok";
+  finish_run(db, run_id, run);
+}
 
 int cmd_merge(const MergeOpts &o) {
   std::vector<campaign::CampaignSummary> parts;
@@ -54,6 +72,7 @@ int cmd_merge(const MergeOpts &o) {
   }
   if (!o.summary_json.empty()) campaign::write_file_atomic(o.summary_json, reports::json_text(campaign::summary_json(m)));
   if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(m));
+  if (!o.db.empty()) record_merged(o, m);
   return m.status();
 }
 
@@ -65,6 +84,7 @@ void add_merge_command(CLI::App &app, Run &run) {
   merge->add_option("FILES", o->files, "Summaries written by gupcheck fuzz --shard K/N --summary-json")->required();
   merge->add_option("--summary-json", o->summary_json, "Write the merged summary as JSON");
   merge->add_option("--junit", o->junit, "Write the merged summary as JUnit XML");
+  merge->add_option("--db", o->db, "Record the merged campaign and its findings in this findings database (SQLite)");
   merge->callback([&run, o] { run = [o] { return cmd_merge(*o); }; });
 }
 

@@ -16,7 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "campaign/findings.h"
 #include "model/variant.h"
+#include "properties/stats.h"
 #include "properties/invariants.h"
 #include "reports/replay.h"
 #include "trace/op.h"
@@ -47,6 +49,28 @@ int verdict_status(const reports::ReplayLog &log);
 // that a long run does not end in an unwritable path. Throws UsageError.
 void check_output_path(const std::string &option, const std::string &path);
 
+// The command line as given (set by main), for the findings database's runs.
+extern std::string g_command_line;
+
+// --db FILE (cli/db.cpp): opens the findings database (creating it), then
+// re-checks every finding on the current model and says what changed.
+// A file that is not a database, or a newer schema: UsageError.
+findings::Database open_db(const std::string &path);
+// The database `findings` and `report` read: `given` (--db), else
+// $GUPCHECK_DB, else ./gupcheck.db. It must exist (reading never creates one).
+std::string existing_db(const std::string &given);
+// A run record for `tool` with the versions and the command line filled in.
+findings::RunRecord new_run(const std::string &tool, const std::string &variant, uint64_t seed,
+                            const std::string &shard = "");
+// Inserts the run (status "running") and returns its id.
+long start_run(findings::Database &db, const findings::RunRecord &r);
+// Records one finding in its own transaction and prints "db: finding #ID ...".
+void record_finding(findings::Database &db, long run_id, const findings::FindingInput &f);
+// Ends the run and prints "db: run #ID recorded in FILE".
+void finish_run(findings::Database &db, long run_id, findings::RunRecord &r);
+// The share of witness states a campaign reached (the database's coverage figure).
+double witness_coverage(const props::Stats &s);
+
 // A subcommand stores what to run in `run` from its CLI11 callback.
 using Run = std::function<int()>;
 
@@ -59,5 +83,8 @@ void add_repro_command(CLI::App &app, Run &run);
 void add_gate_command(CLI::App &app, Run &run);
 void add_merge_command(CLI::App &app, Run &run);
 void add_explore_command(CLI::App &app, Run &run);
+void add_findings_command(CLI::App &app, Run &run);
+void add_report_command(CLI::App &app, Run &run);
+void add_timeline_command(CLI::App &app, Run &run);
 
 }  // namespace gupcheck::cli

@@ -20,6 +20,12 @@ int main(int argc, char **argv) {
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   app.set_version_flag("--version", trace::version_line(), "Print the tool version and the model's kernel version");
 
+  for (int i = 0; i < argc; i++) {
+    std::string a = i == 0 ? "gupcheck" : argv[i];
+    if (a.find_first_of(" \t'\"") != std::string::npos) a = "'" + a + "'";
+    g_command_line += (i ? " " : "") + a;
+  }
+
   Run run;
   add_fuzz_command(app, run);
   add_replay_command(app, run);
@@ -30,6 +36,9 @@ int main(int argc, char **argv) {
   add_gate_command(app, run);
   add_merge_command(app, run);
   add_explore_command(app, run);
+  add_findings_command(app, run);
+  add_report_command(app, run);
+  add_timeline_command(app, run);
 
   try {
     app.parse(argc, argv);

@@ -163,4 +163,104 @@ const variant_info *find_variant(const std::string &name) {
   return &combos.back();
 }
 
+const std::vector<rule_history> &rule_histories() {
+  // Releases are those of the commits named by each variant (model/variant.cpp
+  // all_variants()); "approximate" where the release is inferred from a date,
+  // or where the model's rule needs a feature that came later than the rule.
+  static const std::vector<rule_history> h = {
+      {"dirty-cow", "v2.6", "4ceb5db9757a \"Fix get_user_pages() race for write access\" (v2.6.13)", "v4.9", false, true,
+       ""},
+      {"refcount-overflow", "v2.6", "GUP has always taken plain references", "v5.1", false, true, ""},
+      {"fork-shares-pinned-pages", "v2.6", "fork has always shared anonymous pages write-protected", "v5.9", false, true,
+       ""},
+      {"cow-reuse-by-mapcount", "v2.6", "reuse_swap_page() (reuse by mapcount)", "v5.9", false, true, ""},
+      {"gup-fast-races-fork", "v2.6", "GUP-fast without write_protect_seq", "v5.11", false, true, ""},
+      {"ro-pin-no-unshare", "v2.6", "R/O GUP never unshared anonymous pages", "v5.19", false, true, ""},
+      {"gup-fast-races-collapse", "v2.6", "GUP-fast rechecked only the PTE against THP collapse", "v6.0", false, true,
+       ""},
+      {"fsdax-longterm-pin", "v4.0", "DAX mappings GUP-able (fsdax pages)", "v4.15", true, true,
+       "introduction approximate: when GUP of fsdax pages became possible"},
+      {"huge-dirty-cow", "v4.10", "8310d48b125d \"mm/huge_memory.c: respect FOLL_FORCE/FOLL_COW for thp\"", "v4.15",
+       true, true, "introduction approximate: the PMD half of FOLL_COW"},
+      {"longterm-pin-keeps-zero-page", "v4.15", "2bb6d2837083 get_user_pages_longterm() (the first long-term pins)",
+       "v6.2", true, true, "introduction approximate: long-term pins before FOLL_LONGTERM (v5.2)"},
+      {"zero-page-pin-counted", "v5.6", "eddb1c228f79 \"mm/gup: introduce pin_user_pages*() and FOLL_PIN\"", "v6.5",
+       false, true, ""},
+      {"follow-pfn-pte-skips-pin", "v5.6", "eddb1c228f79 FOLL_PIN", "v5.17", true, true,
+       "removal approximate: the fix's release inferred from its date (January 2022)"},
+      {"shm-dirty-cow", "v5.14", "153132571f02 \"userfaultfd/shmem: support UFFDIO_CONTINUE for shmem\"", "v6.0", true,
+       true,
+       "introduction approximate: FOLL_COW's dirty-PTE rule dates from v4.9, the model's way to reach it (UFFDIO_CONTINUE "
+       "on shmem) from v5.14"},
+      {"foll-anon-zero-page", "v2.6", "FOLL_ANON (2005)", "v2.6", false, true, "removed in v2.6.31, before v4.0"},
+      {"foll-anon-use-zero-page", "v2.6", "use_zero_page() (2008)", "v2.6", false, true,
+       "removed in v2.6.31, before v4.0"},
+      {"vm-unpaged", "v2.6", "VM_UNPAGED", "v2.6", false, true, "removed in v2.6.15, before v4.0"},
+      {"zero-page-pin-fails", "v6.1", "476c1dfefab8 (6.1-stable backport of c8070b787519)", "v6.1", false, false,
+       "6.1-stable only, never in a mainline release"},
+      {"zero-page-mixedmap-refcount", "v6.11", "a version of the v6.11 zeropage series under review (seed e)", "v6.11",
+       false, false, "never in a release"},
+  };
+  return h;
+}
+
+const rule_history *find_rule_history(const std::string &variant) {
+  for (const auto &r : rule_histories())
+    if (r.variant == variant) return &r;
+  return nullptr;
+}
+
+namespace {
+
+std::vector<int> release_parts(const std::string &r) {
+  if (r.size() < 2 || r[0] != 'v') throw std::invalid_argument("not a release: '" + r + "' (e.g. v5.9)");
+  std::vector<int> parts;
+  size_t i = 1;
+  while (i < r.size()) {
+    size_t j = i;
+    while (j < r.size() && r[j] >= '0' && r[j] <= '9') j++;
+    if (j == i || j - i > 4) throw std::invalid_argument("not a release: '" + r + "' (e.g. v5.9)");
+    parts.push_back(std::stoi(r.substr(i, j - i)));
+    if (j < r.size() && (r[j] != '.' || j + 1 == r.size()))
+      throw std::invalid_argument("not a release: '" + r + "' (e.g. v5.9)");
+    i = j + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+int compare_releases(const std::string &a, const std::string &b) {
+  const std::vector<int> x = release_parts(a), y = release_parts(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+std::vector<std::string> mainline_releases(const std::string &from, const std::string &to) {
+  // The last minor release of each major the timeline covers.
+  const std::pair<int, int> majors[] = {{4, 20}, {5, 19}, {6, 18}};
+  std::vector<std::string> all;
+  for (const auto &[major, last] : majors)
+    for (int minor = 0; minor <= last; minor++) all.push_back("v" + std::to_string(major) + "." + std::to_string(minor));
+  auto at = [&](const std::string &r) {
+    for (size_t i = 0; i < all.size(); i++)
+      if (all[i] == r) return i;
+    throw std::invalid_argument("not a mainline release from v4.0 to v6.18: '" + r + "'");
+  };
+  const size_t a = at(from), b = at(to);
+  if (a > b) throw std::invalid_argument(from + " is after " + to);
+  return {all.begin() + long(a), all.begin() + long(b) + 1};
+}
+
+std::string rules_in_force(const std::string &release, bool *approximate) {
+  std::string spec;
+  bool approx = false;
+  for (const auto &r : rule_histories()) {
+    if (!r.mainline || compare_releases(r.introduced, release) > 0 || compare_releases(release, r.removed) >= 0) continue;
+    spec += (spec.empty() ? "" : "+") + r.variant;
+    approx |= r.approximate;
+  }
+  if (approximate) *approximate = approx;
+  return spec.empty() ? "mainline" : spec;
+}
+
 }  // namespace gupcheck::model

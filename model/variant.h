@@ -132,4 +132,31 @@ const std::vector<variant_info> &all_variants();
 // switches (name = the spec, no expected invariant).
 const variant_info *find_variant(const std::string &name);
 
+// When a variant's historical rule was in force in mainline releases (the
+// kernel timeline, `gupcheck timeline`). A rule is in force in release R when
+// introduced <= R < removed. Releases are "vX.Y"; "v2.6" stands for any
+// release before the timeline starts (v4.0).
+struct rule_history {
+  std::string variant;
+  std::string introduced;     // the first release with the rule
+  std::string introduced_by;  // the commit or change that brought it in
+  std::string removed;        // the first release without it
+  bool approximate = false;   // a release above is inferred, not known exactly
+  bool mainline = true;       // false: never in a mainline release (a stable backport, a patch under review)
+  std::string note;
+};
+const std::vector<rule_history> &rule_histories();
+const rule_history *find_rule_history(const std::string &variant);
+
+// Orders releases "vX.Y" (and "vX.Y.Z"). Throws std::invalid_argument on another form.
+int compare_releases(const std::string &a, const std::string &b);
+// Every mainline release from `from` to `to` included, in order (v4.0 .. v4.20,
+// v5.0 .. v5.19, v6.0 .. v6.18). Throws std::invalid_argument for a release
+// not in that list or from after to.
+std::vector<std::string> mainline_releases(const std::string &from, const std::string &to);
+// The variants whose rule was in force in `release`, as a combination "a+b"
+// (find_variant() composes it), or "mainline" when none was. *approximate is
+// set when any of them is dated approximately.
+std::string rules_in_force(const std::string &release, bool *approximate);
+
 }  // namespace gupcheck::model

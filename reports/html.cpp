@@ -151,6 +151,23 @@ std::string markup_escape(const std::string &s) {
   return o;
 }
 
+const char *page_style() { return kStyle; }
+
+std::string counterexample_section(const HtmlCounterexample &c, const std::string &id) {
+  std::string h = "<section class=\"counterexample\" id=\"" + markup_escape(id) + "\">\n<h3>" + markup_escape(c.title) +
+                  "</h3>\n";
+  h += "<pre class=\"violation\">" + markup_escape(c.violation) + "</pre>\n";
+  if (!c.replay.empty()) h += "<p>Replay: <code>" + markup_escape(c.replay) + "</code></p>\n";
+  h += "<pre class=\"trace\">" + markup_escape(c.trace) + "</pre>\n";
+  const std::string svg = inline_svg(c.svg);
+  if (!svg.empty())
+    h += "<div class=\"graph\">\n" + svg + "</div>\n";
+  else if (!c.dot.empty())
+    h += "<p class=\"muted\">Graphviz was not available: the graph as dot text.</p>\n<pre class=\"dot\">" +
+         markup_escape(c.dot) + "</pre>\n";
+  return h + "</section>\n";
+}
+
 std::string render_html(const HtmlPage &p) {
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\" data-rendered=\"pending\">\n<head>\n<meta charset=\"utf-8\">\n";
   h += "<title>" + markup_escape(p.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
@@ -202,20 +219,7 @@ std::string render_html(const HtmlPage &p) {
   if (!p.counterexamples.empty()) {
     h += "<h2>Counterexamples</h2>\n";
     int i = 0;
-    for (const HtmlCounterexample &c : p.counterexamples) {
-      h += "<section class=\"counterexample\" id=\"cx" + std::to_string(i++) + "\">\n<h3>" + markup_escape(c.title) +
-           "</h3>\n";
-      h += "<pre class=\"violation\">" + markup_escape(c.violation) + "</pre>\n";
-      if (!c.replay.empty()) h += "<p>Replay: <code>" + markup_escape(c.replay) + "</code></p>\n";
-      h += "<pre class=\"trace\">" + markup_escape(c.trace) + "</pre>\n";
-      const std::string svg = inline_svg(c.svg);
-      if (!svg.empty())
-        h += "<div class=\"graph\">\n" + svg + "</div>\n";
-      else if (!c.dot.empty())
-        h += "<p class=\"muted\">Graphviz was not available: the graph as dot text.</p>\n<pre class=\"dot\">" +
-             markup_escape(c.dot) + "</pre>\n";
-      h += "</section>\n";
-    }
+    for (const HtmlCounterexample &c : p.counterexamples) h += counterexample_section(c, "cx" + std::to_string(i++));
   }
   h += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";
   return h;

@@ -94,6 +94,12 @@ struct HtmlPage {
 // after removing its XML prologue and DOCTYPE.
 std::string render_html(const HtmlPage &page);
 
+// Shared with the other pages of reports/ (history.h): the stylesheet, and
+// one counterexample section (<section id=ID>: title, violation, replay
+// command, trace, graph).
+const char *page_style();
+std::string counterexample_section(const HtmlCounterexample &c, const std::string &id);
+
 // The invariants table of a run: every registered invariant, `checked` =
 // steps for the selected ones (TypeOK always), `violated` = 1 for the one
 // named `violated` (when non-empty).

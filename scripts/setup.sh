@@ -7,9 +7,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   librapidcheck-dev libboost-graph-dev libgtest-dev libgmock-dev
-  libcli11-dev nlohmann-json3-dev liburing-dev graphviz
+  libcli11-dev nlohmann-json3-dev liburing-dev libsqlite3-dev graphviz
   clang libclang-rt-dev
   chromium
+  parallel python3-yaml sqlite3
 )
 
 missing=()
