@@ -120,33 +120,55 @@ Result run(const Config &cfg) {
     f.original.ops.resize(r.violation.step + 1);
     annotate(f.original, cfg, f);
     const std::string base = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + base_name(f.violation, cfg.seed, cfg.name_by_case, i);
+    // A file that cannot be written does not lose the finding: it is kept in
+    // memory, shrunk and reported with the error (Finding::write_errors).
+    auto save = [&f](const std::string &file, const std::string &text) {
+      try {
+        reports::write_file_atomic(file, text);
+        f.files.push_back(file);
+        return true;
+      } catch (const std::exception &e) {
+        f.write_errors.push_back(e.what());
+        return false;
+      }
+    };
     if (!base.empty()) {
-      std::filesystem::create_directories(cfg.out_dir);
-      reports::write_file_atomic(base + ".unshrunk.trace", reports::print_annotated_trace(f.original, cfg.sw));
-      f.files.push_back(base + ".unshrunk.trace");
+      std::error_code ec;
+      std::filesystem::create_directories(cfg.out_dir, ec);
+      if (ec) f.write_errors.push_back("cannot create " + cfg.out_dir + ": " + ec.message());
+      save(base + ".unshrunk.trace", reports::print_annotated_trace(f.original, cfg.sw));
     }
 
     const std::string inv = f.violation.invariant;
     // A stop request (SIGINT/SIGTERM) ends shrinking too: no candidate is
     // accepted any more, and the smallest failing trace so far is written.
-    auto stopping = [&] { return cfg.stop && cfg.stop->load(std::memory_order_relaxed); };
-    auto fails = [&](const trace::Trace &x) {
-      return !stopping() && props::violates(x, cfg.sw, cfg.invariants, inv);
+    // A worker of a parallel campaign finishes shrinking instead (stop_ends_shrinking).
+    auto stopping = [&] {
+      return cfg.stop_ends_shrinking && cfg.stop && cfg.stop->load(std::memory_order_relaxed);
     };
     const auto shrink_start = Clock::now();
     const auto deadline = shrink_start + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(std::max(cfg.shrink_time, 0.0)));
+    // The deadline and a stop request also cut short the replay of one long candidate.
+    auto give_up = [&] { return stopping() || Clock::now() >= deadline; };
+    auto fails = [&](const trace::Trace &x) {
+      return !stopping() && props::violates(x, cfg.sw, cfg.invariants, inv, give_up);
+    };
     // 1. RapidCheck's shrink tree of the raw choices, for at most a third of
     //    the budget: accept a shrink when its decoded trace still fails.
     const auto rc_deadline = shrink_start + (deadline - shrink_start) / 3;
     rc::Shrinkable<std::vector<uint64_t>> best = sh;
     trace::Trace best_trace = f.original;
     bool timed_out = false;
-    for (bool progress = true; progress && !timed_out;) {
+    for (bool progress = true; progress && !timed_out && !f.shrink_interrupted;) {
       progress = false;
       auto shrinks = best.shrinks();
       while (auto next = shrinks.next()) {
-        if (Clock::now() >= rc_deadline || stopping()) {
+        if (stopping()) {
+          f.shrink_interrupted = true;
+          break;
+        }
+        if (Clock::now() >= rc_deadline) {
           timed_out = true;
           break;
         }
@@ -164,9 +186,10 @@ Result run(const Config &cfg) {
     const props::RunResult br = props::run_trace(best_trace, cfg.sw, cfg.invariants);
     if (br.violation.found) best_trace.ops.resize(br.violation.step + 1);
     shrink::Stats st;
-    f.shrunk = shrink::shrink(best_trace, fails, deadline, &st);
+    f.shrunk = shrink::shrink(best_trace, fails, deadline, &st, cfg.stop_ends_shrinking ? cfg.stop : nullptr);
     f.trace_shrink_steps = st.accepted;
-    f.shrink_timed_out = timed_out || st.timed_out;
+    f.shrink_interrupted = f.shrink_interrupted || st.interrupted || stopping();
+    f.shrink_timed_out = !f.shrink_interrupted && (timed_out || st.timed_out);
     f.shrink_seconds = seconds_since(shrink_start);
     annotate(f.shrunk, cfg, f);
     f.violation = props::run_trace(f.shrunk, cfg.sw, cfg.invariants).violation;
@@ -176,13 +199,9 @@ Result run(const Config &cfg) {
       log.has_seed = true;
       log.seed = cfg.seed;
       log.replay_command = reports::replay_command_for(base + ".trace", cfg.variant);
-      reports::write_file_atomic(base + ".trace", reports::print_annotated_trace(f.shrunk, cfg.sw));
-      reports::write_file_atomic(base + ".txt", reports::text_report(log));
-      reports::write_file_atomic(base + ".json", reports::json_report(log).dump(2) + "\n");
-      f.files.push_back(base + ".trace");
-      f.trace_file = base + ".trace";
-      f.files.push_back(base + ".txt");
-      f.files.push_back(base + ".json");
+      if (save(base + ".trace", reports::print_annotated_trace(f.shrunk, cfg.sw))) f.trace_file = base + ".trace";
+      save(base + ".txt", reports::text_report(log));
+      save(base + ".json", reports::json_report(log).dump(2) + "\n");
     }
     return res;
   }
