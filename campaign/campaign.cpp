@@ -8,12 +8,9 @@
 #include <chrono>
 #include <filesystem>
 
+#include "campaign/write.h"
+#include "properties/annotate.h"
 #include "properties/decode.h"
-#include "reports/annotate.h"
-#include "reports/json.h"
-#include "reports/replay.h"
-#include "reports/text.h"
-#include "reports/write.h"
 #include "shrinkers/shrink.h"
 
 namespace gupcheck::campaign {
@@ -124,7 +121,7 @@ Result run(const Config &cfg) {
     // memory, shrunk and reported with the error (Finding::write_errors).
     auto save = [&f](const std::string &file, const std::string &text) {
       try {
-        reports::write_file_atomic(file, text);
+        campaign::write_file_atomic(file, text);
         f.files.push_back(file);
         return true;
       } catch (const std::exception &e) {
@@ -136,7 +133,7 @@ Result run(const Config &cfg) {
       std::error_code ec;
       std::filesystem::create_directories(cfg.out_dir, ec);
       if (ec) f.write_errors.push_back("cannot create " + cfg.out_dir + ": " + ec.message());
-      save(base + ".unshrunk.trace", reports::print_annotated_trace(f.original, cfg.sw));
+      save(base + ".unshrunk.trace", props::print_annotated_trace(f.original, cfg.sw));
     }
 
     const std::string inv = f.violation.invariant;
@@ -195,13 +192,14 @@ Result run(const Config &cfg) {
     f.violation = props::run_trace(f.shrunk, cfg.sw, cfg.invariants).violation;
 
     if (!base.empty()) {
-      reports::ReplayLog log = reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
-      log.has_seed = true;
-      log.seed = cfg.seed;
-      log.replay_command = reports::replay_command_for(base + ".trace", cfg.variant);
-      if (save(base + ".trace", reports::print_annotated_trace(f.shrunk, cfg.sw))) f.trace_file = base + ".trace";
-      save(base + ".txt", reports::text_report(log));
-      save(base + ".json", reports::json_report(log).dump(2) + "\n");
+      if (save(base + ".trace", props::print_annotated_trace(f.shrunk, cfg.sw))) f.trace_file = base + ".trace";
+      if (cfg.write_reports) {
+        try {
+          for (std::string &file : cfg.write_reports(base, f, cfg)) f.files.push_back(std::move(file));
+        } catch (const std::exception &e) {
+          f.write_errors.push_back(e.what());
+        }
+      }
     }
     return res;
   }

@@ -8,7 +8,7 @@
 
 #include "cli/common.h"
 #include "reports/summary.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 #include "trace/text.h"
 
 namespace gupcheck::cli {
@@ -22,18 +22,18 @@ struct MergeOpts {
 int cmd_merge(const MergeOpts &o) {
   if (!o.summary_json.empty()) check_output_path("--summary-json", o.summary_json);
   if (!o.junit.empty()) check_output_path("--junit", o.junit);
-  std::vector<reports::CampaignSummary> parts;
+  std::vector<campaign::CampaignSummary> parts;
   for (const auto &file : o.files) {
     try {
       // Bounded like a trace file: a summary is a few kilobytes per finding.
-      parts.push_back(reports::summary_from_json(nlohmann::json::parse(trace::read_trace_file(file))));
+      parts.push_back(campaign::summary_from_json(nlohmann::json::parse(trace::read_trace_file(file))));
     } catch (const std::exception &e) {
       throw UsageError(file + ": " + e.what());
     }
   }
-  reports::CampaignSummary m;
+  campaign::CampaignSummary m;
   try {
-    m = reports::merge_summaries(parts);
+    m = campaign::merge_summaries(parts);
   } catch (const std::runtime_error &e) {
     throw UsageError(e.what());
   }
@@ -46,8 +46,8 @@ int cmd_merge(const MergeOpts &o) {
     }
     missing += " " + std::to_string(k) + "/" + std::to_string(m.shard_count);
   }
-  if (!o.summary_json.empty()) reports::write_file_atomic(o.summary_json, reports::summary_json(m).dump(2) + "\n");
-  if (!o.junit.empty()) reports::write_file_atomic(o.junit, reports::junit_xml(m));
+  if (!o.summary_json.empty()) campaign::write_file_atomic(o.summary_json, campaign::summary_json(m).dump(2) + "\n");
+  if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(m));
   if (!missing.empty()) {
     // An incomplete campaign must fail a CI job even when the shards given found nothing.
     std::printf("missing shards:%s\n", missing.c_str());

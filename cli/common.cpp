@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "reports/write.h"
+#include "campaign/write.h"
 #include "trace/text.h"
 
 namespace gupcheck::cli {
@@ -111,13 +111,13 @@ int verdict_status(const reports::ReplayLog &log) {
 
 void check_output_path(const std::string &option, const std::string &path) {
   if (path.empty()) throw UsageError(option + " needs a file name");
-  const std::string why = reports::output_file_problem(path);
+  const std::string why = campaign::output_file_problem(path);
   if (!why.empty()) throw UsageError(option + " " + path + ": " + why);
 }
 
 void check_output_dir(const std::string &option, const std::string &dir) {
   if (dir.empty()) throw UsageError(option + " needs a directory name");
-  const std::string why = reports::output_dir_problem(dir);
+  const std::string why = campaign::output_dir_problem(dir);
   if (!why.empty()) throw UsageError(option + " " + dir + ": " + why);
 }
 

@@ -43,7 +43,7 @@ props::InvariantSet invariants_or_die(const std::vector<std::string> &names);
 trace::Trace load_trace(const std::string &file);
 int verdict_status(const reports::ReplayLog &log);
 // Output locations, checked before the work starts so that a long run does
-// not end in an unwritable path (reports/write.h says what is accepted).
+// not end in an unwritable path (campaign/write.h says what is accepted).
 // Throw UsageError naming the option, the path and the reason.
 // An output file option (--json, --html, -o, ...):
 void check_output_path(const std::string &option, const std::string &path);

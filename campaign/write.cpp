@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Atomic file writes (see write.h).
-#include "reports/write.h"
+#include "campaign/write.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,7 +15,7 @@
 #include <functional>
 #include <stdexcept>
 
-namespace gupcheck::reports {
+namespace gupcheck::campaign {
 
 namespace {
 
@@ -211,4 +211,4 @@ std::string output_dir_problem(const std::string &dir) {
   }
 }
 
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::campaign

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace gupcheck::reports {
+namespace gupcheck::campaign {
 
 // Writes `content` to `path`:
 //   - a new path or a regular file: atomically, to path + ".tmp.<pid>" first,
@@ -32,4 +32,4 @@ std::string output_file_problem(const std::string &path);
 // into: "" when it exists as a writable directory or can be created.
 std::string output_dir_problem(const std::string &dir);
 
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::campaign
