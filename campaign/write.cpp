@@ -188,7 +188,7 @@ std::string output_file_problem(const std::string &path) {
   }
   const std::string dir = dir_of(r.path);
   struct stat st{};
-  if (::stat(dir.c_str(), &st) != 0) return "no such directory: " + dir;
+  if (::stat(dir.c_str(), &st) != 0) return "directory " + dir + " does not exist";
   if (!S_ISDIR(st.st_mode)) return dir + " is not a directory";
   return probe_dir(dir);
 }

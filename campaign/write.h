@@ -22,7 +22,7 @@ namespace gupcheck::campaign {
 void write_file_atomic(const std::string &path, const std::string &content);
 
 // Whether write_file_atomic(path, ...) can succeed, checked before a long
-// run: "" when it can, else the reason ("no such directory: out", "is a
+// run: "" when it can, else the reason ("directory out does not exist", "is a
 // directory", ...). Probes the directory of a new or regular file by creating
 // and removing a temporary file in it, so a read-only or virtual directory
 // (/proc) is caught too.

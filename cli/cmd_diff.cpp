@@ -100,9 +100,9 @@ int cmd_diff(const DiffOpts &o) {
   if (o.file.empty() == (o.random < 0)) throw UsageError("give either a trace FILE or --random N");
   if (o.timeout_ms < 10) throw UsageError("--timeout-ms must be at least 10");
   if (o.max_size < 1 || o.max_size > 1000) throw UsageError("--max-size must be between 1 and 1000");
-  if (o.file.empty() && !o.out.empty()) check_output_dir("--out", o.out);
   std::string why = live::unavailable();
   if (!why.empty()) throw UsageError("the live kernel cannot be used here: " + why);
+  if (o.file.empty() && !o.out.empty()) check_output_dir("--out", o.out);
   install_stop_handlers();
 
   if (!o.file.empty()) {

@@ -33,6 +33,21 @@ wait_handler() {
   return 1
 }
 
+# expect_interrupted STATUS CMD...: runs gupcheck CMD in the background, sends
+# SIGINT once its handler is installed (and 0.2 s more), expects STATUS.
+expect_interrupted() {
+  local want=$1
+  shift
+  "$GUPCHECK" "$@" >"$OUT" 2>"$ERR" &
+  local pid=$!
+  wait_handler $pid || fail "gupcheck $* never installed its SIGINT handler"
+  sleep 0.2
+  kill -INT $pid
+  wait $pid
+  local got=$?
+  [ "$got" -eq "$want" ] || { fail "interrupted gupcheck $* exited $got, expected $want"; show_output; return 1; }
+}
+
 case_shrink_bounded() {
   # 5,000 operations ended in std::bad_alloc (exit 3) when every candidate
   # was built up front; generated one at a time, memory stays small. The
@@ -92,7 +107,7 @@ case_output_paths() {
   # Refused before the work, with the path and the reason.
   mkdir adir
   echo x >afile
-  refused "no such directory" replay bad.trace --json missing-dir/r.json
+  refused "directory missing-dir does not exist" replay bad.trace --json missing-dir/r.json
   refused "adir: is a directory" replay bad.trace --json adir
   refused "afile/r.json: Not a directory" replay bad.trace --json afile/r.json
   refused "/proc/r.json" replay bad.trace --json /proc/r.json
@@ -223,14 +238,7 @@ case_reading() {
 case_interrupted() {
   # SIGINT while shrinking: "interrupted", the smallest trace so far written.
   big_trace 30000 3 big.trace
-  "$GUPCHECK" shrink big.trace --shrink-time 600 -o small.trace >"$OUT" 2>"$ERR" &
-  local pid=$!
-  wait_handler $pid || fail "shrink never installed its SIGINT handler"
-  sleep 0.2
-  kill -INT $pid
-  wait $pid
-  local got=$?
-  [ "$got" -eq 1 ] || { fail "interrupted shrink exited $got, expected 1"; show_output; }
+  expect_interrupted 1 shrink big.trace --shrink-time 600 -o small.trace
   contains "$ERR" "interrupted"
   if grep -q "time cap reached" "$ERR"; then fail "an interrupted shrink says 'time cap reached'"; fi
   expect 1 replay small.trace && contains "$OUT" "PinnedAnonIsExclusive"
@@ -241,15 +249,8 @@ case_interrupted() {
 
 case_gate_interrupted() {
   # SIGINT during the first campaign: the others are listed as not run.
-  "$GUPCHECK" gate --budget 20 --variants mainline,dirty-cow,fork-shares-pinned-pages --json g.json \
-    --junit g.xml >"$OUT" 2>"$ERR" &
-  local pid=$!
-  wait_handler $pid || fail "gate never installed its SIGINT handler"
-  sleep 0.3
-  kill -INT $pid
-  wait $pid
-  local got=$?
-  [ "$got" -eq 1 ] || { fail "interrupted gate exited $got, expected 1"; show_output; }
+  expect_interrupted 1 gate --budget 20 --variants mainline,dirty-cow,fork-shares-pinned-pages --json g.json \
+    --junit g.xml
   contains "$OUT" "not run: the gate was interrupted"
   contains "$OUT" "interrupted: 2 of 3 campaigns not run"
   [ "$(jq '.results | length' g.json)" = 3 ] || fail "g.json does not list all 3 variants"
