@@ -225,7 +225,7 @@ case_reading() {
   jq '.model = "dirty cow"' trace.json >spaced.json
   expect 2 replay spaced.json && contains "$ERR" "one word"
   jq '.notes = ["two\nlines"]' trace.json >note.json
-  expect 2 replay note.json && contains "$ERR" "control characters"
+  expect 2 replay note.json && contains "$ERR" "a note must be one line"
   printf '{"format": "gupcheck-trace", "version": 1, "model": "mainline", "ops": [' >truncated.json
   expect 2 replay truncated.json && contains "$ERR" "not a JSON trace"
   printf '{"format": "gupcheck-trace", "model": "\xff", "version": 1, "ops": []}' >utf8.json

@@ -28,9 +28,9 @@ namespace {
 const std::vector<std::string> kExpectations = {
     "-0", "0", "-00", "0x0", "-0x0", "1", "-1", "7", "0x41", "-EFAULT", "-ENOMEM", "-EPERM", "SIGSEGV", "SIGBUS",
     "SIG7", "9223372036854775807", "-9223372036854775807", "-9223372036854775808", "18446744073709551615", "0X1f"};
-const std::vector<std::string> kModels = {"mainline", "dirty-cow", "a b", "x#y", "tab\there", "", "ünïcode",
+const std::vector<std::string> kModels = {"mainline", "dirty-cow", "a b", "x#y", "tab\there", "ctl\x01", "line\nbreak", "", "ünïcode",
                                           "mainline (Linux v6.18)", "  padded  ", "\x7f"};
-const std::vector<std::string> kNotes = {"seed: 1", "", "two\nlines", "model: other", "tab\tnote", "# hash", "\r"};
+const std::vector<std::string> kNotes = {"seed: 1", "", "two\nlines", "model: other", "tab\tnote", "# hash", "\r", "mid\rnote", "ctl\x02"};
 
 // Half the time a plain name, so that enough documents are accepted.
 std::string model() { return *rc::gen::inRange(0, 2) ? "mainline" : *rc::gen::elementOf(kModels); }
