@@ -137,33 +137,55 @@ Result run(const Config &cfg) {
     const props::InvariantSet target = props::only(f.violation.invariant, cfg.invariants);
     annotate(f.original, cfg, f, target);
     const std::string base = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + base_name(f.violation, cfg.seed, cfg.name_by_case, i);
+    // A file that cannot be written does not lose the finding: it is kept in
+    // memory, shrunk and reported with the error (Finding::write_errors).
+    auto save = [&f](const std::string &file, const std::string &text) {
+      try {
+        campaign::write_file_atomic(file, text);
+        f.files.push_back(file);
+        return true;
+      } catch (const std::exception &e) {
+        f.write_errors.push_back(e.what());
+        return false;
+      }
+    };
     if (!base.empty()) {
-      std::filesystem::create_directories(cfg.out_dir);
-      campaign::write_file_atomic(base + ".unshrunk.trace", props::print_annotated_trace(f.original, cfg.sw));
-      f.files.push_back(base + ".unshrunk.trace");
+      std::error_code ec;
+      std::filesystem::create_directories(cfg.out_dir, ec);
+      if (ec) f.write_errors.push_back("cannot create " + cfg.out_dir + ": " + ec.message());
+      save(base + ".unshrunk.trace", props::print_annotated_trace(f.original, cfg.sw));
     }
 
     const std::string inv = f.violation.invariant;
     // A stop request (SIGINT/SIGTERM) ends shrinking too: no candidate is
     // accepted any more, and the smallest failing trace so far is written.
-    auto stopping = [&] { return cfg.stop && cfg.stop->load(std::memory_order_relaxed); };
-    auto fails = [&](const trace::Trace &x) {
-      return !stopping() && props::violates(x, cfg.sw, cfg.invariants, inv);
+    // A worker of a parallel campaign finishes shrinking instead (stop_ends_shrinking).
+    auto stopping = [&] {
+      return cfg.stop_ends_shrinking && cfg.stop && cfg.stop->load(std::memory_order_relaxed);
     };
     const auto shrink_start = Clock::now();
     const auto deadline = shrink_start + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(std::max(cfg.shrink_time, 0.0)));
+    // The deadline and a stop request also cut short the replay of one long candidate.
+    auto give_up = [&] { return stopping() || Clock::now() >= deadline; };
+    auto fails = [&](const trace::Trace &x) {
+      return !stopping() && props::violates(x, cfg.sw, cfg.invariants, inv, give_up);
+    };
     // 1. RapidCheck's shrink tree of the raw choices, for at most a third of
     //    the budget: accept a shrink when its decoded trace still fails.
     const auto rc_deadline = shrink_start + (deadline - shrink_start) / 3;
     rc::Shrinkable<std::vector<uint64_t>> best = sh;
     trace::Trace best_trace = f.original;
     bool timed_out = false;
-    for (bool progress = true; progress && !timed_out;) {
+    for (bool progress = true; progress && !timed_out && !f.shrink_interrupted;) {
       progress = false;
       auto shrinks = best.shrinks();
       while (auto next = shrinks.next()) {
-        if (Clock::now() >= rc_deadline || stopping()) {
+        if (stopping()) {
+          f.shrink_interrupted = true;
+          break;
+        }
+        if (Clock::now() >= rc_deadline) {
           timed_out = true;
           break;
         }
@@ -181,19 +203,23 @@ Result run(const Config &cfg) {
     const props::RunResult br = props::run_trace(best_trace, cfg.sw, target);
     if (br.violation.found) best_trace.ops.resize(br.violation.step + 1);
     shrink::Stats st;
-    f.shrunk = shrink::shrink(best_trace, fails, deadline, &st);
+    f.shrunk = shrink::shrink(best_trace, fails, deadline, &st, cfg.stop_ends_shrinking ? cfg.stop : nullptr);
     f.trace_shrink_steps = st.accepted;
-    f.shrink_timed_out = timed_out || st.timed_out;
+    f.shrink_interrupted = f.shrink_interrupted || st.interrupted || stopping();
+    f.shrink_timed_out = !f.shrink_interrupted && (timed_out || st.timed_out);
     f.shrink_seconds = seconds_since(shrink_start);
     f.violation = props::run_trace(f.shrunk, cfg.sw, target).violation;
     annotate(f.shrunk, cfg, f, target);
 
     if (!base.empty()) {
-      campaign::write_file_atomic(base + ".trace", props::print_annotated_trace(f.shrunk, cfg.sw));
-      f.files.push_back(base + ".trace");
-      f.trace_file = base + ".trace";
-      if (cfg.write_reports)
-        for (std::string &file : cfg.write_reports(base, f, cfg)) f.files.push_back(std::move(file));
+      if (save(base + ".trace", props::print_annotated_trace(f.shrunk, cfg.sw))) f.trace_file = base + ".trace";
+      if (cfg.write_reports) {
+        try {
+          for (std::string &file : cfg.write_reports(base, f, cfg)) f.files.push_back(std::move(file));
+        } catch (const std::exception &e) {
+          f.write_errors.push_back(e.what());
+        }
+      }
     }
     return res;
   }

@@ -52,6 +52,10 @@ struct Config {
   std::function<void(const Progress &)> on_progress;
   double progress_interval = 2.0;
   const std::atomic<bool> *stop = nullptr;  // set (e.g. by SIGINT) to end the campaign early
+  // Whether *stop also ends a shrinking under way (keeping the smallest
+  // failing trace so far); when false, shrinking runs to its fixpoint or its
+  // time cap first (the workers of a parallel campaign: campaign/parallel.h).
+  bool stop_ends_shrinking = true;
   props::Stats *stats = nullptr;  // when set, coverage is counted into it (gupcheck fuzz --stats)
   // A part of the campaign (workers, shards: see campaign/parallel.h): the
   // case indices first_case, first_case + case_stride, ... (below max_cases
@@ -75,11 +79,13 @@ struct Finding {
   uint64_t case_seed = 0;
   long rc_shrink_steps = 0;    // accepted RapidCheck shrinks
   long trace_shrink_steps = 0; // accepted trace-shrinker steps
-  bool shrink_timed_out = false;
+  bool shrink_timed_out = false;     // shrinking stopped at its time cap
+  bool shrink_interrupted = false;   // shrinking stopped by Config::stop (SIGINT/SIGTERM)
   double time_to_find = 0;
   double shrink_seconds = 0;
   std::vector<std::string> files;
   std::string trace_file;  // the shrunk trace's file (empty when nothing was written)
+  std::vector<std::string> write_errors;  // files that could not be written, with the reason
 };
 
 struct Result {
@@ -97,7 +103,8 @@ struct Result {
 // every counterexample file.
 std::string found_by_command(const Config &cfg, long case_index);
 
-// Runs a campaign. Throws std::runtime_error when a counterexample cannot be written.
+// Runs a campaign. A counterexample file that cannot be written is reported
+// in Finding::write_errors; the finding is kept.
 Result run(const Config &cfg);
 
 // The seed of case i of a campaign (splitmix64 of seed and i).

@@ -74,6 +74,7 @@ bool write_all(int fd, const std::string &s) {
   c.name_by_case = true;
   c.shard = cfg.shard;
   c.shard_count = cfg.shard_count;
+  c.stop_ends_shrinking = false;  // SIGTERM: end after the current case, which may be a shrinking
   c.progress_interval = 0;  // every case: the parent reads the counters
   // A test hook: GUPCHECK_TEST_CRASH_WORKER=W makes worker W crash after its
   // second case, so the tests can check that nothing else is lost.
@@ -106,6 +107,7 @@ bool write_all(int fd, const std::string &s) {
       j["trace"] = plain_trace(f.shrunk, c.sw);
       j["trace_file"] = f.trace_file;
       j["files"] = f.files;
+      j["write_errors"] = f.write_errors;
     }
   } catch (const std::exception &e) {
     j["error"] = e.what();
@@ -265,6 +267,7 @@ campaign::CampaignSummary run(const Config &cfg) {
         f.trace = j["trace"].get<std::string>();
         f.trace_file = j["trace_file"].get<std::string>();
         f.files = j["files"].get<std::vector<std::string>>();
+        for (const auto &e : j["write_errors"]) ws.detail += (ws.detail.empty() ? "" : "; ") + e.get<std::string>();
         campaign::add_finding(s, f);
       }
     }

@@ -4,6 +4,8 @@
 #include "trace/header.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdio>
 #include <set>
 #include <stdexcept>
@@ -78,57 +80,150 @@ json summary_json(const CampaignSummary &s) {
   return j;
 }
 
-CampaignSummary summary_from_json(const json &j) {
-  try {
-    if (j.value("format", "") != "gupcheck-summary-v1") throw std::runtime_error("not a gupcheck summary");
-    CampaignSummary s;
-    s.variant = j.at("variant").get<std::string>();
-    s.seed = j.at("seed").get<uint64_t>();
-    s.shard_count = j.at("shard_count").get<int>();
-    s.shards = j.at("shards").get<std::vector<int>>();
-    s.jobs = j.at("jobs").get<int>();
-    s.case_budget = j.at("case_budget").get<long>();
-    s.time_budget = j.at("time_budget").get<double>();
-    s.max_size = j.at("max_size").get<int>();
-    s.cases = j.at("cases").get<long>();
-    s.ops = j.at("ops").get<long>();
-    s.elapsed = j.at("elapsed").get<double>();
-    s.cpu_seconds = j.value("cpu_seconds", 0.0);
-    s.interrupted = j.at("interrupted").get<bool>();
-    for (const auto &w : j.at("workers")) {
-      WorkerSummary x;
-      x.shard = w.at("shard").get<int>();
-      x.id = w.at("id").get<int>();
-      x.cases = w.at("cases").get<long>();
-      x.ops = w.at("ops").get<long>();
-      x.last_case = w.at("last_case").get<long>();
-      x.status = w.at("status").get<std::string>();
-      x.detail = w.at("detail").get<std::string>();
-      s.workers.push_back(x);
-    }
-    for (const auto &f : j.at("findings")) {
-      FindingSummary x;
-      x.invariant = f.at("invariant").get<std::string>();
-      x.why = f.at("why").get<std::string>();
-      x.internal = f.at("internal").get<bool>();
-      x.case_index = f.at("case").get<long>();
-      x.case_seed = f.at("case_seed").get<uint64_t>();
-      x.worker = f.at("worker").get<int>();
-      x.shard = f.at("shard").get<int>();
-      x.original_ops = f.at("original_ops").get<size_t>();
-      x.shrunk_ops = f.at("shrunk_ops").get<size_t>();
-      x.trace = f.at("trace").get<std::string>();
-      x.trace_file = f.at("trace_file").get<std::string>();
-      x.files = f.at("files").get<std::vector<std::string>>();
-      x.also_cases = f.at("also_cases").get<std::vector<long>>();
-      x.first_of_shard = f.value("first_of_shard", true);
-      s.findings.push_back(x);
-    }
-    return s;
-  } catch (const json::exception &e) {
-    throw std::runtime_error(std::string("malformed summary: ") + e.what());
-  }
+namespace {
+
+// No control characters (lines: but newlines and tabs).
+bool control_free(const std::string &s, bool lines) {
+  for (unsigned char c : s)
+    if ((c < ' ' && !(lines && (c == '\n' || c == '\t'))) || c == 0x7f) return false;
+  return true;
 }
+
+// Reads the fields of one JSON object of a summary strictly; every error
+// names the field ("workers[1].cases: ...").
+class FieldReader {
+ public:
+  FieldReader(const json &j, std::string where) : j_(j), where_(std::move(where)) {
+    if (!j_.is_object()) throw std::runtime_error((where_.empty() ? "the summary" : where_) + ": not an object");
+  }
+  std::string path(const char *key) const { return where_.empty() ? key : where_ + "." + key; }
+  [[noreturn]] void fail(const char *key, const std::string &why) const {
+    throw std::runtime_error(path(key) + ": " + why);
+  }
+  bool has(const char *key) const { return j_.contains(key); }
+  const json &at(const char *key) const {
+    if (!j_.contains(key)) fail(key, "missing");
+    return j_.at(key);
+  }
+  // A name or a file name: one line, no control characters.
+  std::string name(const char *key) const { return text(key, false); }
+  // Free text (a trace, an explanation): newlines and tabs allowed.
+  std::string text(const char *key, bool lines = true) const {
+    const json &v = at(key);
+    if (!v.is_string()) fail(key, "must be a string");
+    const std::string s = v.get<std::string>();
+    if (!control_free(s, lines)) fail(key, "must not contain control characters");
+    return s;
+  }
+  long long integer(const char *key, long long lo, long long hi) const { return integer_of(at(key), key, lo, hi); }
+  long long integer_of(const json &v, const char *key, long long lo, long long hi) const {
+    const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
+    if (!v.is_number_integer()) fail(key, "must be a whole number in " + range + " (got " + v.dump() + ")");
+    const bool in_range = v.is_number_unsigned()
+                              ? v.get<uint64_t>() <= uint64_t(hi) && (lo <= 0 || v.get<uint64_t>() >= uint64_t(lo))
+                              : v.get<long long>() >= lo && v.get<long long>() <= hi;
+    if (!in_range)
+      fail(key, "must be in " + range + " (got " + v.dump() + ")");
+    return v.get<long long>();
+  }
+  uint64_t unsigned64(const char *key) const {
+    const json &v = at(key);
+    if (!v.is_number_unsigned()) fail(key, "must be a whole number >= 0 (got " + v.dump() + ")");
+    return v.get<uint64_t>();
+  }
+  double figure(const char *key) const {
+    const json &v = at(key);
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0)
+      fail(key, "must be a finite number >= 0 (got " + v.dump() + ")");
+    return v.get<double>();
+  }
+  bool flag(const char *key) const {
+    const json &v = at(key);
+    if (!v.is_boolean()) fail(key, "must be true or false");
+    return v.get<bool>();
+  }
+  const json &array(const char *key) const {
+    const json &v = at(key);
+    if (!v.is_array()) fail(key, "must be an array");
+    return v;
+  }
+
+ private:
+  const json &j_;
+  std::string where_;
+};
+
+constexpr long long kMaxShards = 1 << 20, kMaxJobs = 256, kMaxCount = std::numeric_limits<long>::max();
+
+}  // namespace
+
+CampaignSummary summary_from_json(const json &j) {
+  const FieldReader r(j, "");
+  if (!r.has("format") || !r.at("format").is_string() || r.at("format").get<std::string>() != "gupcheck-summary-v1")
+    throw std::runtime_error("not a gupcheck summary (format: expected \"gupcheck-summary-v1\")");
+  CampaignSummary s;
+  s.variant = r.name("variant");
+  s.seed = r.unsigned64("seed");
+  s.shard_count = int(r.integer("shard_count", 1, kMaxShards));
+  for (const json &k : r.array("shards")) {
+    s.shards.push_back(int(r.integer_of(k, "shards", 1, s.shard_count)));
+    if (std::count(s.shards.begin(), s.shards.end(), s.shards.back()) > 1)
+      r.fail("shards", "shard " + std::to_string(s.shards.back()) + " appears twice");
+  }
+  if (s.shards.empty()) r.fail("shards", "must name at least one shard");
+  s.jobs = int(r.integer("jobs", 1, kMaxJobs));
+  s.case_budget = long(r.integer("case_budget", -1, kMaxCount));
+  s.time_budget = r.figure("time_budget");
+  s.max_size = int(r.integer("max_size", 1, 10000));
+  s.cases = long(r.integer("cases", 0, kMaxCount));
+  s.ops = long(r.integer("ops", 0, kMaxCount));
+  s.elapsed = r.figure("elapsed");
+  s.cpu_seconds = r.has("cpu_seconds") ? r.figure("cpu_seconds") : 0.0;
+  s.interrupted = r.flag("interrupted");
+  const json &workers = r.array("workers");
+  for (size_t i = 0; i < workers.size(); i++) {
+    const FieldReader w(workers[i], "workers[" + std::to_string(i) + "]");
+    WorkerSummary x;
+    x.shard = int(w.integer("shard", 1, s.shard_count));
+    x.id = int(w.integer("id", 0, kMaxJobs - 1));
+    x.cases = long(w.integer("cases", 0, kMaxCount));
+    x.ops = long(w.integer("ops", 0, kMaxCount));
+    x.last_case = long(w.integer("last_case", -1, kMaxCount));
+    x.status = w.name("status");
+    if (x.status != "ok" && x.status != "found" && x.status != "interrupted" && x.status != "crashed" &&
+        x.status != "error")
+      w.fail("status", "must be one of ok, found, interrupted, crashed, error (got \"" + x.status + "\")");
+    x.detail = w.name("detail");
+    s.workers.push_back(x);
+  }
+  const json &findings = r.array("findings");
+  for (size_t i = 0; i < findings.size(); i++) {
+    const FieldReader f(findings[i], "findings[" + std::to_string(i) + "]");
+    FindingSummary x;
+    x.invariant = f.name("invariant");
+    if (x.invariant.empty()) f.fail("invariant", "must not be empty");
+    x.why = f.text("why");
+    x.internal = f.flag("internal");
+    x.case_index = long(f.integer("case", 0, kMaxCount));
+    x.case_seed = f.unsigned64("case_seed");
+    x.worker = int(f.integer("worker", 0, kMaxJobs - 1));
+    x.shard = int(f.integer("shard", 1, s.shard_count));
+    x.original_ops = size_t(f.integer("original_ops", 0, kMaxCount));
+    x.shrunk_ops = size_t(f.integer("shrunk_ops", 0, kMaxCount));
+    x.trace = f.text("trace");
+    x.trace_file = f.name("trace_file");
+    for (const json &file : f.array("files")) {
+      if (!file.is_string()) f.fail("files", "must be an array of file names");
+      if (!control_free(file.get<std::string>(), false)) f.fail("files", "must not contain control characters");
+      x.files.push_back(file.get<std::string>());
+    }
+    for (const json &c : f.array("also_cases")) x.also_cases.push_back(long(f.integer_of(c, "also_cases", 0, kMaxCount)));
+    x.first_of_shard = f.has("first_of_shard") ? f.flag("first_of_shard") : true;
+    s.findings.push_back(x);
+  }
+  return s;
+}
+
 
 CampaignSummary merge_summaries(const std::vector<CampaignSummary> &parts) {
   if (parts.empty()) throw std::runtime_error("no summaries to merge");

@@ -41,7 +41,8 @@ struct WorkerSummary {
   long cases = 0, ops = 0;
   long last_case = -1;         // the highest case index it finished
   std::string status = "ok";   // ok | found | interrupted | crashed | error
-  std::string detail;          // e.g. "killed by signal 11 (Segmentation fault)"
+  std::string detail;          // e.g. "killed by signal 11 (Segmentation fault)"; for a
+                               // worker that found something: the files it could not write
 };
 
 struct CampaignSummary {

@@ -9,6 +9,7 @@
 // internal error (the model's, or a broken live run).
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -101,6 +102,7 @@ int cmd_diff(const DiffOpts &o) {
   if (o.max_size < 1 || o.max_size > 1000) throw UsageError("--max-size must be between 1 and 1000");
   std::string why = live::unavailable();
   if (!why.empty()) throw UsageError("the live kernel cannot be used here: " + why);
+  if (o.file.empty() && !o.out.empty()) check_output_dir("--out", o.out);
   install_stop_handlers();
 
   if (!o.file.empty()) {
@@ -177,14 +179,17 @@ void add_diff_command(CLI::App &app, Run &run) {
   auto o = std::make_shared<DiffOpts>();
   auto *c = app.add_subcommand("diff", "Run traces on the model and on the live kernel (root) and compare them");
   c->add_option("FILE", o->file, "A live-expressible trace to run");
-  c->add_option("--random", o->random, "Run N random live-expressible traces instead")->check(CLI::NonNegativeNumber);
-  c->add_option("--seed", o->seed, "Seed of the random traces (default 1)");
+  c->add_option("--random", o->random, "Run N random live-expressible traces instead")
+      ->check(integer_in(0, std::numeric_limits<long>::max()));
+  c->add_option("--seed", o->seed, "Seed of the random traces (default 1)")->check(unsigned_integer());
   c->add_option("--variant", o->variant, "Model variant (default mainline)");
   c->add_option("--out", o->out, "Where mismatching random traces are written (default gupcheck-out)");
   c->add_option("--shrink-time", o->shrink_time, "Seconds to shrink a mismatch (default 30; 0: no shrinking)")
-      ->check(CLI::NonNegativeNumber);
-  c->add_option("--max-size", o->max_size, "Largest number of raw choices per random trace (default 40)");
-  c->add_option("--timeout-ms", o->timeout_ms, "Bound on every live step (default 5000)");
+      ->check(real_in(0, kMaxSeconds));
+  c->add_option("--max-size", o->max_size, "Largest number of raw choices per random trace (default 40)")
+      ->check(integer_in(1, 1000));
+  c->add_option("--timeout-ms", o->timeout_ms, "Bound on every live step (default 5000)")
+      ->check(integer_in(10, 3600 * 1000));
   c->add_flag("--keep-going", o->keep_going, "Count every mismatching random trace, then report the first");
   c->add_flag("--bench", o->bench, "Also print model and live operations per second over the same traces");
   c->callback([&run, o] { run = [o] { return cmd_diff(*o); }; });

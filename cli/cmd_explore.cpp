@@ -2,6 +2,7 @@
 //
 // gupcheck explore: bounded exhaustive search with shortest counterexamples.
 #include <cstdio>
+#include <limits>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -32,6 +33,8 @@ int cmd_explore(const ExploreOpts &o) {
   if (o.pages < 1 || o.pages > 16) throw UsageError("--pages must be between 1 and 16");
   if (o.maps < 0 || o.maps > 8) throw UsageError("--maps must be between 0 and 8");
   if (o.gups < 0 || o.gups > 16) throw UsageError("--gups must be between 0 and 16");
+  if (!o.dot.empty()) check_output_path("--dot", o.dot);
+  if (!o.out.empty()) check_output_dir("--out", o.out);
   explore::Config cfg;
   cfg.variant = v.name;
   cfg.sw = v.sw;
@@ -113,12 +116,13 @@ void add_explore_command(CLI::App &app, Run &run) {
   auto o = std::make_shared<ExploreOpts>();
   auto *ex = app.add_subcommand("explore", "Breadth-first search over every trace of a small scope");
   ex->add_option("--variant", o->variant, "Model variant (see: gupcheck list variants)");
-  ex->add_option("--depth", o->depth, "Trace length bound (default 4)");
-  ex->add_option("--procs", o->procs, "Processes, p0 included (default 2)");
-  ex->add_option("--pages", o->pages, "Pages per mapping (default 1)");
-  ex->add_option("--maps", o->maps, "Mappings (default 1)");
-  ex->add_option("--gups", o->gups, "GUP calls holding pages at once (default 2)");
-  ex->add_option("--graph-cap", o->graph_cap, "Keep the state graph up to this many states (default 200000)");
+  ex->add_option("--depth", o->depth, "Trace length bound (default 4)")->check(integer_in(0, 64));
+  ex->add_option("--procs", o->procs, "Processes, p0 included (default 2)")->check(integer_in(1, 8));
+  ex->add_option("--pages", o->pages, "Pages per mapping (default 1)")->check(integer_in(1, 16));
+  ex->add_option("--maps", o->maps, "Mappings (default 1)")->check(integer_in(0, 8));
+  ex->add_option("--gups", o->gups, "GUP calls holding pages at once (default 2)")->check(integer_in(0, 16));
+  ex->add_option("--graph-cap", o->graph_cap, "Keep the state graph up to this many states (default 200000)")
+      ->check(integer_in(0, std::numeric_limits<long>::max()));
   ex->add_option("--dot", o->dot, "Write the explored state graph (Graphviz) here");
   ex->add_option("--out", o->out, "Directory for the counterexample trace (default gupcheck-out)");
   ex->add_option("--invariants", o->invariants, "Invariants to check (default all)");

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -155,17 +156,14 @@ void write_stats_json(const std::string &file, const props::Stats &stats) {
 
 // "K/N" with 1 <= K <= N.
 void parse_shard(const std::string &text, int &k, int &n) {
-  size_t slash = text.find('/');
-  try {
-    if (slash == std::string::npos) throw std::invalid_argument("no slash");
-    size_t a = 0, b = 0;
-    k = std::stoi(text.substr(0, slash), &a);
-    n = std::stoi(text.substr(slash + 1), &b);
-    if (a != slash || b != text.size() - slash - 1) throw std::invalid_argument("junk");
-  } catch (const std::exception &) {
-    throw UsageError("--shard must be K/N, e.g. 2/8 (got '" + text + "')");
-  }
-  if (n < 1 || k < 1 || k > n) throw UsageError("--shard K/N needs 1 <= K <= N (got '" + text + "')");
+  const size_t slash = text.find('/');
+  const std::string_view all(text);
+  const auto kk = slash == std::string::npos ? std::nullopt : strict_integer(all.substr(0, slash), 1, 1 << 20);
+  const auto nn = slash == std::string::npos ? std::nullopt : strict_integer(all.substr(slash + 1), 1, 1 << 20);
+  if (!kk || !nn) throw UsageError("--shard must be K/N with whole numbers from 1 to 1048576, e.g. 2/8 (got '" + text + "')");
+  k = int(*kk);
+  n = int(*nn);
+  if (k > n) throw UsageError("--shard K/N needs 1 <= K <= N (got '" + text + "')");
 }
 
 // --jobs, --shard, --summary-json or --junit: forked workers and a merged summary.
@@ -238,6 +236,10 @@ int cmd_fuzz(FuzzOpts o) {
   cfg.seed = o.seed_given ? o.seed
                           : uint64_t(std::chrono::high_resolution_clock::now().time_since_epoch().count()) % 1000000007ull;
   if (!o.html.empty()) check_output_path("--html", o.html);
+  if (!o.summary_json.empty()) check_output_path("--summary-json", o.summary_json);
+  if (!o.junit.empty()) check_output_path("--junit", o.junit);
+  if (!o.stats_json.empty()) check_output_path("--stats-json", o.stats_json);
+  if (!o.out.empty()) check_output_dir("--out", o.out);
   if (o.time <= 0 && o.cases < 0) throw UsageError("--time must be positive (or give --cases)");
   if (o.shrink_time < 0) throw UsageError("--shrink-time must not be negative");
   if (o.max_size < 1 || o.max_size > 10000) throw UsageError("--max-size must be between 1 and 10000");
@@ -319,9 +321,10 @@ int cmd_fuzz(FuzzOpts o) {
   std::printf("  %s\n", f.violation.why.c_str());
   std::printf("shrunk from %zu to %zu operations in %.2f s (%ld RapidCheck + %ld trace steps%s):\n",
               f.original.ops.size(), f.shrunk.ops.size(), f.shrink_seconds, f.rc_shrink_steps, f.trace_shrink_steps,
-              f.shrink_timed_out ? ", time cap reached" : "");
+              f.shrink_interrupted ? ", interrupted" : f.shrink_timed_out ? ", time cap reached" : "");
   std::printf("%s", props::print_annotated_trace(f.shrunk, cfg.sw).c_str());
   for (const auto &file : f.files) std::printf("wrote %s\n", file.c_str());
+  for (const auto &e : f.write_errors) std::printf("WRITE FAILED (the counterexample is above): %s\n", e.c_str());
   if (!f.trace_file.empty())
     std::printf("replay: %s\n", reports::replay_command_for(f.trace_file, v.name).c_str());
   return f.violation.internal ? kInternal : kViolation;
@@ -334,14 +337,18 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   auto *fuzz = app.add_subcommand("fuzz", "Run a fuzz campaign on a model variant");
   fuzz->add_option("--variant", o->variant, "Model variant (see: gupcheck list variants)");
   fuzz->add_option_function<uint64_t>(
-      "--seed", [o](const uint64_t &s) { o->seed = s, o->seed_given = true; }, "Seed (printed when not given)");
-  auto *time_opt = fuzz->add_option("--time", o->time, "Time budget in seconds (default 30)");
-  auto *cases_opt = fuzz->add_option("--cases", o->cases, "Case budget instead of a time budget");
+          "--seed", [o](const uint64_t &s) { o->seed = s, o->seed_given = true; }, "Seed (printed when not given)")
+      ->check(unsigned_integer());
+  auto *time_opt = fuzz->add_option("--time", o->time, "Time budget in seconds (default 30)")
+                       ->check(real_in(0, kMaxSeconds, true));
+  auto *cases_opt = fuzz->add_option("--cases", o->cases, "Case budget instead of a time budget")
+                        ->check(integer_in(0, std::numeric_limits<long>::max()));
   time_opt->excludes(cases_opt);
-  cases_opt->check(CLI::NonNegativeNumber);
   fuzz->add_option("--out", o->out, "Directory for counterexamples (default gupcheck-out)");
-  fuzz->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking, seconds (default 60)");
-  fuzz->add_option("--max-size", o->max_size, "Largest generation size, about the trace length (default 100)");
+  fuzz->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking, seconds (default 60)")
+      ->check(real_in(0, kMaxSeconds));
+  fuzz->add_option("--max-size", o->max_size, "Largest generation size, about the trace length (default 100)")
+      ->check(integer_in(1, 10000));
   fuzz->add_option("--html", o->html, "Also write the campaign page (one self-contained HTML file) here");
   fuzz->add_option("--invariants", o->invariants, "Invariants to check, by name or id, comma separated (default all)");
   fuzz->add_option("--witness", o->witness,
@@ -349,13 +356,11 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_flag("--stats", o->stats, "Print coverage at the end: operations, GUP outcomes, witness states");
   fuzz->add_option("--stats-json", o->stats_json, "Also write the coverage figures as JSON to this file");
   fuzz->add_option("--jobs,-j", o->jobs, "Worker processes (same seed: same cases and first failure, whatever N)")
-      ->check(CLI::Range(1, 256));
+      ->check(integer_in(1, 256));
   fuzz->add_option("--shard", o->shard, "Run only part K of N of the campaign (K/N, 1 <= K <= N)");
   fuzz->add_option("--summary-json", o->summary_json, "Write the campaign summary as JSON (for gupcheck merge)");
   fuzz->add_option("--junit", o->junit, "Write the campaign summary as JUnit XML");
   fuzz->add_option("--db", o->db, "Record the run and its findings in this findings database (SQLite)");
-  // A later occurrence wins, so wrappers can set defaults the user overrides.
-  for (auto *opt : fuzz->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   fuzz->callback([&run, o, fuzz] {
     o->max_size_given = fuzz->count("--max-size") > 0;
     o->budget_given = fuzz->count("--time") > 0 || fuzz->count("--cases") > 0;

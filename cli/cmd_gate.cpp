@@ -160,6 +160,9 @@ int cmd_gate(const GateOpts &o) {
     }
   }
   if (!o.html.empty()) check_output_path("--html", o.html);
+  if (!o.junit.empty()) check_output_path("--junit", o.junit);
+  if (!o.json.empty()) check_output_path("--json", o.json);
+  if (!o.out.empty()) check_output_dir("--out", o.out);
   std::optional<findings::Database> db;
   std::optional<findings::RunRecord> run;
   long run_id = 0;
@@ -179,25 +182,36 @@ int cmd_gate(const GateOpts &o) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<reports::GateResult> results;
   std::vector<PageData> pages;  // one per result, only with --html
-  for (const model::variant_info *v : todo) {
-    const double budget = v->name == "mainline" && o.mainline_budget > 0 ? o.mainline_budget : o.budget;
-    PageData *page = nullptr;
-    if (!o.html.empty()) page = &pages.emplace_back();
-    reports::GateResult g = run_one(*v, o, budget, page, db ? &*db : nullptr, run_id);
-    const char *res = g.passed ? (g.expected.empty() ? "clean" : "caught") : "FAIL";
+  // One row of the table.
+  auto print_row = [](const reports::GateResult &g) {
+    const char *res = !g.ran ? "-" : g.passed ? (g.expected.empty() ? "clean" : "caught") : "FAIL";
     std::printf("%-30s %-6s %-28s %9.2f %8ld %7s  %s\n", g.variant.c_str(), res,
                 g.found ? g.invariant.c_str() : "-", g.seconds, g.cases,
                 g.shrunk_length >= 0 ? std::to_string(g.shrunk_length).c_str() : "-",
                 g.expected.empty() ? "(nothing)" : g.expected.c_str());
     if (!g.passed) std::printf("    %s\n", g.message.c_str());
     std::fflush(stdout);
+  };
+  for (const model::variant_info *v : todo) {
+    if (g_stop.load()) {
+      // Interrupted: the campaigns not reached are listed, as not run.
+      results.push_back(reports::not_run(v->name, v->commit, v->catches));
+      if (!o.html.empty()) pages.emplace_back();
+      print_row(results.back());
+      continue;
+    }
+    const double budget = v->name == "mainline" && o.mainline_budget > 0 ? o.mainline_budget : o.budget;
+    PageData *page = nullptr;
+    if (!o.html.empty()) page = &pages.emplace_back();
+    reports::GateResult g = run_one(*v, o, budget, page, db ? &*db : nullptr, run_id);
+    print_row(g);
     results.push_back(std::move(g));
-    if (g_stop.load()) break;
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   size_t failed = 0;
-  for (const auto &g : results) failed += !g.passed;
-  failed += todo.size() - results.size();  // not run (interrupted)
+  size_t not_run = 0;
+  for (const auto &g : results) failed += !g.passed, not_run += !g.ran;
+  if (not_run) std::printf("interrupted: %zu of %zu campaigns not run\n", not_run, todo.size());
   if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(results, total));
   if (!o.json.empty()) campaign::write_file_atomic(o.json, reports::json_text(reports::gate_json(results, o.seed, o.budget)));
   if (!o.html.empty()) write_gate_page(o, todo.size(), failed, total, results, pages);
@@ -216,20 +230,23 @@ int cmd_gate(const GateOpts &o) {
 void add_gate_command(CLI::App &app, Run &run) {
   auto o = std::make_shared<GateOpts>();
   auto *gate = app.add_subcommand("gate", "Check that mainline holds and every variant is caught by its invariant");
-  gate->add_option("--budget", o->budget, "Time budget per campaign, seconds (default 10)");
-  gate->add_option("--mainline-budget", o->mainline_budget, "Time budget of the mainline campaign (default: --budget)");
+  gate->add_option("--budget", o->budget, "Time budget per campaign, seconds (default 10)")
+      ->check(real_in(0, kMaxSeconds, true));
+  gate->add_option("--mainline-budget", o->mainline_budget, "Time budget of the mainline campaign (default: --budget)")
+      ->check(real_in(0, kMaxSeconds, true));
   gate->add_option("--variant-cases", o->variant_cases,
                    "A case budget for each variant's campaign instead of --budget (machine-independent)")
       ->check(CLI::PositiveNumber);
-  gate->add_option("--seed", o->seed, "Seed of every campaign (default 1: the gate is deterministic)");
-  gate->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking each finding, seconds (default 5)");
-  gate->add_option("--max-size", o->max_size, "Largest generation size (default 100)");
+  gate->add_option("--seed", o->seed, "Seed of every campaign (default 1: the gate is deterministic)")
+      ->check(unsigned_integer());
+  gate->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking each finding, seconds (default 5)")
+      ->check(real_in(0, kMaxSeconds));
+  gate->add_option("--max-size", o->max_size, "Largest generation size (default 100)")->check(integer_in(1, 10000));
   gate->add_option("--junit", o->junit, "Write JUnit XML here (one testcase per variant plus mainline)");
   gate->add_option("--json", o->json, "Write the results as JSON here");
   gate->add_option("--html", o->html, "Also write the gate's page (one self-contained HTML file) here");
   gate->add_option("--out", o->out, "Write each finding's trace and reports under this directory");
   gate->add_option("--db", o->db, "Record the gate's run and every finding in this findings database (SQLite)");
-  for (auto *opt : gate->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   gate->add_option("--variants", o->variants, "Only these variants (comma separated; default all)")->delimiter(',');
   gate->callback([&run, o] { run = [o] { return cmd_gate(*o); }; });
 }

@@ -3,8 +3,6 @@
 // gupcheck merge: combines the JSON summaries of the shards of one campaign
 // (gupcheck fuzz --shard K/N --summary-json FILE) into one summary.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -40,14 +38,13 @@ void record_merged(const MergeOpts &o, const campaign::CampaignSummary &m) {
 }
 
 int cmd_merge(const MergeOpts &o) {
+  if (!o.summary_json.empty()) check_output_path("--summary-json", o.summary_json);
+  if (!o.junit.empty()) check_output_path("--junit", o.junit);
   std::vector<campaign::CampaignSummary> parts;
   for (const auto &file : o.files) {
-    std::ifstream in(file);
-    if (!in) throw UsageError("cannot read " + file);
-    std::stringstream ss;
-    ss << in.rdbuf();
     try {
-      parts.push_back(campaign::summary_from_json(nlohmann::json::parse(ss.str())));
+      // Bounded like a trace file: a summary is a few kilobytes per finding.
+      parts.push_back(campaign::summary_from_json(nlohmann::json::parse(trace::read_trace_file(file))));
     } catch (const std::exception &e) {
       throw UsageError(file + ": " + e.what());
     }
@@ -59,20 +56,23 @@ int cmd_merge(const MergeOpts &o) {
     throw UsageError(e.what());
   }
   std::printf("%s", reports::summary_text(m).c_str());
-  if (int(m.shards.size()) != m.shard_count) {
-    std::printf("missing shards:");
-    for (int k = 1, i = 0; k <= m.shard_count; k++) {
-      if (i < int(m.shards.size()) && m.shards[size_t(i)] == k) {
-        i++;
-        continue;
-      }
-      std::printf(" %d/%d", k, m.shard_count);
+  std::string missing;
+  for (int k = 1, i = 0; k <= m.shard_count; k++) {
+    if (i < int(m.shards.size()) && m.shards[size_t(i)] == k) {
+      i++;
+      continue;
     }
-    std::printf("\n");
+    missing += " " + std::to_string(k) + "/" + std::to_string(m.shard_count);
   }
   if (!o.summary_json.empty()) campaign::write_file_atomic(o.summary_json, reports::json_text(campaign::summary_json(m)));
   if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(m));
   if (!o.db.empty()) record_merged(o, m);
+  if (!missing.empty()) {
+    // An incomplete campaign must fail a CI job even when the shards given found nothing.
+    std::printf("missing shards:%s\n", missing.c_str());
+    std::fprintf(stderr, "gupcheck: merge: missing shards:%s (the campaign is incomplete)\n", missing.c_str());
+    return m.status() == kOk ? kUsage : m.status();
+  }
   return m.status();
 }
 

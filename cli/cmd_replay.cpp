@@ -3,8 +3,6 @@
 // gupcheck replay and shrink: one trace file, a report or a shorter trace.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "cli/common.h"
@@ -18,6 +16,7 @@
 #include "campaign/write.h"
 #include "shrinkers/shrink.h"
 #include "trace/header.h"
+#include "trace/text.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -31,9 +30,12 @@ struct ReplayOpts {
 
 // A libFuzzer input (fuzz/gup_fuzzer.cpp) decoded the way the target decodes it.
 trace::Trace load_fuzzer_input(const std::string &file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError("cannot read " + file);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  try {
+    bytes = trace::read_trace_file(file);  // bounded like a trace file
+  } catch (const trace::ParseError &e) {
+    throw UsageError(e.what());
+  }
   return props::decode_trace(
       props::words_from_bytes(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
 }
@@ -49,8 +51,10 @@ int cmd_replay(const ReplayOpts &o) {
   const std::string &file = o.file, &variant_opt = o.variant, &json_out = o.json_out;
   const std::vector<std::string> &inv_names = o.invariants;
   // Checked before the replay, so that a missing Graphviz costs nothing.
+  if (!json_out.empty()) check_output_path("--json", json_out);
   if (!o.dot_out.empty()) check_output_path("--dot", o.dot_out);
   if (!o.svg_out.empty()) check_output_path("--svg", o.svg_out);
+  if (!o.save_trace.empty()) check_output_path("--save-trace", o.save_trace);
   if (!o.svg_out.empty() && !reports::graphviz_available())
     throw UsageError("--svg needs Graphviz's dot program (Debian package graphviz); use --dot instead");
   trace::Trace t = o.from_fuzzer ? load_fuzzer_input(file) : load_trace(file);
@@ -100,6 +104,8 @@ int cmd_shrink(const ShrinkOpts &o) {
   const std::string &file = o.file, &variant_opt = o.variant, &out = o.out;
   const double shrink_time = o.shrink_time;
   const std::vector<std::string> &inv_names = o.invariants;
+  if (!out.empty()) check_output_path("--out", out);
+  install_stop_handlers();  // from the start: a signal during the first replay stops the shrinking too
   trace::Trace t = load_trace(file);
   const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
   const model::variant_info &v = variant_or_die(vname);
@@ -110,11 +116,17 @@ int cmd_shrink(const ShrinkOpts &o) {
     return kOk;
   }
   const std::string name = r.violation.invariant;
-  auto fails = [&](const trace::Trace &x) { return props::violates(x, v.sw, inv, name); };
   t.ops.resize(r.violation.step + 1);
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(shrink_time));
+  // The deadline and a signal also cut short the replay of one long candidate.
+  auto give_up = [&] { return g_stop.load(std::memory_order_relaxed) || Clock::now() >= deadline; };
+  auto fails = [&](const trace::Trace &x) { return props::violates(x, v.sw, inv, name, give_up); };
   shrink::Stats st;
-  trace::Trace s = shrink::shrink(
-      t, fails, std::chrono::steady_clock::now() + std::chrono::milliseconds(long(shrink_time * 1000)), &st);
+  trace::Trace s = shrink::shrink(t, fails, deadline, &st, &g_stop);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   s.variant = v.name;
   const props::InvariantSet target = props::only(name, inv);
   note_verdict(s, props::run_trace(s, v.sw, target).violation, target);
@@ -123,8 +135,9 @@ int cmd_shrink(const ShrinkOpts &o) {
     std::printf("%s", text.c_str());
   else
     campaign::write_file_atomic(out, text);
-  std::fprintf(stderr, "shrunk %s from %zu to %zu operations (%ld candidates tried%s); violates %s\n", file.c_str(),
-               t.ops.size(), s.ops.size(), st.tried, st.timed_out ? ", time cap reached" : "", name.c_str());
+  std::fprintf(stderr, "shrunk %s from %zu to %zu operations in %.2f s (%ld candidates tried%s); violates %s\n",
+               file.c_str(), t.ops.size(), s.ops.size(), seconds, st.tried,
+               st.interrupted ? ", interrupted" : st.timed_out ? ", time cap reached" : "", name.c_str());
   return r.violation.internal ? kInternal : kViolation;
 }
 
@@ -154,7 +167,7 @@ void add_shrink_command(CLI::App &app, Run &run) {
   // One scheme: -o/--output names a file (shrink, repro), --out a directory
   // (fuzz, gate, explore, diff). --out stays as shrink's old spelling.
   shr->add_option("-o,--output,--out", o->out, "Write the shrunk trace to this file (default: standard output)");
-  shr->add_option("--shrink-time", o->shrink_time, "Time cap, seconds (default 60)");
+  shr->add_option("--shrink-time", o->shrink_time, "Time cap, seconds (default 60)")->check(real_in(0, kMaxSeconds));
   shr->add_option("--invariants", o->invariants, "Invariants to check (default all)");
   shr->callback([&run, o] { run = [o] { return cmd_shrink(*o); }; });
 }

@@ -13,6 +13,7 @@ namespace gupcheck::cli {
 namespace {
 
 int cmd_repro(const std::string &file, const std::string &out) {
+  if (!out.empty()) check_output_path("--output", out);
   trace::Trace t = load_trace(file);
   std::string bad = props::live_check(t);
   if (!bad.empty()) throw UsageError(file + ": not live-expressible: " + bad);

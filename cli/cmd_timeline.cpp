@@ -123,7 +123,6 @@ void add_timeline_command(CLI::App &app, Run &run) {
   cmd->add_option("--cases", o->cases, "Case budget per cell (default 2000; -1: time only)");
   cmd->add_option("--shrink-time", o->shrink_time, "Shrink cap per broken cell, seconds (default 1)");
   cmd->add_option("--db", o->db, "Also write the table and the broken cells' counterexamples into this findings database");
-  for (auto *opt : cmd->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->callback([&run, o] { run = [o] { return cmd_timeline(*o); }; });
 }
 

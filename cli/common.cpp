@@ -3,11 +3,16 @@
 
 #include "trace/header.h"
 
+#include <charconv>
+#include <cmath>
 #include <csignal>
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "campaign/write.h"
 #include "trace/text.h"
 
 namespace gupcheck::cli {
@@ -21,6 +26,48 @@ extern "C" void on_signal(int) { g_stop.store(true); }
 void install_stop_handlers() {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+}
+
+std::optional<long long> strict_integer(std::string_view text, long long lo, long long hi) {
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+CLI::Validator integer_in(long long lo, long long hi) {
+  const std::string range = std::to_string(lo) + " to " + std::to_string(hi);
+  return CLI::Validator(
+      [lo, hi, range](std::string &text) -> std::string {
+        if (strict_integer(text, lo, hi)) return "";
+        return "must be a whole number from " + range + " (got '" + text + "')";
+      },
+      "INT in [" + range + "]");
+}
+
+CLI::Validator unsigned_integer() {
+  return CLI::Validator(
+      [](std::string &text) -> std::string {
+        uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) return "";
+        return "must be a whole number from 0 to 18446744073709551615 (got '" + text + "')";
+      },
+      "UINT64");
+}
+
+CLI::Validator real_in(double lo, double hi, bool lo_open) {
+  char range[96];
+  std::snprintf(range, sizeof range, "%s %g and at most %g", lo_open ? "greater than" : "at least", lo, hi);
+  return CLI::Validator(
+      [lo, hi, lo_open, why = std::string(range)](std::string &text) -> std::string {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        const bool ok = !text.empty() && ec == std::errc() && end == text.data() + text.size() && std::isfinite(v) &&
+                        (lo_open ? v > lo : v >= lo) && v <= hi;
+        return ok ? "" : "must be a finite number " + why + " (got '" + text + "')";
+      },
+      std::string("NUMBER ") + range);
 }
 
 const model::variant_info &variant_or_die(const std::string &name) {
@@ -104,12 +151,14 @@ int verdict_status(const reports::ReplayLog &log) {
 
 void check_output_path(const std::string &option, const std::string &path) {
   if (path.empty()) throw UsageError(option + " needs a file name");
-  const std::filesystem::path p(path);
-  std::error_code ec;
-  if (std::filesystem::is_directory(p, ec)) throw UsageError(option + " " + path + ": is a directory");
-  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-  if (!std::filesystem::is_directory(dir, ec))
-    throw UsageError(option + " " + path + ": directory " + dir.string() + " does not exist");
+  const std::string why = campaign::output_file_problem(path);
+  if (!why.empty()) throw UsageError(option + " " + path + ": " + why);
+}
+
+void check_output_dir(const std::string &option, const std::string &dir) {
+  if (dir.empty()) throw UsageError(option + " needs a directory name");
+  const std::string why = campaign::output_dir_problem(dir);
+  if (!why.empty()) throw UsageError(option + " " + dir + ": " + why);
 }
 
 }  // namespace gupcheck::cli

@@ -12,8 +12,10 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "campaign/findings.h"
@@ -45,9 +47,26 @@ props::InvariantSet invariants_for(const trace::Trace &t, const std::vector<std:
 // Parses and consistency-checks a trace file; errors become UsageError.
 trace::Trace load_trace(const std::string &file);
 int verdict_status(const reports::ReplayLog &log);
-// An output file option (--html, --dot, ...): its directory must exist, so
-// that a long run does not end in an unwritable path. Throws UsageError.
+// Output locations, checked before the work starts so that a long run does
+// not end in an unwritable path (campaign/write.h says what is accepted).
+// Throw UsageError naming the option, the path and the reason.
+// An output file option (--json, --html, -o, ...):
 void check_output_path(const std::string &option, const std::string &path);
+// An output directory option (--out DIR): created by the run if need be.
+void check_output_dir(const std::string &option, const std::string &dir);
+
+// Strict numbers, for every numeric option (->check(...)): the whole text is
+// a decimal number (no sign on an unsigned one, no trailing text, no
+// overflow; a real one is finite), within [lo, hi]. CLI11 refuses anything
+// else before the run starts, naming the option (exit 2).
+constexpr double kMaxSeconds = 1e9;  // time options: about 31 years
+CLI::Validator integer_in(long long lo, long long hi);
+CLI::Validator unsigned_integer();  // 0 .. 2^64-1 (seeds)
+// lo_open: lo itself is refused (a positive time).
+CLI::Validator real_in(double lo, double hi, bool lo_open = false);
+// The same check for a number inside a value ("K/N"): nullopt unless the
+// whole of text is a decimal integer within [lo, hi].
+std::optional<long long> strict_integer(std::string_view text, long long lo, long long hi);
 
 // The command line as given (set by main), for the findings database's runs.
 extern std::string g_command_line;

@@ -107,5 +107,10 @@ InvariantSet only(const std::string &invariant, const InvariantSet &fallback);
 // trace that holds, fails TypeOK/Expectation/the model first, or is bad.
 bool violates(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv,
               const std::string &invariant);
+// The same, giving up (false) as soon as give_up() returns true between two
+// steps, so that a shrinker's deadline or a signal also cuts short the replay
+// of a long candidate.
+bool violates(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv,
+              const std::string &invariant, const std::function<bool()> &give_up);
 
 }  // namespace gupcheck::props

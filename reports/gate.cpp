@@ -27,6 +27,17 @@ void judge(GateResult &r) {
   }
 }
 
+GateResult not_run(const std::string &variant, const std::string &commit, const std::string &expected) {
+  GateResult r;
+  r.variant = variant;
+  r.commit = commit;
+  r.expected = expected;
+  r.ran = false;
+  r.passed = false;
+  r.message = "not run: the gate was interrupted before this campaign";
+  return r;
+}
+
 std::string junit_xml(const std::vector<GateResult> &results, double total_seconds) {
   size_t failures = 0;
   for (const auto &r : results) failures += !r.passed;
@@ -80,6 +91,7 @@ nlohmann::json gate_json(const std::vector<GateResult> &results, uint64_t seed, 
     e["passed"] = r.passed;
     e["message"] = r.message;
     e["trace"] = r.found ? json(r.trace) : json(nullptr);
+    e["ran"] = r.ran;
     rs.push_back(e);
   }
   j["passed"] = all;

@@ -12,7 +12,8 @@
 //                 "cases": N, "seconds": T (to the first failure, or the whole
 //                 campaign when nothing was found), "shrunk_length": N | null,
 //                 "original_length": N | null, "passed": bool, "message",
-//                 "trace": "<shrunk trace text>" | null}]}
+//                 "trace": "<shrunk trace text>" | null,
+//                 "ran": false for a campaign an interrupted gate never reached}]}
 #pragma once
 
 #include <cstdint>
@@ -38,7 +39,13 @@ struct GateResult {
   std::string trace;  // the shrunk trace, text form
   bool passed = false;
   std::string message;  // why it passed or failed, one line
+  // False for a campaign an interrupted gate never reached (listed as "not
+  // run": not passed, nothing found).
+  bool ran = true;
 };
+
+// The result of a campaign the gate did not run (it was interrupted before).
+GateResult not_run(const std::string &variant, const std::string &commit, const std::string &expected);
 
 // Judges a result against the manifest: sets passed and message.
 void judge(GateResult &r);

@@ -102,6 +102,11 @@ std::string summary_text(const CampaignSummary &s) {
                   w.id, w.detail.c_str(), w.cases, w.last_case);
     o += b;
   }
+  for (const auto &w : s.workers) {
+    if (w.status != "found" || w.detail.empty()) continue;
+    o += "WRITE FAILED: shard " + std::to_string(w.shard) + " worker " + std::to_string(w.id) +
+         " kept its finding (below) but " + w.detail + "\n";
+  }
   if (s.findings.empty()) {
     o += "result: no invariant violated on " + s.variant + (s.crashed() ? " by the workers that finished\n" : "\n");
     return o;

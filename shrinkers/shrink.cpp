@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "shrinkers/shrink.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -48,68 +49,106 @@ Trace remove_with_dependents(const Trace &t, size_t i, size_t n) {
   return out;
 }
 
-std::vector<Trace> candidates(const Trace &t) {
-  std::vector<Trace> c;
-  const size_t n = t.ops.size();
-  auto push = [&](Trace &&x) {
-    if (x.ops.size() <= n && trace::check_consistency(x).empty() && !(x == t)) c.push_back(std::move(x));
-  };
-  // Chunks, largest first (delta debugging).
-  for (size_t chunk = n / 2; chunk >= 1; chunk /= 2) {
-    for (size_t i = 0; i < n; i += chunk) push(remove_with_dependents(t, i, chunk));
-    if (chunk == 1) break;
-  }
-  // Simplify single operations.
-  for (size_t i = 0; i < n; i++) {
-    const Op &op = t.ops[i];
-    auto with = [&](auto f) {
+CandidateStream::CandidateStream(const Trace &t) : t_(t) {
+  chunk_ = t_.ops.size() / 2;
+  if (chunk_ == 0) phase_ = t_.ops.empty() ? Phase::Done : Phase::Edits;
+  if (phase_ == Phase::Edits) plan_edits(0);
+}
+
+void CandidateStream::plan_edits(size_t i) {
+  op_ = i;
+  edits_.clear();
+  const Op &op = t_.ops[i];
+  // Changes op i only.
+  auto with = [this, i](auto f) {
+    edits_.push_back([i, f](const Trace &t) {
       Trace x = t;
       f(x.ops[i]);
-      push(std::move(x));
-    };
-    if (op.npages > 1) {
-      with([](Op &o) { o.npages = 1; });
-      if (op.npages > 2) with([](Op &o) { o.npages--; });
-    }
-    if (op.has_address() && op.page > 0) {
-      with([](Op &o) { o.page = 0; });
-      if (op.page > 1) with([](Op &o) { o.page--; });
-    }
-    if (op.kind == OpKind::Gup || op.kind == OpKind::Populate) {
-      for (uint32_t bit = 1; bit; bit <<= 1)
-        if (op.gup_flags & bit) with([bit](Op &o) { o.gup_flags &= ~bit; });
-    }
-    if (op.kind == OpKind::Gup) {
-      if (op.api == trace::GupApi::GetFast) with([](Op &o) { o.api = trace::GupApi::Get; });
-      if (op.api == trace::GupApi::PinFast) with([](Op &o) { o.api = trace::GupApi::Pin; });
-      if (op.in_flight) {
-        // Run it at once: drop its resume/wait steps.
+      return x;
+    });
+  };
+  if (op.npages > 1) {
+    with([](Op &o) { o.npages = 1; });
+    if (op.npages > 2) with([](Op &o) { o.npages--; });
+  }
+  if (op.has_address() && op.page > 0) {
+    with([](Op &o) { o.page = 0; });
+    if (op.page > 1) with([](Op &o) { o.page--; });
+  }
+  if (op.kind == OpKind::Gup || op.kind == OpKind::Populate) {
+    for (uint32_t bit = 1; bit; bit <<= 1)
+      if (op.gup_flags & bit) with([bit](Op &o) { o.gup_flags &= ~bit; });
+  }
+  if (op.kind == OpKind::Gup) {
+    if (op.api == trace::GupApi::GetFast) with([](Op &o) { o.api = trace::GupApi::Get; });
+    if (op.api == trace::GupApi::PinFast) with([](Op &o) { o.api = trace::GupApi::Pin; });
+    if (op.in_flight) {
+      // Run it at once: drop its resume/wait steps.
+      edits_.push_back([i](const Trace &t) {
         Trace x;
         x.variant = t.variant;
         x.notes = t.notes;
-        for (size_t j = 0; j < n; j++) {
+        const uint32_t g = t.ops[i].result;
+        for (size_t j = 0; j < t.ops.size(); j++) {
           Op o = t.ops[j];
           if (j == i) {
             o.in_flight = false;
             o.thread = 0;
-          } else if ((o.kind == OpKind::Resume || o.kind == OpKind::Wait) && o.gup == op.result) {
+          } else if ((o.kind == OpKind::Resume || o.kind == OpKind::Wait) && o.gup == g) {
             continue;
           }
           x.ops.push_back(o);
         }
-        push(std::move(x));
+        return x;
+      });
+    }
+  }
+  if ((op.kind == OpKind::Mmap || op.kind == OpKind::Mprotect) && op.prot != trace::Prot::RW)
+    with([](Op &o) { o.prot = trace::Prot::RW; });
+  if (op.has_value() && op.value > 1) with([](Op &o) { o.value = 1; });
+  if (op.kind == OpKind::Mmap && op.populate) with([](Op &o) { o.populate = false; });
+  // A remote access by the target itself, or through the simpler path.
+  if (op.has_target() && op.target != op.proc) with([](Op &o) { o.proc = o.target; o.thread = 0; });
+  if (op.kind == OpKind::Madvise && op.advice != trace::Advice::Dontneed)
+    with([](Op &o) { o.advice = trace::Advice::Dontneed; });
+  if (op.thread != 0 && !op.in_flight) with([](Op &o) { o.thread = 0; });
+  std::reverse(edits_.begin(), edits_.end());  // next() takes them from the back
+}
+
+std::optional<Trace> CandidateStream::next() {
+  const size_t n = t_.ops.size();
+  Trace x;
+  if (phase_ == Phase::Chunks) {
+    // Chunks, largest first (delta debugging).
+    x = remove_with_dependents(t_, pos_, chunk_);
+    pos_ += chunk_;
+    if (pos_ >= n) {
+      pos_ = 0;
+      chunk_ = chunk_ == 1 ? 0 : chunk_ / 2;
+      if (chunk_ == 0) {
+        phase_ = Phase::Edits;
+        plan_edits(0);
       }
     }
-    if ((op.kind == OpKind::Mmap || op.kind == OpKind::Mprotect) && op.prot != trace::Prot::RW)
-      with([](Op &o) { o.prot = trace::Prot::RW; });
-    if (op.has_value() && op.value > 1) with([](Op &o) { o.value = 1; });
-    if (op.kind == OpKind::Mmap && op.populate) with([](Op &o) { o.populate = false; });
-    // A remote access by the target itself, or through the simpler path.
-    if (op.has_target() && op.target != op.proc) with([](Op &o) { o.proc = o.target; o.thread = 0; });
-    if (op.kind == OpKind::Madvise && op.advice != trace::Advice::Dontneed)
-      with([](Op &o) { o.advice = trace::Advice::Dontneed; });
-    if (op.thread != 0 && !op.in_flight) with([](Op &o) { o.thread = 0; });
+  } else {
+    // Simplify single operations, one edit at a time.
+    while (edits_.empty() && op_ + 1 < n) plan_edits(op_ + 1);
+    if (edits_.empty()) {
+      phase_ = Phase::Done;
+      return std::nullopt;
+    }
+    x = edits_.back()(t_);
+    edits_.pop_back();
   }
+  if (phase_ == Phase::Edits && edits_.empty() && op_ + 1 >= n) phase_ = Phase::Done;
+  if (x.ops.size() <= n && trace::check_consistency(x).empty() && !(x == t_)) return x;
+  return std::nullopt;
+}
+
+std::vector<Trace> candidates(const Trace &t) {
+  std::vector<Trace> c;
+  for (CandidateStream s(t); !s.done();)
+    if (auto x = s.next()) c.push_back(std::move(*x));
   return c;
 }
 
@@ -147,27 +186,35 @@ Trace renumber(const Trace &t) {
 }
 
 Trace shrink(const Trace &t, const std::function<bool(const Trace &)> &still_fails,
-             std::chrono::steady_clock::time_point deadline, Stats *stats) {
+             std::chrono::steady_clock::time_point deadline, Stats *stats, const std::atomic<bool> *stop) {
   Stats local;
   Stats &st = stats ? *stats : local;
+  // Between candidates: one clock read and one load.
+  auto must_stop = [&] {
+    if (stop && stop->load(std::memory_order_relaxed)) return st.interrupted = true;
+    if (std::chrono::steady_clock::now() >= deadline) return st.timed_out = true;
+    return false;
+  };
   Trace cur = t;
   bool progress = true;
   while (progress) {
     progress = false;
-    for (Trace &cand : candidates(cur)) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        st.timed_out = true;
-        return renumber(cur);
-      }
+    CandidateStream cands(cur);
+    while (!cands.done()) {
+      if (must_stop()) return renumber(cur);
+      std::optional<Trace> cand = cands.next();
+      if (!cand) continue;
       st.tried++;
-      if (still_fails(cand)) {
+      if (still_fails(*cand)) {
         st.accepted++;
-        cur = std::move(cand);
+        cur = std::move(*cand);
         progress = true;
         break;
       }
     }
   }
+  // The last candidate may have been cut short by the deadline or the stop.
+  if (must_stop()) return renumber(cur);
   Trace r = renumber(cur);
   return still_fails(r) ? r : cur;
 }

@@ -302,11 +302,18 @@ Trace trace_from_json(const json &j) {
   if (model == j.end() || !model->is_string() || model->get<std::string>().empty())
     fail("missing or empty \"model\" (a string such as \"mainline\")");
   t.variant = model->get<std::string>();
+  // One word, as the text form's "# model: NAME" line reads it back.
+  if (t.variant.find_first_of(" \t\r\v\f\n") != std::string::npos)
+    fail("\"model\" must be one word (a variant name), got " + show(*model));
 
   if (auto notes = j.find("notes"); notes != j.end()) {
     if (!notes->is_array()) fail("\"notes\" must be an array of strings");
     for (const json &n : *notes) {
       if (!n.is_string()) fail("\"notes\" must be an array of strings, got " + show(n));
+      // Each note is one "# ..." line of the text form (which drops a line's final '\r').
+      const std::string note = n.get<std::string>();
+      if (note.find('\n') != std::string::npos || (!note.empty() && note.back() == '\r'))
+        fail("a note must be one line (no newline, no final carriage return), got " + show(n));
       t.notes.push_back(n.get<std::string>());
     }
   }

@@ -169,6 +169,8 @@ std::string expect_from_string(Op &op, std::string_view text) {
     return "";
   }
   if (v > uint64_t(INT64_MAX)) return "expectation out of range '" + std::string(text) + "'";
+  // "-0" would read back as "0", a value for a read: a negative return is below zero.
+  if (neg && v == 0) return "bad expectation '" + std::string(text) + "' (a negative return is below zero)";
   op.expect = ExpectKind::Ret;
   op.expect_value = neg ? -int64_t(v) : int64_t(v);
   return "";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "trace/flags.h"
+#include "trace/json.h"
 
 namespace gupcheck::trace {
 
@@ -753,18 +754,38 @@ Trace parse_trace(std::string_view text) {
   return t;
 }
 
-Trace parse_trace_file(const std::string &path) {
+std::string read_trace_file(const std::string &path) {
   std::FILE *f = std::fopen(path.c_str(), "rb");
   if (!f) throw ParseError(0, "cannot read trace file '" + path + "': " + std::strerror(errno));
   std::string text;
   char buf[65536];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  while (text.size() <= kMaxTraceFileBytes && (n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
   const bool failed = std::ferror(f) != 0;
   const int err = errno;
   std::fclose(f);
   if (failed) throw ParseError(0, "cannot read trace file '" + path + "': " + std::strerror(err));
-  return parse_trace(text);
+  if (text.size() > kMaxTraceFileBytes)
+    throw ParseError(0, "trace file '" + path + "' is larger than the limit of " +
+                            std::to_string(kMaxTraceFileBytes >> 20) + " MiB");
+  return text;
+}
+
+Trace parse_trace_file(const std::string &path) {
+  const std::string text = read_trace_file(path);
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || text[first] != '{') return parse_trace(text);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception &e) {
+    throw ParseError(0, "not a JSON trace: " + std::string(e.what()));
+  }
+  try {
+    return trace_from_json(j);
+  } catch (const nlohmann::json::exception &e) {
+    throw ParseError(0, "malformed JSON trace: " + std::string(e.what()));
+  }
 }
 
 }  // namespace gupcheck::trace

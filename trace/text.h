@@ -51,7 +51,18 @@ std::string print_trace(const Trace &t, const std::vector<std::string> &comments
 
 // Throws ParseError on any syntax error.
 Trace parse_trace(std::string_view text);
-// Throws ParseError (line 0) when the file cannot be read, else as parse_trace().
+
+// The largest trace file read (text or JSON): 64 MiB, about two million
+// operations. A larger file, or one that never ends (/dev/zero), is refused
+// after reading at most this much plus one byte.
+constexpr size_t kMaxTraceFileBytes = size_t(64) << 20;
+// The bytes of a trace file (or of a libFuzzer input), at most
+// kMaxTraceFileBytes. Throws ParseError (line 0) when the file cannot be
+// read, is a directory, or is larger.
+std::string read_trace_file(const std::string &path);
+// Reads a trace in either form: the JSON form (trace/json.h) when the file
+// starts with '{' (after white space), else the text form. Throws ParseError
+// as read_trace_file(), parse_trace() and trace_from_json() do.
 Trace parse_trace_file(const std::string &path);
 
 // The op word of the text form: "mmap", "pin", "get_fast", "madvise", ...

@@ -401,10 +401,23 @@ InvariantSet only(const std::string &invariant, const InvariantSet &fallback) {
 
 bool violates(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv,
               const std::string &invariant) {
+  return violates(t, sw, inv, invariant, nullptr);
+}
+
+bool violates(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv,
+              const std::string &invariant, const std::function<bool()> &give_up) {
+  struct GaveUp {};
+  StepObserver check;
+  if (give_up)
+    check = [&give_up](const World &) {
+      if (give_up()) throw GaveUp{};
+    };
   try {
-    const RunResult r = run_trace(t, sw, only(invariant, inv));
+    const RunResult r = run_trace(t, sw, only(invariant, inv), check);
     return r.violation.found && r.violation.invariant == invariant;
   } catch (const bad_trace &) {
+    return false;
+  } catch (const GaveUp &) {
     return false;
   }
 }

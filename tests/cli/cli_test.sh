@@ -18,45 +18,7 @@ fi
 GUPCHECK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")  # absolute: the cases run elsewhere
 README=$(cd "$(dirname "$0")/../.." && pwd)/README.md
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-cli.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1  # anything a command writes by default lands here
-OUT=$TMP/stdout
-ERR=$TMP/stderr
-failures=0
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-
-show_output() {
-  sed -n '1,40s/^/  stdout: /p' "$OUT"
-  sed -n '1,20s/^/  stderr: /p' "$ERR"
-}
-
-# expect STATUS CMD...: runs gupcheck with CMD, output in $OUT and $ERR.
-expect() {
-  local want=$1
-  shift
-  "$GUPCHECK" "$@" >"$OUT" 2>"$ERR"
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "gupcheck $* exited $got, expected $want"
-    show_output
-    return 1
-  fi
-  echo "ok: gupcheck $* -> $got"
-  return 0
-}
-
-# contains FILE TEXT: FILE has a line containing TEXT (fixed string).
-contains() {
-  if ! grep -qF -- "$2" "$1"; then
-    fail "$(basename "$1") of the last command lacks '$2'"
-    show_output
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case_list() {
   for what in invariants variants ops; do

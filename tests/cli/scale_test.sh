@@ -88,7 +88,8 @@ PY
   [ "$(counts merge.log)" = "$(counts all.log)" ] ||
     fail "merged shards ran $(counts merge.log), the whole campaign $(counts all.log)"
   python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' merged.xml || fail "merged.xml is not XML"
-  run 0 part.log merge s1.json s3.json && has part.log "missing shards: 2/3"
+  # A missing shard fails the job (issue 12 item 3) and is named.
+  run 2 part.log merge s1.json s3.json && has part.log "missing shards: 2/3"
   run 2 dup.log merge s1.json s1.json && has dup.log "appears twice"
   run 2 other.log merge s1.json all.json
   echo '{"x":1}' >bad.json
