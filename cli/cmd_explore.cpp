@@ -7,8 +7,8 @@
 
 #include "cli/common.h"
 #include "properties/explore.h"
-#include "reports/annotate.h"
-#include "reports/replay.h"
+#include "properties/annotate.h"
+#include "properties/replay.h"
 #include "reports/write.h"
 
 namespace gupcheck::cli {
@@ -70,14 +70,14 @@ int cmd_explore(const ExploreOpts &o) {
               r.violation.internal ? "INTERNAL MODEL ERROR" : "VIOLATION", r.violation.invariant.c_str(),
               r.trace.ops.size());
   std::printf("  %s\n", r.violation.why.c_str());
-  const std::string text = reports::print_annotated_trace(r.trace, cfg.sw);
+  const std::string text = props::print_annotated_trace(r.trace, cfg.sw);
   std::printf("%s", text.c_str());
   if (!o.out.empty()) {
     std::filesystem::create_directories(o.out);
     const std::string file = o.out + "/" + r.violation.invariant + "-explore-d" + std::to_string(r.trace.ops.size()) +
                              ".trace";
     reports::write_file_atomic(file, text);
-    std::printf("wrote %s\nreplay: %s\n", file.c_str(), reports::replay_command_for(file, v.name).c_str());
+    std::printf("wrote %s\nreplay: %s\n", file.c_str(), props::replay_command_for(file, v.name).c_str());
   }
   return r.violation.internal ? kInternal : kViolation;
 }

@@ -11,10 +11,10 @@
 #include "properties/stats.h"
 #include "properties/witness.h"
 #include "properties/parallel.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 #include "reports/html.h"
 #include "reports/summary.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "reports/write.h"
 
 namespace gupcheck::cli {
@@ -77,14 +77,14 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
   page.invariants = reports::invariant_rows(cfg.invariants, r.ops, r.found ? r.finding.violation.invariant : "");
   if (r.found) {
     const campaign::Finding &f = r.finding;
-    reports::ReplayLog log = reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
+    props::ReplayRecord log = props::replay_for_report(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
     log.has_seed = true;
     log.seed = cfg.seed;
-    log.replay_command = reports::replay_command_for(f.trace_file.empty() ? "TRACE_FILE" : f.trace_file, cfg.variant);
+    log.replay_command = props::replay_command_for(f.trace_file.empty() ? "TRACE_FILE" : f.trace_file, cfg.variant);
     page.counterexamples.push_back(reports::counterexample_from_log(
         f.violation.invariant + " on " + cfg.variant + " (case " + std::to_string(f.case_index) + ", shrunk from " +
             std::to_string(f.original.ops.size()) + " to " + std::to_string(f.shrunk.ops.size()) + " operations)",
-        log, cfg.sw));
+        log));
   }
   reports::write_file_atomic(o.html, reports::render_html(page));
   std::printf("wrote %s\n", o.html.c_str());
@@ -223,10 +223,10 @@ int cmd_fuzz(const FuzzOpts &o) {
   std::printf("shrunk from %zu to %zu operations in %.2f s (%ld RapidCheck + %ld trace steps%s):\n",
               f.original.ops.size(), f.shrunk.ops.size(), f.shrink_seconds, f.rc_shrink_steps, f.trace_shrink_steps,
               f.shrink_timed_out ? ", time cap reached" : "");
-  std::printf("%s", reports::print_annotated_trace(f.shrunk, cfg.sw).c_str());
+  std::printf("%s", props::print_annotated_trace(f.shrunk, cfg.sw).c_str());
   for (const auto &file : f.files) std::printf("wrote %s\n", file.c_str());
   if (!f.trace_file.empty())
-    std::printf("replay: %s\n", reports::replay_command_for(f.trace_file, v.name).c_str());
+    std::printf("replay: %s\n", props::replay_command_for(f.trace_file, v.name).c_str());
   return f.violation.internal ? kInternal : kViolation;
 }
 

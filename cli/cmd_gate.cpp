@@ -13,10 +13,10 @@
 
 #include "cli/common.h"
 #include "properties/campaign.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 #include "reports/gate.h"
 #include "reports/html.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "reports/write.h"
 
 namespace gupcheck::cli {
@@ -80,7 +80,7 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
     g.why = f.violation.why;
     g.shrunk_length = long(f.shrunk.ops.size());
     g.original_length = long(f.original.ops.size());
-    g.trace = reports::print_annotated_trace(f.shrunk, cfg.sw);
+    g.trace = props::print_annotated_trace(f.shrunk, cfg.sw);
   }
   reports::judge(g);
   if (r.interrupted) {
@@ -117,12 +117,11 @@ void write_gate_page(const GateOpts &o, size_t planned, size_t failed, double to
       page.invariants = reports::invariant_rows(d.cfg.invariants, d.ops, g.found ? g.invariant : "");
     }
     if (d.shrunk) {
-      reports::ReplayLog log = reports::replay_trace(*d.shrunk, d.cfg.variant, d.cfg.sw, d.cfg.invariants);
+      props::ReplayRecord log = props::replay_for_report(*d.shrunk, d.cfg.variant, d.cfg.sw, d.cfg.invariants);
       log.has_seed = true;
       log.seed = o.seed;
       page.counterexamples.push_back(reports::counterexample_from_log(
-          g.invariant + " on " + g.variant + " (shrunk to " + std::to_string(g.shrunk_length) + " operations)", log,
-          d.cfg.sw));
+          g.invariant + " on " + g.variant + " (shrunk to " + std::to_string(g.shrunk_length) + " operations)", log));
     }
   }
   reports::write_file_atomic(o.html, reports::render_html(page));

@@ -10,10 +10,10 @@
 #include "cli/common.h"
 #include "properties/decode.h"
 #include "properties/invariants.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 #include "reports/graph.h"
 #include "reports/json.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "reports/text.h"
 #include "reports/write.h"
 #include "shrinkers/shrink.h"
@@ -54,19 +54,19 @@ int cmd_replay(const ReplayOpts &o) {
     const props::RunResult r = props::run_trace(t, fv.sw, invariants_or_die(inv_names));
     if (r.violation.found) t.ops.resize(r.violation.step + 1);
     if (!o.save_trace.empty()) {
-      reports::write_file_atomic(o.save_trace, reports::print_annotated_trace(t, fv.sw));
+      reports::write_file_atomic(o.save_trace, props::print_annotated_trace(t, fv.sw));
       std::fprintf(stderr, "wrote %s\n", o.save_trace.c_str());
     }
   }
   const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
   const model::variant_info &v = variant_or_die(vname);
-  reports::ReplayLog log = reports::replay_trace(t, v.name, v.sw, invariants_or_die(inv_names));
+  props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, invariants_or_die(inv_names));
   log.replay_command = o.from_fuzzer ? "gupcheck replay --from-fuzzer " + file + " --variant " + v.name
-                                     : reports::replay_command_for(file, v.name);
+                                     : props::replay_command_for(file, v.name);
   std::printf("%s", reports::text_report(log).c_str());
   if (!json_out.empty()) reports::write_file_atomic(json_out, reports::json_report(log).dump(2) + "\n");
   if (!o.dot_out.empty() || !o.svg_out.empty()) {
-    const std::string dot = reports::graph_to_dot(reports::replay_graph(log, v.sw));
+    const std::string dot = reports::graph_to_dot(reports::replay_graph(log));
     if (!o.dot_out.empty()) reports::write_file_atomic(o.dot_out, dot);
     if (!o.svg_out.empty()) {
       std::string err;
@@ -105,7 +105,7 @@ int cmd_shrink(const ShrinkOpts &o) {
   trace::Trace s = shrink::shrink(
       t, fails, std::chrono::steady_clock::now() + std::chrono::milliseconds(long(shrink_time * 1000)), &st);
   s.variant = v.name;
-  std::string text = reports::print_annotated_trace(s, v.sw);
+  std::string text = props::print_annotated_trace(s, v.sw);
   if (out.empty())
     std::printf("%s", text.c_str());
   else

@@ -18,7 +18,7 @@
 
 #include "model/variant.h"
 #include "properties/invariants.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "trace/op.h"
 
 namespace gupcheck::cli {
@@ -39,7 +39,7 @@ const model::variant_info &variant_or_die(const std::string &name);
 props::InvariantSet invariants_or_die(const std::vector<std::string> &names);
 // Parses and consistency-checks a trace file; errors become UsageError.
 trace::Trace load_trace(const std::string &file);
-int verdict_status(const reports::ReplayLog &log);
+int verdict_status(const props::ReplayRecord &log);
 // An output file option (--html, --dot, ...): its directory must exist, so
 // that a long run does not end in an unwritable path. Throws UsageError.
 void check_output_path(const std::string &option, const std::string &path);

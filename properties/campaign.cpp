@@ -9,9 +9,9 @@
 #include <filesystem>
 
 #include "properties/decode.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 #include "reports/json.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "reports/text.h"
 #include "reports/write.h"
 #include "shrinkers/shrink.h"
@@ -122,7 +122,7 @@ Result run(const Config &cfg) {
     const std::string base = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + base_name(f.violation, cfg.seed, cfg.name_by_case, i);
     if (!base.empty()) {
       std::filesystem::create_directories(cfg.out_dir);
-      reports::write_file_atomic(base + ".unshrunk.trace", reports::print_annotated_trace(f.original, cfg.sw));
+      reports::write_file_atomic(base + ".unshrunk.trace", props::print_annotated_trace(f.original, cfg.sw));
       f.files.push_back(base + ".unshrunk.trace");
     }
 
@@ -172,11 +172,11 @@ Result run(const Config &cfg) {
     f.violation = props::run_trace(f.shrunk, cfg.sw, cfg.invariants).violation;
 
     if (!base.empty()) {
-      reports::ReplayLog log = reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
+      props::ReplayRecord log = props::replay_for_report(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
       log.has_seed = true;
       log.seed = cfg.seed;
-      log.replay_command = reports::replay_command_for(base + ".trace", cfg.variant);
-      reports::write_file_atomic(base + ".trace", reports::print_annotated_trace(f.shrunk, cfg.sw));
+      log.replay_command = props::replay_command_for(base + ".trace", cfg.variant);
+      reports::write_file_atomic(base + ".trace", props::print_annotated_trace(f.shrunk, cfg.sw));
       reports::write_file_atomic(base + ".txt", reports::text_report(log));
       reports::write_file_atomic(base + ".json", reports::json_report(log).dump(2) + "\n");
       f.files.push_back(base + ".trace");

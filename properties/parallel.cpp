@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 
 namespace gupcheck::parallel {
 
@@ -51,7 +51,7 @@ static_assert(std::atomic<long>::is_always_lock_free, "atomics in shared memory 
 // (which name the case), with the resume points as the trace file has them.
 std::string plain_trace(trace::Trace t, const model::variant_switches &sw) {
   t.notes.clear();
-  return reports::print_annotated_trace(t, sw);
+  return props::print_annotated_trace(t, sw);
 }
 
 bool write_all(int fd, const std::string &s) {

@@ -3,18 +3,19 @@
 // The JSON report of a replay (see json.h).
 #include "reports/json.h"
 
+#include "reports/picture.h"
 #include "trace/json.h"
 #include "trace/text.h"
 
 namespace gupcheck::reports {
 
-const char *verdict_name(const ReplayLog &log) {
+const char *verdict_name(const props::ReplayRecord &log) {
   if (!log.error.empty()) return "bad-trace";
   if (!log.violation.found) return "holds";
   return log.violation.internal ? "internal-error" : "violation";
 }
 
-nlohmann::json json_report(const ReplayLog &log) {
+nlohmann::json json_report(const props::ReplayRecord &log) {
   using nlohmann::json;
   json j;
   j["format"] = "gupcheck-report";
@@ -44,7 +45,7 @@ nlohmann::json json_report(const ReplayLog &log) {
   j["trace"] = trace::trace_to_json(log.trace);
   json steps = json::array();
   for (size_t i = 0; i < log.steps.size(); i++) {
-    const StepRecord &s = log.steps[i];
+    const props::StepRecord &s = log.steps[i];
     json st = {
         {"index", i + 1},
         {"op", trace::print_op(s.op)},
@@ -56,8 +57,9 @@ nlohmann::json json_report(const ReplayLog &log) {
     steps.push_back(std::move(st));
   }
   j["steps"] = std::move(steps);
-  j["before"] = log.before;
-  j["after"] = log.after;
+  // Still the pictures until the snapshot has its JSON form.
+  j["before"] = log.before_error.empty() ? draw_state(log.before) : "(not available: " + log.before_error + ")\n";
+  j["after"] = draw_state(log.after);
   return j;
 }
 

@@ -17,13 +17,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reports/replay.h"
+#include "properties/replay.h"
 
 namespace gupcheck::reports {
 
 // "violation", "internal-error", "holds" or "bad-trace".
-const char *verdict_name(const ReplayLog &log);
+const char *verdict_name(const props::ReplayRecord &log);
 
-nlohmann::json json_report(const ReplayLog &log);
+nlohmann::json json_report(const props::ReplayRecord &log);
 
 }  // namespace gupcheck::reports

@@ -19,14 +19,14 @@
 #include "model/variant.h"
 #include "trace/op.h"
 
-namespace gupcheck::reports {
+namespace gupcheck::props {
 
 // One comment per op of t, "" for all but resume: "-> after faultin_page,
 // page 0" (the interleave point the call stopped at), "-> returned 1" (this
 // resume ran the call to its end) or "-> (returned 1)" (it had already
 // returned), as the replay report prints them. Computed by running t on a
-// fresh props::World(sw) (no invariants are checked).
-// Throws props::bad_trace for an inconsistent trace. A model error
+// fresh World(sw) (no invariants are checked).
+// Throws bad_trace for an inconsistent trace. A model error
 // (model::model_bug or any other exception out of the model) ends the run
 // at that step: the comments of the steps before it stand.
 std::vector<std::string> resume_comments(const trace::Trace &t, const model::variant_switches &sw);
@@ -35,4 +35,4 @@ std::vector<std::string> resume_comments(const trace::Trace &t, const model::var
 // A trace that does not replay is written without them, never lost.
 std::string print_annotated_trace(const trace::Trace &t, const model::variant_switches &sw);
 
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::props
