@@ -20,7 +20,7 @@
 #include <cstdlib>
 #include <random>
 
-#include "properties/campaign.h"
+#include "campaign/campaign.h"
 #include "properties/decode.h"
 #include "properties/invariants.h"
 

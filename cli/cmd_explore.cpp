@@ -6,10 +6,10 @@
 #include <string>
 
 #include "cli/common.h"
-#include "properties/explore.h"
+#include "campaign/explore.h"
 #include "properties/annotate.h"
 #include "properties/replay.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -76,7 +76,7 @@ int cmd_explore(const ExploreOpts &o) {
     std::filesystem::create_directories(o.out);
     const std::string file = o.out + "/" + r.violation.invariant + "-explore-d" + std::to_string(r.trace.ops.size()) +
                              ".trace";
-    reports::write_file_atomic(file, text);
+    campaign::write_file_atomic(file, text);
     std::printf("wrote %s\nreplay: %s\n", file.c_str(), props::replay_command_for(file, v.name).c_str());
   }
   return r.violation.internal ? kInternal : kViolation;

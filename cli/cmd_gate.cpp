@@ -12,12 +12,13 @@
 #include <string>
 
 #include "cli/common.h"
-#include "properties/campaign.h"
+#include "campaign/campaign.h"
 #include "properties/annotate.h"
+#include "properties/replay.h"
+#include "reports/counterexample.h"
 #include "reports/gate.h"
 #include "reports/html.h"
-#include "properties/replay.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -49,6 +50,7 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
   cfg.shrink_time = o.shrink_time;
   cfg.max_size = o.max_size;
   cfg.out_dir = o.out.empty() ? "" : o.out + "/" + v.name;
+  cfg.write_reports = reports::write_counterexample_reports;
   cfg.stop = &g_stop;
   // A variant's campaign checks the invariant its manifest names (TypeOK
   // always): the question is whether that invariant catches the bug, not
@@ -124,7 +126,7 @@ void write_gate_page(const GateOpts &o, size_t planned, size_t failed, double to
           g.invariant + " on " + g.variant + " (shrunk to " + std::to_string(g.shrunk_length) + " operations)", log));
     }
   }
-  reports::write_file_atomic(o.html, reports::render_html(page));
+  campaign::write_file_atomic(o.html, reports::render_html(page));
   std::printf("wrote %s\n", o.html.c_str());
 }
 
@@ -172,8 +174,8 @@ int cmd_gate(const GateOpts &o) {
   size_t failed = 0;
   for (const auto &g : results) failed += !g.passed;
   failed += todo.size() - results.size();  // not run (interrupted)
-  if (!o.junit.empty()) reports::write_file_atomic(o.junit, reports::junit_xml(results, total));
-  if (!o.json.empty()) reports::write_file_atomic(o.json, reports::gate_json(results, o.seed, o.budget).dump(2) + "\n");
+  if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(results, total));
+  if (!o.json.empty()) campaign::write_file_atomic(o.json, reports::gate_json(results, o.seed, o.budget).dump(2) + "\n");
   if (!o.html.empty()) write_gate_page(o, todo.size(), failed, total, results, pages);
   std::printf("gate: %zu of %zu results match the manifest in %.1f s: %s\n", todo.size() - failed, todo.size(), total,
               failed ? "FAILED" : "passed");

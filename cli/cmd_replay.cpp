@@ -15,7 +15,7 @@
 #include "reports/json.h"
 #include "properties/replay.h"
 #include "reports/text.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 #include "shrinkers/shrink.h"
 
 namespace gupcheck::cli {
@@ -54,7 +54,7 @@ int cmd_replay(const ReplayOpts &o) {
     const props::RunResult r = props::run_trace(t, fv.sw, invariants_or_die(inv_names));
     if (r.violation.found) t.ops.resize(r.violation.step + 1);
     if (!o.save_trace.empty()) {
-      reports::write_file_atomic(o.save_trace, props::print_annotated_trace(t, fv.sw));
+      campaign::write_file_atomic(o.save_trace, props::print_annotated_trace(t, fv.sw));
       std::fprintf(stderr, "wrote %s\n", o.save_trace.c_str());
     }
   }
@@ -64,15 +64,15 @@ int cmd_replay(const ReplayOpts &o) {
   log.replay_command = o.from_fuzzer ? "gupcheck replay --from-fuzzer " + file + " --variant " + v.name
                                      : props::replay_command_for(file, v.name);
   std::printf("%s", reports::text_report(log).c_str());
-  if (!json_out.empty()) reports::write_file_atomic(json_out, reports::json_report(log).dump(2) + "\n");
+  if (!json_out.empty()) campaign::write_file_atomic(json_out, reports::json_report(log).dump(2) + "\n");
   if (!o.dot_out.empty() || !o.svg_out.empty()) {
     const std::string dot = reports::graph_to_dot(reports::replay_graph(log));
-    if (!o.dot_out.empty()) reports::write_file_atomic(o.dot_out, dot);
+    if (!o.dot_out.empty()) campaign::write_file_atomic(o.dot_out, dot);
     if (!o.svg_out.empty()) {
       std::string err;
       const std::string svg = reports::dot_to_svg(dot, &err);
       if (svg.empty()) throw UsageError("--svg: " + err);
-      reports::write_file_atomic(o.svg_out, svg);
+      campaign::write_file_atomic(o.svg_out, svg);
     }
   }
   if (!log.error.empty()) std::fprintf(stderr, "gupcheck: %s: %s\n", file.c_str(), log.error.c_str());
@@ -109,7 +109,7 @@ int cmd_shrink(const ShrinkOpts &o) {
   if (out.empty())
     std::printf("%s", text.c_str());
   else
-    reports::write_file_atomic(out, text);
+    campaign::write_file_atomic(out, text);
   std::fprintf(stderr, "shrunk %s from %zu to %zu operations (%ld candidates tried%s); violates %s\n", file.c_str(),
                t.ops.size(), s.ops.size(), st.tried, st.timed_out ? ", time cap reached" : "", name.c_str());
   return r.violation.internal ? kInternal : kViolation;

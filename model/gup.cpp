@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// get_user_pages and friends: mm/gup.c (Linux v6.18).
+// Mirrors mm/gup.c (Linux v6.18): get_user_pages and friends, GUP-fast,
+// populate, and the migrate-then-pin path of FOLL_LONGTERM.
 #include <algorithm>
 
 #include "model/kernel.h"
+#include "model/mm_internal.h"
 
 namespace gupcheck::model {
 
@@ -769,6 +771,73 @@ pfn_t get_dump_page(kernel_state &k, int pid, uint64_t vpn) {
   std::vector<pfn_t> pages;
   long ret = __get_user_pages_locked(k, pid, vpn, 1, &pages, FOLL_FORCE | FOLL_DUMP | FOLL_GET);
   return ret == 1 ? pages[0] : 0;
+}
+
+// Models: mm/gup.c populate_vma_page_range() (v6.18)
+long populate_vma_page_range(kernel_state &k, int pid, vm_area_struct &vma, uint64_t start, uint64_t end) {
+  const long nr_pages = long(end - start);
+  // The VM_LOCKONFAULT case has never used faultin_page() to break COW.
+  if (vma.vm_flags & VM_LOCKONFAULT) return nr_pages;
+  unsigned gup_flags = FOLL_TOUCH;
+  // Touch writable private mappings with a write fault to break COW; shared
+  // mappings don't COW and would only be dirtied for nothing.
+  if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE) gup_flags |= FOLL_WRITE;
+  // mlock succeeds for regions with any permissions other than PROT_NONE.
+  if (vma_is_accessible(vma)) gup_flags |= FOLL_FORCE;
+  return __get_user_pages(k, pid, start, nr_pages, gup_flags, nullptr);
+}
+
+// Models: mm/gup.c __mm_populate() (v6.18)
+long __mm_populate(kernel_state &k, int pid, uint64_t start, uint64_t npages, bool ignore_errors) {
+  mm_struct &mm = k.tasks[pid].mm;
+  const uint64_t end = start + npages;
+  long ret = 0;
+  for (uint64_t nstart = start, nend; nstart < end; nstart = nend) {
+    // find_vma_intersection()
+    vm_area_struct *vma = nullptr;
+    for (auto &v : mm.vmas)
+      if (v.vm_end > nstart && v.vm_start < end) {
+        vma = &v;
+        break;
+      }
+    if (!vma) break;
+    nend = std::min(end, vma->vm_end);
+    if (vma->vm_flags & (VM_IO | VM_PFNMAP)) continue;
+    if (nstart < vma->vm_start) nstart = vma->vm_start;
+    ret = populate_vma_page_range(k, pid, *vma, nstart, nend);
+    if (ret < 0) {
+      if (ignore_errors) {
+        ret = 0;
+        continue;  // continue at next VMA
+      }
+      break;
+    }
+    nend = nstart + uint64_t(ret);
+    ret = 0;
+  }
+  return ret;
+}
+
+// Models: mm/gup.c check_and_migrate_movable_pages() ->
+// collect_longterm_unpinnable_folios() -> migrate_longterm_unpinnable_folios() (v6.18)
+long check_and_migrate_movable_pages(kernel_state &k, std::vector<pfn_t> &pages, size_t from) {
+  std::vector<pfn_t> movable;
+  for (size_t i = from; i < pages.size(); i++) {
+    const pfn_t p = pages[i];
+    if (folio_is_longterm_pinnable(page_folio(k, p))) continue;
+    // Variant (bug 15, pre-v4.15): nothing treated fsdax pages as unpinnable.
+    if (page_folio(k, p).fsdax && k.sw.fsdax_longterm_pin_allowed) continue;
+    if (std::find(movable.begin(), movable.end(), p) == movable.end()) movable.push_back(p);
+  }
+  if (movable.empty()) return 0;
+  // We can't migrate pages with unexpected references, so drop the pins
+  // __get_user_pages_locked() took: all of them (unpin_folio()).
+  for (size_t i = from; i < pages.size(); i++) gup_put_folio(k, pages[i], 1, FOLL_PIN);
+  pages.resize(from);
+  long ret = -EAGAIN;
+  for (pfn_t p : movable)
+    if (!migrate_folio(k, p)) ret = -ENOMEM;  // migrate_pages() failed: give up
+  return ret;
 }
 
 }  // namespace gupcheck::model

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Transparent huge pages: PMD-mapped anonymous THPs and the huge zero folio
+// Mirrors mm/huge_memory.c (and khugepaged). Transparent huge pages: PMD-mapped anonymous THPs and the huge zero folio
 // (mm/huge_memory.c, and the PMD parts of mm/gup.c; Linux v6.18). A PMD here
 // covers one PTE table, HPAGE_PMD_NR = PTRS_PER_PTE = 16 pages.
 #include "model/kernel.h"
+#include "model/mm_internal.h"
 
 namespace gupcheck::model {
 
@@ -378,5 +379,11 @@ gup_task madvise_collapse_steps(kernel_state &k, int pid, uint64_t vpn) {
 }
 
 long madvise_collapse(kernel_state &k, int pid, uint64_t vpn) { return run_to_end(madvise_collapse_steps(k, pid, vpn)); }
+
+// Models: mm/huge_memory.c vma_adjust_trans_huge() (v6.18): a VMA boundary
+// at vpn inside a PMD leaf splits it.
+void split_huge_pmd_at(kernel_state &k, mm_struct &mm, uint64_t vpn) {
+  if (vpn % HPAGE_PMD_NR) split_huge_pmd_range(k, mm, vpn, vpn + 1);
+}
 
 }  // namespace gupcheck::model

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Page faults, vm_normal_page(), driver insertion, zap and fork-time copy:
-// the parts of mm/memory.c that GUP depends on (Linux v6.18).
+// Mirrors mm/memory.c (Linux v6.18): page faults, vm_normal_page(), driver
+// insertion, zap, fork-time copy, free_pgtables() and remote access: the
+// parts that GUP depends on.
 #include "model/kernel.h"
+#include "model/mm_internal.h"
 
 #include <algorithm>
 
@@ -613,6 +615,47 @@ int copy_present_pte(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &
   pte.young = false;                                   // pte_mkold()
   *pte_alloc(dst_mm, vpn) = pte;
   return 0;
+}
+
+// Models: mm/memory.c free_pgtables() (v6.18): page tables no VMA covers any more go.
+void free_pgtables(mm_struct &mm) {
+  auto covered = [&](const pte_table &t) {
+    for (const auto &v : mm.vmas)
+      if (v.vm_start < t.base + PTRS_PER_PTE && t.base < v.vm_end) return true;
+    return false;
+  };
+  for (size_t i = 0; i < mm.tables.size();) {
+    if (!covered(mm.tables[i])) {
+      for (const pte_t &p : mm.tables[i].ptes)
+        if (p.present) throw model_bug("free_pgtables(): a present PTE outside every VMA");
+      mm.tables.erase(mm.tables.begin() + i);
+    } else {
+      i++;
+    }
+  }
+}
+
+// Models: mm/memory.c __access_remote_vm() (v6.18) as fs/proc/base.c
+// mem_rw() drives it: FOLL_FORCE (proc_mem_foll_force(), default "always").
+// Stubbed: no VMA in the model has vm_ops->access (generic_access_phys()).
+remote_result access_remote_vm(kernel_state &k, int target, uint64_t vpn, bool write, uint64_t value) {
+  remote_result r;
+  std::vector<pfn_t> pages;
+  const long ret = get_user_pages_remote(k, target, vpn, 1, FOLL_FORCE | (write ? FOLL_WRITE : 0), &pages);
+  if (ret <= 0) {
+    r.ret = -EIO;  // mem_rw(): nothing copied
+    return r;
+  }
+  r.pfn = pages[0];
+  if (write) {
+    write_pfn(k, r.pfn, value);  // copy_to_user_page()
+    k.folios[r.pfn].dirty = true;  // set_page_dirty_lock()
+    r.value = value;
+  } else {
+    r.value = read_pfn(k, r.pfn);
+  }
+  put_page(k, r.pfn);
+  return r;
 }
 
 }  // namespace gupcheck::model

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "properties/world.h"
+#include "properties/translate.h"
 
 #include <algorithm>
 #include <sstream>
@@ -220,18 +221,18 @@ bool World::advance_gup(GupCall &g, bool to_end) {
       g.private_mapping = !(v->vm_flags & VM_SHARED);
     if (op.kind == OpKind::Collapse) {
       f->task = madvise_collapse_steps(k_, pid, g.start);
-    } else switch (op.api) {
+    } else switch (const uint32_t flags = model_gup_flags(op); op.api) {
       case trace::GupApi::Get:
-        f->task = get_user_pages_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages);
+        f->task = get_user_pages_steps(k_, pid, g.start, op.npages, flags, &f->pages);
         break;
       case trace::GupApi::Pin:
-        f->task = pin_user_pages_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages);
+        f->task = pin_user_pages_steps(k_, pid, g.start, op.npages, flags, &f->pages);
         break;
       case trace::GupApi::GetFast:
-        f->task = get_user_pages_fast_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages, &f->nr_fast);
+        f->task = get_user_pages_fast_steps(k_, pid, g.start, op.npages, flags, &f->pages, &f->nr_fast);
         break;
       case trace::GupApi::PinFast:
-        f->task = pin_user_pages_fast_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages, &f->nr_fast);
+        f->task = pin_user_pages_fast_steps(k_, pid, g.start, op.npages, flags, &f->pages, &f->nr_fast);
         break;
     }
   }
@@ -615,7 +616,7 @@ const Outcome &World::step(const Op &op) {
     }
     case OpKind::Populate: {
       out.ret = __get_user_pages_locked(k_, pid, address(op.map, op.page), op.npages, nullptr,
-                                        op.gup_flags | FOLL_TOUCH);
+                                        model_gup_flags(op) | FOLL_TOUCH);
       break;
     }
     case OpKind::Put:

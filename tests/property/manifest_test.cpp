@@ -11,8 +11,8 @@
 #include <sstream>
 #include <string>
 
-#include "properties/campaign.h"
-#include "properties/parallel.h"
+#include "campaign/campaign.h"
+#include "campaign/parallel.h"
 #include "properties/witness.h"
 
 namespace gupcheck {
@@ -173,7 +173,7 @@ TEST(Manifest, StatsAddUpAcrossWorkers) {
   pc.jobs = 2;
   pc.base = cfg;
   pc.base.stats = &many;
-  const reports::CampaignSummary s = parallel::run(pc);
+  const campaign::CampaignSummary s = parallel::run(pc);
   EXPECT_EQ(s.cases, 300);
   EXPECT_EQ(many.raw(), one.raw());
 }

@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "properties/campaign.h"
+#include "campaign/campaign.h"
 #include "properties/decode.h"
 #include "properties/invariants.h"
 #include "shrinkers/shrink.h"

@@ -18,6 +18,7 @@
 
 #include "model/variant.h"
 #include "properties/invariants.h"
+#include "properties/replay.h"
 #include "properties/stats.h"
 #include "trace/op.h"
 
@@ -29,6 +30,16 @@ struct Progress {
   double elapsed = 0;
 };
 
+struct Config;
+struct Finding;
+
+// Writes the reports of a shrunk counterexample beside its trace (BASE.txt,
+// BASE.json) from the campaign's replay of it, and returns the files it
+// wrote. The command line passes the report floor's writer
+// (reports/counterexample.h), which campaign/ may not use itself; without
+// one, only the traces are written (and nothing is replayed for reports).
+using ReportWriter = std::function<std::vector<std::string>(const std::string &base, const props::ReplayRecord &record)>;
+
 struct Config {
   std::string variant = "mainline";
   model::variant_switches sw;
@@ -38,12 +49,13 @@ struct Config {
   int max_size = 100;      // RapidCheck size at the end of the ramp (about the trace length)
   double shrink_time = 60;
   std::string out_dir;     // where counterexamples go; empty: write nothing
+  ReportWriter write_reports;  // the reports beside each shrunk trace in out_dir
   props::InvariantSet invariants;
   std::function<void(const Progress &)> on_progress;
   double progress_interval = 2.0;
   const std::atomic<bool> *stop = nullptr;  // set (e.g. by SIGINT) to end the campaign early
   props::Stats *stats = nullptr;  // when set, coverage is counted into it (gupcheck fuzz --stats)
-  // A part of the campaign (workers, shards: see properties/parallel.h): the
+  // A part of the campaign (workers, shards: see campaign/parallel.h): the
   // case indices first_case, first_case + case_stride, ... (below max_cases
   // when that is set). Case i is the same case whichever part runs it.
   long first_case = 0;

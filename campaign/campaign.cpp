@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // The only translation unit of the campaign that includes rapidcheck.h.
-#include "properties/campaign.h"
+#include "campaign/campaign.h"
 
 #include <rapidcheck.h>
 
 #include <chrono>
 #include <filesystem>
 
-#include "properties/decode.h"
+#include "campaign/write.h"
 #include "properties/annotate.h"
-#include "reports/json.h"
+#include "properties/decode.h"
 #include "properties/replay.h"
-#include "reports/text.h"
-#include "reports/write.h"
 #include "shrinkers/shrink.h"
 
 namespace gupcheck::campaign {
@@ -122,7 +120,7 @@ Result run(const Config &cfg) {
     const std::string base = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + base_name(f.violation, cfg.seed, cfg.name_by_case, i);
     if (!base.empty()) {
       std::filesystem::create_directories(cfg.out_dir);
-      reports::write_file_atomic(base + ".unshrunk.trace", props::print_annotated_trace(f.original, cfg.sw));
+      campaign::write_file_atomic(base + ".unshrunk.trace", props::print_annotated_trace(f.original, cfg.sw));
       f.files.push_back(base + ".unshrunk.trace");
     }
 
@@ -172,17 +170,16 @@ Result run(const Config &cfg) {
     f.violation = props::run_trace(f.shrunk, cfg.sw, cfg.invariants).violation;
 
     if (!base.empty()) {
-      props::ReplayRecord log = props::replay_for_report(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
-      log.has_seed = true;
-      log.seed = cfg.seed;
-      log.replay_command = props::replay_command_for(base + ".trace", cfg.variant);
-      reports::write_file_atomic(base + ".trace", props::print_annotated_trace(f.shrunk, cfg.sw));
-      reports::write_file_atomic(base + ".txt", reports::text_report(log));
-      reports::write_file_atomic(base + ".json", reports::json_report(log).dump(2) + "\n");
+      campaign::write_file_atomic(base + ".trace", props::print_annotated_trace(f.shrunk, cfg.sw));
       f.files.push_back(base + ".trace");
       f.trace_file = base + ".trace";
-      f.files.push_back(base + ".txt");
-      f.files.push_back(base + ".json");
+      if (cfg.write_reports) {
+        props::ReplayRecord record = props::replay_for_report(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
+        record.has_seed = true;
+        record.seed = cfg.seed;
+        record.replay_command = props::replay_command_for(base + ".trace", cfg.variant);
+        for (std::string &file : cfg.write_reports(base, record)) f.files.push_back(std::move(file));
+      }
     }
     return res;
   }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// KSM merging (mm/ksm.c) and the migrate-then-pin path of FOLL_LONGTERM
-// (mm/gup.c, mm/migrate.c), Linux v6.18.
+// Mirrors mm/ksm.c (Linux v6.18): KSM merging.
 //
 // Differs: ksmd's unstable tree is rebuilt on every pass and a pass covers one
 // mm; page contents are one value, so "identical" is equality of that value
@@ -10,51 +9,11 @@
 #include <algorithm>
 
 #include "model/kernel.h"
+#include "model/mm_internal.h"
 
 namespace gupcheck::model {
 
 namespace {
-
-// Models: mm/rmap.c rmap_walk() as used by remove_migration_ptes() and
-// replace_page(): every present non-special PTE that maps pfn, in every mm.
-template <typename Fn>
-void for_each_pte_mapping(kernel_state &k, pfn_t pfn, Fn fn) {
-  for (auto &t : k.tasks) {
-    if (!t.alive) continue;
-    for (auto &tab : t.mm.tables)
-      for (pte_t &p : tab.ptes)
-        if (p.present && !p.special && p.pfn == pfn) fn(t.mm, p);
-  }
-}
-
-// Models: mm/migrate.c migrate_folio_unmap() + move_to_new_folio() +
-// remove_migration_ptes() for an anonymous folio (v6.18). The new folio comes
-// from alloc_migration_target() under memalloc_pin_save(): ZONE_NORMAL.
-// Return: false when the folio holds unexpected references
-// (folio_migrate_mapping()'s refcount check: -EAGAIN until migrate_pages() gives up).
-bool migrate_folio(kernel_state &k, pfn_t old) {
-  {
-    const folio &f = k.folios[old];
-    if (!f.anon || f.ksm || f.zero || f.large) return false;  // Stubbed: only small anonymous folios move
-    if (f.refcount != f.mapcount) return false;    // a GUP reference or pin elsewhere
-  }
-  const pfn_t np = folio_alloc(k);  // may reallocate k.folios
-  folio &of = k.folios[old];
-  folio &nf = k.folios[np];
-  nf.anon = true;
-  nf.anon_exclusive = of.anon_exclusive;  // restored by remove_migration_pte()
-  nf.dirty = of.dirty;
-  nf.data = of.data;                      // folio_migrate_copy()
-  nf.zone = mem_zone::normal;
-  nf.mapcount = of.mapcount;
-  nf.refcount = of.refcount;
-  for_each_pte_mapping(k, old, [&](mm_struct &, pte_t &p) { p.pfn = np; });
-  of.mapcount = 0;
-  of.refcount = 0;
-  of.freed = true;
-  of.migrated_to = np;
-  return true;
-}
 
 // Models: mm/ksm.c write_protect_page() (v6.18): refuses a page with extra
 // references or one that may be pinned; otherwise the PTE is made read-only
@@ -231,29 +190,6 @@ long ksm_scan_mm(kernel_state &k, int pid) {
   // Stale stable-tree entries (freed KSM folios) are dropped.
   std::erase_if(k.ksm_stable, [&](pfn_t s) { return k.folios[s].freed; });
   return merged;
-}
-
-
-// Models: mm/gup.c check_and_migrate_movable_pages() ->
-// collect_longterm_unpinnable_folios() -> migrate_longterm_unpinnable_folios() (v6.18)
-long check_and_migrate_movable_pages(kernel_state &k, std::vector<pfn_t> &pages, size_t from) {
-  std::vector<pfn_t> movable;
-  for (size_t i = from; i < pages.size(); i++) {
-    const pfn_t p = pages[i];
-    if (folio_is_longterm_pinnable(page_folio(k, p))) continue;
-    // Variant (bug 15, pre-v4.15): nothing treated fsdax pages as unpinnable.
-    if (page_folio(k, p).fsdax && k.sw.fsdax_longterm_pin_allowed) continue;
-    if (std::find(movable.begin(), movable.end(), p) == movable.end()) movable.push_back(p);
-  }
-  if (movable.empty()) return 0;
-  // We can't migrate pages with unexpected references, so drop the pins
-  // __get_user_pages_locked() took: all of them (unpin_folio()).
-  for (size_t i = from; i < pages.size(); i++) gup_put_folio(k, pages[i], 1, FOLL_PIN);
-  pages.resize(from);
-  long ret = -EAGAIN;
-  for (pfn_t p : movable)
-    if (!migrate_folio(k, p)) ret = -ENOMEM;  // migrate_pages() failed: give up
-  return ret;
 }
 
 }  // namespace gupcheck::model

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Beyond the catalogue: HW1 (memory failure) and MP1 (move_pages status).
+// Each invariant is a pure function of the world after a step (see
+// properties/invariants/internal.h); ids and statements follow
+// docs/invariants.md, and the registry (properties/invariants/registry.cpp)
+// names each with its statement and source.
+#include "properties/invariants/internal.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace gupcheck::props::inv {
+
+using namespace gupcheck::model;
+using trace::OpKind;
+
+// HW1 (beyond the catalogue): memory failure.
+bool hwpoison_never_mapped(const World &w, std::string &why) {
+  const Census::Where &at = w.census().hwpoison_mapped;
+  if (at.pid >= 0) {
+    why = "p" + std::to_string(w.proc_of(at.pid)) + " maps hwpoisoned " + pfn_s(at.pfn) + " at " + addr_s(at.vpn);
+    return false;
+  }
+  const trace::Op &op = w.last_op();
+  const Probe &pr = w.probe();
+  const bool was_poison = pr.had_pte && !pr.pte.present && pr.pte.hwpoison;
+  // access_error() first: an access the VMA does not allow is SIGSEGV anyway.
+  const bool allowed = pr.had_vma && (op.kind == OpKind::Write ? (pr.vma.vm_flags & VM_WRITE)
+                                                                : (pr.vma.vm_flags & (VM_READ | VM_WRITE)));
+  if ((op.kind == OpKind::Read || op.kind == OpKind::Write) && was_poison && allowed &&
+      w.last_outcome().signal != SIGBUS_NR) {
+    why = "an access to a hwpoison entry did not raise SIGBUS";
+    return false;
+  }
+  if (!is_gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  for (pfn_t p : g.pages)
+    if (w.kernel().folios[p].hwpoison) {
+      why = "GUP returned hwpoisoned " + pfn_s(p);
+      return false;
+    }
+  if (!was_poison || gup_args_invalid(g.op.api, g.op.gup_flags) || g.nr_fast) return true;
+  if (check_vma_flags(w.kernel(), pr.vma, g.op.gup_flags | (g.pin ? FOLL_PIN : FOLL_GET))) return true;
+  if (g.op.gup_flags & FOLL_NOFAULT) return true;
+  const long want = (g.op.gup_flags & FOLL_HWPOISON) ? -EHWPOISON : -EFAULT;
+  if (g.ret != want) {
+    why = "GUP starting on a hwpoison entry returned " + std::to_string(g.ret) + ", expected " + std::to_string(want);
+    return false;
+  }
+  return true;
+}
+
+// MP1 (beyond the catalogue): move_pages(2) status lookups.
+bool pages_stat_contract(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Stat) return true;
+  const Probe &pr = w.probe();
+  const kernel_state &k = w.kernel();
+  long want = 0;
+  if (!pr.had_vma) want = -EFAULT;
+  else if (!pr.had_pte || !pr.pte.present) want = -ENOENT;
+  else if (is_zero_pfn(pr.pte.pfn) || is_huge_zero_pfn(k, pr.pte.pfn)) want = -EFAULT;
+  else if (pr.pte.special) want = -ENOENT;
+  else if (pr.folio.fsdax) want = -ENOENT;
+  if (w.last_outcome().ret != want) {
+    why = "move_pages() status " + std::to_string(w.last_outcome().ret) + ", expected " + std::to_string(want);
+    return false;
+  }
+  const int pid = w.pid_of(w.last_op().proc);
+  if (k.folios.size() != pr.nfolios || k.tasks[pid].mm.tables.size() != pr.ntables) {
+    why = "a move_pages() status lookup allocated a page or page table";
+    return false;
+  }
+  for (pfn_t p = 1; p < k.folios.size(); p++)
+    if (gup_share_delta(w, p) != 0) {
+      why = "a move_pages() status lookup left a reference on " + pfn_s(p);
+      return false;
+    }
+  return true;
+}
+
+}  // namespace gupcheck::props::inv
