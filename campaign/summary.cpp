@@ -6,6 +6,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "trace/formats.h"
+
 namespace gupcheck::campaign {
 
 using nlohmann::json;
@@ -44,8 +46,7 @@ void add_finding(CampaignSummary &s, FindingSummary f) {
 }
 
 json summary_json(const CampaignSummary &s) {
-  json j;
-  j["format"] = "gupcheck-summary-v1";
+  json j = formats::document(formats::kSummary);
   j["variant"] = s.variant;
   j["seed"] = s.seed;
   j["shard_count"] = s.shard_count;
@@ -77,7 +78,10 @@ json summary_json(const CampaignSummary &s) {
 
 CampaignSummary summary_from_json(const json &j) {
   try {
-    if (j.value("format", "") != "gupcheck-summary-v1") throw std::runtime_error("not a gupcheck summary");
+    // Summaries written before the version field read as version 1.
+    const bool legacy_v1 = j.is_object() && j.value("format", "") == "gupcheck-summary-v1" && !j.contains("version");
+    if (const std::string why = formats::mismatch(j, formats::kSummary); !legacy_v1 && !why.empty())
+      throw std::runtime_error(why);
     CampaignSummary s;
     s.variant = j.at("variant").get<std::string>();
     s.seed = j.at("seed").get<uint64_t>();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "reports/gate.h"
 #include "reports/markup.h"
+#include "trace/formats.h"
 
 #include <cstdio>
 
@@ -52,9 +53,7 @@ std::string junit_xml(const std::vector<GateResult> &results, double total_secon
 
 nlohmann::json gate_json(const std::vector<GateResult> &results, uint64_t seed, double budget) {
   using nlohmann::json;
-  json j;
-  j["format"] = "gupcheck-gate";
-  j["version"] = 1;
+  json j = formats::document(formats::kGate);
   j["seed"] = seed;
   j["budget"] = budget;
   bool all = true;

@@ -3,7 +3,8 @@
 // The JSON report of a replay (see json.h).
 #include "reports/json.h"
 
-#include "reports/picture.h"
+#include "reports/snapshot_json.h"
+#include "trace/formats.h"
 #include "trace/json.h"
 #include "trace/text.h"
 
@@ -17,9 +18,7 @@ const char *verdict_name(const props::ReplayRecord &log) {
 
 nlohmann::json json_report(const props::ReplayRecord &log) {
   using nlohmann::json;
-  json j;
-  j["format"] = "gupcheck-report";
-  j["version"] = 1;
+  json j = formats::document(formats::kReport);
   j["variant"] = log.variant;
   j["seed"] = log.has_seed ? json(log.seed) : json(nullptr);
   j["replay_command"] = log.replay_command;
@@ -57,9 +56,9 @@ nlohmann::json json_report(const props::ReplayRecord &log) {
     steps.push_back(std::move(st));
   }
   j["steps"] = std::move(steps);
-  // Still the pictures until the snapshot has its JSON form.
-  j["before"] = log.before_error.empty() ? draw_state(log.before) : "(not available: " + log.before_error + ")\n";
-  j["after"] = draw_state(log.after);
+  j["before"] = log.before_error.empty() ? snapshot_json(log.before) : json(nullptr);
+  j["before_error"] = log.before_error.empty() ? json(nullptr) : json(log.before_error);
+  j["after"] = snapshot_json(log.after);
   return j;
 }
 

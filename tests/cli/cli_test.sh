@@ -16,6 +16,7 @@ if [ ! -x "$1" ] || [ -d "$1" ]; then
   exit 1
 fi
 GUPCHECK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")  # absolute: the cases run elsewhere
+VALIDATE=$(cd "$(dirname "$0")/../../schemas" && pwd)/validate.py
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-cli.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -290,6 +291,12 @@ case "$CASE" in
     exit 2
     ;;
 esac
+
+# Every JSON document the case wrote conforms to its schema (schemas/).
+mapfile -t written < <(find "$TMP" -name '*.json' -type f | sort)
+if [ ${#written[@]} -gt 0 ]; then
+  python3 "$VALIDATE" "${written[@]}" >"$TMP/validate.log" 2>&1 || { fail "JSON output not conforming to its schema"; cat "$TMP/validate.log"; }
+fi
 
 if [ "$failures" -ne 0 ]; then
   echo "$CASE: $failures failure(s)"

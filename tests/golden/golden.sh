@@ -10,6 +10,7 @@
 # Usage: golden.sh GUPCHECK OUTDIR [check EXPECTED_DIR]
 set -euo pipefail
 gupcheck=$1 out=$2
+validate=$(cd "$(dirname "$0")/../../schemas" && pwd)/validate.py
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -28,6 +29,8 @@ for v in $("$gupcheck" list variants | awk '/^[a-z]/ {print $1}'); do
       "$gupcheck" fuzz --variant "$v" --seed "$seed" --cases 3000 --shrink-time 60 --out "$d" \
         --summary-json "$d/summary.json" >/dev/null 2>&1 || status=$?
       echo "=== $v seed $seed: exit $status"
+      # Every JSON file written conforms to its schema (schemas/); a failure stops the run.
+      python3 "$validate" "$d"/*.json >"$work/validate.log" 2>&1 || { cat "$work/validate.log" >&2; exit 1; }
       for f in $(cd "$d" && ls | sort); do
         echo "--- $f"
         normalise <"$d/$f"

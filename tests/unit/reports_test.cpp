@@ -16,6 +16,7 @@
 #include "properties/world.h"
 #include "reports/json.h"
 #include "reports/picture.h"
+#include "reports/snapshot_json.h"
 #include "properties/replay.h"
 #include "reports/text.h"
 #include "campaign/write.h"
@@ -273,7 +274,7 @@ TEST(JsonReport, HasTheDocumentedFields) {
                         "steps", "before", "after"})
     EXPECT_TRUE(j.contains(f)) << f;
   EXPECT_EQ(j["format"], "gupcheck-report");
-  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["version"], 2);
   EXPECT_EQ(j["variant"], "mainline");
   EXPECT_EQ(j["seed"], 16);
   EXPECT_EQ(j["verdict"], "holds");
@@ -287,11 +288,69 @@ TEST(JsonReport, HasTheDocumentedFields) {
   EXPECT_EQ(j["steps"][0]["signal"], 0);
   EXPECT_FALSE(j["steps"][0].contains("value"));
   EXPECT_EQ(j["steps"][2]["value"], 5);
-  EXPECT_EQ(j["before"], draw_state(log.before));
-  EXPECT_EQ(j["after"], draw_state(log.after));
+  EXPECT_EQ(j["before"], snapshot_json(log.before));
+  EXPECT_TRUE(j["before_error"].is_null());
+  EXPECT_EQ(j["after"], snapshot_json(log.after));
+  // The states are data: the written page's PTE with its bits, its folio with its counts.
+  const nlohmann::json &after = j["after"];
+  ASSERT_EQ(after["processes"].size(), 1u);
+  EXPECT_EQ(after["processes"][0]["process"], "p0");
+  ASSERT_EQ(after["processes"][0]["vmas"].size(), 1u);
+  EXPECT_EQ(after["processes"][0]["vmas"][0]["perms"], "rw-p");
+  EXPECT_EQ(after["processes"][0]["vmas"][0]["backing"], "anon");
+  EXPECT_EQ(after["processes"][0]["vmas"][0]["mappings"], nlohmann::json::array({"m0"}));
+  ASSERT_EQ(after["processes"][0]["ptes"].size(), 1u);
+  const nlohmann::json &pte = after["processes"][0]["ptes"][0];
+  EXPECT_EQ(pte["vpn"], after["processes"][0]["vmas"][0]["start"]);
+  EXPECT_TRUE(pte["present"] && pte["write"] && pte["dirty"]);
+  EXPECT_FALSE(pte["special"]);
+  const uint64_t pfn = pte["pfn"];
+  ASSERT_GE(after["folios"].size(), pfn);
+  const nlohmann::json &folio = after["folios"][pfn - 1];
+  EXPECT_EQ(folio["pfn"], pfn);
+  EXPECT_EQ(folio["kind"], "anon");
+  EXPECT_TRUE(folio["anon_exclusive"]);
+  EXPECT_EQ(folio["refcount"], 1);
+  EXPECT_EQ(folio["mapcount"], 1);
+  EXPECT_EQ(folio["pincount"], 0);
+  EXPECT_EQ(folio["data"], 5);
+  EXPECT_EQ(folio["census"]["ptes"], 1);
+  EXPECT_EQ(after["folios"][0]["kind"], "zero");
+  EXPECT_EQ(after["zero_page"]["pfn"], 1);
+  EXPECT_TRUE(after["gup_calls"].empty());
+  EXPECT_EQ(after["pin_counters"]["acquired"], 0);
 
   log.has_seed = false;
   EXPECT_TRUE(json_report(log)["seed"].is_null());
+}
+
+TEST(JsonReport, StatesCarryTheZeroPageSpecialBitAndGupCalls) {
+  const ReplayRecord log = replay_mainline(
+      make_trace({mmap_anon(0, 2), access(OpKind::Read, 0, 0), pin(0, 0, 1, 1, model::FOLL_WRITE)}));
+  ASSERT_FALSE(log.failed());
+  const nlohmann::json after = json_report(log)["after"];
+  const nlohmann::json &ptes = after["processes"][0]["ptes"];
+  ASSERT_EQ(ptes.size(), 2u);
+  EXPECT_EQ(ptes[0]["pfn"], model::ZERO_PFN);
+  EXPECT_TRUE(ptes[0]["special"]);
+  EXPECT_FALSE(ptes[0]["write"]);
+  EXPECT_TRUE(after["processes"][0]["has_pinned"]);
+  ASSERT_EQ(after["gup_calls"].size(), 1u);
+  const nlohmann::json &g = after["gup_calls"][0];
+  EXPECT_EQ(g["handle"], "g0");
+  EXPECT_EQ(g["state"], "holding");
+  EXPECT_TRUE(g["pin"]);
+  EXPECT_EQ(g["ret"], 1);
+  ASSERT_EQ(g["pages"].size(), 1u);
+  EXPECT_EQ(g["pages"][0], ptes[1]["pfn"]);
+  const uint64_t pinned = g["pages"][0];
+  const nlohmann::json &folio = after["folios"][pinned - 1];
+  EXPECT_EQ(folio["refcount"], model::GUP_PIN_COUNTING_BIAS + 1);
+  EXPECT_TRUE(folio["maybe_dma_pinned"]);
+  EXPECT_EQ(folio["census"]["pins"], 1);
+  EXPECT_EQ(after["pin_counters"]["acquired"], 1);
+  // The state before the pin: no GUP call yet.
+  EXPECT_TRUE(json_report(log)["before"]["gup_calls"].empty());
 }
 
 class WriteFileAtomic : public ::testing::Test {
