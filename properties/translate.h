@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "model/flags.h"
+#include "model/kernel.h"
 #include "trace/flags.h"
 #include "trace/op.h"
 
@@ -28,6 +29,15 @@ constexpr bool trace_flags_match_model() {
 }
 static_assert(trace_flags_match_model(), "trace/flags.h and model/flags.h disagree on a FOLL_* flag");
 }  // namespace detail
+
+// The model's protection bits (VM_READ|VM_WRITE) for a trace's PROT.
+model::vm_flags_t prot_bits(trace::Prot p);
+// mmap's arguments for a trace's `mmap` op, all but the file (the executor
+// resolves the trace's file handle fN to a kernel file).
+model::mmap_args mmap_args_of(const trace::Op &op);
+// The model's madvise advice for a trace's (all but MADV_MERGEABLE, which
+// the model runs as ksm_madvise()).
+model::madv madv_of(trace::Advice a);
 
 // The model's FOLL_* flags for a trace op's GUP flags.
 constexpr uint32_t model_gup_flags(uint32_t trace_flags) { return trace_flags; }
