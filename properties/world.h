@@ -188,6 +188,10 @@ struct InFlightTable {
   }
 };
 
+namespace test {
+struct WorldTamper;  // tests/unit/test_traces.h: tampering that proves an invariant can fail
+}
+
 class World {
  public:
   explicit World(const model::variant_switches &sw = {});
@@ -198,11 +202,6 @@ class World {
   const Outcome &step(const trace::Op &op);
 
   const model::kernel_state &kernel() const { return k_; }
-  model::kernel_state &kernel_mut() { return k_; }
-  // For tests that prove a step invariant can fail: tamper with what the
-  // last step returned.
-  Outcome &last_outcome_mut() { return out_; }
-  std::vector<GupCall> &gup_calls_mut() { return gups_; }
   const std::vector<GupCall> &gup_calls() const { return gups_; }
   const std::vector<MappingHandle> &mappings() const { return maps_; }
   // The model pid of process handle pN, or -1.
@@ -227,7 +226,10 @@ class World {
   // collapse: its handle is a call only so that it can be in flight).
   const GupCall *last_gup() const { return last_gup_; }
   const Census &census() const;
-  GupCall &gup_mut(uint16_t g) { return require_gup(g); }  // for tests, as gup_calls_mut()
+  // A store of v into every page call g holds, by the I/O a live mechanism
+  // does through it (an O_DIRECT read fills its buffer): the frames change,
+  // not the spec's shadow memory. The model oracle's device side.
+  void device_store(const GupCall &g, uint64_t v);
 
  private:
   void take_probe(const trace::Op &op, int pid);
@@ -266,6 +268,8 @@ class World {
   Outcome out_;
   const GupCall *last_gup_ = nullptr;
   mutable Census census_;
+
+  friend struct test::WorldTamper;
 };
 
 }  // namespace gupcheck::props

@@ -13,6 +13,10 @@ using namespace gupcheck::model;
 using trace::Op;
 using trace::OpKind;
 
+void World::device_store(const GupCall &g, uint64_t v) {
+  for (pfn_t p : g.pages) write_pfn(k_, p, v);
+}
+
 void World::step_access(const Op &op, int pid) {
   Outcome &out = out_;
   switch (op.kind) {
