@@ -9,7 +9,7 @@ namespace gupcheck::reports {
 
 std::vector<std::string> write_counterexample_reports(const std::string &base, const props::ReplayRecord &record) {
   campaign::write_file_atomic(base + ".txt", text_report(record));
-  campaign::write_file_atomic(base + ".json", json_report(record).dump(2) + "\n");
+  campaign::write_file_atomic(base + ".json", json_text(json_report(record)));
   return {base + ".txt", base + ".json"};
 }
 

@@ -5,6 +5,7 @@
 
 #include "reports/snapshot_json.h"
 #include "trace/formats.h"
+#include "reports/version.h"
 #include "trace/json.h"
 #include "trace/text.h"
 
@@ -19,6 +20,7 @@ const char *verdict_name(const props::ReplayRecord &log) {
 nlohmann::json json_report(const props::ReplayRecord &log) {
   using nlohmann::json;
   json j = formats::document(formats::kReport);
+  stamp_version(j);
   j["variant"] = log.variant;
   j["seed"] = log.has_seed ? json(log.seed) : json(nullptr);
   j["replay_command"] = log.replay_command;
@@ -36,6 +38,8 @@ nlohmann::json json_report(const props::ReplayRecord &log) {
         {"why", log.violation.why},
         {"step", log.violation.step + 1},
         {"internal", log.violation.internal},
+        // Every other invariant violated at the same step.
+        {"also_violated", log.violation.also},
     };
   } else {
     j["invariant"] = nullptr;
@@ -60,6 +64,10 @@ nlohmann::json json_report(const props::ReplayRecord &log) {
   j["before_error"] = log.before_error.empty() ? json(nullptr) : json(log.before_error);
   j["after"] = snapshot_json(log.after);
   return j;
+}
+
+std::string json_text(const nlohmann::json &j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace gupcheck::reports
