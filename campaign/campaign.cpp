@@ -11,6 +11,7 @@
 #include "campaign/write.h"
 #include "properties/annotate.h"
 #include "properties/decode.h"
+#include "properties/replay.h"
 #include "shrinkers/shrink.h"
 #include "trace/header.h"
 
@@ -215,7 +216,11 @@ Result run(const Config &cfg) {
       if (save(base + ".trace", props::print_annotated_trace(f.shrunk, cfg.sw))) f.trace_file = base + ".trace";
       if (cfg.write_reports) {
         try {
-          for (std::string &file : cfg.write_reports(base, f, cfg)) f.files.push_back(std::move(file));
+          props::ReplayRecord record = props::replay_for_report(f.shrunk, cfg.variant, cfg.sw, props::only(f.violation.invariant, cfg.invariants));
+          record.has_seed = true;
+          record.seed = cfg.seed;
+          record.replay_command = props::replay_command_for(base + ".trace", cfg.variant);
+          for (std::string &file : cfg.write_reports(base, record)) f.files.push_back(std::move(file));
         } catch (const std::exception &e) {
           f.write_errors.push_back(e.what());
         }

@@ -18,6 +18,7 @@
 
 #include "model/variant.h"
 #include "properties/invariants.h"
+#include "properties/replay.h"
 #include "properties/stats.h"
 #include "trace/op.h"
 
@@ -33,10 +34,11 @@ struct Config;
 struct Finding;
 
 // Writes the reports of a shrunk counterexample beside its trace (BASE.txt,
-// BASE.json) and returns the files it wrote. The command line passes the
-// report floor's writer (reports/counterexample.h), which campaign/ may not
-// use itself; without one, only the traces are written.
-using ReportWriter = std::function<std::vector<std::string>(const std::string &base, const Finding &f, const Config &cfg)>;
+// BASE.json) from the campaign's replay of it, and returns the files it
+// wrote. The command line passes the report floor's writer
+// (reports/counterexample.h), which campaign/ may not use itself; without
+// one, only the traces are written (and nothing is replayed for reports).
+using ReportWriter = std::function<std::vector<std::string>(const std::string &base, const props::ReplayRecord &record)>;
 
 struct Config {
   std::string variant = "mainline";

@@ -10,6 +10,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "trace/formats.h"
+
 namespace gupcheck::campaign {
 
 using nlohmann::json;
@@ -48,8 +50,7 @@ void add_finding(CampaignSummary &s, FindingSummary f) {
 }
 
 json summary_json(const CampaignSummary &s) {
-  json j;
-  j["format"] = "gupcheck-summary-v1";
+  json j = formats::document(formats::kSummary);
   trace::stamp_version(j);
   j["variant"] = s.variant;
   j["seed"] = s.seed;
@@ -159,8 +160,10 @@ constexpr long long kMaxShards = 1 << 20, kMaxJobs = 256, kMaxCount = std::numer
 
 CampaignSummary summary_from_json(const json &j) {
   const FieldReader r(j, "");
-  if (!r.has("format") || !r.at("format").is_string() || r.at("format").get<std::string>() != "gupcheck-summary-v1")
-    throw std::runtime_error("not a gupcheck summary (format: expected \"gupcheck-summary-v1\")");
+  // Summaries written before the version field read as version 1.
+  const bool legacy_v1 = j.value("format", "") == "gupcheck-summary-v1" && !j.contains("version");
+  if (const std::string why = formats::mismatch(j, formats::kSummary); !legacy_v1 && !why.empty())
+    throw std::runtime_error("not a gupcheck summary: " + why);
   CampaignSummary s;
   s.variant = r.name("variant");
   s.seed = r.unsigned64("seed");

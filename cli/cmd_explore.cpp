@@ -11,7 +11,7 @@
 #include "trace/header.h"
 #include "campaign/explore.h"
 #include "properties/annotate.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "campaign/write.h"
 
 namespace gupcheck::cli {
@@ -105,7 +105,7 @@ int cmd_explore(const ExploreOpts &o) {
     const std::string file = o.out + "/" + r.violation.invariant + "-explore-d" + std::to_string(r.trace.ops.size()) +
                              ".trace";
     campaign::write_file_atomic(file, text);
-    std::printf("wrote %s\nreplay: %s\n", file.c_str(), reports::replay_command_for(file, v.name).c_str());
+    std::printf("wrote %s\nreplay: %s\n", file.c_str(), props::replay_command_for(file, v.name).c_str());
   }
   return r.violation.internal ? kInternal : kViolation;
 }

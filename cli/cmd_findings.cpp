@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "reports/text.h"
 #include "trace/text.h"
 
@@ -91,7 +91,7 @@ int cmd_show(const FindingsOpts &o) {
   const model::variant_info &v = variant_or_die(f->variant);
   props::InvariantSet inv;
   if (!f->internal) inv = invariants_or_die({f->invariant});
-  reports::ReplayLog log = reports::replay_trace(t, v.name, v.sw, inv);
+  props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, inv);
   log.replay_command = "gupcheck findings show " + std::to_string(f->id) + " --db " + db.path();
   std::printf("%s", reports::text_report(log).c_str());
   return verdict_status(log);

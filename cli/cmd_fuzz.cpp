@@ -16,10 +16,10 @@
 #include "properties/witness.h"
 #include "campaign/parallel.h"
 #include "properties/annotate.h"
+#include "properties/replay.h"
 #include "reports/counterexample.h"
 #include "reports/html.h"
 #include "reports/summary.h"
-#include "reports/replay.h"
 #include "campaign/write.h"
 #include "reports/json.h"
 #include "reports/version.h"
@@ -134,15 +134,15 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
   page.invariants = reports::invariant_rows(cfg.invariants, r.ops, r.found ? r.finding.violation.invariant : "");
   if (r.found) {
     const campaign::Finding &f = r.finding;
-    reports::ReplayLog log =
-        reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, props::only(f.violation.invariant, cfg.invariants));
+    props::ReplayRecord log =
+        props::replay_for_report(f.shrunk, cfg.variant, cfg.sw, props::only(f.violation.invariant, cfg.invariants));
     log.has_seed = true;
     log.seed = cfg.seed;
-    log.replay_command = reports::replay_command_for(f.trace_file.empty() ? "TRACE_FILE" : f.trace_file, cfg.variant);
+    log.replay_command = props::replay_command_for(f.trace_file.empty() ? "TRACE_FILE" : f.trace_file, cfg.variant);
     page.counterexamples.push_back(reports::counterexample_from_log(
         f.violation.invariant + " on " + cfg.variant + " (case " + std::to_string(f.case_index) + ", shrunk from " +
             std::to_string(f.original.ops.size()) + " to " + std::to_string(f.shrunk.ops.size()) + " operations)",
-        log, cfg.sw));
+        log));
   }
   campaign::write_file_atomic(o.html, reports::render_html(page));
   std::printf("wrote %s\n", o.html.c_str());
@@ -326,7 +326,7 @@ int cmd_fuzz(FuzzOpts o) {
   for (const auto &file : f.files) std::printf("wrote %s\n", file.c_str());
   for (const auto &e : f.write_errors) std::printf("WRITE FAILED (the counterexample is above): %s\n", e.c_str());
   if (!f.trace_file.empty())
-    std::printf("replay: %s\n", reports::replay_command_for(f.trace_file, v.name).c_str());
+    std::printf("replay: %s\n", props::replay_command_for(f.trace_file, v.name).c_str());
   return f.violation.internal ? kInternal : kViolation;
 }
 

@@ -14,11 +14,11 @@
 #include "cli/common.h"
 #include "campaign/campaign.h"
 #include "properties/annotate.h"
+#include "properties/replay.h"
 #include "reports/counterexample.h"
 #include "reports/gate.h"
 #include "reports/html.h"
 #include "reports/json.h"
-#include "reports/replay.h"
 #include "campaign/write.h"
 
 namespace gupcheck::cli {
@@ -132,12 +132,12 @@ void write_gate_page(const GateOpts &o, size_t planned, size_t failed, double to
       page.invariants = reports::invariant_rows(d.cfg.invariants, d.ops, g.found ? g.invariant : "");
     }
     if (d.shrunk) {
-      reports::ReplayLog log = reports::replay_trace(*d.shrunk, d.cfg.variant, d.cfg.sw, props::only(g.invariant, d.cfg.invariants));
+      props::ReplayRecord log =
+          props::replay_for_report(*d.shrunk, d.cfg.variant, d.cfg.sw, props::only(g.invariant, d.cfg.invariants));
       log.has_seed = true;
       log.seed = o.seed;
       page.counterexamples.push_back(reports::counterexample_from_log(
-          g.invariant + " on " + g.variant + " (shrunk to " + std::to_string(g.shrunk_length) + " operations)", log,
-          d.cfg.sw));
+          g.invariant + " on " + g.variant + " (shrunk to " + std::to_string(g.shrunk_length) + " operations)", log));
     }
   }
   campaign::write_file_atomic(o.html, reports::render_html(page));

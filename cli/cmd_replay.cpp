@@ -11,7 +11,7 @@
 #include "properties/annotate.h"
 #include "reports/graph.h"
 #include "reports/json.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "reports/text.h"
 #include "campaign/write.h"
 #include "shrinkers/shrink.h"
@@ -75,13 +75,13 @@ int cmd_replay(const ReplayOpts &o) {
   }
   const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
   const model::variant_info &v = variant_or_die(vname);
-  reports::ReplayLog log = reports::replay_trace(t, v.name, v.sw, invariants_for(t, inv_names));
+  props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, invariants_for(t, inv_names));
   log.replay_command = o.from_fuzzer ? "gupcheck replay --from-fuzzer " + file + " --variant " + v.name
-                                     : reports::replay_command_for(file, v.name);
+                                     : props::replay_command_for(file, v.name);
   std::printf("%s", reports::text_report(log).c_str());
   if (!json_out.empty()) campaign::write_file_atomic(json_out, reports::json_text(reports::json_report(log)));
   if (!o.dot_out.empty() || !o.svg_out.empty()) {
-    const std::string dot = reports::graph_to_dot(reports::replay_graph(log, v.sw));
+    const std::string dot = reports::graph_to_dot(reports::replay_graph(log));
     if (!o.dot_out.empty()) campaign::write_file_atomic(o.dot_out, dot);
     if (!o.svg_out.empty()) {
       std::string err;

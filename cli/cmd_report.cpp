@@ -11,7 +11,7 @@
 #include "campaign/write.h"
 #include "cli/common.h"
 #include "reports/history.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "trace/text.h"
 
 namespace gupcheck::cli {
@@ -75,14 +75,14 @@ int cmd_report(const ReportOpts &o) {
     if (v && parsed) {
       props::InvariantSet inv;
       if (!f.internal) inv = invariants_or_die({f.invariant});
-      reports::ReplayLog log = reports::replay_trace(t, v->name, v->sw, inv);
+      props::ReplayRecord log = props::replay_for_report(t, v->name, v->sw, inv);
       log.replay_command = "gupcheck findings show " + std::to_string(f.id) + " --db " + db.path();
       h.anchor = "finding-" + std::to_string(f.id);
       page.counterexamples.push_back(
           {h.anchor, reports::counterexample_from_log("#" + std::to_string(f.id) + " " + f.invariant + " on " +
                                                           f.variant + " (" + f.status + ", " +
                                                           std::to_string(f.length) + " operations)",
-                                                      log, v->sw)});
+                                                      log)});
     }
     page.findings.push_back(std::move(h));
   }

@@ -143,7 +143,7 @@ trace::Trace load_trace(const std::string &file) {
   return t;
 }
 
-int verdict_status(const reports::ReplayLog &log) {
+int verdict_status(const props::ReplayRecord &log) {
   if (!log.error.empty()) return kUsage;
   if (log.violation.found) return log.violation.internal ? kInternal : kViolation;
   return kOk;

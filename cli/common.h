@@ -22,7 +22,7 @@
 #include "model/variant.h"
 #include "properties/stats.h"
 #include "properties/invariants.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "trace/op.h"
 
 namespace gupcheck::cli {
@@ -46,7 +46,7 @@ props::InvariantSet invariants_or_die(const std::vector<std::string> &names);
 props::InvariantSet invariants_for(const trace::Trace &t, const std::vector<std::string> &names);
 // Parses and consistency-checks a trace file; errors become UsageError.
 trace::Trace load_trace(const std::string &file);
-int verdict_status(const reports::ReplayLog &log);
+int verdict_status(const props::ReplayRecord &log);
 // Output locations, checked before the work starts so that a long run does
 // not end in an unwritable path (campaign/write.h says what is accepted).
 // Throw UsageError naming the option, the path and the reason.

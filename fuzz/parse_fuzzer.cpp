@@ -26,7 +26,7 @@
 #include "properties/invariants.h"
 #include "properties/annotate.h"
 #include "reports/json.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "reports/text.h"
 #include "trace/json.h"
 #include "trace/text.h"
@@ -46,7 +46,7 @@ void exercise(trace::Trace t, std::string_view input) {
   if (!trace::check_consistency(t).empty()) return;  // exit 2, with the reason
   const model::variant_info *v = model::find_variant(t.variant);
   if (!v) v = model::find_variant("mainline");
-  const reports::ReplayLog log = reports::replay_trace(t, v->name, v->sw, props::InvariantSet());
+  const props::ReplayRecord log = props::replay_for_report(t, v->name, v->sw, props::InvariantSet());
   if (log.violation.found && log.violation.internal)
     crash("model error on a consistent trace", log.violation.invariant + ": " + log.violation.why, input);
   (void)reports::text_report(log);
@@ -83,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (text) exercise(*text, input);
     if (json) exercise(*json, input);
   } catch (const props::bad_trace &) {
-    // replay_trace() reports it as log.error; only a writer could throw it here.
+    // replay_for_report() reports it as log.error; only a writer could throw it here.
     crash("bad_trace escaped the report writers", "", input);
   } catch (const std::exception &e) {
     crash("unexpected exception (exit 3)", e.what(), input);

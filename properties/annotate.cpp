@@ -12,7 +12,7 @@ namespace gupcheck::props {
 
 namespace {
 
-std::string comment_for(const trace::Op &op, const props::Outcome &out) {
+std::string comment_for(const trace::Op &op, const Outcome &out) {
   if (op.kind != trace::OpKind::Resume || out.point.empty()) return "";
   return "-> " + out.point;
 }
@@ -21,13 +21,13 @@ std::string comment_for(const trace::Op &op, const props::Outcome &out) {
 
 std::vector<std::string> resume_comments(const trace::Trace &t, const model::variant_switches &sw) {
   const std::string why = trace::check_consistency(t);
-  if (!why.empty()) throw props::bad_trace(why);
+  if (!why.empty()) throw bad_trace(why);
   std::vector<std::string> comments(t.ops.size());
-  props::World w(sw);
+  World w(sw);
   for (size_t i = 0; i < t.ops.size(); i++) {
     try {
       comments[i] = comment_for(t.ops[i], w.step(t.ops[i]));
-    } catch (const props::bad_trace &) {
+    } catch (const bad_trace &) {
       throw;
     } catch (const std::exception &) {
       break;  // a model error at step i: what ran before it stands

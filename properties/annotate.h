@@ -25,8 +25,8 @@ namespace gupcheck::props {
 // page 0" (the interleave point the call stopped at), "-> returned 1" (this
 // resume ran the call to its end) or "-> (returned 1)" (it had already
 // returned), as the replay report prints them. Computed by running t on a
-// fresh props::World(sw) (no invariants are checked).
-// Throws props::bad_trace for an inconsistent trace. A model error
+// fresh World(sw) (no invariants are checked).
+// Throws bad_trace for an inconsistent trace. A model error
 // (model::model_bug or any other exception out of the model) ends the run
 // at that step: the comments of the steps before it stand.
 std::vector<std::string> resume_comments(const trace::Trace &t, const model::variant_switches &sw);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "properties/witness.h"
+#include "trace/formats.h"
 #include "trace/text.h"
 
 namespace gupcheck::props {
@@ -180,7 +181,7 @@ Stats Stats::from_raw(const nlohmann::json &j) {
 }
 
 nlohmann::json Stats::to_json() const {
-  nlohmann::json j;
+  nlohmann::json j = formats::document(formats::kStats);
   j["cases"] = cases;
   j["steps"] = steps;
   j["ops"] = ops();

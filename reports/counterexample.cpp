@@ -3,21 +3,13 @@
 
 #include "campaign/write.h"
 #include "reports/json.h"
-#include "reports/replay.h"
 #include "reports/text.h"
 
 namespace gupcheck::reports {
 
-std::vector<std::string> write_counterexample_reports(const std::string &base, const campaign::Finding &f,
-                                                      const campaign::Config &cfg) {
-  // The shrunk trace is a counterexample for its invariant alone (its header's
-  // selection, trace/header.h), whatever else it breaks.
-  ReplayLog log = replay_trace(f.shrunk, cfg.variant, cfg.sw, props::only(f.violation.invariant, cfg.invariants));
-  log.has_seed = true;
-  log.seed = cfg.seed;
-  log.replay_command = replay_command_for(base + ".trace", cfg.variant);
-  campaign::write_file_atomic(base + ".txt", text_report(log));
-  campaign::write_file_atomic(base + ".json", json_text(json_report(log)));
+std::vector<std::string> write_counterexample_reports(const std::string &base, const props::ReplayRecord &record) {
+  campaign::write_file_atomic(base + ".txt", text_report(record));
+  campaign::write_file_atomic(base + ".json", json_text(json_report(record)));
   return {base + ".txt", base + ".json"};
 }
 

@@ -3,6 +3,7 @@
 
 #include "reports/version.h"
 #include "reports/markup.h"
+#include "trace/formats.h"
 
 #include <cstdio>
 
@@ -66,9 +67,7 @@ std::string junit_xml(const std::vector<GateResult> &results, double total_secon
 
 nlohmann::json gate_json(const std::vector<GateResult> &results, uint64_t seed, double budget) {
   using nlohmann::json;
-  json j;
-  j["format"] = "gupcheck-gate";
-  j["version"] = 1;
+  json j = formats::document(formats::kGate);
   stamp_version(j);
   j["seed"] = seed;
   j["budget"] = budget;

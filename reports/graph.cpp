@@ -74,15 +74,15 @@ std::string clean(std::string s) {
 
 class Builder {
  public:
-  Builder(StateGraph &g, const props::World &w, const Highlight &h, const std::string &prefix)
-      : g_(g), w_(w), k_(w.kernel()), h_(h), prefix_(prefix) {}
+  Builder(StateGraph &g, const props::Snapshot &s, const Highlight &h, const std::string &prefix)
+      : g_(g), s_(s), h_(h), prefix_(prefix) {}
 
   void build(const std::string &title) {
     const Vertex t = node(NodeKind::title, "title", {clean(title)}, false);
     g_[t].style = "bold";
     g_[t].fillcolor = "white";
     // Every folio the state shows, with who holds it.
-    for (int pid = 0; pid < int(k_.tasks.size()); pid++) {
+    for (int pid = 0; pid < int(s_.processes.size()); pid++) {
       const Vertex p = add_process(pid);
       edge(t, p, "", "invis");
     }
@@ -133,8 +133,8 @@ class Builder {
   }
 
   Vertex add_process(int pid) {
-    const task_struct &t = k_.tasks[pid];
-    std::vector<std::string> lines{proc_label(w_, pid)};
+    const props::SnapshotProcess &t = s_.processes[pid];
+    std::vector<std::string> lines{proc_label(s_, pid)};
     if (!t.alive) {
       lines.push_back("exited");
       const Vertex v = node(NodeKind::process, "proc_" + std::to_string(pid), lines, false);
@@ -153,12 +153,12 @@ class Builder {
   }
 
   void add_vma(Vertex p, int pid, const vm_area_struct &v) {
-    const mm_struct &mm = k_.tasks[pid].mm;
+    const mm_struct &mm = s_.processes[pid].mm;
     std::vector<std::string> lines{"VMA " + hex(v.vm_start << 12) + "-" + hex(v.vm_end << 12),
-                                   perms(v.vm_flags) + "  " + backing_text(w_, v)};
+                                   perms(v.vm_flags) + "  " + backing_text(s_, v)};
     std::string flags, handles;
     for (auto &f : flag_names(v.vm_flags)) flags += (flags.empty() ? "" : " ") + f;
-    for (auto &m : mapping_names(w_, pid, v)) handles += (handles.empty() ? "" : " ") + m;
+    for (auto &m : mapping_names(s_, pid, v)) handles += (handles.empty() ? "" : " ") + m;
     if (!flags.empty()) lines.push_back(flags);
     if (!handles.empty()) lines.push_back(handles);
     const Vertex vv = node(NodeKind::vma, "vma_" + std::to_string(pid) + "_" + hex(v.vm_start), lines, false);
@@ -189,7 +189,7 @@ class Builder {
 
   // The node of a pfn a PTE or GUP call names: a folio, the zero page, or a device pfn.
   Vertex pfn_node(pfn_t pfn) {
-    if (pfn_valid(k_, pfn) && pfn < k_.folios.size()) return folio_node(pfn);
+    if (s_.has_folio(pfn)) return folio_node(pfn);
     auto it = nodes_.find(pfn);
     if (it != nodes_.end()) return it->second;
     const bool device = pfn >= DEVICE_PFN_BASE;
@@ -203,10 +203,10 @@ class Builder {
   Vertex folio_node(pfn_t pfn) {
     auto it = nodes_.find(pfn);
     if (it != nodes_.end()) return it->second;
-    const folio &f = k_.folios[pfn];
-    const props::Census &c = w_.census();
+    const folio &f = s_.folios[pfn];
+    const props::Census &c = s_.census;
     std::vector<std::string> lines;
-    lines.push_back(f.zero ? "zero page (pfn " + hex(pfn) + ")" : "pfn " + hex(pfn) + "  " + folio_kind(w_, f));
+    lines.push_back(f.zero ? "zero page (pfn " + hex(pfn) + ")" : "pfn " + hex(pfn) + "  " + folio_kind(s_, f));
     lines.push_back("ref " + refcount_text(f.refcount) + "  map " + std::to_string(f.mapcount));
     if (pfn < c.pins.size() && (c.pins[pfn] || c.gets[pfn]))
       lines.push_back("pins " + std::to_string(c.pins[pfn]) + "  gets " + std::to_string(c.gets[pfn]));
@@ -217,14 +217,14 @@ class Builder {
   }
 
   void add_gups() {
-    const auto &gups = w_.gup_calls();
+    const auto &gups = s_.gups;
     for (size_t gi = 0; gi < gups.size(); gi++) {
-      const props::GupCall &g = gups[gi];
+      const props::SnapshotGup &g = gups[gi];
       if (!g.exists) continue;
       // Calls that hold nothing any more are drawn only when the invariant names them.
       if (!g.holds() && !hl_gup(int(gi))) continue;
       std::string state = !g.completed ? "in flight" : g.released ? "released" : "ret " + std::to_string(g.ret);
-      const int proc = w_.proc_of(g.pid);
+      const int proc = s_.proc_of(g.pid);
       const Vertex v = node(NodeKind::gup, "gup_" + std::to_string(gi),
                             {clean(trace::print_op(g.op)),
                              (proc >= 0 ? "p" + std::to_string(proc) : "pid " + std::to_string(g.pid)) + ", " + state},
@@ -245,16 +245,16 @@ class Builder {
     std::map<int, Vertex> files;
     Vertex driver{};
     bool have_driver = false;
-    for (pfn_t p = 2; p < k_.folios.size(); p++) {
-      const folio &f = k_.folios[p];
+    for (pfn_t p = 2; p < s_.folios.size(); p++) {
+      const folio &f = s_.folios[p];
       if (f.freed && !hl_pfn(p)) continue;
       if (f.pagecache && f.file >= 0) {
         auto it = files.find(f.file);
         if (it == files.end()) {
-          const file_state &fs = k_.files[f.file];
+          const file_state &fs = s_.files[f.file].state;
           it = files
                    .emplace(f.file, node(NodeKind::file, "file_" + std::to_string(f.file),
-                                         {"file " + file_label(w_, f.file), fs.shmem ? "shmem" : "page cache"}, false))
+                                         {"file " + file_label(s_, f.file), fs.shmem ? "shmem" : "page cache"}, false))
                    .first;
         }
         edge(it->second, folio_node(p), "cache [" + std::to_string(f.index) + "]", "dashed");
@@ -269,26 +269,14 @@ class Builder {
   }
 
   StateGraph &g_;
-  const props::World &w_;
-  const kernel_state &k_;
+  const props::Snapshot &s_;
   const Highlight &h_;
   std::string prefix_;
   std::map<pfn_t, Vertex> nodes_;
   std::map<int, Vertex> procs_;
 };
 
-// Replays the first n steps of t on a fresh world. Return: the number of steps that ran.
-size_t run_prefix(props::World &w, const trace::Trace &t, size_t n) {
-  size_t i = 0;
-  try {
-    for (; i < n && i < t.ops.size(); i++) w.step(t.ops[i]);
-  } catch (const std::exception &) {
-    // A bad trace or a model bug: draw the state reached.
-  }
-  return i;
-}
-
-std::string step_title(const ReplayLog &log, size_t i) {
+std::string step_title(const props::ReplayRecord &log, size_t i) {
   return "step " + std::to_string(i + 1) + ": " + trace::print_op(log.steps[i].op);
 }
 
@@ -303,12 +291,12 @@ Highlight highlight_of(const props::Violation &v) {
   return h;
 }
 
-void add_state(StateGraph &g, const props::World &w, const Highlight &h, const std::string &prefix,
+void add_state(StateGraph &g, const props::Snapshot &s, const Highlight &h, const std::string &prefix,
                const std::string &title) {
-  Builder(g, w, h, prefix).build(title);
+  Builder(g, s, h, prefix).build(title);
 }
 
-StateGraph replay_graph(const ReplayLog &log, const model::variant_switches &sw) {
+StateGraph replay_graph(const props::ReplayRecord &log) {
   StateGraph g;
   const Highlight h = highlight_of(log.violation);
   const size_t n = log.steps.size();
@@ -318,18 +306,13 @@ StateGraph replay_graph(const ReplayLog &log, const model::variant_switches &sw)
                                   : "bad trace: " + log.error);
     // Graphviz stacks the components of a left-to-right graph bottom-up in
     // the order they come: "after" first puts "before" on top.
-    props::World after(sw);
-    const size_t ran = run_prefix(after, log.trace, n);
-    add_state(g, after, h, "a_",
-              ran == n ? "AFTER " + step_title(log, n - 1) : "AFTER step " + std::to_string(n) + " (it did not complete)");
-    props::World before(sw);
-    run_prefix(before, log.trace, n - 1);
-    add_state(g, before, h, "b_", "BEFORE " + step_title(log, n - 1));
+    add_state(g, log.after, h, "a_",
+              log.steps.back().completed ? "AFTER " + step_title(log, n - 1)
+                                         : "AFTER step " + std::to_string(n) + " (it did not complete)");
+    add_state(g, log.before, h, "b_", "BEFORE " + step_title(log, n - 1));
   } else {
     g[boost::graph_bundle].label = "holds: final state after " + std::to_string(n) + (n == 1 ? " step" : " steps");
-    props::World w(sw);
-    run_prefix(w, log.trace, n);
-    add_state(g, w, h, "a_", n ? "FINAL STATE after " + step_title(log, n - 1) : "INITIAL STATE");
+    add_state(g, log.after, h, "a_", n ? "FINAL STATE after " + step_title(log, n - 1) : "INITIAL STATE");
   }
   return g;
 }

@@ -29,10 +29,9 @@
 #include <utility>
 #include <vector>
 
-#include "model/variant.h"
 #include "properties/invariants.h"
-#include "properties/world.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
+#include "properties/snapshot.h"
 
 namespace gupcheck::reports {
 
@@ -75,16 +74,15 @@ struct Highlight {
 };
 Highlight highlight_of(const props::Violation &v);
 
-// Adds one component to g: the state of w, headed by a title node, node ids
+// Adds one component to g: the state s, headed by a title node, node ids
 // prefixed with `prefix`.
-void add_state(StateGraph &g, const props::World &w, const Highlight &h, const std::string &prefix,
+void add_state(StateGraph &g, const props::Snapshot &s, const Highlight &h, const std::string &prefix,
                const std::string &title);
 
-// The graph of a replay: before and after the failing step, or the final
-// state when nothing failed. Reruns the steps of log.trace on `sw` (the
-// model is a pure function of the variant and the trace). A step that
-// throws ends the rerun; the state drawn is then the last one reached.
-StateGraph replay_graph(const ReplayLog &log, const model::variant_switches &sw);
+// The graph of a replay: its snapshots before and after the failing step,
+// or the final state when nothing failed. When the failing step threw, the
+// state drawn after it is the one it left.
+StateGraph replay_graph(const props::ReplayRecord &log);
 
 // Graphviz dot text of g, written by boost::write_graphviz_dp().
 std::string graph_to_dot(const StateGraph &g);

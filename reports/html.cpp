@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "properties/annotate.h"
 #include "reports/graph.h"
 
 namespace gupcheck::reports {
@@ -236,8 +235,7 @@ std::vector<HtmlInvariantRow> invariant_rows(const props::InvariantSet &inv, lon
   return rows;
 }
 
-HtmlCounterexample counterexample_from_log(const std::string &title, const ReplayLog &log,
-                                           const model::variant_switches &sw) {
+HtmlCounterexample counterexample_from_log(const std::string &title, const props::ReplayRecord &log) {
   HtmlCounterexample c;
   c.title = title;
   if (log.violation.found) {
@@ -254,9 +252,9 @@ HtmlCounterexample counterexample_from_log(const std::string &title, const Repla
   } else {
     c.violation = "the trace holds on " + log.variant;
   }
-  c.trace = props::print_annotated_trace(log.trace, sw);
+  c.trace = log.annotated_trace;
   c.replay = log.replay_command;
-  c.dot = graph_to_dot(replay_graph(log, sw));
+  c.dot = graph_to_dot(replay_graph(log));
   std::string err;
   c.svg = dot_to_svg(c.dot, &err);
   return c;

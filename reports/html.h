@@ -31,7 +31,7 @@
 //   page.config = {{"seed", "1"}, {"time per variant", "10 s"}};
 //   page.show_variants = true;
 //   page.variants.push_back({"zero-page-pin-counted", true, "GupGrabArithmetic", "GupGrabArithmetic", 0.02, 3, ""});
-//   page.counterexamples.push_back(reports::counterexample_from_log("zero-page-pin-counted", log, sw));
+//   page.counterexamples.push_back(reports::counterexample_from_log("zero-page-pin-counted", log));
 //   campaign::write_file_atomic("gate.html", reports::render_html(page));
 #pragma once
 
@@ -39,9 +39,8 @@
 #include <utility>
 #include <vector>
 
-#include "model/variant.h"
 #include "properties/invariants.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 
 namespace gupcheck::reports {
 
@@ -109,7 +108,6 @@ std::vector<HtmlInvariantRow> invariant_rows(const props::InvariantSet &inv, lon
 // A counterexample section from a replay: trace, violation (with the
 // invariant's statement), and graph (replay_graph(), rendered with
 // `dot -Tsvg` when Graphviz is installed).
-HtmlCounterexample counterexample_from_log(const std::string &title, const ReplayLog &log,
-                                           const model::variant_switches &sw);
+HtmlCounterexample counterexample_from_log(const std::string &title, const props::ReplayRecord &log);
 
 }  // namespace gupcheck::reports

@@ -3,23 +3,23 @@
 // The JSON report of a replay (see json.h).
 #include "reports/json.h"
 
+#include "reports/snapshot_json.h"
+#include "trace/formats.h"
 #include "reports/version.h"
 #include "trace/json.h"
 #include "trace/text.h"
 
 namespace gupcheck::reports {
 
-const char *verdict_name(const ReplayLog &log) {
+const char *verdict_name(const props::ReplayRecord &log) {
   if (!log.error.empty()) return "bad-trace";
   if (!log.violation.found) return "holds";
   return log.violation.internal ? "internal-error" : "violation";
 }
 
-nlohmann::json json_report(const ReplayLog &log) {
+nlohmann::json json_report(const props::ReplayRecord &log) {
   using nlohmann::json;
-  json j;
-  j["format"] = "gupcheck-report";
-  j["version"] = 1;
+  json j = formats::document(formats::kReport);
   stamp_version(j);
   j["variant"] = log.variant;
   j["seed"] = log.has_seed ? json(log.seed) : json(nullptr);
@@ -48,7 +48,7 @@ nlohmann::json json_report(const ReplayLog &log) {
   j["trace"] = trace::trace_to_json(log.trace);
   json steps = json::array();
   for (size_t i = 0; i < log.steps.size(); i++) {
-    const StepRecord &s = log.steps[i];
+    const props::StepRecord &s = log.steps[i];
     json st = {
         {"index", i + 1},
         {"op", trace::print_op(s.op)},
@@ -60,8 +60,9 @@ nlohmann::json json_report(const ReplayLog &log) {
     steps.push_back(std::move(st));
   }
   j["steps"] = std::move(steps);
-  j["before"] = log.before;
-  j["after"] = log.after;
+  j["before"] = log.before_error.empty() ? snapshot_json(log.before) : json(nullptr);
+  j["before_error"] = log.before_error.empty() ? json(nullptr) : json(log.before_error);
+  j["after"] = snapshot_json(log.after);
   return j;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The JSON report of a replay:
-//   {"format": "gupcheck-report", "version": 1,
+// The JSON report of a replay (schema: schemas/gupcheck-report.schema.json):
+//   {"format": "gupcheck-report", "version": 2,
 //    "variant": "mainline", "seed": 42 | null, "replay_command": "gupcheck replay ...",
 //    "verdict": "violation" | "internal-error" | "holds" | "bad-trace",
 //    "error": "step 3: ..." | null,
@@ -9,7 +9,11 @@
 //    "trace": <trace::trace_to_json()>,
 //    "steps": [{"index": 1, "op": "read p0 m0+0", "ret": 0, "signal": 0,
 //               "value": 0 (only when the step returned a value), "outcome": "0 value=0x0"}],
-//    "before": "<picture>", "after": "<picture>"}
+//    "before": <snapshot> | null, "before_error": "..." | null, "after": <snapshot>}
+// "before"/"after" are the states before and after the failing step (or
+// the last step), as data: reports/snapshot_json.h. "before" is null, and
+// "before_error" says why, when the steps before the last one could not be
+// replayed a second time. Version 1 had ASCII pictures there.
 // Step numbers ("index", invariant "step") count from 1, as in the text
 // report. "internal-error" is a model bug (ModelBug or TypeOK), never a
 // kernel bug; id/statement/source are null for ModelBug.
@@ -17,14 +21,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reports/replay.h"
+#include "properties/replay.h"
 
 namespace gupcheck::reports {
 
 // "violation", "internal-error", "holds" or "bad-trace".
-const char *verdict_name(const ReplayLog &log);
+const char *verdict_name(const props::ReplayRecord &log);
 
-nlohmann::json json_report(const ReplayLog &log);
+nlohmann::json json_report(const props::ReplayRecord &log);
 
 // JSON as gupcheck writes it to a file: indented by 2, newline-terminated,
 // and never throwing on text that is not UTF-8 (a trace comment may hold any

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "properties/world.h"
+#include "properties/snapshot.h"  // props::hex
 
 namespace gupcheck::reports {
 

@@ -32,17 +32,16 @@ std::string pad(std::string s, size_t width) {
 
 }  // namespace
 
-std::string proc_label(const props::World &w, int pid) {
-  const int proc = w.proc_of(pid);
-  std::string s = proc >= 0 ? "p" + std::to_string(proc) + " (pid " + std::to_string(pid) + ")"
-                            : "pid " + std::to_string(pid) + " (no trace handle)";
-  return s;
+std::string proc_label(const props::Snapshot &s, int pid) {
+  const int proc = s.proc_of(pid);
+  return proc >= 0 ? "p" + std::to_string(proc) + " (pid " + std::to_string(pid) + ")"
+                   : "pid " + std::to_string(pid) + " (no trace handle)";
 }
 
 // Files by their trace handle fN; a file the trace never named (the shmem
 // object behind MAP_SHARED|MAP_ANONYMOUS) by the kernel's index.
-std::string file_label(const props::World &w, int kernel_file) {
-  int f = w.file_handle(kernel_file);
+std::string file_label(const props::Snapshot &s, int kernel_file) {
+  int f = s.file_handle(kernel_file);
   return f >= 0 ? "f" + std::to_string(f) : "anon-shmem#" + std::to_string(kernel_file);
 }
 
@@ -56,13 +55,13 @@ std::string perms(vm_flags_t f) {
   return s;
 }
 
-std::string backing_text(const props::World &w, const vm_area_struct &v) {
+std::string backing_text(const props::Snapshot &s, const vm_area_struct &v) {
   switch (v.backing) {
     case vma_backing::anon: return v.anon_vma ? "anon (anon_vma)" : "anon";
     case vma_backing::file:
-      return std::string(w.kernel().files[v.file].dax ? "fsdax " : "file ") + file_label(w, v.file) + " pgoff " +
+      return std::string(s.files[v.file].state.dax ? "fsdax " : "file ") + file_label(s, v.file) + " pgoff " +
              hex(v.vm_pgoff);
-    case vma_backing::shmem: return "shmem " + file_label(w, v.file) + " pgoff " + hex(v.vm_pgoff);
+    case vma_backing::shmem: return "shmem " + file_label(s, v.file) + " pgoff " + hex(v.vm_pgoff);
     case vma_backing::pfnmap: return "pfnmap-driver pgoff " + hex(v.vm_pgoff);
     case vma_backing::mixedmap: return "mixedmap-driver";
     case vma_backing::secretmem: return "secretmem";
@@ -92,23 +91,23 @@ std::vector<std::string> flag_names(vm_flags_t f) {
 // The trace mappings overlapping a VMA: "m0" (starts with the VMA), "m0+2"
 // (the VMA starts at page 2 of m0), "m1@+3" (m1 starts at page 3 of the
 // VMA); "(pN)" names the creating process when it is another one.
-std::vector<std::string> mapping_names(const props::World &w, int pid, const vm_area_struct &v) {
+std::vector<std::string> mapping_names(const props::Snapshot &s, int pid, const vm_area_struct &v) {
   std::vector<std::string> out;
-  const auto &maps = w.mappings();
+  const auto &maps = s.mappings;
   for (size_t i = 0; i < maps.size(); i++) {
-    const props::MappingHandle &m = maps[i];
+    const props::SnapshotMapping &m = maps[i];
     if (!m.exists || m.npages == 0) continue;
     if (m.start >= v.vm_end || m.start + m.npages <= v.vm_start) continue;
-    std::string s = "m" + std::to_string(i);
+    std::string name = "m" + std::to_string(i);
     if (m.start < v.vm_start)
-      s += "+" + std::to_string(v.vm_start - m.start);
+      name += "+" + std::to_string(v.vm_start - m.start);
     else if (m.start > v.vm_start)
-      s += "@+" + std::to_string(m.start - v.vm_start);
+      name += "@+" + std::to_string(m.start - v.vm_start);
     if (m.created_by != pid) {
-      const int proc = w.proc_of(m.created_by);
-      s += proc >= 0 ? "(p" + std::to_string(proc) + ")" : "(pid " + std::to_string(m.created_by) + ")";
+      const int proc = s.proc_of(m.created_by);
+      name += proc >= 0 ? "(p" + std::to_string(proc) + ")" : "(pid " + std::to_string(m.created_by) + ")";
     }
-    out.push_back(s);
+    out.push_back(name);
   }
   return out;
 }
@@ -116,14 +115,14 @@ std::vector<std::string> mapping_names(const props::World &w, int pid, const vm_
 namespace {
 
 // The page row character of one PTE slot (see legend_text()).
-char page_char(const kernel_state &k, const pte_t *pte) {
+char page_char(const props::Snapshot &s, const pte_t *pte) {
   if (!pte) return ' ';
   if (!pte->present) return pte->hwpoison ? 'H' : '.';
   const pfn_t pfn = pte->pfn;
   if (is_zero_pfn(pfn)) return 'Z';
   if (pfn >= DEVICE_PFN_BASE) return 'X';
-  if (pfn == 0 || pfn >= k.folios.size()) return '?';
-  const folio &f = k.folios[pfn];
+  if (!s.has_folio(pfn)) return '?';
+  const folio &f = s.folios[pfn];
   if (f.freed) return '!';
   if (f.anon) return f.anon_exclusive ? 'A' : 'a';
   if (f.pagecache) return 'F';
@@ -153,20 +152,19 @@ bool range_has_table(const mm_struct &mm, uint64_t start, uint64_t end) {
   return false;
 }
 
-void draw_vma(std::string &out, const props::World &w, int pid, const vm_area_struct &v) {
-  const kernel_state &k = w.kernel();
-  const mm_struct &mm = k.tasks[pid].mm;
-  const props::Census &census = w.census();
+void draw_vma(std::string &out, const props::Snapshot &s, int pid, const vm_area_struct &v) {
+  const mm_struct &mm = s.processes[pid].mm;
+  const props::Census &census = s.census;
 
   // "0x10000-0x12000  rw-p  2 pages  anon (anon_vma)  m0", flags and handles each joined by ' '.
   std::vector<std::string> words;
   words.push_back(perms(v.vm_flags));
   const uint64_t n = v.vm_end - v.vm_start;
   words.push_back(std::to_string(n) + (n == 1 ? " page" : " pages"));
-  words.push_back(backing_text(w, v));
+  words.push_back(backing_text(s, v));
   std::string flags, handles;
   for (auto &f : flag_names(v.vm_flags)) flags += (flags.empty() ? "" : " ") + f;
-  for (auto &m : mapping_names(w, pid, v)) handles += (handles.empty() ? "" : " ") + m;
+  for (auto &m : mapping_names(s, pid, v)) handles += (handles.empty() ? "" : " ") + m;
   if (!flags.empty()) words.push_back(flags);
   if (!handles.empty()) words.push_back(handles);
   out += wrap_words("  " + hex(v.vm_start << 12) + "-" + hex(v.vm_end << 12) + "  ", words, 6, "  ");
@@ -192,7 +190,7 @@ void draw_vma(std::string &out, const props::World &w, int pid, const vm_area_st
     for (uint64_t a = row; a < end; a++) {
       const pte_t *pte = pte_offset(mm, a);
       ruler += "0123456789abcdef"[a % PTRS_PER_PTE];
-      pages += page_char(k, pte);
+      pages += page_char(s, pte);
       ptes += pte_char(pte);
       gups += gup_char(census, pte);
     }
@@ -205,14 +203,14 @@ void draw_vma(std::string &out, const props::World &w, int pid, const vm_area_st
 }
 
 // Present PTEs that no VMA covers: the kernel never leaves these behind.
-void draw_stray_ptes(std::string &out, const kernel_state &k, const mm_struct &mm) {
+void draw_stray_ptes(std::string &out, const props::Snapshot &s, const mm_struct &mm) {
   for (const pte_table &t : mm.tables)
     for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
       const pte_t &p = t.ptes[i];
       const uint64_t vpn = t.base + i;
       if (!p.present || find_vma(mm, vpn)) continue;
       out += "  stray PTE outside any VMA at " + hex(vpn << 12) + ": pfn " + hex(p.pfn) + " '" +
-             std::string(1, page_char(k, &p)) + "'" + (p.write ? " writable" : "") + (p.special ? " special" : "") +
+             std::string(1, page_char(s, &p)) + "'" + (p.write ? " writable" : "") + (p.special ? " special" : "") +
              "\n";
     }
 }
@@ -227,22 +225,22 @@ std::string refcount_text(int refcount) {
   return s;
 }
 
-std::string folio_kind(const props::World &w, const folio &f) {
-  std::string s;
+std::string folio_kind(const props::Snapshot &s, const folio &f) {
+  std::string kind;
   if (f.zero)
-    s = "zero";
+    kind = "zero";
   else if (f.anon)
-    s = f.anon_exclusive ? "anon-excl" : "anon";
+    kind = f.anon_exclusive ? "anon-excl" : "anon";
   else if (f.pagecache)
-    s = "pagecache " + file_label(w, f.file) + ":" + std::to_string(f.index);
+    kind = "pagecache " + file_label(s, f.file) + ":" + std::to_string(f.index);
   else if (f.driver)
-    s = "driver";
+    kind = "driver";
   else
-    s = "other";
-  if (f.ksm) s += " ksm";
-  if (f.dirty) s += " dirty";
-  if (f.freed) s = "FREED " + s;
-  return s;
+    kind = "other";
+  if (f.ksm) kind += " ksm";
+  if (f.dirty) kind += " dirty";
+  if (f.freed) kind = "FREED " + kind;
+  return kind;
 }
 
 const std::string &legend_text() {
@@ -255,12 +253,11 @@ const std::string &legend_text() {
   return legend;
 }
 
-std::string draw_address_space(const props::World &w) {
-  const kernel_state &k = w.kernel();
+std::string draw_address_space(const props::Snapshot &s) {
   std::string out = legend_text();
-  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
-    const task_struct &t = k.tasks[pid];
-    const std::string label = proc_label(w, int(pid));
+  for (size_t pid = 0; pid < s.processes.size(); pid++) {
+    const props::SnapshotProcess &t = s.processes[pid];
+    const std::string label = proc_label(s, int(pid));
     if (!t.alive) {
       out += label + ": exited\n";
       continue;
@@ -275,15 +272,14 @@ std::string draw_address_space(const props::World &w) {
     if (mm.write_protect_seq % 2) words.push_back("write_protect_seq odd");
     out += wrap_words(label + ": ", words, 2, ", ");
     if (mm.vmas.empty()) out += "  (no VMAs)\n";
-    for (const vm_area_struct &v : mm.vmas) draw_vma(out, w, int(pid), v);
-    draw_stray_ptes(out, k, mm);
+    for (const vm_area_struct &v : mm.vmas) draw_vma(out, s, int(pid), v);
+    draw_stray_ptes(out, s, mm);
   }
   return out;
 }
 
-std::string draw_folios(const props::World &w) {
-  const kernel_state &k = w.kernel();
-  const props::Census &c = w.census();
+std::string draw_folios(const props::Snapshot &s) {
+  const props::Census &c = s.census;
   auto at = [](const std::vector<int> &v, size_t i) { return i < v.size() ? v[i] : 0; };
 
   std::string out = "folios (census: present PTEs, special PTEs, FOLL_GET refs, FOLL_PIN pins):\n";
@@ -291,8 +287,8 @@ std::string draw_folios(const props::World &w) {
   std::snprintf(line, sizeof line, "  %-8s %-24s %-12s %3s %4s %4s %4s %4s %-3s %s\n", "pfn", "kind", "refcount", "map",
                 "ptes", "spec", "gets", "pins", "dma", "data");
   out += line;
-  for (size_t pfn = 1; pfn < k.folios.size(); pfn++) {
-    const folio &f = k.folios[pfn];
+  for (size_t pfn = 1; pfn < s.folios.size(); pfn++) {
+    const folio &f = s.folios[pfn];
     const int ptes = at(c.ptes, pfn), spec = at(c.special_ptes, pfn), gets = at(c.gets, pfn), pins = at(c.pins, pfn);
     const bool held = ptes || spec || gets || pins || f.mapcount != 0;
     // Anonymous folios are always shown: nothing but a mapping or a GUP
@@ -300,15 +296,15 @@ std::string draw_folios(const props::World &w) {
     bool show = f.freed ? held || f.refcount != 0 : f.zero || held || f.anon;
     if (!show) continue;
     std::snprintf(line, sizeof line, "  %-8s %-24s %-12s %3d %4d %4d %4d %4d %-3s %s\n", hex(pfn).c_str(),
-                  folio_kind(w, f).c_str(), refcount_text(f.refcount).c_str(), f.mapcount, ptes, spec, gets, pins,
+                  folio_kind(s, f).c_str(), refcount_text(f.refcount).c_str(), f.mapcount, ptes, spec, gets, pins,
                   folio_maybe_dma_pinned(f) ? "yes" : "no", hex(f.data).c_str());
     out += line;
   }
 
   bool header = false;
-  const auto &gups = w.gup_calls();
+  const auto &gups = s.gups;
   for (size_t i = 0; i < gups.size(); i++) {
-    const props::GupCall &g = gups[i];
+    const props::SnapshotGup &g = gups[i];
     if (!g.exists || g.released) continue;
     if (!header) out += "GUP calls holding pages or in flight:\n";
     header = true;
@@ -322,12 +318,12 @@ std::string draw_folios(const props::World &w) {
     }
     out += wrap_words("  " + trace::print_op(g.op) + " ->", words, 6);
   }
-  out += "NR_FOLL_PIN_ACQUIRED " + std::to_string(k.nr_foll_pin_acquired) + ", NR_FOLL_PIN_RELEASED " +
-         std::to_string(k.nr_foll_pin_released) + "\n";
-  for (const std::string &wn : k.warnings) out += "kernel warning: " + wn + "\n";
+  out += "NR_FOLL_PIN_ACQUIRED " + std::to_string(s.nr_foll_pin_acquired) + ", NR_FOLL_PIN_RELEASED " +
+         std::to_string(s.nr_foll_pin_released) + "\n";
+  for (const std::string &wn : s.warnings) out += "kernel warning: " + wn + "\n";
   return out;
 }
 
-std::string draw_state(const props::World &w) { return draw_address_space(w) + draw_folios(w); }
+std::string draw_state(const props::Snapshot &s) { return draw_address_space(s) + draw_folios(s); }
 
 }  // namespace gupcheck::reports

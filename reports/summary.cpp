@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "reports/summary.h"
 #include "reports/markup.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "reports/version.h"
 
 
@@ -129,7 +129,7 @@ std::string summary_text(const CampaignSummary &s) {
     }
     o += f.trace;
     for (const auto &file : f.files) o += "wrote " + file + "\n";
-    if (!f.trace_file.empty()) o += "replay: " + replay_command_for(f.trace_file, s.variant) + "\n";
+    if (!f.trace_file.empty()) o += "replay: " + props::replay_command_for(f.trace_file, s.variant) + "\n";
   }
   return o;
 }

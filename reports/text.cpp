@@ -83,7 +83,7 @@ std::string join_names(const std::vector<std::string> &names) {
 
 }  // namespace
 
-std::string verdict_line(const ReplayLog &log) {
+std::string verdict_line(const props::ReplayRecord &log) {
   const size_t n = log.steps.size();
   if (!log.error.empty()) return "bad trace, not replayed to the end: " + log.error;
   if (!log.violation.found) return "no invariant violated in " + step_count(n);
@@ -98,7 +98,7 @@ std::string verdict_line(const ReplayLog &log) {
   return s;
 }
 
-std::string text_report(const ReplayLog &log) {
+std::string text_report(const props::ReplayRecord &log) {
   std::string out = "gupcheck report\n";
   out += version_text_line();
   out += field("verdict", verdict_line(log));
@@ -157,13 +157,16 @@ std::string text_report(const ReplayLog &log) {
   }
 
   out += "\n" + legend_text();
+  const std::string after = without_legend(draw_state(log.after));
   if (log.failed()) {
     const std::string s = std::to_string(n);
-    out += "\nAddress space before step " + s + ":\n" + indent_lines(without_legend(log.before), "  ");
-    out += "\nAddress space after step " + s + ":\n" + indent_lines(without_legend(log.after), "  ");
+    const std::string before = log.before_error.empty() ? without_legend(draw_state(log.before))
+                                                        : "(not available: " + log.before_error + ")\n";
+    out += "\nAddress space before step " + s + ":\n" + indent_lines(before, "  ");
+    out += "\nAddress space after step " + s + ":\n" + indent_lines(after, "  ");
   } else {
     out += "\nFinal state" + (n ? " (after step " + std::to_string(n) + ")" : std::string(" (no step run)")) + ":\n" +
-           indent_lines(without_legend(log.after), "  ");
+           indent_lines(after, "  ");
   }
   return out;
 }

@@ -22,14 +22,14 @@
 
 #include <string>
 
-#include "reports/replay.h"
+#include "properties/replay.h"
 
 namespace gupcheck::reports {
 
-std::string text_report(const ReplayLog &log);
+std::string text_report(const props::ReplayRecord &log);
 
 // One line: "invariant X (ID) violated at step N", "internal model error at
 // step N", "no invariant violated in N steps" or "bad trace: ...".
-std::string verdict_line(const ReplayLog &log);
+std::string verdict_line(const props::ReplayRecord &log);
 
 }  // namespace gupcheck::reports

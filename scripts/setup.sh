@@ -9,6 +9,7 @@ packages=(
   librapidcheck-dev libboost-graph-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev liburing-dev libsqlite3-dev graphviz
   clang libclang-rt-dev
+  python3-jsonschema
   chromium
   parallel python3-yaml sqlite3
 )

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "trace/formats.h"
+
 namespace gupcheck::trace {
 
 namespace {
@@ -273,9 +275,7 @@ json trace_to_json(const Trace &t) {
   for (const Op &op : t.ops) ops.push_back(op_to_json(op));
   json notes = json::array();
   for (const std::string &n : t.notes) notes.push_back(n);
-  json j = json::object();
-  j["format"] = "gupcheck-trace";
-  j["version"] = 1;
+  json j = formats::document(formats::kTrace);
   j["model"] = t.variant;
   j["notes"] = std::move(notes);
   j["ops"] = std::move(ops);
@@ -290,12 +290,7 @@ Trace trace_from_json(const json &j) {
     if (k != "format" && k != "version" && k != "model" && k != "notes" && k != "ops")
       fail("unknown field '" + k + "' in a gupcheck trace");
   }
-  auto format = j.find("format");
-  if (format == j.end() || *format != "gupcheck-trace")
-    fail("not a gupcheck trace (expected \"format\": \"gupcheck-trace\")");
-  auto version = j.find("version");
-  if (version == j.end() || !version->is_number_integer() || *version != 1)
-    fail("unsupported gupcheck trace version (expected \"version\": 1)");
+  if (const std::string why = formats::mismatch(j, formats::kTrace); !why.empty()) fail(why);
 
   Trace t;
   auto model = j.find("model");

@@ -17,6 +17,7 @@ if [ ! -x "$1" ] || [ -d "$1" ]; then
 fi
 GUPCHECK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")  # absolute: the cases run elsewhere
 README=$(cd "$(dirname "$0")/../.." && pwd)/README.md
+VALIDATE=$(cd "$(dirname "$0")/../../schemas" && pwd)/validate.py
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -284,6 +285,12 @@ case "$CASE" in
     exit 2
     ;;
 esac
+
+# Every JSON document the case wrote conforms to its schema (schemas/).
+mapfile -t written < <(find "$TMP" -name '*.json' -type f | sort)
+if [ ${#written[@]} -gt 0 ]; then
+  python3 "$VALIDATE" "${written[@]}" >"$TMP/validate.log" 2>&1 || { fail "JSON output not conforming to its schema"; cat "$TMP/validate.log"; }
+fi
 
 if [ "$failures" -ne 0 ]; then
   echo "$CASE: $failures failure(s)"

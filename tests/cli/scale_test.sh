@@ -14,6 +14,7 @@ GUPCHECK=$(abs "$1")
 CORPUS_TOOL=$(abs "$2")
 REGRESSION=$(cd "$3" && pwd)
 CASE=$4
+VALIDATE=$(cd "$(dirname "$0")/../../schemas" && pwd)/validate.py
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-scale.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1
@@ -92,8 +93,8 @@ PY
   run 2 part.log merge s1.json s3.json && has part.log "missing shards: 2/3"
   run 2 dup.log merge s1.json s1.json && has dup.log "appears twice"
   run 2 other.log merge s1.json all.json
-  echo '{"x":1}' >bad.json
-  run 2 bad.log merge bad.json
+  echo '{"x":1}' >bad.input
+  run 2 bad.log merge bad.input
   run 2 badshard.log fuzz --cases 5 --shard 4/3
   run 2 badshard2.log fuzz --cases 5 --shard x
   run 2 badjobs.log fuzz --cases 5 --jobs 0
@@ -182,6 +183,11 @@ case "$CASE" in
     exit 2
     ;;
 esac
+# Every JSON document the case wrote conforms to its schema (schemas/).
+mapfile -t written < <(find "$TMP" -name '*.json' -type f | sort)
+if [ ${#written[@]} -gt 0 ]; then
+  python3 "$VALIDATE" "${written[@]}" >"$TMP/validate.log" 2>&1 || { fail "JSON output not conforming to its schema"; cat "$TMP/validate.log"; }
+fi
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)"
   exit 1

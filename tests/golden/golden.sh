@@ -3,13 +3,15 @@
 # Golden outputs: for every variant (mainline included) and seeds 1-2, a
 # bounded campaign's counterexample files (unshrunk and shrunk trace, text
 # report, JSON report) and its summary, with what depends on the clock or the
-# output directory removed, concatenated into one file per variant.
+# output directory removed, concatenated into one file per variant. Every
+# JSON file the campaigns write must conform to its schema (schemas/).
 # A restructure must leave them byte for byte identical; a change of
 # behaviour updates them on purpose:
 #   tests/golden/golden.sh build/release/gupcheck tests/golden/expected
 # Usage: golden.sh GUPCHECK OUTDIR [check EXPECTED_DIR]
 set -euo pipefail
 gupcheck=$1 out=$2
+validate=$(cd "$(dirname "$0")/../../schemas" && pwd)/validate.py
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -38,6 +40,9 @@ for v in $("$gupcheck" list variants | awk '/^[a-z]/ {print $1}'); do
     done
   } >"$out/$v.golden"
 done
+# Every JSON file the campaigns wrote conforms to its schema (schemas/).
+mapfile -t written < <(find "$work" -name '*.json' -type f | sort)
+python3 "$validate" "${written[@]}" >"$work/validate.log" 2>&1 || { cat "$work/validate.log" >&2; exit 1; }
 if [ "${3:-}" = check ]; then
   diff -ru "$4" "$out"
 fi

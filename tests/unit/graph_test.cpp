@@ -17,7 +17,8 @@
 #include "properties/world.h"
 #include "reports/graph.h"
 #include "reports/html.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
+#include "properties/snapshot.h"
 #include "trace/text.h"
 
 namespace gupcheck::reports {
@@ -86,7 +87,7 @@ TEST(StateGraph, CountsMatchTheModelState) {
       "read p1 m0+0\n");
   const props::World w = run(t);
   StateGraph g;
-  add_state(g, w, {}, "a_", "final");
+  add_state(g, props::take_snapshot(w), {}, "a_", "final");
   auto n = count_kinds(g);
   EXPECT_EQ(n[NodeKind::title], 1);
   EXPECT_EQ(n[NodeKind::process], 2);
@@ -116,7 +117,7 @@ TEST(StateGraph, CountsMatchTheModelState) {
 TEST(StateGraph, ZeroPageIsDrawnEvenWhenUnmapped) {
   const props::World w = run(parse(""));
   StateGraph g;
-  add_state(g, w, {}, "x_", "initial");
+  add_state(g, props::take_snapshot(w), {}, "x_", "initial");
   auto n = count_kinds(g);
   EXPECT_EQ(n[NodeKind::zero_page], 1);
   EXPECT_EQ(n[NodeKind::process], 1);
@@ -130,7 +131,7 @@ TEST(StateGraph, DevicePfnIsItsOwnNode) {
       "m0 = mmap p0 mixedmap shared rw 2\n"
       "insert_mixed p0 m0+0 dev\n"));
   StateGraph g;
-  add_state(g, w, {}, "a_", "final");
+  add_state(g, props::take_snapshot(w), {}, "a_", "final");
   auto n = count_kinds(g);
   EXPECT_EQ(n[NodeKind::device_pfn], 1);
   const GraphNode *dev = find_node(g, "a_pfn_" + props::hex(model::DEVICE_PFN_BASE));
@@ -144,12 +145,12 @@ TEST(StateGraph, ViolationHighlightsTheZeroPageAndItsPte) {
   const trace::Trace t = parse(
       "m0 = mmap p0 mixedmap private rw 1\n"
       "read p0 m0+0\n");
-  const ReplayLog log = replay_trace(t, v.name, v.sw, props::InvariantSet());
+  const props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, props::InvariantSet());
   ASSERT_TRUE(log.violation.found);
   EXPECT_EQ(log.violation.invariant, "ZeroPageAlwaysSpecial");
   EXPECT_NE(std::find(log.violation.pfns.begin(), log.violation.pfns.end(), model::ZERO_PFN),
             log.violation.pfns.end());
-  const StateGraph g = replay_graph(log, v.sw);
+  const StateGraph g = replay_graph(log);
   // Both states are drawn; the PTE exists only after the read fault.
   EXPECT_EQ(count_kinds(g)[NodeKind::title], 2);
   ASSERT_NE(find_node(g, "b_pfn_0x1"), nullptr);
@@ -164,9 +165,9 @@ TEST(StateGraph, ViolationHighlightsTheZeroPageAndItsPte) {
   for (Vertex x : boost::make_iterator_range(boost::vertices(g))) highlighted += g[x].highlighted;
   EXPECT_EQ(highlighted, 3);  // the zero page before and after, and the PTE
   // On mainline the same trace holds: one state, nothing highlighted.
-  const ReplayLog ok = replay_trace(t, "mainline", {}, props::InvariantSet());
+  const props::ReplayRecord ok = props::replay_for_report(t, "mainline", {}, props::InvariantSet());
   ASSERT_FALSE(ok.violation.found);
-  const StateGraph h = replay_graph(ok, {});
+  const StateGraph h = replay_graph(ok);
   EXPECT_EQ(count_kinds(h)[NodeKind::title], 1);
   for (Vertex x : boost::make_iterator_range(boost::vertices(h))) EXPECT_FALSE(h[x].highlighted) << h[x].id;
 }
@@ -180,11 +181,11 @@ TEST(StateGraph, EveryRegressionTraceHighlightsWhatItViolates) {
     seen++;
     const trace::Trace t = trace::parse_trace_file(e.path().string());
     const model::variant_info &v = variant(t.variant);
-    const ReplayLog log = replay_trace(t, v.name, v.sw, props::InvariantSet());
+    const props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, props::InvariantSet());
     ASSERT_TRUE(log.violation.found) << e.path();
     EXPECT_FALSE(log.violation.pfns.empty() && log.violation.ptes.empty() && log.violation.gups.empty())
         << e.path() << " violates " << log.violation.invariant << " without naming anything";
-    const StateGraph g = replay_graph(log, v.sw);
+    const StateGraph g = replay_graph(log);
     int after = 0;
     for (Vertex x : boost::make_iterator_range(boost::vertices(g)))
       after += g[x].highlighted && g[x].id.rfind("a_", 0) == 0;
@@ -199,9 +200,9 @@ TEST(StateGraph, DotOutputIsGraphviz) {
       "m0 = mmap p0 anon private rw 1\n"
       "read p0 m0+0\n"
       "g0 = pin p0 m0+0 1 0\n");
-  const ReplayLog log = replay_trace(t, v.name, v.sw, props::InvariantSet());
+  const props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, props::InvariantSet());
   ASSERT_TRUE(log.violation.found);
-  const std::string dot = graph_to_dot(replay_graph(log, v.sw));
+  const std::string dot = graph_to_dot(replay_graph(log));
   EXPECT_EQ(dot.rfind("digraph G {", 0), 0u);
   EXPECT_NE(dot.find("a_pfn_0x1 ["), std::string::npos);
   EXPECT_NE(dot.find("rankdir=LR"), std::string::npos);
@@ -258,9 +259,9 @@ TEST(CampaignPage, CounterexampleCarriesTraceViolationAndGraph) {
       "m0 = mmap p0 anon private rw 1\n"
       "read p0 m0+0\n"
       "g0 = pin p0 m0+0 1 0\n");
-  ReplayLog log = replay_trace(t, v.name, v.sw, props::InvariantSet());
+  props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, props::InvariantSet());
   HtmlPage p;
-  p.counterexamples.push_back(counterexample_from_log("cx", log, v.sw));
+  p.counterexamples.push_back(counterexample_from_log("cx", log));
   const HtmlCounterexample &c = p.counterexamples[0];
   EXPECT_NE(c.violation.find(log.violation.invariant), std::string::npos);
   EXPECT_NE(c.trace.find("g0 = pin p0 m0+0 1"), std::string::npos);

@@ -16,7 +16,8 @@
 #include "properties/world.h"
 #include "reports/json.h"
 #include "reports/picture.h"
-#include "reports/replay.h"
+#include "reports/snapshot_json.h"
+#include "properties/replay.h"
 #include "reports/text.h"
 #include "campaign/write.h"
 #include "trace/op.h"
@@ -68,7 +69,12 @@ trace::Trace make_trace(std::vector<Op> ops) {
   return t;
 }
 
-ReplayLog replay_mainline(const trace::Trace &t) { return replay_trace(t, "mainline", {}, props::InvariantSet()); }
+using props::ReplayRecord;
+using props::replay_command_for;
+
+ReplayRecord replay_mainline(const trace::Trace &t) {
+  return props::replay_for_report(t, "mainline", {}, props::InvariantSet());
+}
 
 // The line of a picture that starts (after indentation) with `label`.
 std::string row(const std::string &picture, const std::string &label) {
@@ -103,70 +109,70 @@ size_t max_line_length(const std::string &text) {
 }
 
 TEST(Picture, ReadOfAnonPageMapsTheZeroPage) {
-  ReplayLog log = replay_mainline(make_trace({mmap_anon(0, 4), access(OpKind::Read, 0, 1)}));
+  ReplayRecord log = replay_mainline(make_trace({mmap_anon(0, 4), access(OpKind::Read, 0, 1)}));
   ASSERT_FALSE(log.failed()) << text_report(log);
   // Before the read: a VMA and no page table.
-  EXPECT_NE(log.before.find("no page table"), std::string::npos) << log.before;
-  EXPECT_EQ(row(log.before, "page"), "");
+  EXPECT_NE(draw_state(log.before).find("no page table"), std::string::npos) << draw_state(log.before);
+  EXPECT_EQ(row(draw_state(log.before), "page"), "");
   // After: one PTE table; page 1 maps the zero page read-only, the others are pte_none.
-  const std::string page = row(log.after, "page");
-  EXPECT_NE(page.find(".Z.."), std::string::npos) << log.after;
-  EXPECT_EQ(page.find('A'), std::string::npos) << log.after;
-  EXPECT_NE(row(log.after, "pte").find(" -"), std::string::npos) << log.after;
-  EXPECT_NE(log.after.find("p0 (pid 0)"), std::string::npos);
-  EXPECT_NE(log.after.find("rw-p"), std::string::npos);
-  EXPECT_NE(log.after.find("m0"), std::string::npos);
-  EXPECT_NE(log.after.find("zero"), std::string::npos);  // the folio table lists the zero page
+  const std::string page = row(draw_state(log.after), "page");
+  EXPECT_NE(page.find(".Z.."), std::string::npos) << draw_state(log.after);
+  EXPECT_EQ(page.find('A'), std::string::npos) << draw_state(log.after);
+  EXPECT_NE(row(draw_state(log.after), "pte").find(" -"), std::string::npos) << draw_state(log.after);
+  EXPECT_NE(draw_state(log.after).find("p0 (pid 0)"), std::string::npos);
+  EXPECT_NE(draw_state(log.after).find("rw-p"), std::string::npos);
+  EXPECT_NE(draw_state(log.after).find("m0"), std::string::npos);
+  EXPECT_NE(draw_state(log.after).find("zero"), std::string::npos);  // the folio table lists the zero page
 }
 
 TEST(Picture, WriteOfAnonPageMapsAnExclusivePage) {
-  ReplayLog log =
+  ReplayRecord log =
       replay_mainline(make_trace({mmap_anon(0, 2), access(OpKind::Read, 0, 0), access(OpKind::Write, 0, 0, 0x41)}));
   ASSERT_FALSE(log.failed()) << text_report(log);
-  EXPECT_NE(row(log.before, "page").find('Z'), std::string::npos) << log.before;
-  const std::string page = row(log.after, "page");
-  EXPECT_NE(page.find("A."), std::string::npos) << log.after;
-  EXPECT_EQ(page.find('Z'), std::string::npos) << log.after;
-  EXPECT_NE(row(log.after, "pte").find('d'), std::string::npos) << log.after;  // dirty and writable
-  EXPECT_NE(log.after.find("anon-excl"), std::string::npos) << log.after;
-  EXPECT_NE(log.after.find("0x41"), std::string::npos) << log.after;  // the folio's data
+  EXPECT_NE(row(draw_state(log.before), "page").find('Z'), std::string::npos) << draw_state(log.before);
+  const std::string page = row(draw_state(log.after), "page");
+  EXPECT_NE(page.find("A."), std::string::npos) << draw_state(log.after);
+  EXPECT_EQ(page.find('Z'), std::string::npos) << draw_state(log.after);
+  EXPECT_NE(row(draw_state(log.after), "pte").find('d'), std::string::npos) << draw_state(log.after);  // dirty and writable
+  EXPECT_NE(draw_state(log.after).find("anon-excl"), std::string::npos) << draw_state(log.after);
+  EXPECT_NE(draw_state(log.after).find("0x41"), std::string::npos) << draw_state(log.after);  // the folio's data
 }
 
 TEST(Picture, PinnedPageIsMarked) {
-  ReplayLog log = replay_mainline(make_trace({mmap_anon(0, 2), pin(0, 0, 0, 1, model::FOLL_WRITE)}));
+  ReplayRecord log = replay_mainline(make_trace({mmap_anon(0, 2), pin(0, 0, 0, 1, model::FOLL_WRITE)}));
   ASSERT_FALSE(log.failed()) << text_report(log);
-  EXPECT_NE(row(log.after, "gup").find('P'), std::string::npos) << log.after;
-  EXPECT_NE(log.after.find("MMF_HAS_PINNED"), std::string::npos) << log.after;
-  EXPECT_NE(log.after.find("GUP calls holding pages"), std::string::npos) << log.after;
-  EXPECT_NE(log.after.find("NR_FOLL_PIN_ACQUIRED 1"), std::string::npos) << log.after;
+  EXPECT_NE(row(draw_state(log.after), "gup").find('P'), std::string::npos) << draw_state(log.after);
+  EXPECT_NE(draw_state(log.after).find("MMF_HAS_PINNED"), std::string::npos) << draw_state(log.after);
+  EXPECT_NE(draw_state(log.after).find("GUP calls holding pages"), std::string::npos) << draw_state(log.after);
+  EXPECT_NE(draw_state(log.after).find("NR_FOLL_PIN_ACQUIRED 1"), std::string::npos) << draw_state(log.after);
 }
 
 TEST(Picture, LegendAndRulerArePresent) {
-  ReplayLog log = replay_mainline(make_trace({mmap_anon(0, 20), access(OpKind::Read, 0, 0)}));
+  ReplayRecord log = replay_mainline(make_trace({mmap_anon(0, 20), access(OpKind::Read, 0, 0)}));
   ASSERT_FALSE(log.failed()) << text_report(log);
-  EXPECT_EQ(log.after.rfind(legend_text(), 0), 0u) << log.after;
+  EXPECT_EQ(draw_state(log.after).rfind(legend_text(), 0), 0u) << draw_state(log.after);
   EXPECT_NE(legend_text().find("Z zero page"), std::string::npos);
   EXPECT_NE(legend_text().find("A/a anon page exclusive/shared"), std::string::npos);
   EXPECT_NE(legend_text().find("upper case: PageAnonExclusive"), std::string::npos);
   EXPECT_NE(legend_text().find(". pte_none"), std::string::npos);
   // 20 pages from vpn 0x10: the ruler is the PTE index, cycling.
-  EXPECT_NE(log.after.find("0123456789abcdef0123"), std::string::npos) << log.after;
-  EXPECT_LT(max_line_length(log.after), 100u) << log.after;
+  EXPECT_NE(draw_state(log.after).find("0123456789abcdef0123"), std::string::npos) << draw_state(log.after);
+  EXPECT_LT(max_line_length(draw_state(log.after)), 100u) << draw_state(log.after);
 }
 
 TEST(Picture, LongVmaWrapsUnder100Columns) {
-  ReplayLog log = replay_mainline(
+  ReplayRecord log = replay_mainline(
       make_trace({mmap_anon(0, 200), access(OpKind::Write, 0, 0, 1), access(OpKind::Write, 0, 130, 2)}));
   ASSERT_FALSE(log.failed()) << text_report(log);
-  EXPECT_LT(max_line_length(log.after), 100u) << log.after;
+  EXPECT_LT(max_line_length(draw_state(log.after)), 100u) << draw_state(log.after);
   EXPECT_LT(max_line_length(text_report(log)), 100u);
-  EXPECT_NE(log.after.find("no page table"), std::string::npos) << log.after;  // the rows in between
+  EXPECT_NE(draw_state(log.after).find("no page table"), std::string::npos) << draw_state(log.after);  // the rows in between
 }
 
 TEST(Replay, RecordsEveryStepAndSeed) {
   trace::Trace t = make_trace({mmap_anon(0, 1), access(OpKind::Write, 0, 0, 7), access(OpKind::Read, 0, 0)});
   t.notes = {"seed 42"};
-  ReplayLog log = replay_mainline(t);
+  ReplayRecord log = replay_mainline(t);
   EXPECT_FALSE(log.violation.found);
   EXPECT_TRUE(log.error.empty());
   ASSERT_EQ(log.steps.size(), 3u);
@@ -186,16 +192,16 @@ TEST(Replay, RecordsEveryStepAndSeed) {
 TEST(Replay, BeforeIsTheStateAfterThePreviousStep) {
   std::vector<Op> ops = {mmap_anon(0, 3), access(OpKind::Write, 0, 0, 1), pin(0, 0, 0, 2, model::FOLL_WRITE),
                          access(OpKind::Read, 0, 2)};
-  const ReplayLog full = replay_mainline(make_trace(ops));
+  const ReplayRecord full = replay_mainline(make_trace(ops));
   ops.pop_back();
-  const ReplayLog prefix = replay_mainline(make_trace(ops));
-  EXPECT_EQ(full.before, prefix.after);
-  EXPECT_NE(full.before, full.after);
+  const ReplayRecord prefix = replay_mainline(make_trace(ops));
+  EXPECT_EQ(draw_state(full.before), draw_state(prefix.after));
+  EXPECT_NE(draw_state(full.before), draw_state(full.after));
 }
 
 TEST(Replay, BadTraceStopsWithError) {
   // m1 was never created.
-  ReplayLog log =
+  ReplayRecord log =
       replay_mainline(make_trace({mmap_anon(0, 1), access(OpKind::Read, 1, 0), access(OpKind::Read, 0, 0)}));
   EXPECT_FALSE(log.violation.found);
   EXPECT_NE(log.error.find("step 2"), std::string::npos) << log.error;
@@ -207,15 +213,15 @@ TEST(Replay, BadTraceStopsWithError) {
 }
 
 TEST(Replay, EmptyTraceHolds) {
-  ReplayLog log = replay_mainline(trace::Trace{});
+  ReplayRecord log = replay_mainline(trace::Trace{});
   EXPECT_FALSE(log.failed());
   EXPECT_TRUE(log.steps.empty());
-  EXPECT_FALSE(log.after.empty());
+  EXPECT_FALSE(draw_state(log.after).empty());
   EXPECT_NE(text_report(log).find("no invariant violated in 0 steps"), std::string::npos);
 }
 
 TEST(TextReport, HoldingTraceSaysSo) {
-  ReplayLog log =
+  ReplayRecord log =
       replay_mainline(make_trace({mmap_anon(0, 2), access(OpKind::Read, 0, 0), access(OpKind::Write, 0, 1, 0x41)}));
   const std::string text = text_report(log);
   EXPECT_EQ(text.rfind("gupcheck report\n", 0), 0u) << text;
@@ -232,7 +238,7 @@ TEST(TextReport, HoldingTraceSaysSo) {
 TEST(TextReport, ViolationShowsInvariantAndPictures) {
   // The report's layout for a violation does not depend on which invariant
   // failed, so build the log by hand around a real replay.
-  ReplayLog log = replay_mainline(make_trace({mmap_anon(0, 1), access(OpKind::Read, 0, 0)}));
+  ReplayRecord log = replay_mainline(make_trace({mmap_anon(0, 1), access(OpKind::Read, 0, 0)}));
   ASSERT_FALSE(log.failed());
   const props::Invariant &inv = props::all_invariants().back();
   log.violation.found = true;
@@ -262,13 +268,13 @@ TEST(TextReport, ViolationShowsInvariantAndPictures) {
 TEST(JsonReport, HasTheDocumentedFields) {
   trace::Trace t = make_trace({mmap_anon(0, 1), access(OpKind::Write, 0, 0, 5), access(OpKind::Read, 0, 0)});
   t.notes = {"seed 0x10"};
-  ReplayLog log = replay_mainline(t);
+  ReplayRecord log = replay_mainline(t);
   const nlohmann::json j = json_report(log);
   for (const char *f : {"format", "version", "variant", "seed", "replay_command", "verdict", "invariant", "trace",
                         "steps", "before", "after"})
     EXPECT_TRUE(j.contains(f)) << f;
   EXPECT_EQ(j["format"], "gupcheck-report");
-  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["version"], 2);
   EXPECT_EQ(j["variant"], "mainline");
   EXPECT_EQ(j["seed"], 16);
   EXPECT_EQ(j["verdict"], "holds");
@@ -282,11 +288,69 @@ TEST(JsonReport, HasTheDocumentedFields) {
   EXPECT_EQ(j["steps"][0]["signal"], 0);
   EXPECT_FALSE(j["steps"][0].contains("value"));
   EXPECT_EQ(j["steps"][2]["value"], 5);
-  EXPECT_EQ(j["before"], log.before);
-  EXPECT_EQ(j["after"], log.after);
+  EXPECT_EQ(j["before"], snapshot_json(log.before));
+  EXPECT_TRUE(j["before_error"].is_null());
+  EXPECT_EQ(j["after"], snapshot_json(log.after));
+  // The states are data: the written page's PTE with its bits, its folio with its counts.
+  const nlohmann::json &after = j["after"];
+  ASSERT_EQ(after["processes"].size(), 1u);
+  EXPECT_EQ(after["processes"][0]["process"], "p0");
+  ASSERT_EQ(after["processes"][0]["vmas"].size(), 1u);
+  EXPECT_EQ(after["processes"][0]["vmas"][0]["perms"], "rw-p");
+  EXPECT_EQ(after["processes"][0]["vmas"][0]["backing"], "anon");
+  EXPECT_EQ(after["processes"][0]["vmas"][0]["mappings"], nlohmann::json::array({"m0"}));
+  ASSERT_EQ(after["processes"][0]["ptes"].size(), 1u);
+  const nlohmann::json &pte = after["processes"][0]["ptes"][0];
+  EXPECT_EQ(pte["vpn"], after["processes"][0]["vmas"][0]["start"]);
+  EXPECT_TRUE(pte["present"] && pte["write"] && pte["dirty"]);
+  EXPECT_FALSE(pte["special"]);
+  const uint64_t pfn = pte["pfn"];
+  ASSERT_GE(after["folios"].size(), pfn);
+  const nlohmann::json &folio = after["folios"][pfn - 1];
+  EXPECT_EQ(folio["pfn"], pfn);
+  EXPECT_EQ(folio["kind"], "anon");
+  EXPECT_TRUE(folio["anon_exclusive"]);
+  EXPECT_EQ(folio["refcount"], 1);
+  EXPECT_EQ(folio["mapcount"], 1);
+  EXPECT_EQ(folio["pincount"], 0);
+  EXPECT_EQ(folio["data"], 5);
+  EXPECT_EQ(folio["census"]["ptes"], 1);
+  EXPECT_EQ(after["folios"][0]["kind"], "zero");
+  EXPECT_EQ(after["zero_page"]["pfn"], 1);
+  EXPECT_TRUE(after["gup_calls"].empty());
+  EXPECT_EQ(after["pin_counters"]["acquired"], 0);
 
   log.has_seed = false;
   EXPECT_TRUE(json_report(log)["seed"].is_null());
+}
+
+TEST(JsonReport, StatesCarryTheZeroPageSpecialBitAndGupCalls) {
+  const ReplayRecord log = replay_mainline(
+      make_trace({mmap_anon(0, 2), access(OpKind::Read, 0, 0), pin(0, 0, 1, 1, model::FOLL_WRITE)}));
+  ASSERT_FALSE(log.failed());
+  const nlohmann::json after = json_report(log)["after"];
+  const nlohmann::json &ptes = after["processes"][0]["ptes"];
+  ASSERT_EQ(ptes.size(), 2u);
+  EXPECT_EQ(ptes[0]["pfn"], model::ZERO_PFN);
+  EXPECT_TRUE(ptes[0]["special"]);
+  EXPECT_FALSE(ptes[0]["write"]);
+  EXPECT_TRUE(after["processes"][0]["has_pinned"]);
+  ASSERT_EQ(after["gup_calls"].size(), 1u);
+  const nlohmann::json &g = after["gup_calls"][0];
+  EXPECT_EQ(g["handle"], "g0");
+  EXPECT_EQ(g["state"], "holding");
+  EXPECT_TRUE(g["pin"]);
+  EXPECT_EQ(g["ret"], 1);
+  ASSERT_EQ(g["pages"].size(), 1u);
+  EXPECT_EQ(g["pages"][0], ptes[1]["pfn"]);
+  const uint64_t pinned = g["pages"][0];
+  const nlohmann::json &folio = after["folios"][pinned - 1];
+  EXPECT_EQ(folio["refcount"], model::GUP_PIN_COUNTING_BIAS + 1);
+  EXPECT_TRUE(folio["maybe_dma_pinned"]);
+  EXPECT_EQ(folio["census"]["pins"], 1);
+  EXPECT_EQ(after["pin_counters"]["acquired"], 1);
+  // The state before the pin: no GUP call yet.
+  EXPECT_TRUE(json_report(log)["before"]["gup_calls"].empty());
 }
 
 class WriteFileAtomic : public ::testing::Test {

@@ -12,7 +12,7 @@
 #include "model/variant.h"
 #include "properties/invariants.h"
 #include "reports/json.h"
-#include "reports/replay.h"
+#include "properties/replay.h"
 #include "reports/text.h"
 #include "shrinkers/shrink.h"
 #include "trace/header.h"
@@ -85,7 +85,7 @@ TEST(ShrinkPredicate, TheTargetMustBeViolatedNotAnother) {
 TEST(Reports, ListEveryInvariantViolatedAtTheFailingStep) {
   const trace::Trace t = without(trace::parse_trace(kMasked), 4);
   const model::variant_info &v = variant(t.variant);
-  const reports::ReplayLog log = reports::replay_trace(t, v.name, v.sw, props::InvariantSet());
+  const props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, props::InvariantSet());
   ASSERT_TRUE(log.violation.found);
   const auto &also = log.violation.also;
   EXPECT_EQ(std::count(also.begin(), also.end(), "NoLeakAcrossCow"), 1) << log.violation.invariant;

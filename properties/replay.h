@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Replaying a trace for a report: runs it step by step on one model variant,
-// checks the invariants after every step, and records every outcome and the
-// pictures of the state around the step that failed.
+// checks the invariants after every step, and records every outcome and a
+// Snapshot of the state before and after the step that failed. Reports
+// (reports/text.h, json.h, graph.h, html.h) render a ReplayRecord; they never
+// run the model themselves.
 #pragma once
 
 #include <cstdint>
@@ -11,29 +13,35 @@
 
 #include "model/variant.h"
 #include "properties/invariants.h"
-#include "properties/world.h"
+#include "properties/snapshot.h"
 #include "trace/op.h"
 
-namespace gupcheck::reports {
+namespace gupcheck::props {
 
 struct StepRecord {
   trace::Op op;
-  props::Outcome outcome;
+  Outcome outcome;
+  bool completed = false;  // the step returned (false: it threw, see the record's error or violation)
 };
 
-// Everything a report shows about one replay.
+// Everything a report shows about one replay, as plain data.
 //
 // Invariants: at most one of violation.found and !error.empty(); when either
 // holds, the last step of `steps` is the one that failed (for a bad trace,
 // with a default outcome); violation.step is that step's 0-based index.
-struct ReplayLog {
+struct ReplayRecord {
   trace::Trace trace;             // as replayed (variant set to the variant run)
   std::string variant;            // variant name
   std::vector<StepRecord> steps;  // every step run, up to and including the failing one
-  props::Violation violation;     // found == false when the trace holds
-  // draw_state() before and after the failing step, or around the last step
+  Violation violation;            // found == false when the trace holds
+  // The state before and after the failing step, or around the last step
   // when none failed (both the initial state for an empty trace).
-  std::string before, after;
+  Snapshot before, after;
+  // Non-empty when `before` could not be taken (the second run of the steps
+  // before the last one failed): why.
+  std::string before_error;
+  // The trace's text form with resume points (print_annotated_trace()).
+  std::string annotated_trace;
   bool has_seed = false;
   uint64_t seed = 0;           // campaign seed that found it, when known
   std::string replay_command;  // e.g. "gupcheck replay FILE --variant V"
@@ -44,16 +52,16 @@ struct ReplayLog {
   bool failed() const { return violation.found || !error.empty(); }
 };
 
-// Replays `t` on a fresh props::World(sw), checking `inv` after every step.
+// Replays `t` on a fresh World(sw), checking `inv` after every step.
 // Stops at the first violation; a model::model_bug (or any other exception
 // escaping the model) becomes an internal violation named "ModelBug"; a
-// props::bad_trace sets `error`. has_seed/seed are taken from a "seed N"
-// note of the trace when there is one; replay_command names a placeholder
-// file (callers that know the file set it themselves).
-ReplayLog replay_trace(const trace::Trace &t, const std::string &variant_name, const model::variant_switches &sw,
-                       const props::InvariantSet &inv);
+// bad_trace sets `error`. has_seed/seed are taken from a "seed N" note of
+// the trace when there is one; replay_command names a placeholder file
+// (callers that know the file set it themselves).
+ReplayRecord replay_for_report(const trace::Trace &t, const std::string &variant_name,
+                               const model::variant_switches &sw, const InvariantSet &inv);
 
 // The replay command for a trace file: "gupcheck replay FILE --variant V".
 std::string replay_command_for(const std::string &file, const std::string &variant_name);
 
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::props

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Replaying a trace for a report (see replay.h).
-#include "reports/replay.h"
+#include "properties/replay.h"
 
 #include <exception>
 
-#include "reports/picture.h"
+#include "properties/annotate.h"
 
-namespace gupcheck::reports {
+namespace gupcheck::props {
 
 namespace {
 
@@ -47,21 +47,21 @@ std::string replay_command_for(const std::string &file, const std::string &varia
   return "gupcheck replay " + shell_word(file) + " --variant " + shell_word(variant_name);
 }
 
-ReplayLog replay_trace(const trace::Trace &t, const std::string &variant_name, const model::variant_switches &sw,
-                       const props::InvariantSet &inv) {
-  ReplayLog log;
+ReplayRecord replay_for_report(const trace::Trace &t, const std::string &variant_name,
+                               const model::variant_switches &sw, const InvariantSet &inv) {
+  ReplayRecord log;
   log.trace = t;
   log.trace.variant = variant_name;
   log.variant = variant_name;
   log.has_seed = seed_from_notes(t.notes, log.seed);
   log.replay_command = replay_command_for("TRACE_FILE", variant_name);
 
-  props::World w(sw);
+  World w(sw);
   for (size_t i = 0; i < t.ops.size() && !log.failed(); i++) {
     const trace::Op &op = t.ops[i];
-    log.steps.push_back({op, props::Outcome{}});
+    log.steps.push_back({op, Outcome{}});
     auto internal = [&](const std::string &why) {
-      log.violation = props::Violation{};
+      log.violation = Violation{};
       log.violation.found = true;
       log.violation.internal = true;
       log.violation.invariant = "ModelBug";
@@ -70,8 +70,9 @@ ReplayLog replay_trace(const trace::Trace &t, const std::string &variant_name, c
     };
     try {
       log.steps.back().outcome = w.step(op);
+      log.steps.back().completed = true;
       log.violation = inv.check(w, i);
-    } catch (const props::bad_trace &e) {
+    } catch (const bad_trace &e) {
       log.error = "step " + std::to_string(i + 1) + ": " + e.what();
     } catch (const model::model_bug &e) {
       internal(e.what());
@@ -80,20 +81,21 @@ ReplayLog replay_trace(const trace::Trace &t, const std::string &variant_name, c
       internal(std::string("unexpected exception: ") + e.what());
     }
   }
-  log.after = draw_state(w);
+  log.after = take_snapshot(w);
 
-  // Drawing costs far more than stepping, so the state before the last step
-  // is drawn only now, from a second run of the steps before it: the model
-  // is a pure function of the variant and the trace.
-  props::World prefix(sw);
+  // The state before the last step comes from a second run of the steps
+  // before it (the model is a pure function of the variant and the trace),
+  // so that a replay pays for one snapshot per report, not one per step.
+  World prefix(sw);
   try {
     for (size_t i = 0; i + 1 < log.steps.size(); i++) prefix.step(t.ops[i]);
-    log.before = draw_state(prefix);
+    log.before = take_snapshot(prefix);
   } catch (const std::exception &e) {
-    log.before = std::string("(not available: replaying the steps before step ") + std::to_string(log.steps.size()) +
-                 " failed the second time: " + e.what() + ")\n";
+    log.before_error = std::string("replaying the steps before step ") + std::to_string(log.steps.size()) +
+                       " failed the second time: " + e.what();
   }
+  log.annotated_trace = print_annotated_trace(log.trace, sw);
   return log;
 }
 
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::props
