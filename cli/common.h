@@ -56,5 +56,6 @@ void add_repro_command(CLI::App &app, Run &run);
 void add_gate_command(CLI::App &app, Run &run);
 void add_merge_command(CLI::App &app, Run &run);
 void add_explore_command(CLI::App &app, Run &run);
+void add_mutate_command(CLI::App &app, Run &run);
 
 }  // namespace gupcheck::cli

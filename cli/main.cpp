@@ -28,6 +28,7 @@ int main(int argc, char **argv) {
   add_gate_command(app, run);
   add_merge_command(app, run);
   add_explore_command(app, run);
+  add_mutate_command(app, run);
 
   try {
     app.parse(argc, argv);
