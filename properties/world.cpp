@@ -413,6 +413,7 @@ const Outcome &World::step(const Op &op) {
         case trace::MapKind::Secretmem: a.backing = vma_backing::secretmem; break;
       }
       a.populate = op.populate;
+      a.rdonly = op.rdonly;
       if (op.map_kind == trace::MapKind::Shmem && op.file == trace::kSharedAnonFile) {
         a.backing = vma_backing::anon;  // MAP_ANONYMOUS (shared: shmem_zero_setup())
       } else if (op.map_kind == trace::MapKind::File || op.map_kind == trace::MapKind::Shmem ||
