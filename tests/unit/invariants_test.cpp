@@ -61,7 +61,7 @@ bool holds(const World &w, const std::string &name, std::string *why_out = nullp
   return ok;
 }
 
-model::kernel_state &K(World &w) { return w.kernel_mut(); }
+model::kernel_state &K(World &w) { return test::WorldTamper::kernel(w); }
 model::pte_t &pte(World &w, int pid, uint16_t map, uint16_t page) {
   model::pte_t *p = model::pte_offset(K(w).tasks[pid].mm, w.address(map, page));
   if (!p) throw std::runtime_error("no PTE table");
@@ -279,10 +279,10 @@ TEST(InvariantViolation, DumpIncludesMappedPages) {
   EXPECT_EQ(o.dump[0], pte(*w, 0, 0, 0).pfn);  // PROT_NONE: dumped through FOLL_FORCE
   EXPECT_EQ(o.dump[1], 0u);                    // the zero page is a hole
   EXPECT_EQ(o.dump[2], pte(*w, 0, 1, 0).pfn);  // page cache
-  expect_tamper_caught(body, "DumpIncludesMappedPages", [](World &w) { w.last_outcome_mut().dump[0] = 0; });
-  expect_tamper_caught(body, "DumpIncludesMappedPages", [](World &w) { w.last_outcome_mut().dump[2] = 0; });
+  expect_tamper_caught(body, "DumpIncludesMappedPages", [](World &w) { test::WorldTamper::last_outcome(w).dump[0] = 0; });
+  expect_tamper_caught(body, "DumpIncludesMappedPages", [](World &w) { test::WorldTamper::last_outcome(w).dump[2] = 0; });
   expect_tamper_caught(body, "DumpIncludesMappedPages",
-                       [](World &w) { w.last_outcome_mut().dump[0] = w.last_outcome().dump[2]; });
+                       [](World &w) { test::WorldTamper::last_outcome(w).dump[0] = w.last_outcome().dump[2]; });
 }
 
 // HW2, and the model bug it would have caught: do_fault_around() mapped the
@@ -302,11 +302,11 @@ TEST(InvariantViolation, HwpoisonEntryNeverReadable) {
   expect_tamper_caught(kPoisonedFile, "HwpoisonEntryNeverReadable", [](World &w) { pte(w, 0, 0, 0) = model::pte_t{}; });
   const std::string remote = std::string(kPoisonedFile) + "p1 = fork p0\nmem_read p1 p0 m0+0\n";
   expect_tamper_caught(remote, "HwpoisonEntryNeverReadable", [](World &w) {
-    w.last_outcome_mut().ret = 0;
-    w.last_outcome_mut().has_value = true;
+    test::WorldTamper::last_outcome(w).ret = 0;
+    test::WorldTamper::last_outcome(w).has_value = true;
   });
   const std::string dump = std::string(kPoisonedFile) + "dump p0\n";
-  expect_tamper_caught(dump, "HwpoisonEntryNeverReadable", [](World &w) { w.last_outcome_mut().dump[0] = 3; });
+  expect_tamper_caught(dump, "HwpoisonEntryNeverReadable", [](World &w) { test::WorldTamper::last_outcome(w).dump[0] = 3; });
   // Unmapping clears the entry legitimately.
   std::string why;
   w = world_after(std::string(kPoisonedFile) + "madvise p0 m0+0 1 dontneed\n");
