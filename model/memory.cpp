@@ -294,7 +294,9 @@ long shmem_mfill_atomic_zeropage(kernel_state &k, int pid, vm_area_struct &vma, 
 long mfill_atomic_continue(kernel_state &k, int pid, uint64_t vpn) {
   mm_struct &mm = mm_of(k, pid);
   vm_area_struct *v = find_vma(mm, vpn);
-  if (!v) return -ENOENT;
+  // userfaultfd_register() refuses VMAs without VM_MAYWRITE (see
+  // mfill_atomic_zeropage()): the range is not registered.
+  if (!v || !(v->vm_flags & VM_MAYWRITE)) return -ENOENT;
   if (v->backing != vma_backing::shmem) return -EINVAL;  // vma_can_userfault(VM_UFFD_MINOR)
   const uint64_t index = v->vm_pgoff + (vpn - v->vm_start);
   const file_state &file = k.files[v->file];
