@@ -545,13 +545,14 @@ int misses(const Op &a, const Op &b) {
   m += a.via != b.via;
   m += a.zone != b.zone;
   m += a.thp != b.thp;
+  m += a.rdonly != b.rdonly;
   return m;
 }
 
 // The fields of `op` that decode_trace() reads, for the comparison.
 Op relevant(Op op) {
   if (op.kind != OpKind::Mmap) op.map_kind = MapKind::Anon, op.shared = false, op.file = 0;
-  if (op.kind != OpKind::Mmap) op.zone = MemZone::Normal, op.thp = false;
+  if (op.kind != OpKind::Mmap) op.zone = MemZone::Normal, op.thp = false, op.rdonly = false;
   if (op.kind != OpKind::MadvDontneed) op.advice = Advice::Dontneed;
   if (op.kind != OpKind::Mmap && op.kind != OpKind::Mprotect) op.prot = Prot::RW;
   if (op.kind != OpKind::Gup) op.api = GupApi::Get;

@@ -91,6 +91,7 @@ bool pfnmap_never_normal(const World &w, std::string &why);
 bool gup_rejects_pfnmap(const World &w, std::string &why);
 bool pfn_only_stops_gup(const World &w, std::string &why);
 bool zap_special_only_clears(const World &w, std::string &why);
+bool special_ptes_well_placed(const World &w, std::string &why);
 bool remap_covers_cow_vma(const World &w, std::string &why);
 bool gup_fast_rejects_special(const World &w, std::string &why);
 bool mixedmap_pages_refcounted(const World &w, std::string &why);

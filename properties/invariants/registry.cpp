@@ -123,6 +123,10 @@ const std::vector<Invariant> kInvariants = {
     {"ZapSpecialOnlyClears", "C9",
      "Unmapping a special PTE only clears it: the zero page and driver pages keep their own references.",
      "zap_present_ptes()", zap_special_only_clears},
+    {"SpecialPtesWellPlaced", "C10",
+     "With pte_special, a special PTE maps the zero page or lies in a VM_PFNMAP|VM_MIXEDMAP VMA, and a PTE that is "
+     "not special maps a pfn with a struct page (the states print_bad_page_map() reports, stated on the tables).",
+     "mm/memory.c vm_normal_page() print_bad_page_map() cases", special_ptes_well_placed},
     {"GupReturnValue", "D1",
      "GUP returns a count no larger than asked, and 0 only for refused arguments or FOLL_NOWAIT.",
      "__get_user_pages_locked()", gup_return_value},

@@ -313,6 +313,17 @@ TEST(InvariantViolation, HwpoisonEntryNeverReadable) {
   EXPECT_TRUE(holds(*w, "HwpoisonEntryNeverReadable", &why)) << why;
 }
 
+// C10: the broken states behind print_bad_page_map(), seen on the tables
+// whether or not a walker calls vm_normal_page() on them.
+TEST(InvariantViolation, SpecialPtesWellPlaced) {
+  expect_tamper_caught(kWritten, "SpecialPtesWellPlaced", [](World &w) { pte(w, 0, 0, 0).special = true; });
+  expect_tamper_caught("m0 = mmap p0 mixedmap shared rw 1\ninsert_mixed p0 m0+0 dev\n", "SpecialPtesWellPlaced",
+                       [](World &w) { pte(w, 0, 0, 0).special = false; });
+  std::string why;
+  EXPECT_TRUE(holds(*world_after(std::string(kZero) + "m1 = mmap p0 pfnmap private rw 1\n"), "SpecialPtesWellPlaced", &why))
+      << why;
+}
+
 TEST(InvariantViolation, PfnmapNeverNormal) {
   expect_tamper_caught("m0 = mmap p0 pfnmap private rw 2\n", "PfnmapNeverNormal",
                        [](World &w) { pte(w, 0, 0, 1).special = false; });
