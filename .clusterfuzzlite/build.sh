@@ -13,8 +13,12 @@
 # LIB_FUZZING_ENGINE. The fuzzed variant is mainline unless
 # GUPCHECK_FUZZ_VARIANT is set at build time (or in the environment at run time).
 
+# In the body too: `bash build.sh` ignores the options of the #! line, and a
+# failed build must fail the script.
+set -euo pipefail
+
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-[ -f "$ROOT/fuzz/gup_fuzzer.cpp" ] || ROOT=$SRC/gupcheck
+[ -f "$ROOT/fuzz/gup_fuzzer.cpp" ] || ROOT=${SRC:?}/gupcheck
 : "${CXX:?set CXX (clang++)}" "${OUT:?set OUT (output directory)}" "${LIB_FUZZING_ENGINE:?set LIB_FUZZING_ENGINE}"
 CXXFLAGS=${CXXFLAGS:-}
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-fuzz-build.XXXXXX")}
@@ -28,8 +32,8 @@ cmake -S "$ROOT" -B "$BUILD" -G Ninja \
   -DGUPCHECK_FUZZ=ON -DGUPCHECK_FUZZ_SANITIZE=OFF \
   -DGUPCHECK_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
   -DGUPCHECK_FUZZ_VARIANT="${GUPCHECK_FUZZ_VARIANT:-mainline}"
-cmake --build "$BUILD" --target gup_fuzzer gupcheck_fuzz_corpus -j "${GUPCHECK_JOBS:-2}"
-cp "$BUILD/gup_fuzzer" "$OUT/"
+cmake --build "$BUILD" --target gup_fuzzer parse_fuzzer gupcheck_fuzz_corpus -j "${GUPCHECK_JOBS:-2}"
+cp "$BUILD/gup_fuzzer" "$BUILD/parse_fuzzer" "$OUT/"
 
 # The seed corpus: each regression trace encoded as the bytes that decode to it.
 CORPUS=$WORK/gup_fuzzer_seed_corpus

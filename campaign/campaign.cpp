@@ -12,6 +12,7 @@
 #include "properties/annotate.h"
 #include "properties/decode.h"
 #include "shrinkers/shrink.h"
+#include "trace/header.h"
 
 namespace gupcheck::campaign {
 
@@ -57,15 +58,31 @@ std::string base_name(const props::Violation &v, uint64_t seed, bool by_case, lo
   return v.invariant + "-seed" + std::to_string(seed) + (by_case ? "-case" + std::to_string(i) : "");
 }
 
-void annotate(trace::Trace &t, const Config &cfg, const Finding &f) {
+// The header of a counterexample file: everything its verdict depends on
+// (trace/header.h). `f.violation` is the verdict of `t` under
+// props::only(its invariant), the selection the header names.
+void annotate(trace::Trace &t, const Config &cfg, const Finding &f, const props::InvariantSet &target) {
   t.variant = cfg.variant;
   t.notes.clear();
+  t.notes.push_back("tool: " + trace::version_line());
   t.notes.push_back("seed: " + std::to_string(cfg.seed) + " (case " + std::to_string(f.case_index) + ")");
-  t.notes.push_back("violates: " + f.violation.invariant);
-  t.notes.push_back("found by: gupcheck fuzz --variant " + cfg.variant + " --seed " + std::to_string(cfg.seed));
+  t.notes.push_back("invariants: " + target.names());
+  t.notes.push_back("max size: " + std::to_string(cfg.max_size));
+  t.notes.push_back("violates: " + f.violation.invariant + " at step " + std::to_string(f.violation.step + 1));
+  t.notes.push_back("found by: " + found_by_command(cfg, f.case_index));
 }
 
 }  // namespace
+
+std::string found_by_command(const Config &cfg, long case_index) {
+  std::string c = "gupcheck fuzz --variant " + cfg.variant + " --seed " + std::to_string(cfg.seed) + " --max-size " +
+                  std::to_string(cfg.max_size);
+  const std::string sel = cfg.invariants.names();
+  if (sel != "all") c += (cfg.invariants.is_witness() ? " --witness " : " --invariants ") + sel;
+  c += " --cases " + std::to_string(case_index + 1);
+  if (cfg.shard_count > 1) c += " --shard " + std::to_string(cfg.shard) + "/" + std::to_string(cfg.shard_count);
+  return c;
+}
 
 std::vector<uint64_t> generate_raw(uint64_t cseed, int size) { return raw_gen()(rc::Random(cseed), size).value(); }
 
@@ -115,7 +132,10 @@ Result run(const Config &cfg) {
     f.time_to_find = res.elapsed;
     f.original = t;
     f.original.ops.resize(r.violation.step + 1);
-    annotate(f.original, cfg, f);
+    // Judged from here on by the violated invariant alone (props::violates()):
+    // the shrunk trace is a counterexample for it, whatever else it breaks.
+    const props::InvariantSet target = props::only(f.violation.invariant, cfg.invariants);
+    annotate(f.original, cfg, f, target);
     const std::string base = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + base_name(f.violation, cfg.seed, cfg.name_by_case, i);
     if (!base.empty()) {
       std::filesystem::create_directories(cfg.out_dir);
@@ -158,15 +178,15 @@ Result run(const Config &cfg) {
     }
     // 2. The trace shrinkers, to a fixpoint or the deadline.
     // Cut after the failing step (best_trace fails by construction).
-    const props::RunResult br = props::run_trace(best_trace, cfg.sw, cfg.invariants);
+    const props::RunResult br = props::run_trace(best_trace, cfg.sw, target);
     if (br.violation.found) best_trace.ops.resize(br.violation.step + 1);
     shrink::Stats st;
     f.shrunk = shrink::shrink(best_trace, fails, deadline, &st);
     f.trace_shrink_steps = st.accepted;
     f.shrink_timed_out = timed_out || st.timed_out;
     f.shrink_seconds = seconds_since(shrink_start);
-    annotate(f.shrunk, cfg, f);
-    f.violation = props::run_trace(f.shrunk, cfg.sw, cfg.invariants).violation;
+    f.violation = props::run_trace(f.shrunk, cfg.sw, target).violation;
+    annotate(f.shrunk, cfg, f, target);
 
     if (!base.empty()) {
       campaign::write_file_atomic(base + ".trace", props::print_annotated_trace(f.shrunk, cfg.sw));

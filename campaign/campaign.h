@@ -63,6 +63,8 @@ struct Config {
   std::atomic<long> *case_bound = nullptr;
   // Name files INVARIANT-seedS-caseI (parts of one campaign never collide).
   bool name_by_case = false;
+  // The shard this part belongs to (--shard K/N), for the "found by" command.
+  int shard = 1, shard_count = 1;
 };
 
 struct Finding {
@@ -88,6 +90,12 @@ struct Result {
   bool interrupted = false;  // stopped by Config::stop
   Finding finding;
 };
+
+// The command that finds case `case_index` again as this campaign's first
+// failure: variant, seed, max size, the invariant selection (or witness), a
+// case budget that ends at the case, and the shard. The "found by" header of
+// every counterexample file.
+std::string found_by_command(const Config &cfg, long case_index);
 
 // Runs a campaign. Throws std::runtime_error when a counterexample cannot be written.
 Result run(const Config &cfg);

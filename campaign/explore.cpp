@@ -406,7 +406,7 @@ Result run(const Config &cfg) {
         } catch (const props::bad_trace &) {
           continue;  // outside the scope's valid traces
         } catch (const model_bug &e) {
-          v = {true, true, "ModelBug", e.what(), size_t(d), {}, {}, {}};
+          v = {true, true, "ModelBug", e.what(), size_t(d), {}, {}, {}, {}};
         }
         res.transitions++;
         if (v.found) {

@@ -72,6 +72,8 @@ bool write_all(int fd, const std::string &s) {
   c.case_stride = case_stride(cfg.shard_count, cfg.jobs);
   c.case_bound = &sh->bound;
   c.name_by_case = true;
+  c.shard = cfg.shard;
+  c.shard_count = cfg.shard_count;
   c.progress_interval = 0;  // every case: the parent reads the counters
   // A test hook: GUPCHECK_TEST_CRASH_WORKER=W makes worker W crash after its
   // second case, so the tests can check that nothing else is lost.
@@ -108,7 +110,7 @@ bool write_all(int fd, const std::string &s) {
   } catch (const std::exception &e) {
     j["error"] = e.what();
   }
-  const bool ok = write_all(fd, j.dump());
+  const bool ok = write_all(fd, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   ::close(fd);
   std::fflush(nullptr);
   _exit(ok ? 0 : 3);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "campaign/summary.h"
 
+#include "trace/header.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <set>
@@ -46,6 +48,7 @@ void add_finding(CampaignSummary &s, FindingSummary f) {
 json summary_json(const CampaignSummary &s) {
   json j;
   j["format"] = "gupcheck-summary-v1";
+  trace::stamp_version(j);
   j["variant"] = s.variant;
   j["seed"] = s.seed;
   j["shard_count"] = s.shard_count;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "trace/header.h"
 #include "campaign/explore.h"
 #include "properties/annotate.h"
 #include "reports/replay.h"
@@ -62,10 +63,14 @@ int cmd_explore(const ExploreOpts &o) {
                 r.depth_reached);
     return kOk;
   }
-  r.trace.notes.push_back("violates: " + r.violation.invariant);
+  // The header: what the verdict depends on (trace/header.h). The explorer
+  // checks every invariant, and its trace stops at the first violation.
+  r.trace.notes.push_back("tool: " + trace::version_line());
+  r.trace.notes.push_back("invariants: all");
+  r.trace.notes.push_back("violates: " + r.violation.invariant + " at step " + std::to_string(r.violation.step + 1));
   r.trace.notes.push_back("found by: gupcheck explore --variant " + v.name + " --depth " + std::to_string(o.depth) +
                           " --procs " + std::to_string(o.procs) + " --pages " + std::to_string(o.pages) +
-                          " (shortest)");
+                          " --maps " + std::to_string(o.maps) + " --gups " + std::to_string(o.gups) + " (shortest)");
   std::printf("result: %s %s, shortest trace %zu operations:\n",
               r.violation.internal ? "INTERNAL MODEL ERROR" : "VIOLATION", r.violation.invariant.c_str(),
               r.trace.ops.size());

@@ -3,6 +3,8 @@
 // gupcheck fuzz: a RapidCheck campaign on one model variant.
 #include <chrono>
 #include <cstdio>
+#include <sstream>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -17,6 +19,8 @@
 #include "reports/summary.h"
 #include "reports/replay.h"
 #include "campaign/write.h"
+#include "reports/json.h"
+#include "reports/version.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -38,7 +42,44 @@ struct FuzzOpts {
   int jobs = 0;  // 0: not given (one in-process campaign, the classic output)
   std::string shard;  // "K/N"
   std::string summary_json, junit;
+  bool max_size_given = false, budget_given = false;  // --max-size, --time or --cases on the command line
 };
+
+// RC_PARAMS, RapidCheck's environment variable, as a RapidCheck user expects
+// it: seed, max_size and max_success stand for --seed, --max-size and --cases
+// where the command line does not give them; any other key is ignored with
+// one warning (the campaign drives RapidCheck's generators itself).
+void apply_rc_params(FuzzOpts &o) {
+  const char *env = std::getenv("RC_PARAMS");
+  if (!env) return;
+  std::istringstream in(env);
+  std::string word, ignored;
+  while (in >> word) {
+    const size_t eq = word.find('=');
+    const std::string key = word.substr(0, eq), value = eq == std::string::npos ? "" : word.substr(eq + 1);
+    auto number = [&]() -> uint64_t {
+      if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos || value.size() > 19)
+        throw UsageError("RC_PARAMS: " + key + " needs a non-negative integer (got '" + value + "')");
+      return std::stoull(value);
+    };
+    if (key == "seed") {
+      const uint64_t v = number();
+      if (!o.seed_given) o.seed = v, o.seed_given = true;
+    } else if (key == "max_size") {
+      const uint64_t v = number();
+      if (v < 1 || v > 10000) throw UsageError("RC_PARAMS: max_size must be between 1 and 10000");
+      if (!o.max_size_given) o.max_size = int(v);
+    } else if (key == "max_success") {
+      const uint64_t v = number();
+      if (!o.budget_given) o.cases = long(v);
+    } else {
+      ignored += (ignored.empty() ? "" : ", ") + key;
+    }
+  }
+  if (!ignored.empty())
+    std::fprintf(stderr, "gupcheck: RC_PARAMS: ignoring %s (only seed, max_size and max_success apply)\n",
+                 ignored.c_str());
+}
 
 std::string seconds(double v) {
   char buf[32];
@@ -65,7 +106,7 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
       {"budget", o.cases >= 0 ? std::to_string(o.cases) + " cases" : seconds(o.time) + " s"},
       {"max size", std::to_string(cfg.max_size)},
       {"shrink time", seconds(cfg.shrink_time) + " s"},
-      {"invariants", std::to_string(cfg.invariants.selected().size() + 1) + " (TypeOK included)"},
+      {"invariants", std::to_string(cfg.invariants.selected().size() + 2) + " (TypeOK and Expectation included)"},
       {"counterexamples in", cfg.out_dir + "/"},
       {"cases run", std::to_string(r.cases)},
       {"operations checked", std::to_string(r.ops)},
@@ -78,7 +119,8 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
   page.invariants = reports::invariant_rows(cfg.invariants, r.ops, r.found ? r.finding.violation.invariant : "");
   if (r.found) {
     const campaign::Finding &f = r.finding;
-    reports::ReplayLog log = reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
+    reports::ReplayLog log =
+        reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, props::only(f.violation.invariant, cfg.invariants));
     log.has_seed = true;
     log.seed = cfg.seed;
     log.replay_command = reports::replay_command_for(f.trace_file.empty() ? "TRACE_FILE" : f.trace_file, cfg.variant);
@@ -89,6 +131,12 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
   }
   campaign::write_file_atomic(o.html, reports::render_html(page));
   std::printf("wrote %s\n", o.html.c_str());
+}
+
+void write_stats_json(const std::string &file, const props::Stats &stats) {
+  nlohmann::json j = stats.to_json();
+  reports::stamp_version(j);
+  campaign::write_file_atomic(file, reports::json_text(j));
 }
 
 // "K/N" with 1 <= K <= N.
@@ -129,7 +177,7 @@ int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::vari
   campaign::CampaignSummary s = parallel::run(pc);
   std::printf("%s", reports::summary_text(s).c_str());
   if (!o.summary_json.empty()) {
-    campaign::write_file_atomic(o.summary_json, campaign::summary_json(s).dump(2) + "\n");
+    campaign::write_file_atomic(o.summary_json, reports::json_text(campaign::summary_json(s)));
     std::printf("wrote %s\n", o.summary_json.c_str());
   }
   if (!o.junit.empty()) {
@@ -139,7 +187,8 @@ int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::vari
   return s.status();
 }
 
-int cmd_fuzz(const FuzzOpts &o) {
+int cmd_fuzz(FuzzOpts o) {
+  apply_rc_params(o);
   const model::variant_info &v = variant_or_die(o.variant);
   campaign::Config cfg;
   cfg.variant = v.name;
@@ -188,13 +237,13 @@ int cmd_fuzz(const FuzzOpts &o) {
     // Each worker counts in its own process and sends its Stats with its result.
     const int status = cmd_fuzz_parallel(o, cfg, v);
     if (o.stats) std::printf("%s", stats.table().c_str());
-    if (!o.stats_json.empty()) campaign::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
+    if (!o.stats_json.empty()) write_stats_json(o.stats_json, stats);
     return status;
   }
   std::printf("gupcheck fuzz: variant %s, seed %llu, %s, %zu invariants, counterexamples in %s/\n", v.name.c_str(),
               (unsigned long long)cfg.seed,
               o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
-              cfg.invariants.selected().size() + 1, o.out.c_str());
+              cfg.invariants.selected().size() + 2, o.out.c_str());
   std::fflush(stdout);
   campaign::Result r = campaign::run(cfg);
   if (!o.html.empty()) {
@@ -206,7 +255,7 @@ int cmd_fuzz(const FuzzOpts &o) {
               r.elapsed, ops_s, (unsigned long long)cfg.seed);
   if (r.interrupted) std::printf("interrupted: stopped after case %ld\n", r.cases);
   if (o.stats) std::printf("%s", stats.table().c_str());
-  if (!o.stats_json.empty()) campaign::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
+  if (!o.stats_json.empty()) write_stats_json(o.stats_json, stats);
   if (!r.found) {
     if (witness)
       std::printf("result: witness %s NOT reached on %s\n", o.witness.c_str(), v.name.c_str());
@@ -260,7 +309,11 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_option("--junit", o->junit, "Write the campaign summary as JUnit XML");
   // A later occurrence wins, so wrappers can set defaults the user overrides.
   for (auto *opt : fuzz->get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  fuzz->callback([&run, o] { run = [o] { return cmd_fuzz(*o); }; });
+  fuzz->callback([&run, o, fuzz] {
+    o->max_size_given = fuzz->count("--max-size") > 0;
+    o->budget_given = fuzz->count("--time") > 0 || fuzz->count("--cases") > 0;
+    run = [o] { return cmd_fuzz(*o); };
+  });
 }
 
 }  // namespace gupcheck::cli

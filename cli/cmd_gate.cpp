@@ -17,6 +17,7 @@
 #include "reports/counterexample.h"
 #include "reports/gate.h"
 #include "reports/html.h"
+#include "reports/json.h"
 #include "reports/replay.h"
 #include "campaign/write.h"
 
@@ -31,6 +32,7 @@ struct GateOpts {
   std::string junit, json, out, html;
   std::vector<std::string> variants;  // empty: all
   double mainline_budget = -1;        // < 0: the same as --budget
+  long variant_cases = -1;            // --variant-cases: a case budget for the variants instead of --budget
 };
 
 // What the campaign page needs of one campaign besides its GateResult.
@@ -47,6 +49,9 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
   cfg.sw = v.sw;
   cfg.seed = o.seed;
   cfg.time_limit = budget;
+  // A case budget makes a variant's verdict independent of the machine's
+  // speed (a loaded machine runs fewer cases in --budget seconds).
+  if (v.name != "mainline" && o.variant_cases > 0) cfg.time_limit = 0, cfg.max_cases = o.variant_cases;
   cfg.shrink_time = o.shrink_time;
   cfg.max_size = o.max_size;
   cfg.out_dir = o.out.empty() ? "" : o.out + "/" + v.name;
@@ -119,7 +124,7 @@ void write_gate_page(const GateOpts &o, size_t planned, size_t failed, double to
       page.invariants = reports::invariant_rows(d.cfg.invariants, d.ops, g.found ? g.invariant : "");
     }
     if (d.shrunk) {
-      reports::ReplayLog log = reports::replay_trace(*d.shrunk, d.cfg.variant, d.cfg.sw, d.cfg.invariants);
+      reports::ReplayLog log = reports::replay_trace(*d.shrunk, d.cfg.variant, d.cfg.sw, props::only(g.invariant, d.cfg.invariants));
       log.has_seed = true;
       log.seed = o.seed;
       page.counterexamples.push_back(reports::counterexample_from_log(
@@ -176,7 +181,7 @@ int cmd_gate(const GateOpts &o) {
   for (const auto &g : results) failed += !g.passed;
   failed += todo.size() - results.size();  // not run (interrupted)
   if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(results, total));
-  if (!o.json.empty()) campaign::write_file_atomic(o.json, reports::gate_json(results, o.seed, o.budget).dump(2) + "\n");
+  if (!o.json.empty()) campaign::write_file_atomic(o.json, reports::json_text(reports::gate_json(results, o.seed, o.budget)));
   if (!o.html.empty()) write_gate_page(o, todo.size(), failed, total, results, pages);
   std::printf("gate: %zu of %zu results match the manifest in %.1f s: %s\n", todo.size() - failed, todo.size(), total,
               failed ? "FAILED" : "passed");
@@ -190,6 +195,9 @@ void add_gate_command(CLI::App &app, Run &run) {
   auto *gate = app.add_subcommand("gate", "Check that mainline holds and every variant is caught by its invariant");
   gate->add_option("--budget", o->budget, "Time budget per campaign, seconds (default 10)");
   gate->add_option("--mainline-budget", o->mainline_budget, "Time budget of the mainline campaign (default: --budget)");
+  gate->add_option("--variant-cases", o->variant_cases,
+                   "A case budget for each variant's campaign instead of --budget (machine-independent)")
+      ->check(CLI::PositiveNumber);
   gate->add_option("--seed", o->seed, "Seed of every campaign (default 1: the gate is deterministic)");
   gate->add_option("--shrink-time", o->shrink_time, "Time cap for shrinking each finding, seconds (default 5)");
   gate->add_option("--max-size", o->max_size, "Largest generation size (default 100)");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "reports/json.h"
 #include "reports/summary.h"
 #include "campaign/write.h"
 
@@ -51,7 +52,7 @@ int cmd_merge(const MergeOpts &o) {
     }
     std::printf("\n");
   }
-  if (!o.summary_json.empty()) campaign::write_file_atomic(o.summary_json, campaign::summary_json(m).dump(2) + "\n");
+  if (!o.summary_json.empty()) campaign::write_file_atomic(o.summary_json, reports::json_text(campaign::summary_json(m)));
   if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(m));
   return m.status();
 }

@@ -17,6 +17,7 @@
 #include "reports/text.h"
 #include "campaign/write.h"
 #include "shrinkers/shrink.h"
+#include "trace/header.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -37,6 +38,13 @@ trace::Trace load_fuzzer_input(const std::string &file) {
       props::words_from_bytes(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
 }
 
+// The header of a trace this command writes: what its verdict depends on.
+void note_verdict(trace::Trace &t, const props::Violation &v, const props::InvariantSet &inv) {
+  trace::set_note(t, "tool", trace::version_line());
+  trace::set_note(t, "invariants", props::only(v.invariant, inv).names());
+  trace::set_note(t, "violates", v.invariant + " at step " + std::to_string(v.step + 1));
+}
+
 int cmd_replay(const ReplayOpts &o) {
   const std::string &file = o.file, &variant_opt = o.variant, &json_out = o.json_out;
   const std::vector<std::string> &inv_names = o.invariants;
@@ -52,7 +60,10 @@ int cmd_replay(const ReplayOpts &o) {
     // Cut after the first violation, as the fuzzer reported it.
     const model::variant_info &fv = variant_or_die(t.variant);
     const props::RunResult r = props::run_trace(t, fv.sw, invariants_or_die(inv_names));
-    if (r.violation.found) t.ops.resize(r.violation.step + 1);
+    if (r.violation.found) {
+      t.ops.resize(r.violation.step + 1);
+      note_verdict(t, r.violation, invariants_or_die(inv_names));
+    }
     if (!o.save_trace.empty()) {
       campaign::write_file_atomic(o.save_trace, props::print_annotated_trace(t, fv.sw));
       std::fprintf(stderr, "wrote %s\n", o.save_trace.c_str());
@@ -60,11 +71,11 @@ int cmd_replay(const ReplayOpts &o) {
   }
   const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
   const model::variant_info &v = variant_or_die(vname);
-  reports::ReplayLog log = reports::replay_trace(t, v.name, v.sw, invariants_or_die(inv_names));
+  reports::ReplayLog log = reports::replay_trace(t, v.name, v.sw, invariants_for(t, inv_names));
   log.replay_command = o.from_fuzzer ? "gupcheck replay --from-fuzzer " + file + " --variant " + v.name
                                      : reports::replay_command_for(file, v.name);
   std::printf("%s", reports::text_report(log).c_str());
-  if (!json_out.empty()) campaign::write_file_atomic(json_out, reports::json_report(log).dump(2) + "\n");
+  if (!json_out.empty()) campaign::write_file_atomic(json_out, reports::json_text(reports::json_report(log)));
   if (!o.dot_out.empty() || !o.svg_out.empty()) {
     const std::string dot = reports::graph_to_dot(reports::replay_graph(log, v.sw));
     if (!o.dot_out.empty()) campaign::write_file_atomic(o.dot_out, dot);
@@ -92,7 +103,7 @@ int cmd_shrink(const ShrinkOpts &o) {
   trace::Trace t = load_trace(file);
   const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
   const model::variant_info &v = variant_or_die(vname);
-  props::InvariantSet inv = invariants_or_die(inv_names);
+  props::InvariantSet inv = invariants_for(t, inv_names);
   props::RunResult r = props::run_trace(t, v.sw, inv);
   if (!r.violation.found) {
     std::printf("%s holds on %s: nothing to shrink\n", file.c_str(), v.name.c_str());
@@ -105,6 +116,8 @@ int cmd_shrink(const ShrinkOpts &o) {
   trace::Trace s = shrink::shrink(
       t, fails, std::chrono::steady_clock::now() + std::chrono::milliseconds(long(shrink_time * 1000)), &st);
   s.variant = v.name;
+  const props::InvariantSet target = props::only(name, inv);
+  note_verdict(s, props::run_trace(s, v.sw, target).violation, target);
   std::string text = props::print_annotated_trace(s, v.sw);
   if (out.empty())
     std::printf("%s", text.c_str());
@@ -138,7 +151,9 @@ void add_shrink_command(CLI::App &app, Run &run) {
   auto *shr = app.add_subcommand("shrink", "Shrink a failing trace file with the trace shrinkers");
   shr->add_option("FILE", o->file, "Trace file")->required();
   shr->add_option("--variant", o->variant, "Model variant (default: the trace's '# model:' line)");
-  shr->add_option("-o,--out", o->out, "Write the shrunk trace here (default: standard output)");
+  // One scheme: -o/--output names a file (shrink, repro), --out a directory
+  // (fuzz, gate, explore, diff). --out stays as shrink's old spelling.
+  shr->add_option("-o,--output,--out", o->out, "Write the shrunk trace to this file (default: standard output)");
   shr->add_option("--shrink-time", o->shrink_time, "Time cap, seconds (default 60)");
   shr->add_option("--invariants", o->invariants, "Invariants to check (default all)");
   shr->callback([&run, o] { run = [o] { return cmd_shrink(*o); }; });

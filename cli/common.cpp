@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "cli/common.h"
 
+#include "trace/header.h"
+
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "trace/text.h"
@@ -45,6 +48,42 @@ props::InvariantSet invariants_or_die(const std::vector<std::string> &names) {
   return s;
 }
 
+props::InvariantSet invariants_for(const trace::Trace &t, const std::vector<std::string> &names) {
+  if (!names.empty()) return invariants_or_die(names);
+  const std::vector<std::string> noted = trace::noted_invariants(t);
+  props::InvariantSet s;  // every invariant
+  if (noted.empty()) return s;
+  const std::string bad = s.select(noted);
+  if (!bad.empty())
+    throw UsageError("the trace's '# invariants:' line names an unknown invariant '" + bad +
+                     "' (see: gupcheck list invariants; --invariants overrides it)");
+  return s;
+}
+
+namespace {
+// check_consistency() counts operations ("step 3: ..."); a reader of a file
+// wants its line: "line 7 (step 3): ...". An operation line is one with
+// something before its '#' comment, as trace::parse_trace() reads them.
+std::string with_line_number(const std::string &file, const std::string &why) {
+  size_t step = 0, used = 0;
+  if (why.rfind("step ", 0) != 0) return why;
+  try {
+    step = std::stoul(why.substr(5), &used);
+  } catch (const std::exception &) {
+    return why;
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  size_t ops = 0;
+  for (int lineno = 1; std::getline(in, line); lineno++) {
+    const std::string code = line.substr(0, line.find('#'));
+    if (code.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (++ops == step) return "line " + std::to_string(lineno) + " (" + why.substr(0, 5 + used) + ")" + why.substr(5 + used);
+  }
+  return why;
+}
+}  // namespace
+
 trace::Trace load_trace(const std::string &file) {
   trace::Trace t;
   try {
@@ -53,7 +92,7 @@ trace::Trace load_trace(const std::string &file) {
     throw UsageError(file + ": " + e.what());
   }
   std::string why = trace::check_consistency(t);
-  if (!why.empty()) throw UsageError(file + ": inconsistent trace: " + why);
+  if (!why.empty()) throw UsageError(file + ": inconsistent trace: " + with_line_number(file, why));
   return t;
 }
 

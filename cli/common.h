@@ -37,6 +37,9 @@ void install_stop_handlers();
 const model::variant_info &variant_or_die(const std::string &name);
 // Accepts comma-separated names or ids; empty selects every invariant.
 props::InvariantSet invariants_or_die(const std::vector<std::string> &names);
+// The selection a saved trace is judged with: `names` when given, else its
+// header's "invariants:" line (trace/header.h), else every invariant.
+props::InvariantSet invariants_for(const trace::Trace &t, const std::vector<std::string> &names);
 // Parses and consistency-checks a trace file; errors become UsageError.
 trace::Trace load_trace(const std::string &file);
 int verdict_status(const reports::ReplayLog &log);

@@ -9,6 +9,7 @@
 #include "cli/common.h"
 #include "model/kernel.h"
 #include "properties/world.h"
+#include "trace/header.h"
 
 using namespace gupcheck;
 using namespace gupcheck::cli;
@@ -17,6 +18,7 @@ int main(int argc, char **argv) {
   CLI::App app{"gupcheck: a property-based model checker for the Linux kernel's GUP invariants (model: Linux v6.18)"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  app.set_version_flag("--version", trace::version_line(), "Print the tool version and the model's kernel version");
 
   Run run;
   add_fuzz_command(app, run);
@@ -35,6 +37,8 @@ int main(int argc, char **argv) {
   } catch (const CLI::CallForHelp &e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
     return app.exit(e);
   } catch (const CLI::ParseError &e) {
     app.exit(e);

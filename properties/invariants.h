@@ -2,7 +2,8 @@
 //
 // The invariant registry: one named predicate per invariant, each with a
 // one-sentence statement and the commit or seed text that motivates it
-// (ids follow ../shared/domain/invariants.md). A run selects invariants by
+// (ids follow the catalogue, docs/invariants.md, which is generated from this
+// registry: `gupcheck list invariants --markdown`). A run selects invariants by
 // name; TypeOK is always checked first, and its failure is a model bug.
 #pragma once
 
@@ -44,6 +45,10 @@ struct Violation {
   std::vector<model::pfn_t> pfns;                // folios / pfns
   std::vector<std::pair<int, uint64_t>> ptes;    // (model pid, vpn)
   std::vector<int> gups;                         // GUP calls gN
+  // Every other invariant of the registry (selected or not; witnesses
+  // excluded) that is also violated after this step, in registry order:
+  // reports list all of them, not only the one that stopped the run.
+  std::vector<std::string> also;
 };
 
 // Called by an invariant's check just before it returns false: the pfn, PTE
@@ -63,9 +68,15 @@ class InvariantSet {
   // Return: empty string, or the first unknown name. "all" selects every invariant.
   std::string select(const std::vector<std::string> &names);
   // Checks TypeOK, then Expectation, then the selected invariants in registry order.
-  // Return: the first violation, with found == false when all hold.
+  // Return: the first violation, with found == false when all hold; its
+  // `also` lists every other registered invariant violated at that step.
   Violation check(const World &w, size_t step) const;
   const std::vector<const Invariant *> &selected() const { return sel_; }
+  // The selection as `--invariants` takes it: "all" for every invariant,
+  // else the names in registry order, comma separated.
+  std::string names() const;
+  // Whether the selection is one witness (gupcheck fuzz --witness).
+  bool is_witness() const;
 
  private:
   std::vector<const Invariant *> sel_;
@@ -85,8 +96,15 @@ using StepObserver = std::function<void(const World &)>;
 RunResult run_trace(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv,
                     const StepObserver &after_step);
 
-// Whether t still violates the named invariant (the shrinkers' predicate):
-// false for a trace that holds, violates another invariant, or is bad.
+// The selection a counterexample for `invariant` is judged with: that
+// invariant alone (TypeOK and Expectation are always checked), or `fallback`
+// when the name is not in the registry (ModelBug).
+InvariantSet only(const std::string &invariant, const InvariantSet &fallback);
+
+// Whether t still violates the named invariant at some step (the shrinkers'
+// predicate), checked on its own: other invariants are not checked, so an
+// operation that only masks another invariant can be removed. False for a
+// trace that holds, fails TypeOK/Expectation/the model first, or is bad.
 bool violates(const trace::Trace &t, const model::variant_switches &sw, const InvariantSet &inv,
               const std::string &invariant);
 

@@ -10,12 +10,14 @@ namespace gupcheck::reports {
 
 std::vector<std::string> write_counterexample_reports(const std::string &base, const campaign::Finding &f,
                                                       const campaign::Config &cfg) {
-  ReplayLog log = replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
+  // The shrunk trace is a counterexample for its invariant alone (its header's
+  // selection, trace/header.h), whatever else it breaks.
+  ReplayLog log = replay_trace(f.shrunk, cfg.variant, cfg.sw, props::only(f.violation.invariant, cfg.invariants));
   log.has_seed = true;
   log.seed = cfg.seed;
   log.replay_command = replay_command_for(base + ".trace", cfg.variant);
   campaign::write_file_atomic(base + ".txt", text_report(log));
-  campaign::write_file_atomic(base + ".json", json_report(log).dump(2) + "\n");
+  campaign::write_file_atomic(base + ".json", json_text(json_report(log)));
   return {base + ".txt", base + ".json"};
 }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "reports/gate.h"
+
+#include "reports/version.h"
 #include "reports/markup.h"
 
 #include <cstdio>
@@ -35,6 +37,7 @@ std::string junit_xml(const std::vector<GateResult> &results, double total_secon
        std::to_string(failures) + "\" time=\"" + buf + "\">\n";
   x += "  <testsuite name=\"gupcheck-gate\" tests=\"" + std::to_string(results.size()) + "\" failures=\"" +
        std::to_string(failures) + "\" errors=\"0\" time=\"" + buf + "\">\n";
+  x += "    <properties>\n" + version_junit_properties("      ") + "    </properties>\n";
   for (const auto &r : results) {
     std::snprintf(buf, sizeof buf, "%.3f", r.seconds);
     x += "    <testcase classname=\"gupcheck.gate\" name=\"" + markup_escape(r.variant) + "\" time=\"" + buf + "\">\n";
@@ -55,6 +58,7 @@ nlohmann::json gate_json(const std::vector<GateResult> &results, uint64_t seed, 
   json j;
   j["format"] = "gupcheck-gate";
   j["version"] = 1;
+  stamp_version(j);
   j["seed"] = seed;
   j["budget"] = budget;
   bool all = true;

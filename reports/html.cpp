@@ -3,6 +3,8 @@
 // The campaign page (see html.h).
 #include "reports/html.h"
 
+#include "trace/header.h"
+
 #include "reports/markup.h"
 
 #include <algorithm>
@@ -161,6 +163,7 @@ std::string render_html(const HtmlPage &p) {
     h += "<h2>Configuration</h2>\n<table id=\"config\" class=\"data\"><thead><tr><th>setting</th><th>value</th></tr>"
          "</thead><tbody>\n";
     for (const auto &[k, v] : p.config) h += "<tr>" + td(k) + td(v) + "</tr>\n";
+    h += "<tr>" + td("tool") + td(trace::version_line()) + "</tr>\n";
     h += "</tbody></table>\n";
   }
 
@@ -221,7 +224,8 @@ std::string render_html(const HtmlPage &p) {
 std::vector<HtmlInvariantRow> invariant_rows(const props::InvariantSet &inv, long steps, const std::string &violated) {
   std::vector<HtmlInvariantRow> rows;
   for (const props::Invariant &i : props::all_invariants()) {
-    const bool sel = std::string(i.name) == "TypeOK" ||
+    // TypeOK and Expectation are checked on every run, whatever the selection.
+    const bool sel = std::string(i.name) == "TypeOK" || std::string(i.name) == "Expectation" ||
                      std::find(inv.selected().begin(), inv.selected().end(), &i) != inv.selected().end();
     rows.push_back({i.name, i.id, sel ? steps : 0, violated == i.name ? 1 : 0});
   }
@@ -237,6 +241,10 @@ HtmlCounterexample counterexample_from_log(const std::string &title, const Repla
     c.violation = "step " + std::to_string(log.violation.step + 1) + " violates " + log.violation.invariant;
     if (inv) c.violation += std::string(" (") + inv->id + "): " + inv->statement;
     c.violation += "\nseen: " + log.violation.why;
+    if (!log.violation.also.empty()) {
+      c.violation += "\nalso violated at this step:";
+      for (const std::string &n : log.violation.also) c.violation += " " + n;
+    }
   } else if (!log.error.empty()) {
     c.violation = "bad trace: " + log.error;
   } else {

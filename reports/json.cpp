@@ -3,6 +3,7 @@
 // The JSON report of a replay (see json.h).
 #include "reports/json.h"
 
+#include "reports/version.h"
 #include "trace/json.h"
 #include "trace/text.h"
 
@@ -19,6 +20,7 @@ nlohmann::json json_report(const ReplayLog &log) {
   json j;
   j["format"] = "gupcheck-report";
   j["version"] = 1;
+  stamp_version(j);
   j["variant"] = log.variant;
   j["seed"] = log.has_seed ? json(log.seed) : json(nullptr);
   j["replay_command"] = log.replay_command;
@@ -36,6 +38,8 @@ nlohmann::json json_report(const ReplayLog &log) {
         {"why", log.violation.why},
         {"step", log.violation.step + 1},
         {"internal", log.violation.internal},
+        // Every other invariant violated at the same step.
+        {"also_violated", log.violation.also},
     };
   } else {
     j["invariant"] = nullptr;
@@ -59,6 +63,10 @@ nlohmann::json json_report(const ReplayLog &log) {
   j["before"] = log.before;
   j["after"] = log.after;
   return j;
+}
+
+std::string json_text(const nlohmann::json &j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace gupcheck::reports

@@ -26,4 +26,9 @@ const char *verdict_name(const ReplayLog &log);
 
 nlohmann::json json_report(const ReplayLog &log);
 
+// JSON as gupcheck writes it to a file: indented by 2, newline-terminated,
+// and never throwing on text that is not UTF-8 (a trace comment may hold any
+// bytes; they become U+FFFD).
+std::string json_text(const nlohmann::json &j);
+
 }  // namespace gupcheck::reports

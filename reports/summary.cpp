@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "reports/summary.h"
 #include "reports/markup.h"
+#include "reports/replay.h"
+#include "reports/version.h"
 
 
 #include <algorithm>
@@ -46,6 +48,7 @@ std::string junit_xml(const CampaignSummary &s) {
        std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" time=\"" +
        fmt("%.3f", s.elapsed) + "\">\n";
   o += "    <properties>\n";
+  o += version_junit_properties("      ");
   o += "      <property name=\"seed\" value=\"" + std::to_string(s.seed) + "\"/>\n";
   o += "      <property name=\"shards\" value=\"" + shard_list(s) + "\"/>\n";
   o += "      <property name=\"jobs\" value=\"" + std::to_string(s.jobs) + "\"/>\n";
@@ -86,6 +89,7 @@ std::string summary_text(const CampaignSummary &s) {
                 s.cases, s.ops, s.elapsed, s.elapsed > 0 ? s.ops / s.elapsed : 0.0, (unsigned long long)s.seed,
                 s.variant.c_str(), shard_list(s).c_str(), s.jobs, s.jobs == 1 ? "" : "s");
   o += b;
+  o += version_text_line();
   if (s.cpu_seconds > 0) {
     std::snprintf(b, sizeof b, "cpu: %.1f s of worker CPU time (%.0f ops per CPU second)\n", s.cpu_seconds,
                   s.ops / s.cpu_seconds);
@@ -120,7 +124,7 @@ std::string summary_text(const CampaignSummary &s) {
     }
     o += f.trace;
     for (const auto &file : f.files) o += "wrote " + file + "\n";
-    if (!f.trace_file.empty()) o += "replay: gupcheck replay " + f.trace_file + "\n";
+    if (!f.trace_file.empty()) o += "replay: " + replay_command_for(f.trace_file, s.variant) + "\n";
   }
   return o;
 }

@@ -3,6 +3,8 @@
 // The text report of a replay (see text.h).
 #include "reports/text.h"
 
+#include "reports/version.h"
+
 #include "reports/layout.h"
 #include "reports/picture.h"
 #include "trace/text.h"
@@ -70,6 +72,15 @@ std::string without_legend(const std::string &picture) {
 
 bool is_seed_note(const std::string &note) { return note.rfind("seed", 0) == 0; }
 
+std::string join_names(const std::vector<std::string> &names) {
+  std::string s;
+  for (const std::string &n : names) {
+    s += (s.empty() ? "" : ", ") + n;
+    if (const props::Invariant *inv = props::find_invariant(n)) s += " (" + std::string(inv->id) + ")";
+  }
+  return s;
+}
+
 }  // namespace
 
 std::string verdict_line(const ReplayLog &log) {
@@ -89,6 +100,7 @@ std::string verdict_line(const ReplayLog &log) {
 
 std::string text_report(const ReplayLog &log) {
   std::string out = "gupcheck report\n";
+  out += version_text_line();
   out += field("verdict", verdict_line(log));
   out += model_lines(log.variant);
   out += field("seed", log.has_seed ? std::to_string(log.seed) : std::string("unknown"));
@@ -137,6 +149,9 @@ std::string text_report(const ReplayLog &log) {
       out += field("  source", inv->source, field_indent);
     }
     out += field("  why", log.violation.why, field_indent);
+    out += field("  also", log.violation.also.empty() ? std::string("no other invariant violated at this step")
+                                                      : join_names(log.violation.also) + " (violated at this step too)",
+                 field_indent);
   } else {
     out += "Result: no invariant violated in " + step_count(n) + ".\n";
   }

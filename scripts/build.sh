@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Configures and builds one CMake preset (default: release) after setup.
-# Usage: scripts/build.sh [release|asan]
+# Usage: scripts/build.sh [release|asan|fuzz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-release}

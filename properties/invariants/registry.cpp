@@ -281,6 +281,21 @@ const Invariant &expectation_invariant() {
 }
 }  // namespace
 
+namespace {
+// Every registered invariant but `first` (and TypeOK, which held) violated
+// in w; what they name is dropped, the report highlights `first`'s.
+std::vector<std::string> also_violated(const World &w, const Invariant *first) {
+  std::vector<std::string> names;
+  std::string why;
+  for (const auto &i : kInvariants) {
+    if (&i == first || std::string(i.name) == "TypeOK") continue;
+    if (!i.check(w, why)) names.push_back(i.name);
+  }
+  t_named.clear();
+  return names;
+}
+}  // namespace
+
 InvariantSet::InvariantSet() {
   for (const auto &i : kInvariants)
     if (!always_checked(&i)) sel_.push_back(&i);
@@ -301,6 +316,27 @@ std::string InvariantSet::select(const std::vector<std::string> &names) {
   s.erase(std::unique(s.begin(), s.end()), s.end());
   sel_ = s;
   return "";
+}
+
+std::string InvariantSet::names() const {
+  std::vector<const Invariant *> all = InvariantSet().sel_, mine = sel_;
+  std::sort(all.begin(), all.end());
+  std::sort(mine.begin(), mine.end());
+  if (mine == all) return "all";
+  std::string s;
+  auto add = [&](const Invariant &i) {
+    if (std::find(sel_.begin(), sel_.end(), &i) != sel_.end()) s += (s.empty() ? "" : ",") + std::string(i.name);
+  };
+  for (const auto &i : kInvariants) add(i);
+  for (const auto &i : all_witnesses()) add(i);
+  return s.empty() ? "Expectation" : s;  // TypeOK and Expectation alone
+}
+
+bool InvariantSet::is_witness() const {
+  if (sel_.size() != 1) return false;
+  for (const auto &i : all_witnesses())
+    if (sel_[0] == &i) return true;
+  return false;
 }
 
 Violation InvariantSet::check(const World &w, size_t step) const {
@@ -327,6 +363,7 @@ Violation InvariantSet::check(const World &w, size_t step) const {
     v.invariant = expectation_invariant().name;
     v.why = why;
     v.step = step;
+    v.also = also_violated(w, &expectation_invariant());
     return v;
   }
   for (const Invariant *i : sel_) {
@@ -336,6 +373,7 @@ Violation InvariantSet::check(const World &w, size_t step) const {
       v.why = why;
       v.step = step;
       take_named();
+      v.also = also_violated(w, i);
       return v;
     }
   }
@@ -354,7 +392,7 @@ RunResult run_trace(const trace::Trace &t, const variant_switches &sw, const Inv
     try {
       w.step(t.ops[i]);
     } catch (const model_bug &e) {
-      r.violation = {true, true, "ModelBug", e.what(), i, {}, {}, {}};
+      r.violation = {true, true, "ModelBug", e.what(), i, {}, {}, {}, {}};
       r.steps_run = i + 1;
       return r;
     }
@@ -370,10 +408,16 @@ void name_pfn(pfn_t pfn) { t_named.pfns.push_back(pfn); }
 void name_pte(int pid, uint64_t vpn) { t_named.ptes.emplace_back(pid, vpn); }
 void name_gup(int gup) { t_named.gups.push_back(gup); }
 
+InvariantSet only(const std::string &invariant, const InvariantSet &fallback) {
+  InvariantSet s;
+  if (!find_invariant(invariant) || !s.select({invariant}).empty()) return fallback;
+  return s;
+}
+
 bool violates(const trace::Trace &t, const variant_switches &sw, const InvariantSet &inv,
               const std::string &invariant) {
   try {
-    const RunResult r = run_trace(t, sw, inv);
+    const RunResult r = run_trace(t, sw, only(invariant, inv));
     return r.violation.found && r.violation.invariant == invariant;
   } catch (const bad_trace &) {
     return false;

@@ -16,6 +16,7 @@ if [ ! -x "$1" ] || [ -d "$1" ]; then
   exit 1
 fi
 GUPCHECK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")  # absolute: the cases run elsewhere
+README=$(cd "$(dirname "$0")/../.." && pwd)/README.md
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-cli.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -62,6 +63,12 @@ case_list() {
     if expect 0 list "$what"; then [ -s "$OUT" ] || fail "list $what printed nothing"; fi
   done
   expect 0 list invariants && contains "$OUT" "ZeroPageNeverRefcounted"
+  # One invariant count everywhere: list, fuzz's banner and the README.
+  local n
+  n=$(sed -nE 's/^([0-9]+) invariants \(TypeOK and Expectation always checked\)$/\1/p' "$OUT")
+  [ -n "$n" ] || fail "list invariants prints no count"
+  expect 0 fuzz --cases 1 --seed 1 --out "$TMP/count" && contains "$OUT" ", $n invariants,"
+  grep -q "prints all $n with statement" "$README" || fail "README's invariant count is not $n"
   expect 0 list variants && contains "$OUT" "zero-page-mixedmap-refcount"
   expect 0 list ops && contains "$OUT" "mmap"
   expect 2 list nonsense
@@ -69,6 +76,11 @@ case_list() {
 }
 
 case_usage() {
+  # RC_PARAMS: seed, max_size and max_success stand for the flags not given; others are ignored, once, aloud.
+  RC_PARAMS="seed=5 max_success=7 noshrink=1" expect 0 fuzz --out "$TMP/rc" && contains "$OUT" "seed 5, 7 cases" &&
+    contains "$ERR" "RC_PARAMS: ignoring noshrink"
+  RC_PARAMS="seed=5 max_success=7" expect 0 fuzz --seed 6 --cases 2 --out "$TMP/rc" && contains "$OUT" "seed 6, 2 cases"
+  RC_PARAMS="max_size=0" expect 2 fuzz --out "$TMP/rc"
   expect 2 fuzz --bogus
   expect 2 fuzz --variant nope && contains "$ERR" "nope"
   expect 2 fuzz --time -1
@@ -174,7 +186,7 @@ case_fuzz_points() {
   expect 1 replay "$shrunk" && contains "$OUT" "Invariant violated: ForcedWriteOnlyExclusiveAnon"
   expect 0 replay "$shrunk" --variant mainline
   # shrink -o writes the points too.
-  expect 1 shrink "$dir/ForcedWriteOnlyExclusiveAnon-seed1.unshrunk.trace" --shrink-time 5 -o "$TMP/re.trace" || return
+  expect 1 shrink "$dir/ForcedWriteOnlyExclusiveAnon-seed1.unshrunk.trace" --shrink-time 5 --output "$TMP/re.trace" || return
   contains "$TMP/re.trace" "   # -> after faultin_page"
   expect 1 replay "$TMP/re.trace"
   # With --jobs: the workers' files and the summary's trace.
@@ -199,6 +211,23 @@ case_replay_errors() {
 
   printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'read p0 m5+0' >"$TMP/inconsistent.trace"
   expect 2 replay "$TMP/inconsistent.trace" && contains "$ERR" "m5"
+  # Consistency errors name the file's line (the README promises it), comments and blank lines counted.
+  printf '%s\n' '# gupcheck trace v1' '# a note' '' 'm0 = mmap p0 anon private rw 1' '  # indented' 'read p0 m5+0' \
+    >"$TMP/inconsistent-lines.trace"
+  expect 2 replay "$TMP/inconsistent-lines.trace" && contains "$ERR" "line 6 (step 2): m5"
+
+  # A comment with bytes that are not UTF-8 (issue 12 item 5): the JSON report
+  # replaces them, the run is not an internal error.
+  printf '# gupcheck trace v1\n# note \377\376 not UTF-8\nm0 = mmap p0 anon private rw 1\nread p0 m0+0 \377\n' \
+    >"$TMP/bytes.trace"
+  expect 2 replay "$TMP/bytes.trace" --json "$TMP/bytes.json"
+  sed -i '$d' "$TMP/bytes.trace" && printf 'read p0 m0+0\n' >>"$TMP/bytes.trace"
+  expect 0 replay "$TMP/bytes.trace" --json "$TMP/bytes.json" && contains "$TMP/bytes.json" '"note'
+  # A saved trace's '# invariants:' line selects what replay checks; an unknown name is bad input.
+  printf '%s\n' '# gupcheck trace v1' '# invariants: NoSuchInvariant' 'm0 = mmap p0 anon private rw 1' \
+    >"$TMP/unknown-invariant.trace"
+  expect 2 replay "$TMP/unknown-invariant.trace" && contains "$ERR" "NoSuchInvariant"
+  expect 0 replay "$TMP/unknown-invariant.trace" --invariants all
   expect 2 shrink "$TMP/inconsistent.trace"
 
   printf '%s\n' '# gupcheck trace v1' '# model: no-such-variant' 'm0 = mmap p0 anon private rw 1' >"$TMP/variant.trace"
@@ -224,7 +253,10 @@ case_coverage() {
   expect 1 fuzz --witness DumpOverHoles --cases 200 --seed 1 --shrink-time 1 --out "$TMP/w" || return
   contains "$OUT" "WITNESS REACHED (expected) DumpOverHoles"
   expect 1 replay "$TMP/w/DumpOverHoles-seed1.trace" --invariants DumpOverHoles
-  expect 0 replay "$TMP/w/DumpOverHoles-seed1.trace"
+  # The file's '# invariants: DumpOverHoles' header makes the printed replay command reach it too,
+  expect 1 replay "$TMP/w/DumpOverHoles-seed1.trace" && contains "$OUT" "DumpOverHoles"
+  # and every invariant holds on it.
+  expect 0 replay "$TMP/w/DumpOverHoles-seed1.trace" --invariants all
   expect 2 fuzz --witness NoSuchWitness --cases 5
   contains "$ERR" "unknown witness"
   expect 2 fuzz --witness W1 --invariants A1 --cases 5

@@ -13,9 +13,12 @@ gupcheck=$1 out=$2
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Clock- and path-dependent lines: timings, rates, CPU figures, directories.
+# Clock- and path-dependent lines: timings, rates, CPU figures, directories,
+# and the tool version (git describe changes with every commit).
 normalise() {
   sed -E -e "s#$work/[^/\"]*/#OUT/#g" \
+         -e 's/gupcheck [^ ]+ \(model: Linux/gupcheck VERSION (model: Linux/g' \
+         -e 's/"gupcheck_version": "[^"]*"/"gupcheck_version": "VERSION"/' \
          -e '/"(cpu_seconds|elapsed|ops_per_sec|ops_per_cpu_sec|seconds|started|ended|time_to_failure)"/d' \
          -e 's/[0-9.]+ s\b/T s/g' -e 's/\([0-9]+ ops\/s\)/(R ops\/s)/g' -e 's/\([0-9]+ ops per CPU second\)/(R)/g'
 }
