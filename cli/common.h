@@ -106,4 +106,6 @@ void add_findings_command(CLI::App &app, Run &run);
 void add_report_command(CLI::App &app, Run &run);
 void add_timeline_command(CLI::App &app, Run &run);
 
+void add_mutate_command(CLI::App &app, Run &run);
+
 }  // namespace gupcheck::cli

@@ -40,6 +40,8 @@ int main(int argc, char **argv) {
   add_report_command(app, run);
   add_timeline_command(app, run);
 
+  add_mutate_command(app, run);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {

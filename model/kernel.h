@@ -435,6 +435,7 @@ struct mmap_args {
   mem_zone zone = mem_zone::normal;  // where new anonymous folios are allocated
   bool thp = false;  // MADV_HUGEPAGE at mmap time (VM_HUGEPAGE), PMD-aligned start
   bool populate = false;  // MAP_POPULATE
+  bool rdonly = false;    // the fd is open O_RDONLY (no FMODE_WRITE)
 };
 // Return: the first vpn of the new mapping, or -errno.
 long do_mmap(kernel_state &k, int pid, const mmap_args &a);

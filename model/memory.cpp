@@ -239,7 +239,11 @@ static unsigned mixed_driver_fault(kernel_state &k, int pid, vm_area_struct &vma
 // from there, clamped to the VMA end and to the kernel's PTE table (512
 // entries, not the model's 16). Every page of it that is already in the
 // page cache and whose PTE is none is mapped read-only, as a read fault
-// would map it. Nothing is read in or allocated.
+// would map it. Nothing is read in or allocated. Only pte_none() entries
+// are filled: filemap_map_folio_range() skips every other entry, so a
+// hwpoison entry memory_failure() left keeps raising SIGBUS even when the
+// file's page at that index was read in again (we used to skip only
+// present PTEs and mapped the new page over the poison entry).
 // Differs: no locked or !uptodate page-cache folios exist, so none is skipped.
 void do_fault_around(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) {
   constexpr uint64_t fault_around_pages = 16;  // fault_around_bytes >> PAGE_SHIFT
@@ -254,7 +258,7 @@ void do_fault_around(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn
     const file_state &file = k.files[vma.file];
     if (index >= file.pages.size() || file.pages[index] == 0) continue;
     const pte_t *pte = pte_offset(mm, a);
-    if (pte && pte->present) continue;
+    if (pte && !pte_none(*pte)) continue;
     const pfn_t page = file.pages[index];
     if (k.folios[page].hwpoison) continue;  // filemap_map_folio_range() skips PageHWPoison
     folio_get(k, page);
@@ -290,7 +294,9 @@ long shmem_mfill_atomic_zeropage(kernel_state &k, int pid, vm_area_struct &vma, 
 long mfill_atomic_continue(kernel_state &k, int pid, uint64_t vpn) {
   mm_struct &mm = mm_of(k, pid);
   vm_area_struct *v = find_vma(mm, vpn);
-  if (!v) return -ENOENT;
+  // userfaultfd_register() refuses VMAs without VM_MAYWRITE (see
+  // mfill_atomic_zeropage()): the range is not registered.
+  if (!v || !(v->vm_flags & VM_MAYWRITE)) return -ENOENT;
   if (v->backing != vma_backing::shmem) return -EINVAL;  // vma_can_userfault(VM_UFFD_MINOR)
   const uint64_t index = v->vm_pgoff + (vpn - v->vm_start);
   const file_state &file = k.files[v->file];

@@ -24,6 +24,15 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
   vma.vm_end = vma.vm_start + a.npages;
   vma.vm_flags = calc_vm_prot_bits(a.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if (a.shared) vma.vm_flags |= VM_SHARED | VM_MAYSHARE;
+  // do_mmap(), MAP_SHARED of a file without FMODE_WRITE: PROT_WRITE is
+  // refused, and the mapping can never become writable: neither VM_MAYWRITE
+  // nor VM_SHARED (it stays VM_MAYSHARE). Such a VMA is not a COW mapping, so
+  // a driver may map the zero page there (vm_mixed_zeropage_allowed()) and a
+  // R/O long-term pin keeps it (no unshare).
+  if (a.rdonly && a.shared) {
+    if (a.prot & VM_WRITE) return -EACCES;
+    vma.vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+  }
   // mmap_region(): accountable_mapping() -- private writable memory is
   // charged and marked VM_ACCOUNT (it then never merges with an uncharged
   // neighbour; found by the differential oracle).

@@ -14,11 +14,15 @@ namespace gupcheck::model {
 // (shmem_mfill_atomic_pte()), any private one -- a private mapping of a
 // shmem file included -- the zero page. The differential oracle found that
 // the model refused shmem VMAs with -EINVAL.
-// Differs: the range counts as registered with userfaultfd (MISSING mode).
+// Differs: the range counts as registered with userfaultfd (MISSING mode)
+// wherever userfaultfd_register() allows it: never in a VMA without
+// VM_MAYWRITE (a shared mapping of an O_RDONLY fd; 29ec90660d68 "userfaultfd:
+// shmem/hugetlbfs: only allow to register VM_MAYWRITE vmas"), whose
+// unregistered range mfill_atomic() refuses with -ENOENT.
 long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   mm_struct &mm = k.tasks[pid].mm;
   vm_area_struct *v = find_vma(mm, vpn);
-  if (!v) return -ENOENT;
+  if (!v || !(v->vm_flags & VM_MAYWRITE)) return -ENOENT;
   if (!vma_is_anonymous(*v) && v->backing != vma_backing::shmem) return -EINVAL;
   if (v->vm_flags & VM_SHARED) return shmem_mfill_atomic_zeropage(k, pid, *v, vpn);
   if (const pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf) return -EEXIST;  // mm_alloc_pmd(): pmd_trans_huge()

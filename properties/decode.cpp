@@ -169,6 +169,15 @@ struct Decoder {
     op.npages = uint16_t(1 + ((r >> 32) & 0xff) % lim.max_map_pages);
     if (op.npages > 3 && ((r >> 40) & 1)) op.npages = uint16_t(1 + op.npages % 3);
     op.populate = ((r >> 41) & 0xf) == 0;  // MAP_POPULATE, now and then
+    // Now and then a shared mapping of an O_RDONLY fd: no VM_MAYWRITE, so not
+    // a COW mapping, where the driver maps the zero page and a R/O long-term
+    // pin keeps it (witness W-ZeroPageLongtermPinnedShared).
+    const bool rdonly_ok = op.shared && (op.map_kind == MapKind::File || op.map_kind == MapKind::Mixedmap ||
+                                         (op.map_kind == MapKind::Shmem && op.file != kSharedAnonFile));
+    if (rdonly_ok && ((r >> 24) & 3) == 0) {
+      op.rdonly = true;
+      if (op.prot == Prot::RW) op.prot = Prot::R;
+    }
     if (op.map_kind == MapKind::Anon && !op.shared) {
       // Now and then new anonymous folios come from ZONE_MOVABLE or CMA.
       const unsigned z = r >> 44 & 7;
@@ -536,13 +545,14 @@ int misses(const Op &a, const Op &b) {
   m += a.via != b.via;
   m += a.zone != b.zone;
   m += a.thp != b.thp;
+  m += a.rdonly != b.rdonly;
   return m;
 }
 
 // The fields of `op` that decode_trace() reads, for the comparison.
 Op relevant(Op op) {
   if (op.kind != OpKind::Mmap) op.map_kind = MapKind::Anon, op.shared = false, op.file = 0;
-  if (op.kind != OpKind::Mmap) op.zone = MemZone::Normal, op.thp = false;
+  if (op.kind != OpKind::Mmap) op.zone = MemZone::Normal, op.thp = false, op.rdonly = false;
   if (op.kind != OpKind::MadvDontneed) op.advice = Advice::Dontneed;
   if (op.kind != OpKind::Mmap && op.kind != OpKind::Mprotect) op.prot = Prot::RW;
   if (op.kind != OpKind::Gup) op.api = GupApi::Get;

@@ -67,6 +67,7 @@ std::string live_unexpressible_reason(const Op &op, const Op *creator) {
       // folio) appears depends on the THP sysfs settings and free memory, so
       // the model's observation would not match reliably.
       if (op.thp) return "a THP-backed mapping is not guaranteed by MADV_HUGEPAGE on the live kernel";
+      if (op.rdonly) return "the live agent opens its files read-write (no O_RDONLY fd)";
       return "";
     case OpKind::Madvise:
       if (op.advice == Advice::Hwpoison) return "MADV_HWPOISON would poison real memory";
@@ -165,6 +166,7 @@ Trace make_live_expressible(const Trace &in) {
         }
         op.zone = MemZone::Normal;  // ordinary placement
         op.thp = false;             // base pages
+        op.rdonly = false;          // the agent's files are open read-write
         break;
       case OpKind::Gup: {
         op.in_flight = false;
@@ -222,7 +224,7 @@ std::string live_ops_table() {
       const LiveMechInfo &info = live_mech_info(m);
       row(std::string(gup_api_name(api)) + " " + flags_to_string(f), info.syscall);
     }
-  s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, movable/cma/thp mappings,\n"
+  s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, movable/cma/thp/rdonly mappings,\n"
        "  madvise mergeable, ksm_merge, collapse, insert_page, insert_mixed,\n"
        "  populate, dump, forbid_zeropage, stat, mem_read/vm_readv/mem_write/vm_writev, dma_read/dma_write,\n"
        "  madvise hwpoison, threads, in-flight calls (& / resume / wait), and every other GUP API/flag\n"

@@ -35,6 +35,7 @@ mmap_args mmap_args_of(const trace::Op &op) {
     case trace::MapKind::Secretmem: a.backing = vma_backing::secretmem; break;
   }
   a.populate = op.populate;
+  a.rdonly = op.rdonly;
   // MAP_SHARED|MAP_ANONYMOUS is shmem behind shmem_zero_setup(), anonymous to the model.
   if (op.map_kind == trace::MapKind::Shmem && op.file == trace::kSharedAnonFile) a.backing = vma_backing::anon;
   return a;

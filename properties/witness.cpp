@@ -129,6 +129,22 @@ bool no_ksm_zero_page_written(const World &w, std::string &why) {
   return false;
 }
 
+// W8: a long-term pin holds the zero page in a VMA that is not a COW
+// mapping (a shared mapping of an O_RDONLY fd, where the MIXEDMAP driver maps
+// the zero pfn): there the pin keeps it instead of unsharing, so
+// folio_is_longterm_pinnable()'s zero-page exception is exercised.
+bool no_zero_page_longterm_pinned_shared(const World &w, std::string &why) {
+  if (!gup_step(w)) return true;
+  const GupCall &g = *w.last_gup();
+  if (!g.pin || !(g.op.gup_flags & FOLL_LONGTERM)) return true;
+  for (size_t i = 0; i < g.pages.size() && i < g.page_flags.size(); i++)
+    if (is_zero_pfn(g.pages[i]) && g.page_flags[i] && !is_cow_mapping(g.page_flags[i])) {
+      why = "a long-term pin holds the zero page at " + at(g.start + i) + " of a VMA that is not a COW mapping";
+      return false;
+    }
+  return true;
+}
+
 const std::vector<Invariant> kWitnesses = {
     {"PinnedPageAtFork", "W1", "Witness: no process forks while it pins an anonymous page.",
      "70e806e4e645 (fork copies pinned pages); cow.c 'fork() with an iouring fixed buffer'", no_pinned_page_at_fork},
@@ -146,6 +162,11 @@ const std::vector<Invariant> kWitnesses = {
     {"KsmZeroPageWritten", "W7", "Witness: no KSM-placed zero page (use_zero_pages) is ever written to.",
      "include/linux/ksm.h is_ksm_zero_pte(); mm/memory.c wp_page_copy() ksm_might_unmap_zero_page()",
      no_ksm_zero_page_written},
+    {"ZeroPageLongtermPinnedShared", "W8",
+     "Witness: no long-term pin ever holds the zero page outside a COW mapping (e.g. a MIXEDMAP driver's zero pfn "
+     "in a shared mapping of an O_RDONLY fd).",
+     "folio_is_longterm_pinnable() zero-page exception; vm_mixed_zeropage_allowed() (!VM_MAYWRITE)",
+     no_zero_page_longterm_pinned_shared},
 };
 
 // KsmZeroPageWritten (W7) left this list when the KSM model (model-b) landed.

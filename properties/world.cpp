@@ -139,8 +139,27 @@ void World::take_probe(const Op &op, int pid) {
   bool any_forbids = false;
   for (const task_struct &t : k_.tasks) any_forbids |= t.alive && t.mm.forbids_zeropage;
   if (any_forbids) p.zero_ptes = census().zero_ptes;
-  if (op.kind == OpKind::Dump && pid >= 0)
-    for (const pte_table &t : k_.tasks[pid].mm.tables) p.table_bases.push_back(t.base);
+  p.dump_mapped.clear();
+  p.hwpoison_entries.clear();
+  if (std::any_of(k_.folios.begin(), k_.folios.end(), [](const folio &f) { return f.hwpoison; }))
+    for (size_t t = 0; t < k_.tasks.size(); t++)
+      if (k_.tasks[t].alive)
+        for (const pte_table &tab : k_.tasks[t].mm.tables)
+          for (unsigned i = 0; i < PTRS_PER_PTE; i++)
+            if (!tab.pmd_leaf && !tab.ptes[i].present && tab.ptes[i].hwpoison)
+              p.hwpoison_entries.emplace_back(int(t), tab.base + i);
+  if (op.kind == OpKind::Dump && pid >= 0) {
+    const mm_struct &mm = k_.tasks[pid].mm;
+    for (const pte_table &t : mm.tables) p.table_bases.push_back(t.base);
+    for (const vm_area_struct &v : mm.vmas)
+      for (uint64_t a = v.vm_start; a < v.vm_end; a++) {
+        const pte_table *t = pmd_offset(mm, a);
+        const pfn_t pfn = mapped_pfn(mm, a);
+        if (!t || !pfn) continue;
+        const bool special = t->pmd_leaf ? is_huge_zero_pfn(k_, pfn) : t->ptes[a - t->base].special;
+        p.dump_mapped.push_back({a, pfn, special, v.vm_flags});
+      }
+  }
   if (pid >= 0 && op.has_address()) {
     const mm_struct &mm = k_.tasks[pid].mm;
     uint64_t vpn = address(op.map, op.page);

@@ -120,6 +120,18 @@ struct Probe {
   size_t nfolios = 0;
   size_t ntables = 0;  // of the acting process
   std::vector<uint64_t> table_bases;  // dump: the acting process's PTE tables
+  // dump: every page the acting process mapped (present PTE or PMD leaf),
+  // with its VMA's flags, before the dump ran (F5).
+  struct Mapped {
+    uint64_t vpn = 0;
+    pfn_t pfn = 0;
+    bool special = false;  // pte_special(), or the huge zero folio's PMD
+    model::vm_flags_t vm_flags = 0;
+  };
+  std::vector<Mapped> dump_mapped;
+  // Every hwpoison entry (pid, vpn) of every live process before the step;
+  // filled only while some folio is PG_hwpoison (no entry exists otherwise).
+  std::vector<std::pair<int, uint64_t>> hwpoison_entries;
   // Per pid, zero-pfn PTEs before the step; filled only while some mm
   // forbids the zero page (B9), else empty.
   std::vector<int> zero_ptes;

@@ -132,6 +132,7 @@ json op_to_json(const Op &op) {
       if (op.populate) o["populate"] = true;
       if (op.zone != MemZone::Normal) o["zone"] = mem_zone_name(op.zone);
       if (op.thp) o["thp"] = true;
+      if (op.rdonly) o["rdonly"] = true;
       break;
     case OpKind::Mprotect: o["prot"] = prot_name(op.prot); break;
     case OpKind::Madvise: o["advice"] = advice_name(op.advice); break;
@@ -216,6 +217,7 @@ Op op_from_json(const json &j, int index) {
         if (!zfound) f.fail("unknown zone " + show(json(z)) + " (normal, movable, cma)");
       }
       if (const json *t = f.opt("thp")) op.thp = f.boolean("thp", *t);
+      if (const json *r = f.opt("rdonly")) op.rdonly = f.boolean("rdonly", *r);
       break;
     }
     case OpKind::Mprotect: op.prot = prot_from(f); break;

@@ -202,7 +202,7 @@ bool op_equal(const Op &a, const Op &b) {
       if (a.map_kind != b.map_kind || a.shared != b.shared || a.prot != b.prot || a.populate != b.populate)
         return false;
       if (map_kind_has_file(a.map_kind) && a.file != b.file) return false;
-      return a.zone == b.zone && a.thp == b.thp;
+      return a.zone == b.zone && a.thp == b.thp && a.rdonly == b.rdonly;
     case OpKind::Mprotect: return a.prot == b.prot;
     case OpKind::Madvise: return a.advice == b.advice;
     case OpKind::Gup: return a.api == b.api && a.gup_flags == b.gup_flags && a.in_flight == b.in_flight;
@@ -323,10 +323,10 @@ const std::vector<OpDoc> &op_docs() {
   static const std::vector<OpDoc> docs = {
       {OpKind::Mmap,
        "mN = mmap pP anon|file:fN|shmem:fN|shmem:anon|fsdax:fN|secretmem|pfnmap|mixedmap private|shared none|r|rw "
-       "NPAGES [populate] [movable|cma] [thp]",
+       "NPAGES [populate] [movable|cma] [thp] [rdonly]",
        "mmap(2) (populate: MAP_POPULATE, __mm_populate()); fsdax: a DAX file; secretmem: memfd_secret(2); pfnmap: "
        "remap_pfn_range(); mixedmap: a VM_MIXEDMAP driver; movable/cma: new anonymous folios in ZONE_MOVABLE or CMA; "
-       "thp: MADV_HUGEPAGE"},
+       "thp: MADV_HUGEPAGE; rdonly: the fd is open O_RDONLY (shared: no VM_SHARED, no VM_MAYWRITE)"},
       {OpKind::Munmap, "munmap pP mN+I NPAGES", "munmap(2): do_vmi_munmap() (mm/vma.c)"},
       {OpKind::Mprotect, "mprotect pP mN+I NPAGES none|r|rw", "mprotect(2): mprotect_fixup() (mm/mprotect.c)"},
       {OpKind::Read, "read pP mN+I", "a user access: handle_mm_fault() (mm/memory.c) as needed"},
@@ -429,6 +429,11 @@ std::string check_consistency(const Trace &t) {
         if (op.zone > MemZone::Cma) return fail("unknown memory zone");
         if ((op.zone != MemZone::Normal || op.thp) && (op.map_kind != MapKind::Anon || op.shared))
           return fail("movable, cma and thp apply only to private anonymous mappings");
+        if (op.rdonly && (!op.shared || !(op.map_kind == MapKind::File || op.map_kind == MapKind::Shmem ||
+                                          op.map_kind == MapKind::Mixedmap) ||
+                          (op.map_kind == MapKind::Shmem && op.file == kSharedAnonFile)))
+          return fail("rdonly applies only to shared mappings of a file, shmem file or the mixedmap driver");
+        if (op.rdonly && op.prot == Prot::RW) return fail("a shared rw mapping of an O_RDONLY fd fails with -EACCES");
         if (!maps.insert(op.result).second) return fail(handle_name('m', op.result) + " is created twice");
         break;
       case OpKind::Fork:

@@ -26,7 +26,7 @@
 namespace gupcheck::trace {
 
 enum class OpKind : uint8_t {
-  Mmap,          // mN = mmap pP KIND private|shared PROT NPAGES [movable|cma] [thp]
+  Mmap,          // mN = mmap pP KIND private|shared PROT NPAGES [movable|cma] [thp] [rdonly]
   Munmap,        // munmap pP mN+I NPAGES
   Mprotect,      // mprotect pP mN+I NPAGES PROT
   Read,          // read pP mN+I                 (a user load; faults as needed)
@@ -154,6 +154,7 @@ struct Op {
   RemoteVia via = RemoteVia::Mem;
   MemZone zone = MemZone::Normal;  // Mmap: where new anonymous folios go
   bool thp = false;             // Mmap: THP-eligible (MADV_HUGEPAGE at mmap time)
+  bool rdonly = false;          // Mmap: the fd is open O_RDONLY (a shared mapping without VM_MAYWRITE)
   ExpectKind expect = ExpectKind::None;  // "=> X": what the step must return
   int64_t expect_value = 0;     // Ret: the value (negative for -errno); Value: the value read
                                 // (as uint64 bits); Signal: the signal number

@@ -450,16 +450,19 @@ class LineParser {
   void mmap_options(Op &op) {
     op.zone = MemZone::Normal;
     op.thp = false;
+    op.rdonly = false;
     bool zone_seen = false;
     while (pos_ < toks_.size()) {
       const std::string_view tok = toks_[pos_];
       if (tok == "thp" && !op.thp) {
         op.thp = true;
+      } else if (tok == "rdonly" && !op.rdonly) {
+        op.rdonly = true;
       } else if ((tok == "movable" || tok == "cma") && !zone_seen) {
         op.zone = tok == "movable" ? MemZone::Movable : MemZone::Cma;
         zone_seen = true;
       } else {
-        fail("unexpected mmap option " + quote(tok) + " (movable or cma, and thp, each at most once)");
+        fail("unexpected mmap option " + quote(tok) + " (movable or cma, thp, and rdonly, each at most once)");
       }
       ++pos_;
     }
@@ -660,6 +663,7 @@ std::string print_op_only(const Op &op) {
          std::to_string(op.npages) + (op.populate ? " populate" : "");
     if (op.zone != MemZone::Normal) s += std::string(" ") + mem_zone_name(op.zone);
     if (op.thp) s += " thp";
+    if (op.rdonly) s += " rdonly";
     return s;
   }
   if (op.has_address()) s += " " + handle_name('m', op.map) + "+" + std::to_string(op.page);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Beyond the catalogue: HW1 (memory failure) and MP1 (move_pages status).
+// Beyond the catalogue: HW1, HW2 (memory failure) and MP1 (move_pages status).
 // Each invariant is a pure function of the world after a step (see
 // properties/invariants/internal.h); ids and statements follow
 // docs/invariants.md, and the registry (properties/invariants/registry.cpp)
@@ -47,6 +47,74 @@ bool hwpoison_never_mapped(const World &w, std::string &why) {
   if (g.ret != want) {
     why = "GUP starting on a hwpoison entry returned " + std::to_string(g.ret) + ", expected " + std::to_string(want);
     return false;
+  }
+  return true;
+}
+
+// HW2 (beyond the catalogue): a hwpoison entry is the kernel's record that
+// the data at that address is lost. Only unmapping it (munmap,
+// MADV_DONTNEED, exit) may clear it; nothing maps a page over it (a fault
+// elsewhere, fault-around, a driver or userfaultfd insert: all fill only
+// pte_none()), and no access through it returns data: a user access raises
+// SIGBUS (HW1), a remote access fails, a core dump writes a hole, and no GUP
+// call returns a page for its address.
+bool hwpoison_entry_never_readable(const World &w, std::string &why) {
+  const auto &entries = w.probe().hwpoison_entries;
+  if (entries.empty()) return true;
+  const trace::Op &op = w.last_op();
+  const kernel_state &k = w.kernel();
+  const int actor = op.kind == OpKind::Resume || op.kind == OpKind::Wait || op.kind == OpKind::Put ||
+                            op.kind == OpKind::Unpin || op.kind == OpKind::DmaRead || op.kind == OpKind::DmaWrite
+                        ? -1
+                        : w.pid_of(op.proc);
+  const int target = op.has_target() ? w.pid_of(op.target) : actor;
+  const bool unmaps = op.kind == OpKind::Munmap || op.kind == OpKind::Exit ||
+                      (op.kind == OpKind::Madvise && op.advice == trace::Advice::Dontneed);
+  auto where = [&](int pid, uint64_t vpn) {
+    name_pte(pid, vpn);
+    return "the hwpoison entry of p" + std::to_string(w.proc_of(pid)) + " at " + addr_s(vpn);
+  };
+  for (const auto &[pid, vpn] : entries) {
+    if (!k.tasks[pid].alive) continue;
+    const mm_struct &mm = k.tasks[pid].mm;
+    const pte_table *t = pmd_offset(mm, vpn);
+    const pte_t *p = pte_offset(mm, vpn);
+    if ((t && t->pmd_leaf) || (p && p->present)) {
+      why = "a step mapped " + pfn_s(mapped_pfn(mm, vpn)) + " over " + where(pid, vpn);
+      return false;
+    }
+    if ((!p || pte_none(*p)) && !(unmaps && pid == actor)) {
+      why = "a step that unmaps nothing there cleared " + where(pid, vpn);
+      return false;
+    }
+  }
+  auto poisoned = [&](int pid, uint64_t vpn) {
+    return std::find(entries.begin(), entries.end(), std::make_pair(pid, vpn)) != entries.end();
+  };
+  const Outcome &o = w.last_outcome();
+  if (op.has_address() && target >= 0) {
+    const uint64_t vpn = w.address(op.map, op.page);
+    const bool access = op.kind == OpKind::Read || op.kind == OpKind::Write || op.kind == OpKind::RemoteRead ||
+                        op.kind == OpKind::RemoteWrite;
+    if (access && poisoned(target, vpn) && (o.has_value || (o.ret == 0 && o.signal == 0))) {
+      why = "an access through " + where(target, vpn) + " succeeded";
+      return false;
+    }
+  }
+  if (op.kind == OpKind::Dump)
+    for (size_t i = 0; i < o.dump.size(); i++)
+      if (o.dump[i] && poisoned(actor, o.dump_vpn[i])) {
+        why = "a core dump wrote " + pfn_s(o.dump[i]) + " for " + where(actor, o.dump_vpn[i]);
+        return false;
+      }
+  if (is_gup_step(w)) {
+    const GupCall &g = *w.last_gup();
+    for (size_t i = 0; i < g.pages.size(); i++)
+      if (poisoned(g.pid, g.start + i)) {
+        why = "g" + std::to_string(gup_index(w, g)) + " returned " + pfn_s(g.pages[i]) + " for " +
+              where(g.pid, g.start + i);
+        return false;
+      }
   }
   return true;
 }

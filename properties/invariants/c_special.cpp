@@ -112,6 +112,46 @@ bool pfn_only_stops_gup(const World &w, std::string &why) {
   return true;
 }
 
+// C10: the states behind vm_normal_page()'s print_bad_page_map() reports,
+// stated on the page tables themselves rather than left to NoKernelWarning
+// (which sees them only when some walker happens to call vm_normal_page() on
+// that PTE, and also fires when the walker's own check is wrong). With
+// pte_special (x86-64), a special PTE maps the zero page or lies in a
+// VM_PFNMAP|VM_MIXEDMAP VMA, and a PTE that is not special maps a pfn that
+// has a struct page. Without pte_special the VMA flags decide and no PTE is
+// special, which the variant that turns it off checks through C1/C6.
+bool special_ptes_well_placed(const World &w, std::string &why) {
+  const kernel_state &k = w.kernel();
+  if (!k.arch_has_pte_special) return true;
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    if (!k.tasks[pid].alive) continue;
+    const mm_struct &mm = k.tasks[pid].mm;
+    for (const pte_table &tab : mm.tables) {
+      if (tab.pmd_leaf) continue;
+      for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
+        const pte_t &p = tab.ptes[i];
+        if (!p.present) continue;
+        const uint64_t vpn = tab.base + i;
+        if (!p.special && !pfn_valid(k, p.pfn)) {
+          name_pte(int(pid), vpn);
+          why = "p" + std::to_string(w.proc_of(int(pid))) + " maps " + pfn_s(p.pfn) + ", which has no struct page, at " +
+                addr_s(vpn) + " with a PTE that is not special";
+          return false;
+        }
+        if (!p.special || is_zero_pfn(p.pfn)) continue;
+        const vm_area_struct *v = find_vma(mm, vpn);
+        if (!v || !(v->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))) {
+          name_pte(int(pid), vpn);
+          why = "p" + std::to_string(w.proc_of(int(pid))) + " has a special PTE for " + pfn_s(p.pfn) + " at " +
+                addr_s(vpn) + " in a VMA that is neither VM_PFNMAP nor VM_MIXEDMAP";
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
 // C9
 bool zap_special_only_clears(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();

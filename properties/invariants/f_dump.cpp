@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Catalogue F: core dumps, get_dump_page() (F1-F4).
+// Catalogue F: core dumps, get_dump_page() (F1-F5).
 // Each invariant is a pure function of the world after a step (see
 // properties/invariants/internal.h); ids and statements follow
 // docs/invariants.md, and the registry (properties/invariants/registry.cpp)
@@ -83,6 +83,39 @@ bool dump_refuses_io_pfnmap(const World &w, std::string &why) {
       why = "get_dump_page() returned " + pfn_s(p) + " inside a VM_IO|VM_PFNMAP VMA";
       return false;
     }
+  return true;
+}
+
+// F5: the positive side of F2-F4. Every page the process mapped before the
+// dump, in a VMA the dump covers (not VM_DONTDUMP or VM_IO), that is a normal
+// page (not special, not the zero or huge zero page, a struct page) in a VMA
+// check_vma_flags() lets FOLL_FORCE read (VM_READ or VM_MAYREAD: PROT_NONE
+// included) must be what get_dump_page() returned for its address. The
+// exceptions are the kernel's own: a hwpoisoned page (the dump's
+// copy_mc_to_kernel() fails and writes a hole), a secretmem page, and a folio
+// whose refcount is at the ceiling (try_grab_folio() refuses it).
+bool dump_includes_mapped_pages(const World &w, std::string &why) {
+  if (w.last_op().kind != OpKind::Dump) return true;
+  const kernel_state &k = w.kernel();
+  const Outcome &o = w.last_outcome();
+  const Probe &pr = w.probe();
+  size_t i = 0;  // o.dump_vpn is in address order, like dump_mapped
+  for (const Probe::Mapped &m : pr.dump_mapped) {
+    if (m.special || !pfn_valid(k, m.pfn) || is_zero_pfn(m.pfn) || is_huge_zero_pfn(k, m.pfn)) continue;
+    if (m.vm_flags & (VM_DONTDUMP | VM_IO | VM_PFNMAP)) continue;
+    if (!(m.vm_flags & (VM_READ | VM_MAYREAD))) continue;
+    const pfn_t head = folio_pfn(k, m.pfn);
+    if (k.folios[m.pfn].hwpoison || k.folios[head].hwpoison || k.folios[head].secretmem) continue;
+    if (!k.sw.refcount_unchecked && head < pr.refcount.size() && pr.refcount[head] + 1 > REFCOUNT_CEILING) continue;
+    while (i < o.dump_vpn.size() && o.dump_vpn[i] < m.vpn) i++;
+    const pfn_t got = i < o.dump_vpn.size() && o.dump_vpn[i] == m.vpn ? o.dump[i] : 0;
+    if (got != m.pfn) {
+      name_pfn(m.pfn);
+      why = "a core dump wrote " + (got ? pfn_s(got) : std::string("a hole")) + " for " + addr_s(m.vpn) +
+            ", which maps " + pfn_s(m.pfn);
+      return false;
+    }
+  }
   return true;
 }
 

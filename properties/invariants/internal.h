@@ -91,6 +91,7 @@ bool pfnmap_never_normal(const World &w, std::string &why);
 bool gup_rejects_pfnmap(const World &w, std::string &why);
 bool pfn_only_stops_gup(const World &w, std::string &why);
 bool zap_special_only_clears(const World &w, std::string &why);
+bool special_ptes_well_placed(const World &w, std::string &why);
 bool remap_covers_cow_vma(const World &w, std::string &why);
 bool gup_fast_rejects_special(const World &w, std::string &why);
 bool mixedmap_pages_refcounted(const World &w, std::string &why);
@@ -116,6 +117,7 @@ bool dump_page_ref_contract(const World &w, std::string &why);
 bool dump_holes_no_alloc(const World &w, std::string &why);
 bool dump_special_is_hole(const World &w, std::string &why);
 bool dump_refuses_io_pfnmap(const World &w, std::string &why);
+bool dump_includes_mapped_pages(const World &w, std::string &why);
 bool longterm_implies_pin(const World &w, std::string &why);
 bool fsdax_longterm_refused(const World &w, std::string &why);
 bool longterm_write_needs_no_dirty_tracking(const World &w, std::string &why);
@@ -128,6 +130,7 @@ bool secretmem_never_gup(const World &w, std::string &why);
 bool populate_never_forces(const World &w, std::string &why);
 bool protnone_follow_rule(const World &w, std::string &why);
 bool hwpoison_never_mapped(const World &w, std::string &why);
+bool hwpoison_entry_never_readable(const World &w, std::string &why);
 bool pages_stat_contract(const World &w, std::string &why);
 
 }  // namespace gupcheck::props::inv

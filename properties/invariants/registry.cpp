@@ -123,6 +123,10 @@ const std::vector<Invariant> kInvariants = {
     {"ZapSpecialOnlyClears", "C9",
      "Unmapping a special PTE only clears it: the zero page and driver pages keep their own references.",
      "zap_present_ptes()", zap_special_only_clears},
+    {"SpecialPtesWellPlaced", "C10",
+     "With pte_special, a special PTE maps the zero page or lies in a VM_PFNMAP|VM_MIXEDMAP VMA, and a PTE that is "
+     "not special maps a pfn with a struct page (the states print_bad_page_map() reports, stated on the tables).",
+     "mm/memory.c vm_normal_page() print_bad_page_map() cases", special_ptes_well_placed},
     {"GupReturnValue", "D1",
      "GUP returns a count no larger than asked, and 0 only for refused arguments or FOLL_NOWAIT.",
      "__get_user_pages_locked()", gup_return_value},
@@ -210,6 +214,11 @@ const std::vector<Invariant> kInvariants = {
      forbidden_zero_page_never_mapped},
     {"DumpRefusesIoPfnmap", "F4", "get_dump_page() returns no page inside a VM_IO|VM_PFNMAP VMA.",
      "check_vma_flags() via get_dump_page()", dump_refuses_io_pfnmap},
+    {"DumpIncludesMappedPages", "F5",
+     "A core dump writes every normal page the process maps in a dumped VMA it may read with FOLL_FORCE "
+     "(anonymous or page cache, PROT_NONE included): only holes, special PTEs and hwpoisoned pages are skipped.",
+     "fs/coredump.c dump_user_range() -> mm/gup.c get_dump_page() (FOLL_FORCE|FOLL_DUMP), check_vma_flags()",
+     dump_includes_mapped_pages},
     {"LongtermImpliesPin", "G1",
      "Only FOLL_PIN calls take pages with FOLL_LONGTERM, and they set MMF_HAS_PINNED.",
      "is_valid_gup_args(), __gup_longterm_locked()", longterm_implies_pin},
@@ -237,6 +246,12 @@ const std::vector<Invariant> kInvariants = {
      "(Beyond the catalogue.) A hwpoisoned page is never mapped or returned by GUP; touching its entry raises "
      "SIGBUS and GUP fails with -EHWPOISON only under FOLL_HWPOISON, else -EFAULT.",
      "memory_failure(), do_swap_page(), faultin_page() vm_fault_to_errno()", hwpoison_never_mapped},
+    {"HwpoisonEntryNeverReadable", "HW2",
+     "(Beyond the catalogue.) An access to a hwpoison entry never returns data: only unmapping clears the entry, "
+     "nothing maps a page over it, and user, remote, GUP and core-dump accesses through it get no page.",
+     "make_hwpoison_entry() in memory_failure(); do_fault_around()/filemap_map_pages() and every insert fill "
+     "only pte_none()",
+     hwpoison_entry_never_readable},
     {"PagesStatContract", "MP1",
      "(Beyond the catalogue.) move_pages() status: -EFAULT without a VMA or for the zero page, -ENOENT without a "
      "normal page, the node otherwise; it never faults or keeps a reference.",

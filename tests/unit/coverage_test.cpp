@@ -156,6 +156,7 @@ TEST(Witnesses, TinyTracesReachEach) {
       {"ZeroPfnInMixedmap", "m0 = mmap p0 mixedmap private rw 1\nread p0 m0+0\n"},
       {"GupSpansVmas", "m0 = mmap p0 anon private rw 2\nmprotect p0 m0+0 1 r\ng0 = pin p0 m0+0 2 0\n"},
       {"DumpOverHoles", kWritten + "dump p0\n"},
+      {"ZeroPageLongtermPinnedShared", "m0 = mmap p0 mixedmap shared r 1 rdonly\nread p0 m0+0\ng0 = pin p0 m0+0 1 LONGTERM\n"},
   };
   ASSERT_EQ(std::size(cases) + 1, all_witnesses().size());  // + KsmZeroPageWritten (pending), below
   for (const auto &c : cases) {

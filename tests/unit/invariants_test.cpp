@@ -267,6 +267,63 @@ TEST(InvariantViolation, GupReturnsMappedPage) {
                        [](World &w) { pte(w, 0, 0, 0).pfn = pte(w, 0, 0, 1).pfn; });
 }
 
+// F5: a dump that skips a mapped page is caught, for an anonymous page made
+// PROT_NONE (dumped through FOLL_FORCE) and for a page-cache page; holes,
+// the zero page and special PTEs may be skipped.
+TEST(InvariantViolation, DumpIncludesMappedPages) {
+  const std::string body = std::string(kWritten) + "mprotect p0 m0+0 1 none\nread p0 m0+1\n" +
+                           "m1 = mmap p0 file:f0 private r 1\nread p0 m1+0\ndump p0\n";
+  std::unique_ptr<World> w = world_after(body);
+  const Outcome &o = w->last_outcome();
+  ASSERT_EQ(o.dump.size(), 3u);
+  EXPECT_EQ(o.dump[0], pte(*w, 0, 0, 0).pfn);  // PROT_NONE: dumped through FOLL_FORCE
+  EXPECT_EQ(o.dump[1], 0u);                    // the zero page is a hole
+  EXPECT_EQ(o.dump[2], pte(*w, 0, 1, 0).pfn);  // page cache
+  expect_tamper_caught(body, "DumpIncludesMappedPages", [](World &w) { test::WorldTamper::last_outcome(w).dump[0] = 0; });
+  expect_tamper_caught(body, "DumpIncludesMappedPages", [](World &w) { test::WorldTamper::last_outcome(w).dump[2] = 0; });
+  expect_tamper_caught(body, "DumpIncludesMappedPages",
+                       [](World &w) { test::WorldTamper::last_outcome(w).dump[0] = w.last_outcome().dump[2]; });
+}
+
+// HW2, and the model bug it would have caught: do_fault_around() mapped the
+// page cache over a hwpoison entry (tests/scenarios/model-fault-around-over-hwpoison.trace).
+const char *const kPoisonedFile =
+    "m0 = mmap p0 file:f0 shared rw 2\nwrite p0 m0+0 0x1\nmadvise p0 m0+0 1 hwpoison\n"
+    "m1 = mmap p0 file:f0 shared r 2\nread p0 m1+0\nread p0 m0+1\n";
+
+TEST(InvariantViolation, HwpoisonEntryNeverReadable) {
+  std::unique_ptr<World> w = world_after(kPoisonedFile);
+  EXPECT_TRUE(pte(*w, 0, 0, 0).hwpoison && !pte(*w, 0, 0, 0).present);  // fault-around left it alone
+  expect_tamper_caught(kPoisonedFile, "HwpoisonEntryNeverReadable", [](World &w) {
+    model::pte_t &p = pte(w, 0, 0, 0);
+    p = pte(w, 0, 1, 0);  // what the buggy fault-around did: m1+0's page cache page, over the entry
+    K(w).folios[p.pfn].mapcount++;
+  });
+  expect_tamper_caught(kPoisonedFile, "HwpoisonEntryNeverReadable", [](World &w) { pte(w, 0, 0, 0) = model::pte_t{}; });
+  const std::string remote = std::string(kPoisonedFile) + "p1 = fork p0\nmem_read p1 p0 m0+0\n";
+  expect_tamper_caught(remote, "HwpoisonEntryNeverReadable", [](World &w) {
+    test::WorldTamper::last_outcome(w).ret = 0;
+    test::WorldTamper::last_outcome(w).has_value = true;
+  });
+  const std::string dump = std::string(kPoisonedFile) + "dump p0\n";
+  expect_tamper_caught(dump, "HwpoisonEntryNeverReadable", [](World &w) { test::WorldTamper::last_outcome(w).dump[0] = 3; });
+  // Unmapping clears the entry legitimately.
+  std::string why;
+  w = world_after(std::string(kPoisonedFile) + "madvise p0 m0+0 1 dontneed\n");
+  EXPECT_TRUE(holds(*w, "HwpoisonEntryNeverReadable", &why)) << why;
+}
+
+// C10: the broken states behind print_bad_page_map(), seen on the tables
+// whether or not a walker calls vm_normal_page() on them.
+TEST(InvariantViolation, SpecialPtesWellPlaced) {
+  expect_tamper_caught(kWritten, "SpecialPtesWellPlaced", [](World &w) { pte(w, 0, 0, 0).special = true; });
+  expect_tamper_caught("m0 = mmap p0 mixedmap shared rw 1\ninsert_mixed p0 m0+0 dev\n", "SpecialPtesWellPlaced",
+                       [](World &w) { pte(w, 0, 0, 0).special = false; });
+  std::string why;
+  EXPECT_TRUE(holds(*world_after(std::string(kZero) + "m1 = mmap p0 pfnmap private rw 1\n"), "SpecialPtesWellPlaced", &why))
+      << why;
+}
+
 TEST(InvariantViolation, PfnmapNeverNormal) {
   expect_tamper_caught("m0 = mmap p0 pfnmap private rw 2\n", "PfnmapNeverNormal",
                        [](World &w) { pte(w, 0, 0, 1).special = false; });
