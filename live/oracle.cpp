@@ -83,10 +83,13 @@ bool LiveKernel::translate(const Op &op, size_t step, const Op *creator, Placeme
         o.backing = op.map_kind == trace::MapKind::Shmem ? LIVE_MEMFD : LIVE_FILE;
         o.file = slot(pl.file_slot, op.file, LIVE_MAX_FILES, "files");
       }
+      // The model's own get_unmapped_area(), from the same per-process hint.
       uint64_t &hint = pl.hint.try_emplace(o.proc, model::MMAP_MIN_VPN).first->second;
-      pl.map_vpn[op.result] = hint;
-      o.addr = LIVE_BASE + hint * LIVE_PAGE;
-      hint += op.npages + 1;
+      const long start = model::get_unmapped_area(hint, props::mmap_args_of(op));
+      if (start < 0) throw props::bad_trace("mapping m" + std::to_string(op.result) + " does not fit the address space");
+      pl.map_vpn[op.result] = uint64_t(start);
+      o.addr = LIVE_BASE + uint64_t(start) * LIVE_PAGE;
+      hint = uint64_t(start) + op.npages + 1;
       break;
     }
     case OpKind::Munmap: o.kind = LIVE_MUNMAP; break;

@@ -36,10 +36,9 @@ struct RunError : std::runtime_error {
 std::string unavailable();
 
 // Where every trace handle lives on the live side: process slots, file
-// slots, GUP slots, and each mapping's address. Mappings are placed exactly
-// as the model's do_mmap() places them (a per-process bump allocator from
-// MMAP_MIN_VPN leaving a one-page gap, inherited at fork), at
-// LIVE_BASE + vpn * 4096.
+// slots, GUP slots, and each mapping's address. Mappings are placed where
+// the model's do_mmap() places them: model::get_unmapped_area() from a
+// per-process hint inherited at fork, at LIVE_BASE + vpn * 4096.
 struct Placement {
   std::map<uint16_t, int> proc_slot{{0, 0}};
   std::map<uint16_t, int> file_slot;

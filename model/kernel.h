@@ -436,6 +436,8 @@ struct mmap_args {
   bool thp = false;  // MADV_HUGEPAGE at mmap time (VM_HUGEPAGE), PMD-aligned start
   bool populate = false;  // MAP_POPULATE
 };
+// Return: the first vpn a new mapping would get after mmap_hint, or -ENOMEM.
+long get_unmapped_area(uint64_t mmap_hint, const mmap_args &a);
 // Return: the first vpn of the new mapping, or -errno.
 long do_mmap(kernel_state &k, int pid, const mmap_args &a);
 long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages);

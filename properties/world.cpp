@@ -51,6 +51,30 @@ std::string Outcome::describe() const {
   return s;
 }
 
+mmap_args mmap_args_of(const Op &op) {
+  mmap_args a;
+  a.shared = op.shared;
+  a.prot = prot_bits(op.prot);
+  a.npages = op.npages;
+  a.thp = op.thp;
+  a.zone = op.zone == trace::MemZone::Movable ? mem_zone::movable
+           : op.zone == trace::MemZone::Cma   ? mem_zone::cma
+                                              : mem_zone::normal;
+  switch (op.map_kind) {
+    case trace::MapKind::Anon: a.backing = vma_backing::anon; break;
+    case trace::MapKind::File: a.backing = vma_backing::file; break;
+    case trace::MapKind::Shmem: a.backing = vma_backing::shmem; break;
+    case trace::MapKind::Pfnmap: a.backing = vma_backing::pfnmap; break;
+    case trace::MapKind::Mixedmap: a.backing = vma_backing::mixedmap; break;
+    case trace::MapKind::Fsdax: a.backing = vma_backing::file; break;
+    case trace::MapKind::Secretmem: a.backing = vma_backing::secretmem; break;
+  }
+  // MAP_ANONYMOUS (shared: shmem_zero_setup() in do_mmap()).
+  if (op.map_kind == trace::MapKind::Shmem && op.file == trace::kSharedAnonFile) a.backing = vma_backing::anon;
+  a.populate = op.populate;
+  return a;
+}
+
 World::World(const variant_switches &sw) : k_(sw) {
   proc_pid_.push_back(0);
   pid_proc_.push_back(0);
@@ -376,28 +400,8 @@ const Outcome &World::step(const Op &op) {
     case OpKind::Mmap: {
       if (op.result >= maps_.size()) maps_.resize(op.result + 1);
       if (maps_[op.result].exists) throw bad_trace("mapping m" + std::to_string(op.result) + " created twice");
-      mmap_args a;
-      a.shared = op.shared;
-      a.prot = prot_bits(op.prot);
-      a.npages = op.npages;
-      a.thp = op.thp;
-      a.zone = op.zone == trace::MemZone::Movable ? mem_zone::movable
-               : op.zone == trace::MemZone::Cma   ? mem_zone::cma
-                                                  : mem_zone::normal;
-      switch (op.map_kind) {
-        case trace::MapKind::Anon: a.backing = vma_backing::anon; break;
-        case trace::MapKind::File: a.backing = vma_backing::file; break;
-        case trace::MapKind::Shmem: a.backing = vma_backing::shmem; break;
-        case trace::MapKind::Pfnmap: a.backing = vma_backing::pfnmap; break;
-        case trace::MapKind::Mixedmap: a.backing = vma_backing::mixedmap; break;
-        case trace::MapKind::Fsdax: a.backing = vma_backing::file; break;
-        case trace::MapKind::Secretmem: a.backing = vma_backing::secretmem; break;
-      }
-      a.populate = op.populate;
-      if (op.map_kind == trace::MapKind::Shmem && op.file == trace::kSharedAnonFile) {
-        a.backing = vma_backing::anon;  // MAP_ANONYMOUS (shared: shmem_zero_setup())
-      } else if (op.map_kind == trace::MapKind::File || op.map_kind == trace::MapKind::Shmem ||
-                 op.map_kind == trace::MapKind::Fsdax) {
+      mmap_args a = mmap_args_of(op);
+      if (a.backing == vma_backing::file || a.backing == vma_backing::shmem) {
         const bool shm = op.map_kind == trace::MapKind::Shmem, dax = op.map_kind == trace::MapKind::Fsdax;
         if (op.file >= file_idx_.size()) file_idx_.resize(op.file + 1, -1);
         if (file_idx_[op.file] < 0) file_idx_[op.file] = file_create(k_, shm, dax);

@@ -159,6 +159,10 @@ struct InFlight {
   long nr_fast = 0;
 };
 
+// The model's do_mmap() arguments for an mmap op, without its file (the
+// World resolves file handles): also what the live executor places by.
+model::mmap_args mmap_args_of(const trace::Op &op);
+
 // The calls in flight, by GUP handle. A coroutine cannot be copied: a World
 // copies (the explorer's breadth-first search) only while no call is stopped
 // at an interleave point, and throws model::model_bug otherwise.
