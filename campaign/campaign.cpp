@@ -8,12 +8,9 @@
 #include <chrono>
 #include <filesystem>
 
+#include "campaign/write.h"
+#include "properties/annotate.h"
 #include "properties/decode.h"
-#include "reports/annotate.h"
-#include "reports/json.h"
-#include "reports/replay.h"
-#include "reports/text.h"
-#include "reports/write.h"
 #include "shrinkers/shrink.h"
 
 namespace gupcheck::campaign {
@@ -122,7 +119,7 @@ Result run(const Config &cfg) {
     const std::string base = cfg.out_dir.empty() ? "" : cfg.out_dir + "/" + base_name(f.violation, cfg.seed, cfg.name_by_case, i);
     if (!base.empty()) {
       std::filesystem::create_directories(cfg.out_dir);
-      reports::write_file_atomic(base + ".unshrunk.trace", reports::print_annotated_trace(f.original, cfg.sw));
+      campaign::write_file_atomic(base + ".unshrunk.trace", props::print_annotated_trace(f.original, cfg.sw));
       f.files.push_back(base + ".unshrunk.trace");
     }
 
@@ -172,17 +169,11 @@ Result run(const Config &cfg) {
     f.violation = props::run_trace(f.shrunk, cfg.sw, cfg.invariants).violation;
 
     if (!base.empty()) {
-      reports::ReplayLog log = reports::replay_trace(f.shrunk, cfg.variant, cfg.sw, cfg.invariants);
-      log.has_seed = true;
-      log.seed = cfg.seed;
-      log.replay_command = reports::replay_command_for(base + ".trace", cfg.variant);
-      reports::write_file_atomic(base + ".trace", reports::print_annotated_trace(f.shrunk, cfg.sw));
-      reports::write_file_atomic(base + ".txt", reports::text_report(log));
-      reports::write_file_atomic(base + ".json", reports::json_report(log).dump(2) + "\n");
+      campaign::write_file_atomic(base + ".trace", props::print_annotated_trace(f.shrunk, cfg.sw));
       f.files.push_back(base + ".trace");
       f.trace_file = base + ".trace";
-      f.files.push_back(base + ".txt");
-      f.files.push_back(base + ".json");
+      if (cfg.write_reports)
+        for (std::string &file : cfg.write_reports(base, f, cfg)) f.files.push_back(std::move(file));
     }
     return res;
   }

@@ -29,6 +29,15 @@ struct Progress {
   double elapsed = 0;
 };
 
+struct Config;
+struct Finding;
+
+// Writes the reports of a shrunk counterexample beside its trace (BASE.txt,
+// BASE.json) and returns the files it wrote. The command line passes the
+// report floor's writer (reports/counterexample.h), which campaign/ may not
+// use itself; without one, only the traces are written.
+using ReportWriter = std::function<std::vector<std::string>(const std::string &base, const Finding &f, const Config &cfg)>;
+
 struct Config {
   std::string variant = "mainline";
   model::variant_switches sw;
@@ -38,6 +47,7 @@ struct Config {
   int max_size = 100;      // RapidCheck size at the end of the ramp (about the trace length)
   double shrink_time = 60;
   std::string out_dir;     // where counterexamples go; empty: write nothing
+  ReportWriter write_reports;  // the reports beside each shrunk trace in out_dir
   props::InvariantSet invariants;
   std::function<void(const Progress &)> on_progress;
   double progress_interval = 2.0;

@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 
 namespace gupcheck::parallel {
 
@@ -51,7 +51,7 @@ static_assert(std::atomic<long>::is_always_lock_free, "atomics in shared memory 
 // (which name the case), with the resume points as the trace file has them.
 std::string plain_trace(trace::Trace t, const model::variant_switches &sw) {
   t.notes.clear();
-  return reports::print_annotated_trace(t, sw);
+  return props::print_annotated_trace(t, sw);
 }
 
 bool write_all(int fd, const std::string &s) {
@@ -123,11 +123,11 @@ std::string describe_status(int status) {
 
 }  // namespace
 
-reports::CampaignSummary run(const Config &cfg) {
+campaign::CampaignSummary run(const Config &cfg) {
   if (cfg.jobs < 1 || cfg.jobs > kMaxJobs) throw std::invalid_argument("jobs must be between 1 and 256");
   if (cfg.shard < 1 || cfg.shard > cfg.shard_count) throw std::invalid_argument("shard out of range");
 
-  reports::CampaignSummary s;
+  campaign::CampaignSummary s;
   s.variant = cfg.base.variant;
   s.seed = cfg.base.seed;
   s.shard_count = cfg.shard_count;
@@ -215,7 +215,7 @@ reports::CampaignSummary run(const Config &cfg) {
     int status = 0;
     while (waitpid(k.pid, &status, 0) < 0 && errno == EINTR) {
     }
-    reports::WorkerSummary ws;
+    campaign::WorkerSummary ws;
     ws.shard = cfg.shard;
     ws.id = w;
     ws.cases = sh->w[w].cases.load();
@@ -250,7 +250,7 @@ reports::CampaignSummary run(const Config &cfg) {
       if (j["interrupted"].get<bool>()) s.interrupted = true;
       if (cfg.base.stats && j.contains("stats")) *cfg.base.stats += props::Stats::from_raw(j["stats"]);
       if (j["found"].get<bool>()) {
-        reports::FindingSummary f;
+        campaign::FindingSummary f;
         f.invariant = j["invariant"].get<std::string>();
         f.why = j["why"].get<std::string>();
         f.internal = j["internal"].get<bool>();
@@ -263,7 +263,7 @@ reports::CampaignSummary run(const Config &cfg) {
         f.trace = j["trace"].get<std::string>();
         f.trace_file = j["trace_file"].get<std::string>();
         f.files = j["files"].get<std::vector<std::string>>();
-        reports::add_finding(s, f);
+        campaign::add_finding(s, f);
       }
     }
     s.cases += ws.cases;

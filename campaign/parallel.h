@@ -31,7 +31,7 @@
 #include <functional>
 
 #include "campaign/campaign.h"
-#include "reports/summary.h"
+#include "campaign/summary.h"
 
 namespace gupcheck::parallel {
 
@@ -48,6 +48,6 @@ long first_case(int shard, int shard_count, int jobs, int worker);
 long case_stride(int shard_count, int jobs);
 
 // Runs the campaign part. Never throws for a worker's failure: it is in the summary.
-reports::CampaignSummary run(const Config &cfg);
+campaign::CampaignSummary run(const Config &cfg);
 
 }  // namespace gupcheck::parallel

@@ -17,8 +17,8 @@
 #include "live/oracle.h"
 #include "properties/decode.h"
 #include "properties/live_ops.h"
-#include "reports/annotate.h"
-#include "reports/write.h"
+#include "properties/annotate.h"
+#include "campaign/write.h"
 #include "shrinkers/shrink.h"
 #include "trace/text.h"
 
@@ -61,7 +61,7 @@ int report_mismatch(const trace::Trace &found, const DiffOpts &o, const model::v
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
     if (ec) throw UsageError("cannot create " + o.out + ": " + ec.message());
-    reports::write_file_atomic(o.out + "/" + stem + ".unshrunk.trace", reports::print_annotated_trace(found, sw));
+    campaign::write_file_atomic(o.out + "/" + stem + ".unshrunk.trace", props::print_annotated_trace(found, sw));
   }
   shrink::Stats st;
   trace::Trace small = found;
@@ -87,8 +87,8 @@ int report_mismatch(const trace::Trace &found, const DiffOpts &o, const model::v
   if (!o.out.empty() && !stem.empty()) {
     trace::Trace keep = small;
     keep.notes.push_back("diff: model and live kernel disagree at step " + std::to_string(r.step + 1));
-    reports::write_file_atomic(o.out + "/" + stem + ".trace", reports::print_annotated_trace(keep, sw));
-    reports::write_file_atomic(o.out + "/" + stem + ".txt", live::mismatch_report(small, r));
+    campaign::write_file_atomic(o.out + "/" + stem + ".trace", props::print_annotated_trace(keep, sw));
+    campaign::write_file_atomic(o.out + "/" + stem + ".txt", live::mismatch_report(small, r));
     std::printf("written: %s/%s.trace (and .txt, .unshrunk.trace)\n", o.out.c_str(), stem.c_str());
   }
   return kViolation;

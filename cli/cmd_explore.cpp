@@ -7,9 +7,9 @@
 
 #include "cli/common.h"
 #include "campaign/explore.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 #include "reports/replay.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -70,13 +70,13 @@ int cmd_explore(const ExploreOpts &o) {
               r.violation.internal ? "INTERNAL MODEL ERROR" : "VIOLATION", r.violation.invariant.c_str(),
               r.trace.ops.size());
   std::printf("  %s\n", r.violation.why.c_str());
-  const std::string text = reports::print_annotated_trace(r.trace, cfg.sw);
+  const std::string text = props::print_annotated_trace(r.trace, cfg.sw);
   std::printf("%s", text.c_str());
   if (!o.out.empty()) {
     std::filesystem::create_directories(o.out);
     const std::string file = o.out + "/" + r.violation.invariant + "-explore-d" + std::to_string(r.trace.ops.size()) +
                              ".trace";
-    reports::write_file_atomic(file, text);
+    campaign::write_file_atomic(file, text);
     std::printf("wrote %s\nreplay: %s\n", file.c_str(), reports::replay_command_for(file, v.name).c_str());
   }
   return r.violation.internal ? kInternal : kViolation;

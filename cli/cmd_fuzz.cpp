@@ -11,11 +11,12 @@
 #include "properties/stats.h"
 #include "properties/witness.h"
 #include "campaign/parallel.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
+#include "reports/counterexample.h"
 #include "reports/html.h"
 #include "reports/summary.h"
 #include "reports/replay.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -86,7 +87,7 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
             std::to_string(f.original.ops.size()) + " to " + std::to_string(f.shrunk.ops.size()) + " operations)",
         log, cfg.sw));
   }
-  reports::write_file_atomic(o.html, reports::render_html(page));
+  campaign::write_file_atomic(o.html, reports::render_html(page));
   std::printf("wrote %s\n", o.html.c_str());
 }
 
@@ -125,14 +126,14 @@ int cmd_fuzz_parallel(const FuzzOpts &o, campaign::Config cfg, const model::vari
               o.cases >= 0 ? (std::to_string(o.cases) + " cases").c_str() : (std::to_string(int(o.time)) + " s").c_str(),
               pc.shard, pc.shard_count, pc.jobs, pc.jobs == 1 ? "" : "s", o.out.c_str());
   std::fflush(stdout);
-  reports::CampaignSummary s = parallel::run(pc);
+  campaign::CampaignSummary s = parallel::run(pc);
   std::printf("%s", reports::summary_text(s).c_str());
   if (!o.summary_json.empty()) {
-    reports::write_file_atomic(o.summary_json, reports::summary_json(s).dump(2) + "\n");
+    campaign::write_file_atomic(o.summary_json, campaign::summary_json(s).dump(2) + "\n");
     std::printf("wrote %s\n", o.summary_json.c_str());
   }
   if (!o.junit.empty()) {
-    reports::write_file_atomic(o.junit, reports::junit_xml(s));
+    campaign::write_file_atomic(o.junit, reports::junit_xml(s));
     std::printf("wrote %s\n", o.junit.c_str());
   }
   return s.status();
@@ -169,6 +170,7 @@ int cmd_fuzz(const FuzzOpts &o) {
   cfg.shrink_time = o.shrink_time;
   cfg.max_size = o.max_size;
   cfg.out_dir = o.out;
+  cfg.write_reports = reports::write_counterexample_reports;
   cfg.stop = &g_stop;
   // The page plots operations per second: sample progress every 0.2 s, print every 2 s as before.
   auto samples = std::make_shared<std::vector<reports::HtmlSample>>();
@@ -186,7 +188,7 @@ int cmd_fuzz(const FuzzOpts &o) {
     // Each worker counts in its own process and sends its Stats with its result.
     const int status = cmd_fuzz_parallel(o, cfg, v);
     if (o.stats) std::printf("%s", stats.table().c_str());
-    if (!o.stats_json.empty()) reports::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
+    if (!o.stats_json.empty()) campaign::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
     return status;
   }
   std::printf("gupcheck fuzz: variant %s, seed %llu, %s, %zu invariants, counterexamples in %s/\n", v.name.c_str(),
@@ -204,7 +206,7 @@ int cmd_fuzz(const FuzzOpts &o) {
               r.elapsed, ops_s, (unsigned long long)cfg.seed);
   if (r.interrupted) std::printf("interrupted: stopped after case %ld\n", r.cases);
   if (o.stats) std::printf("%s", stats.table().c_str());
-  if (!o.stats_json.empty()) reports::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
+  if (!o.stats_json.empty()) campaign::write_file_atomic(o.stats_json, stats.to_json().dump(2) + "\n");
   if (!r.found) {
     if (witness)
       std::printf("result: witness %s NOT reached on %s\n", o.witness.c_str(), v.name.c_str());
@@ -223,7 +225,7 @@ int cmd_fuzz(const FuzzOpts &o) {
   std::printf("shrunk from %zu to %zu operations in %.2f s (%ld RapidCheck + %ld trace steps%s):\n",
               f.original.ops.size(), f.shrunk.ops.size(), f.shrink_seconds, f.rc_shrink_steps, f.trace_shrink_steps,
               f.shrink_timed_out ? ", time cap reached" : "");
-  std::printf("%s", reports::print_annotated_trace(f.shrunk, cfg.sw).c_str());
+  std::printf("%s", props::print_annotated_trace(f.shrunk, cfg.sw).c_str());
   for (const auto &file : f.files) std::printf("wrote %s\n", file.c_str());
   if (!f.trace_file.empty())
     std::printf("replay: %s\n", reports::replay_command_for(f.trace_file, v.name).c_str());

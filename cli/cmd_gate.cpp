@@ -13,11 +13,12 @@
 
 #include "cli/common.h"
 #include "campaign/campaign.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
+#include "reports/counterexample.h"
 #include "reports/gate.h"
 #include "reports/html.h"
 #include "reports/replay.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -49,6 +50,7 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
   cfg.shrink_time = o.shrink_time;
   cfg.max_size = o.max_size;
   cfg.out_dir = o.out.empty() ? "" : o.out + "/" + v.name;
+  cfg.write_reports = reports::write_counterexample_reports;
   cfg.stop = &g_stop;
   // A variant's campaign checks the invariant its manifest names (TypeOK
   // always): the question is whether that invariant catches the bug, not
@@ -80,7 +82,7 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
     g.why = f.violation.why;
     g.shrunk_length = long(f.shrunk.ops.size());
     g.original_length = long(f.original.ops.size());
-    g.trace = reports::print_annotated_trace(f.shrunk, cfg.sw);
+    g.trace = props::print_annotated_trace(f.shrunk, cfg.sw);
   }
   reports::judge(g);
   if (r.interrupted) {
@@ -125,7 +127,7 @@ void write_gate_page(const GateOpts &o, size_t planned, size_t failed, double to
           d.cfg.sw));
     }
   }
-  reports::write_file_atomic(o.html, reports::render_html(page));
+  campaign::write_file_atomic(o.html, reports::render_html(page));
   std::printf("wrote %s\n", o.html.c_str());
 }
 
@@ -173,8 +175,8 @@ int cmd_gate(const GateOpts &o) {
   size_t failed = 0;
   for (const auto &g : results) failed += !g.passed;
   failed += todo.size() - results.size();  // not run (interrupted)
-  if (!o.junit.empty()) reports::write_file_atomic(o.junit, reports::junit_xml(results, total));
-  if (!o.json.empty()) reports::write_file_atomic(o.json, reports::gate_json(results, o.seed, o.budget).dump(2) + "\n");
+  if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(results, total));
+  if (!o.json.empty()) campaign::write_file_atomic(o.json, reports::gate_json(results, o.seed, o.budget).dump(2) + "\n");
   if (!o.html.empty()) write_gate_page(o, todo.size(), failed, total, results, pages);
   std::printf("gate: %zu of %zu results match the manifest in %.1f s: %s\n", todo.size() - failed, todo.size(), total,
               failed ? "FAILED" : "passed");

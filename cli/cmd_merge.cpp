@@ -10,7 +10,7 @@
 
 #include "cli/common.h"
 #include "reports/summary.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -21,21 +21,21 @@ struct MergeOpts {
 };
 
 int cmd_merge(const MergeOpts &o) {
-  std::vector<reports::CampaignSummary> parts;
+  std::vector<campaign::CampaignSummary> parts;
   for (const auto &file : o.files) {
     std::ifstream in(file);
     if (!in) throw UsageError("cannot read " + file);
     std::stringstream ss;
     ss << in.rdbuf();
     try {
-      parts.push_back(reports::summary_from_json(nlohmann::json::parse(ss.str())));
+      parts.push_back(campaign::summary_from_json(nlohmann::json::parse(ss.str())));
     } catch (const std::exception &e) {
       throw UsageError(file + ": " + e.what());
     }
   }
-  reports::CampaignSummary m;
+  campaign::CampaignSummary m;
   try {
-    m = reports::merge_summaries(parts);
+    m = campaign::merge_summaries(parts);
   } catch (const std::runtime_error &e) {
     throw UsageError(e.what());
   }
@@ -51,8 +51,8 @@ int cmd_merge(const MergeOpts &o) {
     }
     std::printf("\n");
   }
-  if (!o.summary_json.empty()) reports::write_file_atomic(o.summary_json, reports::summary_json(m).dump(2) + "\n");
-  if (!o.junit.empty()) reports::write_file_atomic(o.junit, reports::junit_xml(m));
+  if (!o.summary_json.empty()) campaign::write_file_atomic(o.summary_json, campaign::summary_json(m).dump(2) + "\n");
+  if (!o.junit.empty()) campaign::write_file_atomic(o.junit, reports::junit_xml(m));
   return m.status();
 }
 

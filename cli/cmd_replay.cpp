@@ -10,12 +10,12 @@
 #include "cli/common.h"
 #include "properties/decode.h"
 #include "properties/invariants.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 #include "reports/graph.h"
 #include "reports/json.h"
 #include "reports/replay.h"
 #include "reports/text.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 #include "shrinkers/shrink.h"
 
 namespace gupcheck::cli {
@@ -54,7 +54,7 @@ int cmd_replay(const ReplayOpts &o) {
     const props::RunResult r = props::run_trace(t, fv.sw, invariants_or_die(inv_names));
     if (r.violation.found) t.ops.resize(r.violation.step + 1);
     if (!o.save_trace.empty()) {
-      reports::write_file_atomic(o.save_trace, reports::print_annotated_trace(t, fv.sw));
+      campaign::write_file_atomic(o.save_trace, props::print_annotated_trace(t, fv.sw));
       std::fprintf(stderr, "wrote %s\n", o.save_trace.c_str());
     }
   }
@@ -64,15 +64,15 @@ int cmd_replay(const ReplayOpts &o) {
   log.replay_command = o.from_fuzzer ? "gupcheck replay --from-fuzzer " + file + " --variant " + v.name
                                      : reports::replay_command_for(file, v.name);
   std::printf("%s", reports::text_report(log).c_str());
-  if (!json_out.empty()) reports::write_file_atomic(json_out, reports::json_report(log).dump(2) + "\n");
+  if (!json_out.empty()) campaign::write_file_atomic(json_out, reports::json_report(log).dump(2) + "\n");
   if (!o.dot_out.empty() || !o.svg_out.empty()) {
     const std::string dot = reports::graph_to_dot(reports::replay_graph(log, v.sw));
-    if (!o.dot_out.empty()) reports::write_file_atomic(o.dot_out, dot);
+    if (!o.dot_out.empty()) campaign::write_file_atomic(o.dot_out, dot);
     if (!o.svg_out.empty()) {
       std::string err;
       const std::string svg = reports::dot_to_svg(dot, &err);
       if (svg.empty()) throw UsageError("--svg: " + err);
-      reports::write_file_atomic(o.svg_out, svg);
+      campaign::write_file_atomic(o.svg_out, svg);
     }
   }
   if (!log.error.empty()) std::fprintf(stderr, "gupcheck: %s: %s\n", file.c_str(), log.error.c_str());
@@ -105,11 +105,11 @@ int cmd_shrink(const ShrinkOpts &o) {
   trace::Trace s = shrink::shrink(
       t, fails, std::chrono::steady_clock::now() + std::chrono::milliseconds(long(shrink_time * 1000)), &st);
   s.variant = v.name;
-  std::string text = reports::print_annotated_trace(s, v.sw);
+  std::string text = props::print_annotated_trace(s, v.sw);
   if (out.empty())
     std::printf("%s", text.c_str());
   else
-    reports::write_file_atomic(out, text);
+    campaign::write_file_atomic(out, text);
   std::fprintf(stderr, "shrunk %s from %zu to %zu operations (%ld candidates tried%s); violates %s\n", file.c_str(),
                t.ops.size(), s.ops.size(), st.tried, st.timed_out ? ", time cap reached" : "", name.c_str());
   return r.violation.internal ? kInternal : kViolation;

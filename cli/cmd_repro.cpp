@@ -7,7 +7,7 @@
 #include "cli/common.h"
 #include "live/oracle.h"
 #include "properties/live_ops.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 
 namespace gupcheck::cli {
 namespace {
@@ -20,7 +20,7 @@ int cmd_repro(const std::string &file, const std::string &out) {
   if (out.empty() || out == "-") {
     std::fputs(c.c_str(), stdout);
   } else {
-    reports::write_file_atomic(out, c);
+    campaign::write_file_atomic(out, c);
     std::fprintf(stderr, "written: %s (build: cc -O2 -o repro %s; run as root)\n", out.c_str(), out.c_str());
   }
   return kOk;

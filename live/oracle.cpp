@@ -11,6 +11,7 @@
 #include "live/live.h"
 #include "live/live_embedded.h"
 #include "model/kernel.h"
+#include "properties/translate.h"
 #include "trace/text.h"
 
 namespace gupcheck::live {

@@ -153,7 +153,7 @@ StepResult ModelOracle::run(const Op &op, size_t step, const Op *creator) {
   const LiveMechInfo &info = live_mech_info(mech);
   if (info.writes && m > 0) {
     const uint64_t v = mech == LiveMech::DirectRead ? 0 : mech_value(step);
-    for (pfn_t p : g.pages) write_pfn(w_.kernel_mut(), p, v);
+    w_.device_store(g, v);
   }
   const bool drop_now = !info.holds || (mech == LiveMech::UringPin && m != n);
   if (drop_now) release(op.result, g.pin);

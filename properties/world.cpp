@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "properties/world.h"
+#include "properties/translate.h"
 
 #include <algorithm>
 #include <sstream>
@@ -9,19 +10,6 @@ namespace gupcheck::props {
 using namespace gupcheck::model;
 using trace::Op;
 using trace::OpKind;
-
-namespace {
-
-vm_flags_t prot_bits(trace::Prot p) {
-  switch (p) {
-    case trace::Prot::None: return 0;
-    case trace::Prot::R: return VM_READ;
-    case trace::Prot::RW: return VM_READ | VM_WRITE;
-  }
-  return 0;
-}
-
-}  // namespace
 
 std::string hex(uint64_t v) {
   std::ostringstream o;
@@ -49,30 +37,6 @@ std::string Outcome::describe() const {
     s += " dumped=" + std::to_string(dump.size() - holes) + " holes=" + std::to_string(holes);
   }
   return s;
-}
-
-mmap_args mmap_args_of(const Op &op) {
-  mmap_args a;
-  a.shared = op.shared;
-  a.prot = prot_bits(op.prot);
-  a.npages = op.npages;
-  a.thp = op.thp;
-  a.zone = op.zone == trace::MemZone::Movable ? mem_zone::movable
-           : op.zone == trace::MemZone::Cma   ? mem_zone::cma
-                                              : mem_zone::normal;
-  switch (op.map_kind) {
-    case trace::MapKind::Anon: a.backing = vma_backing::anon; break;
-    case trace::MapKind::File: a.backing = vma_backing::file; break;
-    case trace::MapKind::Shmem: a.backing = vma_backing::shmem; break;
-    case trace::MapKind::Pfnmap: a.backing = vma_backing::pfnmap; break;
-    case trace::MapKind::Mixedmap: a.backing = vma_backing::mixedmap; break;
-    case trace::MapKind::Fsdax: a.backing = vma_backing::file; break;
-    case trace::MapKind::Secretmem: a.backing = vma_backing::secretmem; break;
-  }
-  // MAP_ANONYMOUS (shared: shmem_zero_setup() in do_mmap()).
-  if (op.map_kind == trace::MapKind::Shmem && op.file == trace::kSharedAnonFile) a.backing = vma_backing::anon;
-  a.populate = op.populate;
-  return a;
 }
 
 World::World(const variant_switches &sw) : k_(sw) {
@@ -229,101 +193,6 @@ void World::take_probe(const Op &op, int pid) {
   }
 }
 
-void World::run_gup(GupCall &g) { advance_gup(g, true); }
-
-bool World::advance_gup(GupCall &g, bool to_end) {
-  const Op &op = g.op;
-  const int pid = g.pid;
-  const size_t id = size_t(&g - gups_.data());
-  if (id >= inflight_.v.size()) inflight_.v.resize(id + 1);
-  std::unique_ptr<InFlight> &f = inflight_.v[id];
-  if (!g.started) {
-    g.started = true;
-    f = std::make_unique<InFlight>();
-    if (const vm_area_struct *v = find_vma(k_.tasks[pid].mm, g.start))
-      g.private_mapping = !(v->vm_flags & VM_SHARED);
-    if (op.kind == OpKind::Collapse) {
-      f->task = madvise_collapse_steps(k_, pid, g.start);
-    } else switch (op.api) {
-      case trace::GupApi::Get:
-        f->task = get_user_pages_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages);
-        break;
-      case trace::GupApi::Pin:
-        f->task = pin_user_pages_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages);
-        break;
-      case trace::GupApi::GetFast:
-        f->task = get_user_pages_fast_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages, &f->nr_fast);
-        break;
-      case trace::GupApi::PinFast:
-        f->task = pin_user_pages_fast_steps(k_, pid, g.start, op.npages, op.gup_flags, &f->pages, &f->nr_fast);
-        break;
-    }
-  }
-  bool stopped;
-  do {
-    stopped = f->task.resume();
-  } while (stopped && to_end);
-  g.pages = f->pages;
-  g.nr_fast = f->nr_fast;
-  if (g.page_flags.size() > g.pages.size()) g.page_flags.resize(g.pages.size());
-  if (g.page_taken.size() > g.pages.size()) g.page_taken.resize(g.pages.size());
-  for (size_t i = g.page_flags.size(); i < g.pages.size(); i++) {
-    const vm_area_struct *v = k_.tasks[pid].alive ? find_vma(k_.tasks[pid].mm, g.start + i) : nullptr;
-    g.page_flags.push_back(v ? v->vm_flags : 0);
-    uint8_t taken = 0;
-    if (pfn_valid(k_, g.pages[i])) {
-      const folio &fo = k_.folios[g.pages[i]];
-      if (fo.anon && fo.anon_exclusive) taken |= GupCall::kTakenAnonExclusive;
-      if (fo.zero) taken |= GupCall::kTakenZero;
-      if (fo.pagecache) taken |= GupCall::kTakenPagecache;
-    }
-    g.page_taken.push_back(taken);
-  }
-  // D6: every page GUP-fast kept during this run of the call must be the
-  // one its PTE maps now: nothing else ran since its recheck. (A later
-  // unmap of a page already taken is legitimate: the pin keeps it.)
-  const bool fast_api = op.api == trace::GupApi::GetFast || op.api == trace::GupApi::PinFast;
-  if (fast_api && g.fast_stale.empty()) {
-    const size_t hi = std::min(g.pages.size(), stopped && f->task.point().fast ? g.pages.size() : size_t(g.nr_fast));
-    g.fast_seen = std::min(g.fast_seen, g.pages.size());
-    for (size_t i = g.fast_seen; i < hi; i++) {
-      // mapped_pfn(): the PTE's page, or the page of a PMD leaf (a THP).
-      const pfn_t now = k_.tasks[pid].alive ? mapped_pfn(k_.tasks[pid].mm, g.start + i) : 0;
-      if (now != g.pages[i]) {
-        g.fast_stale = "page " + std::to_string(i) + " (" + hex(g.pages[i]) + ") is not mapped at " +
-                       hex((g.start + i) << 12);
-        break;
-      }
-    }
-    g.fast_seen = std::max(g.fast_seen, hi);
-  }
-  if (stopped) {
-    const interleave_point &pt = f->task.point();
-    g.point = std::string(pt.where) + ", page " + std::to_string(pt.page);
-    if (!pt.fast && g.at_fast_point && !g.pages.empty()) g.slow_after_fast = true;
-    g.at_fast_point = pt.fast;
-    if (pt.fast) g.fast_taken = long(g.pages.size());
-    return true;
-  }
-  g.point.clear();
-  g.at_fast_point = false;
-  g.ret = f->task.result();
-  f.reset();
-  finish_gup(g);
-  return false;
-}
-
-void World::finish_gup(GupCall &g) {
-  if (long(g.pages.size()) != std::max(g.ret, 0L))
-    throw model_bug("GUP returned " + std::to_string(g.ret) + " but filled " + std::to_string(g.pages.size()) +
-                    " pages");
-  // Keep what an unmap while the call was in flight broke (break_coherence()).
-  g.coherent.resize(g.pages.size(), 1);
-  g.anon_at_pin.clear();
-  for (pfn_t p : g.pages) g.anon_at_pin.push_back(pfn_valid(k_, p) && k_.folios[p].anon);
-  g.completed = true;
-}
-
 namespace {
 
 // Whether the operation takes its process's mmap_lock for writing (v6.18:
@@ -345,6 +214,47 @@ bool takes_mmap_write_lock(const Op &op) {
     default:
       return false;
   }
+}
+
+// Which part of the executor runs an operation (world_vm.cpp,
+// world_access.cpp, world_gup.cpp, world_process.cpp).
+enum class Area { Vm, Access, Gup, Process };
+Area area_of(OpKind k) {
+  switch (k) {
+    case OpKind::Mmap:
+    case OpKind::Munmap:
+    case OpKind::Mprotect:
+    case OpKind::Madvise:
+    case OpKind::Mlock:
+    case OpKind::ForbidZeropage:
+    case OpKind::Stat:
+    case OpKind::UffdZeropage:
+    case OpKind::KsmMerge:
+    case OpKind::UffdContinue:
+    case OpKind::InsertPage:
+    case OpKind::InsertMixed:
+      return Area::Vm;
+    case OpKind::Read:
+    case OpKind::Write:
+    case OpKind::RemoteRead:
+    case OpKind::RemoteWrite:
+    case OpKind::DmaWrite:
+    case OpKind::DmaRead:
+    case OpKind::Dump:
+      return Area::Access;
+    case OpKind::Gup:
+    case OpKind::Collapse:
+    case OpKind::Resume:
+    case OpKind::Wait:
+    case OpKind::Populate:
+    case OpKind::Put:
+    case OpKind::Unpin:
+      return Area::Gup;
+    case OpKind::Fork:
+    case OpKind::Exit:
+      return Area::Process;
+  }
+  throw model_bug("area_of(): an operation kind no area runs");
 }
 
 // Whether the operation takes some mmap_lock (or faults, which does).
@@ -370,7 +280,6 @@ const Outcome &World::step(const Op &op) {
   last_gup_ = nullptr;
   census_.valid = false;
   k_.faults.clear();
-  Outcome &out = out_;
 
   // A collapse stopped at its interleave point holds mmap_lock for
   // writing: any operation that needs an mmap_lock (every one but GUP's
@@ -396,310 +305,13 @@ const Outcome &World::step(const Op &op) {
   census_.valid = false;  // the probe may have taken one of the state before the step
   if (takes_mmap_write_lock(op)) k_.tasks[pid].mm.mmap_write_seq++;
 
-  switch (op.kind) {
-    case OpKind::Mmap: {
-      if (op.result >= maps_.size()) maps_.resize(op.result + 1);
-      if (maps_[op.result].exists) throw bad_trace("mapping m" + std::to_string(op.result) + " created twice");
-      mmap_args a = mmap_args_of(op);
-      if (a.backing == vma_backing::file || a.backing == vma_backing::shmem) {
-        const bool shm = op.map_kind == trace::MapKind::Shmem, dax = op.map_kind == trace::MapKind::Fsdax;
-        if (op.file >= file_idx_.size()) file_idx_.resize(op.file + 1, -1);
-        if (file_idx_[op.file] < 0) file_idx_[op.file] = file_create(k_, shm, dax);
-        a.file = file_idx_[op.file];
-        if (k_.files[a.file].shmem != shm || k_.files[a.file].dax != dax)
-          throw bad_trace("file f" + std::to_string(op.file) + " mapped as two different kinds (file, shmem, fsdax)");
-      }
-      long r = do_mmap(k_, pid, a);
-      out.ret = r < 0 ? r : 0;
-      if (r >= 0) {
-        maps_[op.result] = {true, uint64_t(r), op.npages, pid};
-        if (a.backing == vma_backing::anon && !a.shared)
-          for (uint64_t i = 0; i < op.npages; i++) set_shadow(pid, uint64_t(r) + i, 0);
-      }
-      break;
-    }
-    case OpKind::Munmap: {
-      uint64_t s = address(op.map, op.page);
-      out.ret = do_munmap(k_, pid, s, op.npages);
-      for (uint64_t i = 0; i < op.npages; i++) set_shadow(pid, s + i, kUnknown);
-      break_coherence(pid, s, s + op.npages);
-      break;
-    }
-    case OpKind::Mprotect:
-      out.ret = do_mprotect(k_, pid, address(op.map, op.page), op.npages, prot_bits(op.prot));
-      break;
-    case OpKind::Read:
-    case OpKind::Write: {
-      const bool w = op.kind == OpKind::Write;
-      uint64_t vpn = address(op.map, op.page);
-      access_result r = user_access(k_, pid, vpn, w, op.value);
-      out.signal = r.signal;
-      out.pfn = r.pfn;
-      if (!r.signal) {
-        if (w) {
-          // A write to any private mapping leaves a private (COWed) copy the
-          // process owns from now on: file, shmem and driver pages included.
-          const vm_area_struct *v = find_vma(k_.tasks[pid].mm, vpn);
-          if (shadow(pid, vpn) != kUnknown || (v && !(v->vm_flags & VM_SHARED))) set_shadow(pid, vpn, op.value);
-        } else {
-          out.has_value = true;
-          out.value = r.value;
-        }
-      }
-      break;
-    }
-    case OpKind::Fork: {
-      if (op.result < proc_pid_.size() && proc_pid_[op.result] >= 0)
-        throw bad_trace("process p" + std::to_string(op.result) + " created twice");
-      const unsigned wp_seq = k_.tasks[pid].mm.write_protect_seq;
-      int child = dup_mm_fork(k_, pid);
-      // A fork that write-protected COW mappings of an mm with a call inside
-      // GUP-fast's lockless section (E6). A fork with no COW mapping leaves
-      // write_protect_seq alone and shares nothing GUP-fast must drop.
-      if (k_.tasks[pid].mm.write_protect_seq != wp_seq)
-        for (GupCall &g : gups_)
-          if (g.exists && !g.completed && g.at_fast_point && g.pid == pid) g.fork_in_fast = true;
-      if (op.result >= proc_pid_.size()) proc_pid_.resize(op.result + 1, -1);
-      proc_pid_[op.result] = child;
-      pid_proc_.resize(child + 1, -1);
-      pid_proc_[child] = op.result;
-      shadow_.resize(child + 1);
-      shadow_[child] = shadow_[pid];
-      // A mapping the child did not inherit holds nothing the spec knows
-      // of; a VM_WIPEONFORK one starts zero-filled in the child (dup_mmap()).
-      for (const auto &v : k_.tasks[pid].mm.vmas) {
-        if (v.vm_flags & VM_DONTCOPY) {
-          for (uint64_t a = v.vm_start; a < v.vm_end; a++) set_shadow(child, a, kUnknown);
-        } else if (v.vm_flags & VM_WIPEONFORK) {
-          for (uint64_t a = v.vm_start; a < v.vm_end; a++)
-            if (shadow(child, a) != kUnknown) set_shadow(child, a, 0);
-        }
-      }
-      out.ret = 0;
-      break;
-    }
-    case OpKind::Exit:
-      for (const auto &g : gups_)
-        if (g.exists && g.pid == pid && !g.completed) throw bad_trace("exit with a GUP call in flight");
-      exit_mmap(k_, pid);
-      shadow_[pid].clear();
-      break_coherence(pid, 0, TASK_SIZE_VPN);
-      out.ret = 0;
-      break;
-    case OpKind::Madvise: {
-      const uint64_t s = address(op.map, op.page);
-      if (op.advice == trace::Advice::Mergeable) {
-        out.ret = madvise_mergeable(k_, pid, s, op.npages);
-        break;
-      }
-      static constexpr madv kAdvice[] = {madv::dontneed,   madv::populate_read, madv::populate_write,
-                                         madv::dontfork,   madv::dofork,        madv::wipeonfork,
-                                         madv::keeponfork, madv::hwpoison};
-      out.ret = do_madvise(k_, pid, s, op.npages, kAdvice[int(op.advice)]);
-      const mm_struct &mm = k_.tasks[pid].mm;
-      if (op.advice == trace::Advice::Dontneed) {
-        for (uint64_t a = s; a < s + op.npages; a++) {
-          if (shadow(pid, a) == kUnknown) continue;
-          const pte_t *pte = pte_offset(mm, a);
-          if (pte && !pte_none(*pte)) continue;
-          // Zapped: anonymous memory is zero-filled on the next touch; a
-          // private file mapping shows the file again.
-          const vm_area_struct *v = find_vma(mm, a);
-          set_shadow(pid, a, v && vma_is_anonymous(*v) ? 0 : kUnknown);
-        }
-        break_coherence(pid, s, s + op.npages);
-      } else if (op.advice == trace::Advice::Hwpoison) {
-        // The poisoned page is gone for every process that mapped it (the
-        // PTEs now hold hwpoison entries, or were zapped for a clean file page).
-        for (size_t p = 0; p < k_.tasks.size() && p < shadow_.size(); p++) {
-          if (!k_.tasks[p].alive) continue;
-          for (const pte_table &t : k_.tasks[p].mm.tables)
-            for (unsigned j = 0; j < PTRS_PER_PTE; j++)
-              if (t.ptes[j].hwpoison && !t.ptes[j].present) {
-                set_shadow(int(p), t.base + j, kUnknown);
-                break_coherence(int(p), t.base + j, t.base + j + 1);
-              }
-        }
-      }
-      break;
-    }
-    case OpKind::Mlock:
-      out.ret = do_mlock(k_, pid, address(op.map, op.page), op.npages);
-      break;
-    case OpKind::ForbidZeropage:
-      out.ret = s390_disable_cow_sharing(k_, pid);
-      break;
-    case OpKind::Stat:
-      out.ret = do_pages_stat(k_, pid, address(op.map, op.page));
-      break;
-    case OpKind::RemoteRead:
-    case OpKind::RemoteWrite: {
-      const int target = require_pid(op.target);
-      const uint64_t vpn = address(op.map, op.page);
-      const bool w = op.kind == OpKind::RemoteWrite;
-      const remote_result r = op.via == trace::RemoteVia::Mem ? access_remote_vm(k_, target, vpn, w, op.value)
-                                                              : process_vm_rw(k_, target, vpn, w, op.value);
-      out.ret = r.ret;
-      out.pfn = r.pfn;
-      if (r.ret == 0) {
-        if (w) {
-          // Spec: the write lands in the target's memory at that address.
-          if (shadow(target, vpn) != kUnknown) set_shadow(target, vpn, op.value);
-        } else {
-          out.has_value = true;
-          out.value = r.value;
-        }
-      }
-      break;
-    }
-    case OpKind::DmaWrite:
-    case OpKind::DmaRead: {
-      GupCall &g = require_gup(op.gup);
-      if (!g.completed || g.released || g.op.kind != OpKind::Gup)
-        throw bad_trace("DMA through a GUP call that holds no pages");
-      if (op.kind == OpKind::DmaWrite) {
-        if (!(g.op.gup_flags & FOLL_WRITE)) throw bad_trace("dma_write through a call taken without WRITE");
-        dma_write(g, op.value);
-      } else {
-        for (pfn_t p : g.pages) out.values.push_back(read_pfn(k_, p));
-      }
-      last_gup_ = &g;
-      out.ret = 0;
-      break;
-    }
-    case OpKind::Gup:
-    case OpKind::Collapse: {  // a collapse is a call too, so that it can be in flight
-      if (op.result >= gups_.size()) gups_.resize(op.result + 1);
-      GupCall &g = gups_[op.result];
-      if (g.exists) throw bad_trace("call g" + std::to_string(op.result) + " created twice");
-      g.exists = true;
-      g.op = op;
-      g.pid = pid;
-      g.pin = op.kind == OpKind::Gup && (op.api == trace::GupApi::Pin || op.api == trace::GupApi::PinFast);
-      g.start = address(op.map, op.page);
-      // An in-flight call ("&") starts at its first resume; without one it
-      // runs whole at its wait.
-      if (op.in_flight) out.point = "(in flight)";
-      if (!op.in_flight) {
-        run_gup(g);
-        g.waited = true;
-        out.ret = g.ret;
-        if (op.kind == OpKind::Gup) last_gup_ = &g;
-      }
-      break;
-    }
-    case OpKind::Resume: {
-      GupCall &g = require_gup(op.gup);
-      if (g.waited) throw bad_trace("resume of a completed GUP call");
-      if (!k_.tasks[g.pid].alive) throw bad_trace("resume of a GUP call of an exited process");
-      if (g.completed) {
-        out.point = "(returned " + std::to_string(g.ret) + ")";  // wait collects it
-        out.ret = g.ret;
-        break;
-      }
-      g.interleaved = true;
-      if (advance_gup(g, false)) {
-        out.point = g.point;
-      } else {
-        out.point = "returned " + std::to_string(g.ret);
-        out.ret = g.ret;
-        out.completed_call = true;
-      }
-      break;
-    }
-    case OpKind::Wait: {
-      GupCall &g = require_gup(op.gup);
-      if (g.waited) throw bad_trace("wait on a completed GUP call");
-      if (!k_.tasks[g.pid].alive) throw bad_trace("wait on a GUP call of an exited process");
-      if (!g.completed) run_gup(g);
-      g.waited = true;
-      out.ret = g.ret;
-      if (g.op.kind == OpKind::Gup) last_gup_ = &g;
-      break;
-    }
-    case OpKind::Populate: {
-      out.ret = __get_user_pages_locked(k_, pid, address(op.map, op.page), op.npages, nullptr,
-                                        op.gup_flags | FOLL_TOUCH);
-      break;
-    }
-    case OpKind::Put:
-    case OpKind::Unpin: {
-      GupCall &g = require_gup(op.gup);
-      if (g.op.kind != OpKind::Gup) throw bad_trace("release of a collapse, which holds no pages");
-      if (!g.waited) throw bad_trace("release of a GUP call still in flight");
-      if (g.released) throw bad_trace("GUP call released twice");
-      if (g.pin != (op.kind == OpKind::Unpin)) throw bad_trace("put of a pin, or unpin of a FOLL_GET reference");
-      for (pfn_t p : g.pages) {
-        if (g.pin)
-          unpin_user_page(k_, p);
-        else
-          put_page(k_, p);
-      }
-      g.released = true;
-      last_gup_ = &g;
-      out.ret = 0;
-      break;
-    }
-    case OpKind::Dump: {
-      // Models: fs/coredump.c dump_user_range() over each VMA that
-      // vma_dump_size() keeps: VM_DONTDUMP and VM_IO VMAs are skipped.
-      std::vector<std::pair<uint64_t, uint64_t>> ranges;
-      for (const auto &v : k_.tasks[pid].mm.vmas)
-        if (!(v.vm_flags & (VM_DONTDUMP | VM_IO))) ranges.emplace_back(v.vm_start, v.vm_end);
-      for (auto [s, e] : ranges)
-        for (uint64_t a = s; a < e; a++) {
-          pfn_t p = get_dump_page(k_, pid, a);
-          out.dump.push_back(p);
-          out.dump_vpn.push_back(a);
-          if (p) put_page(k_, p);
-        }
-      // What get_dump_page() would return inside the VM_IO|VM_PFNMAP VMAs
-      // the dump skips (F4: check_vma_flags() refuses them anyway).
-      std::vector<std::pair<uint64_t, uint64_t>> io;
-      for (const auto &v : k_.tasks[pid].mm.vmas)
-        if (v.vm_flags & (VM_IO | VM_PFNMAP)) io.emplace_back(v.vm_start, v.vm_end);
-      for (auto [s, e] : io)
-        for (uint64_t a = s; a < e; a++) {
-          pfn_t p = get_dump_page(k_, pid, a);
-          out.dump_io.push_back(p);
-          if (p) put_page(k_, p);
-        }
-      out.ret = 0;
-      break;
-    }
-    case OpKind::UffdZeropage:
-      out.ret = mfill_atomic_zeropage(k_, pid, address(op.map, op.page));
-      break;
-    case OpKind::KsmMerge:
-      out.ret = ksm_scan_mm(k_, pid);
-      break;
-    case OpKind::UffdContinue:
-      out.ret = mfill_atomic_continue(k_, pid, address(op.map, op.page));
-      break;
-    case OpKind::InsertPage:
-    case OpKind::InsertMixed: {
-      uint64_t vpn = address(op.map, op.page);
-      vm_area_struct *v = find_vma(k_.tasks[pid].mm, vpn);
-      // Differs: a driver inserts only into its own VMAs.
-      if (!v || v->backing != vma_backing::mixedmap) {
-        out.ret = -EINVAL;
-        break;
-      }
-      if (op.kind == OpKind::InsertPage) {
-        if (op.what == trace::InsertWhat::Device) throw bad_trace("insert_page of a device pfn");
-        pfn_t page = op.what == trace::InsertWhat::Zero ? ZERO_PFN : driver_alloc_page(k_);
-        out.ret = vm_insert_page(k_, pid, *v, vpn, page);
-      } else {
-        pfn_t pfn = op.what == trace::InsertWhat::Zero     ? ZERO_PFN
-                    : op.what == trace::InsertWhat::Device ? device_alloc_pfn(k_)
-                                                           : driver_alloc_page(k_);
-        unsigned r = vmf_insert_mixed(k_, pid, *v, vpn, pfn);
-        if (r & VM_FAULT_ERROR) out.signal = SIGBUS_NR;
-      }
-      break;
-    }
+  switch (area_of(op.kind)) {
+    case Area::Vm: step_vm(op, pid); break;
+    case Area::Access: step_access(op, pid); break;
+    case Area::Gup: step_gup(op, pid); break;
+    case Area::Process: step_process(op, pid); break;
   }
-  return out;
+  return out_;
 }
 
 const Census &World::census() const {

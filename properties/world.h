@@ -43,8 +43,17 @@ struct GupCall {
   bool slow_after_fast = false;  // stopped in the slow path after GUP-fast took pages
   bool fork_in_fast = false;     // a fork of its mm ran while it was inside GUP-fast
   long fast_taken = 0;           // pages GUP-fast held when it last stopped there
-  size_t fast_seen = 0;          // pages GUP-fast kept that D6 has judged
-  std::string fast_stale;
+  // D6's facts: for each page GUP-fast kept, at the end of the run of the call
+  // that took it (nothing else ran since its recheck), the page its PTE (or
+  // PMD leaf) mapped then. In the order they were recorded; never removed.
+  struct FastCheck {
+    size_t page = 0;     // index into pages
+    pfn_t kept = 0;      // the page GUP-fast kept
+    pfn_t mapped = 0;    // what the address mapped right after that run (0: nothing)
+    uint64_t vpn = 0;
+  };
+  std::vector<FastCheck> fast_checks;
+  size_t fast_seen = 0;          // pages GUP-fast kept that have a FastCheck
   // The VMA flags at each returned page's address when the call took it
   // (0: no VMA). Recorded after each run of the call, which no other
   // operation interrupts.
@@ -159,10 +168,6 @@ struct InFlight {
   long nr_fast = 0;
 };
 
-// The model's do_mmap() arguments for an mmap op, without its file (the
-// World resolves file handles): also what the live executor places by.
-model::mmap_args mmap_args_of(const trace::Op &op);
-
 // The calls in flight, by GUP handle. A coroutine cannot be copied: a World
 // copies (the explorer's breadth-first search) only while no call is stopped
 // at an interleave point, and throws model::model_bug otherwise.
@@ -183,6 +188,10 @@ struct InFlightTable {
   }
 };
 
+namespace test {
+struct WorldTamper;  // tests/unit/test_traces.h: tampering that proves an invariant can fail
+}
+
 class World {
  public:
   explicit World(const model::variant_switches &sw = {});
@@ -193,11 +202,6 @@ class World {
   const Outcome &step(const trace::Op &op);
 
   const model::kernel_state &kernel() const { return k_; }
-  model::kernel_state &kernel_mut() { return k_; }
-  // For tests that prove a step invariant can fail: tamper with what the
-  // last step returned.
-  Outcome &last_outcome_mut() { return out_; }
-  std::vector<GupCall> &gup_calls_mut() { return gups_; }
   const std::vector<GupCall> &gup_calls() const { return gups_; }
   const std::vector<MappingHandle> &mappings() const { return maps_; }
   // The model pid of process handle pN, or -1.
@@ -222,10 +226,20 @@ class World {
   // collapse: its handle is a call only so that it can be in flight).
   const GupCall *last_gup() const { return last_gup_; }
   const Census &census() const;
-  GupCall &gup_mut(uint16_t g) { return require_gup(g); }  // for tests, as gup_calls_mut()
+  // A store of v into every page call g holds, by the I/O a live mechanism
+  // does through it (an O_DIRECT read fills its buffer): the frames change,
+  // not the spec's shadow memory. The model oracle's device side.
+  void device_store(const GupCall &g, uint64_t v);
 
  private:
   void take_probe(const trace::Op &op, int pid);
+  // The step of each area (world_vm.cpp, world_access.cpp, world_gup.cpp,
+  // world_process.cpp): runs op on the model and records its outcome and the
+  // ghost state. REQUIRES: op belongs to the area; the probe is taken.
+  void step_vm(const trace::Op &op, int pid);
+  void step_access(const trace::Op &op, int pid);
+  void step_gup(const trace::Op &op, int pid);
+  void step_process(const trace::Op &op, int pid);
   void run_gup(GupCall &g);
   // Starts (first time) or resumes an in-flight call. Return: true when it
   // stopped at an interleave point, false when it completed.
@@ -254,6 +268,8 @@ class World {
   Outcome out_;
   const GupCall *last_gup_ = nullptr;
   mutable Census census_;
+
+  friend struct test::WorldTamper;
 };
 
 }  // namespace gupcheck::props

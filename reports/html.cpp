@@ -9,7 +9,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 #include "reports/graph.h"
 
 namespace gupcheck::reports {
@@ -242,7 +242,7 @@ HtmlCounterexample counterexample_from_log(const std::string &title, const Repla
   } else {
     c.violation = "the trace holds on " + log.variant;
   }
-  c.trace = print_annotated_trace(log.trace, sw);
+  c.trace = props::print_annotated_trace(log.trace, sw);
   c.replay = log.replay_command;
   c.dot = graph_to_dot(replay_graph(log, sw));
   std::string err;

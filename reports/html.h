@@ -32,7 +32,7 @@
 //   page.show_variants = true;
 //   page.variants.push_back({"zero-page-pin-counted", true, "GupGrabArithmetic", "GupGrabArithmetic", 0.02, 3, ""});
 //   page.counterexamples.push_back(reports::counterexample_from_log("zero-page-pin-counted", log, sw));
-//   reports::write_file_atomic("gate.html", reports::render_html(page));
+//   campaign::write_file_atomic("gate.html", reports::render_html(page));
 #pragma once
 
 #include <string>

@@ -3,6 +3,7 @@
 // Operation metadata (which fields each kind uses, names, documentation) and
 // the handle-consistency check over a whole trace.
 #include "trace/op.h"
+#include "trace/flags.h"
 
 #include <cstring>
 #include <map>
@@ -485,7 +486,7 @@ std::string check_consistency(const Trace &t) {
         if (c->second.collapse) return fail("DMA through " + handle_name('g', op.gup) + ", a collapse");
         if (c->second.in_flight) return fail("DMA through " + handle_name('g', op.gup) + " while it is in flight");
         if (c->second.released) return fail("DMA through " + handle_name('g', op.gup) + " after it was released");
-        if (op.kind == OpKind::DmaWrite && !(c->second.flags & 1u))  // FOLL_WRITE
+        if (op.kind == OpKind::DmaWrite && !(c->second.flags & gup_flag("WRITE")))
           return fail("dma_write through " + handle_name('g', op.gup) + ", which was not taken with WRITE");
         break;
       }

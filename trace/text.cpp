@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include "model/flags.h"
+#include "trace/flags.h"
 
 namespace gupcheck::trace {
 
@@ -580,11 +580,11 @@ std::string flags_to_string(uint32_t flags) {
   if (flags == 0) return "0";
   std::string s;
   uint32_t rest = flags;
-  for (const auto &f : model::FOLL_FLAG_NAMES) {
-    if ((flags & f.value) == f.value) {
+  for (const auto &f : kGupFlagNames) {
+    if ((flags & f.bit) == f.bit) {
       if (!s.empty()) s += '|';
       s += f.name;
-      rest &= ~f.value;
+      rest &= ~f.bit;
     }
   }
   if (rest != 0) {
@@ -617,9 +617,9 @@ std::optional<uint32_t> flags_from_string(std::string_view s, std::string *error
       std::string_view name = part;
       if (name.substr(0, 5) == "FOLL_") name.remove_prefix(5);
       bool found = false;
-      for (const auto &f : model::FOLL_FLAG_NAMES) {
+      for (const auto &f : kGupFlagNames) {
         if (name == f.name) {
-          acc |= f.value;
+          acc |= f.bit;
           found = true;
           break;
         }

@@ -85,11 +85,13 @@ bool gup_returns_mapped_page(const World &w, std::string &why) {
 // D6
 bool gup_fast_revalidated(const World &w, std::string &why) {
   for (const GupCall &g : w.gup_calls())
-    if (g.exists && !g.fast_stale.empty()) {
-      name_gup(gup_index(w, g));
-      why = "GUP-fast kept a page after its PTE changed: " + g.fast_stale;
-      return false;
-    }
+    for (const GupCall::FastCheck &c : g.fast_checks)
+      if (g.exists && c.kept != c.mapped) {
+        name_gup(gup_index(w, g));
+        why = "GUP-fast kept a page after its PTE changed: page " + std::to_string(c.page) + " (" + hex(c.kept) +
+              ") is not mapped at " + hex(c.vpn << 12);
+        return false;
+      }
   return true;
 }
 

@@ -173,7 +173,7 @@ TEST(Manifest, StatsAddUpAcrossWorkers) {
   pc.jobs = 2;
   pc.base = cfg;
   pc.base.stats = &many;
-  const reports::CampaignSummary s = parallel::run(pc);
+  const campaign::CampaignSummary s = parallel::run(pc);
   EXPECT_EQ(s.cases, 300);
   EXPECT_EQ(many.raw(), one.raw());
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Saved traces carry the point each resumed GUP call stopped at
-// (reports/annotate.h), as trailing comments that parse away.
+// (properties/annotate.h), as trailing comments that parse away.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,10 +12,10 @@
 #include "model/variant.h"
 #include "properties/invariants.h"
 #include "properties/world.h"
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 #include "trace/text.h"
 
-namespace gupcheck::reports {
+namespace gupcheck::props {
 namespace {
 
 size_t count_of(const std::string &text, const std::string &what) {
@@ -106,4 +106,4 @@ TEST(Annotate, TraceThatDoesNotReplayIsWrittenWithoutComments) {
 }
 
 }  // namespace
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::props

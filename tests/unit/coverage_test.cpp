@@ -28,7 +28,7 @@ using test::parse;
 using test::world_after;
 using test::expect_tamper_caught;
 
-model::kernel_state &K(World &w) { return w.kernel_mut(); }
+model::kernel_state &K(World &w) { return test::WorldTamper::kernel(w); }
 model::pte_t &pte(World &w, uint16_t proc, uint16_t map, uint16_t page) {
   model::pte_t *p = model::pte_offset(K(w).tasks[w.pid_of(proc)].mm, w.address(map, page));
   if (!p) throw std::runtime_error("no PTE table");
@@ -81,16 +81,16 @@ TEST(CoverageInvariants, C8CowOfPfnCopies) {
 
 TEST(CoverageInvariants, D3GupErrorCodes) {
   expect_tamper_caught("m0 = mmap p0 pfnmap private rw 2\ng0 = get p0 m0+0 1 0\n", "GupErrorCodes",
-                [](World &w) { w.gup_mut(0).ret = -ENOMEM; });
+                [](World &w) { test::WorldTamper::gup(w, 0).ret = -ENOMEM; });
   expect_tamper_caught(kWritten + "g0 = get p0 m0+1 1 NOFAULT\n", "GupErrorCodes",
-                [](World &w) { w.gup_mut(0).ret = -EHWPOISON; });
+                [](World &w) { test::WorldTamper::gup(w, 0).ret = -EHWPOISON; });
   expect_tamper_caught(kWritten + "g0 = get p0 m0+1 1 NOFAULT\n", "GupErrorCodes",
-                [](World &w) { w.gup_mut(0).ret = -EEXIST; });
+                [](World &w) { test::WorldTamper::gup(w, 0).ret = -EEXIST; });
 }
 
 TEST(CoverageInvariants, D5FastSlowComposition) {
   expect_tamper_caught(kWritten + "g0 = pin_fast p0 m0+0 2 0\n", "FastSlowComposition", [](World &w) {
-    GupCall &g = w.gup_mut(0);
+    GupCall &g = test::WorldTamper::gup(w, 0);
     ASSERT_EQ(g.nr_fast, 1);
     g.ret = -EFAULT;
     g.pages.clear();
@@ -104,7 +104,7 @@ TEST(CoverageInvariants, E4RoPinUnshares) {
                 [](World &w) { K(w).folios[w.gup_calls()[0].pages[0]].anon_exclusive = false; });
   expect_tamper_caught(kShared + "g0 = pin p0 m0+0 1 0\n", "RoPinUnshares", [](World &w) { pte(w, 0, 0, 0).write = true; });
   expect_tamper_caught(kShared + "g0 = get p0 m0+0 1 0\n", "RoPinUnshares",
-                [](World &w) { w.gup_mut(0).pages[0] = pte(w, 0, 0, 0).pfn + 100; });
+                [](World &w) { test::WorldTamper::gup(w, 0).pages[0] = pte(w, 0, 0, 0).pfn + 100; });
   expect_tamper_caught(kShared + "g0 = get p0 m0+0 1 0\n", "RoPinUnshares",
                 [](World &w) { K(w).faults.push_back({0, 0, model::FAULT_FLAG_UNSHARE}); });
 }
@@ -123,9 +123,9 @@ TEST(CoverageInvariants, E7UnshareExcludesWrite) {
 
 TEST(CoverageInvariants, H1H2GupNeedsPermission) {
   expect_tamper_caught("m0 = mmap p0 anon private r 1\ng0 = get p0 m0+0 1 WRITE|FORCE\n", "GupNeedsPermission",
-                [](World &w) { w.gup_mut(0).op.gup_flags = model::FOLL_WRITE; });
+                [](World &w) { test::WorldTamper::gup(w, 0).op.gup_flags = model::FOLL_WRITE; });
   expect_tamper_caught("m0 = mmap p0 anon private none 1\ng0 = get p0 m0+0 1 FORCE\n", "GupReadNeedsPermission",
-                [](World &w) { w.gup_mut(0).op.gup_flags = 0; });
+                [](World &w) { test::WorldTamper::gup(w, 0).op.gup_flags = 0; });
 }
 
 TEST(CoverageInvariants, H5ProtnoneFollowRule) {
@@ -135,10 +135,10 @@ TEST(CoverageInvariants, H5ProtnoneFollowRule) {
     EXPECT_EQ(w->gup_calls()[0].ret, 1);
     EXPECT_EQ(w->gup_calls()[0].nr_fast, 0);  // GUP-fast left the protnone PTE to the slow path
   }
-  expect_tamper_caught(none, "ProtnoneFollowRule", [](World &w) { w.gup_mut(0).nr_fast = 1; });
+  expect_tamper_caught(none, "ProtnoneFollowRule", [](World &w) { test::WorldTamper::gup(w, 0).nr_fast = 1; });
   expect_tamper_caught(kWritten + "g0 = pin p0 m0+0 1 0\n", "ProtnoneFollowRule", [](World &w) {
     pte(w, 0, 0, 0).protnone = true;  // a NUMA-hinting PTE in an accessible VMA
-    w.gup_mut(0).op.gup_flags |= model::FOLL_HONOR_NUMA_FAULT;
+    test::WorldTamper::gup(w, 0).op.gup_flags |= model::FOLL_HONOR_NUMA_FAULT;
   });
 }
 

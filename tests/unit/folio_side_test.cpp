@@ -27,7 +27,7 @@ using test::expect_all_hold;
 std::unique_ptr<World> run(const std::string &body) { return test::world_after(body); }
 
 model::pte_t &pte(World &w, int pid, uint16_t map, uint16_t page) {
-  model::pte_t *p = model::pte_offset(w.kernel_mut().tasks[pid].mm, w.address(map, page));
+  model::pte_t *p = model::pte_offset(test::WorldTamper::kernel(w).tasks[pid].mm, w.address(map, page));
   if (!p) throw std::runtime_error("no PTE table");
   return *p;
 }
@@ -90,7 +90,7 @@ TEST(FolioInvariantViolation, G3SlowPathPinnedAMovableFolio) {
   auto w = run(body);
   std::string why;
   EXPECT_TRUE(holds(*w, "G3", &why)) << why;
-  w->kernel_mut().folios[w->gup_calls().at(0).pages[0]].zone = model::mem_zone::cma;
+  test::WorldTamper::kernel(*w).folios[w->gup_calls().at(0).pages[0]].zone = model::mem_zone::cma;
   EXPECT_FALSE(holds(*w, "G3", &why));
   EXPECT_NE(why.find("CMA"), std::string::npos) << why;
 }
@@ -102,7 +102,7 @@ TEST(FolioInvariantViolation, G5FastPathPinnedAMovableFolio) {
   ASSERT_EQ(w->gup_calls().at(0).nr_fast, 1);
   std::string why;
   EXPECT_TRUE(holds(*w, "G5", &why)) << why;
-  w->kernel_mut().folios[w->gup_calls().at(0).pages[0]].zone = model::mem_zone::movable;
+  test::WorldTamper::kernel(*w).folios[w->gup_calls().at(0).pages[0]].zone = model::mem_zone::movable;
   EXPECT_FALSE(holds(*w, "G5", &why));
   EXPECT_TRUE(holds(*w, "G3", &why));  // the slow path took nothing
 }
@@ -111,10 +111,10 @@ TEST(FolioInvariantViolation, B10ZeroPageMigratedOrUnpinnable) {
   auto w = run("m0 = mmap p0 anon private rw 1\nread p0 m0+0\n");
   std::string why;
   EXPECT_TRUE(holds(*w, "B10", &why)) << why;
-  w->kernel_mut().folios[model::ZERO_PFN].migrated_to = 5;
+  test::WorldTamper::kernel(*w).folios[model::ZERO_PFN].migrated_to = 5;
   EXPECT_FALSE(holds(*w, "B10", &why));
   w = run("m0 = mmap p0 anon private rw 1\nread p0 m0+0\n");
-  w->kernel_mut().folios[model::ZERO_PFN].zone = model::mem_zone::cma;
+  test::WorldTamper::kernel(*w).folios[model::ZERO_PFN].zone = model::mem_zone::cma;
   EXPECT_FALSE(holds(*w, "B10", &why));
 }
 
@@ -122,7 +122,7 @@ TEST(FolioInvariantViolation, B11ZeroPageWrittenTo) {
   auto w = run("m0 = mmap p0 anon private rw 1\nread p0 m0+0\n");
   std::string why;
   EXPECT_TRUE(holds(*w, "B11", &why)) << why;
-  w->kernel_mut().folios[model::ZERO_PFN].data = 0x41;
+  test::WorldTamper::kernel(*w).folios[model::ZERO_PFN].data = 0x41;
   EXPECT_FALSE(holds(*w, "B11", &why));
 }
 
@@ -177,14 +177,14 @@ TEST(FolioInvariantViolation, E8KsmPageExclusiveOrMergedWhileHeld) {
   auto w = run(body);
   std::string why;
   EXPECT_TRUE(holds(*w, "E8", &why)) << why;
-  w->kernel_mut().folios[pte(*w, 0, 0, 0).pfn].anon_exclusive = true;
+  test::WorldTamper::kernel(*w).folios[pte(*w, 0, 0, 0).pfn].anon_exclusive = true;
   EXPECT_FALSE(holds(*w, "E8", &why));
   // A merge that dropped a mapping of a page a GUP call holds.
   auto w2 = run(std::string(kKsm) + "g0 = get p0 m0+3 1 0\nksm_merge p0\n");
   EXPECT_TRUE(holds(*w2, "E8", &why)) << why;
   const pfn_t held = w2->gup_calls().at(0).pages[0];
   auto w3 = run(std::string(kKsm) + "g0 = get p0 m0+3 1 0\n");
-  w3->kernel_mut().folios[held].refcount--;  // hide the reference from write_protect_page()
+  test::WorldTamper::kernel(*w3).folios[held].refcount--;  // hide the reference from write_protect_page()
   w3->step(parse("ksm_merge p0\n").ops.at(0));
   EXPECT_FALSE(holds(*w3, "E8", &why));
   EXPECT_NE(why.find("GUP holds"), std::string::npos) << why;
@@ -195,7 +195,7 @@ TEST(FolioInvariantViolation, B12KsmZeroPageMiscounted) {
   auto w = run(body);
   std::string why;
   EXPECT_TRUE(holds(*w, "B12", &why)) << why;
-  w->kernel_mut().tasks[0].mm.ksm_zero_pages = 0;
+  test::WorldTamper::kernel(*w).tasks[0].mm.ksm_zero_pages = 0;
   EXPECT_FALSE(holds(*w, "B12", &why));
   w = run(body);
   pte(*w, 0, 0, 2).special = false;
@@ -311,13 +311,13 @@ TEST(FolioInvariantViolation, A9PincountOrReferencesPerPage) {
   std::string why;
   EXPECT_TRUE(holds(*w, "A9", &why)) << why;
   const pfn_t head = table(*w, 0, 0, 0).pmd_pfn;
-  w->kernel_mut().folios[head].pincount = 1;
+  test::WorldTamper::kernel(*w).folios[head].pincount = 1;
   EXPECT_FALSE(holds(*w, "A9", &why));
   // One reference for the whole PMD instead of one per page.
   auto w2 = run("m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\n");
   w2->step(parse("g0 = get p0 m0+2 3 0\n").ops.at(0));
   EXPECT_TRUE(holds(*w2, "A9", &why)) << why;
-  w2->kernel_mut().folios[head].refcount -= 2;
+  test::WorldTamper::kernel(*w2).folios[head].refcount -= 2;
   EXPECT_FALSE(holds(*w2, "A9", &why));
 }
 
@@ -325,7 +325,7 @@ TEST(FolioInvariantViolation, A3LargeFolioPincount) {
   auto w = run("m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x41\ng0 = pin p0 m0+0 1 WRITE\n");
   std::string why;
   EXPECT_TRUE(holds(*w, "A3", &why)) << why;
-  w->kernel_mut().folios[table(*w, 0, 0, 0).pmd_pfn].pincount = 0;
+  test::WorldTamper::kernel(*w).folios[table(*w, 0, 0, 0).pmd_pfn].pincount = 0;
   EXPECT_FALSE(holds(*w, "A3", &why));
 }
 

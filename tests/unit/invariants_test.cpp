@@ -61,7 +61,7 @@ bool holds(const World &w, const std::string &name, std::string *why_out = nullp
   return ok;
 }
 
-model::kernel_state &K(World &w) { return w.kernel_mut(); }
+model::kernel_state &K(World &w) { return test::WorldTamper::kernel(w); }
 model::pte_t &pte(World &w, int pid, uint16_t map, uint16_t page) {
   model::pte_t *p = model::pte_offset(K(w).tasks[pid].mm, w.address(map, page));
   if (!p) throw std::runtime_error("no PTE table");

@@ -35,7 +35,7 @@ using test::expect_tamper_caught;
 std::unique_ptr<World> run(const std::string &body, const model::variant_switches &sw = {}) { return test::world_after(body, sw); }
 
 model::pte_t &pte(World &w, int pid, uint16_t map, uint16_t page) {
-  model::pte_t *p = model::pte_offset(w.kernel_mut().tasks[pid].mm, w.address(map, page));
+  model::pte_t *p = model::pte_offset(test::WorldTamper::kernel(w).tasks[pid].mm, w.address(map, page));
   if (!p) throw std::runtime_error("no PTE table");
   return *p;
 }
@@ -173,9 +173,9 @@ TEST(ModelA, DmaThroughAPinTakenBeforeForkReachesOnlyTheParent) {
 
 TEST(ModelAViolation, DriverZeroInsertRule) {
   expect_tamper_caught("m0 = mmap p0 mixedmap shared rw 1\ninsert_mixed p0 m0+0 zero\n", "DriverZeroInsertRule",
-                [](World &w) { w.last_outcome_mut().signal = 0; });
+                [](World &w) { test::WorldTamper::last_outcome(w).signal = 0; });
   expect_tamper_caught("m0 = mmap p0 mixedmap private rw 1\nread p0 m0+0\n", "DriverZeroInsertRule",
-                [](World &w) { w.kernel_mut().tasks[0].mm.forbids_zeropage = true; });
+                [](World &w) { test::WorldTamper::kernel(w).tasks[0].mm.forbids_zeropage = true; });
 }
 
 TEST(ModelAViolation, ForbiddenZeroPageNeverMapped) {
@@ -193,20 +193,20 @@ TEST(ModelAViolation, ForbiddenZeroPageNeverMapped) {
 TEST(ModelAViolation, DumpRefusesIoPfnmap) {
   expect_tamper_caught("m0 = mmap p0 pfnmap private rw 1\ndump p0\n", "DumpRefusesIoPfnmap", [](World &w) {
     ASSERT_EQ(w.last_outcome().dump_io.size(), 1u);
-    w.last_outcome_mut().dump_io[0] = pte(w, 0, 0, 0).pfn;
+    test::WorldTamper::last_outcome(w).dump_io[0] = pte(w, 0, 0, 0).pfn;
   });
 }
 
 TEST(ModelAViolation, LongtermImpliesPin) {
   expect_tamper_caught("m0 = mmap p0 anon private rw 1\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+0 1 LONGTERM\n",
-                "LongtermImpliesPin", [](World &w) { w.kernel_mut().tasks[0].mm.has_pinned = false; });
+                "LongtermImpliesPin", [](World &w) { test::WorldTamper::kernel(w).tasks[0].mm.has_pinned = false; });
 }
 
 TEST(ModelAViolation, FsdaxLongtermRefused) {
   const std::string body = "m0 = mmap p0 fsdax:f0 shared rw 1\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+0 1 LONGTERM\n";
-  expect_tamper_caught(body, "FsdaxLongtermRefused", [](World &w) { w.gup_calls_mut()[0].ret = -EFAULT; });
+  expect_tamper_caught(body, "FsdaxLongtermRefused", [](World &w) { test::WorldTamper::gup_calls(w)[0].ret = -EFAULT; });
   expect_tamper_caught(body, "FsdaxLongtermRefused", [](World &w) {
-    GupCall &g = w.gup_calls_mut()[0];
+    GupCall &g = test::WorldTamper::gup_calls(w)[0];
     g.ret = 1;
     g.pages = {pte(w, 0, 0, 0).pfn};
   });
@@ -216,7 +216,7 @@ TEST(ModelAViolation, LongtermWriteNoDirtyTracking) {
   const std::string body = "m0 = mmap p0 file:f0 shared rw 1\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+0 1 WRITE|LONGTERM\n";
   EXPECT_EQ(run(body)->last_outcome().ret, -EFAULT);
   expect_tamper_caught(body, "LongtermWriteNoDirtyTracking", [](World &w) {
-    GupCall &g = w.gup_calls_mut()[0];
+    GupCall &g = test::WorldTamper::gup_calls(w)[0];
     g.ret = 1;
     g.pages = {pte(w, 0, 0, 0).pfn};
   });
@@ -224,9 +224,9 @@ TEST(ModelAViolation, LongtermWriteNoDirtyTracking) {
 
 TEST(ModelAViolation, SecretmemNeverGup) {
   const std::string body = "m0 = mmap p0 secretmem shared rw 1\nwrite p0 m0+0 0x1\ng0 = get_fast p0 m0+0 1 0\n";
-  expect_tamper_caught(body, "SecretmemNeverGup", [](World &w) { w.gup_calls_mut()[0].ret = -EEXIST; });
+  expect_tamper_caught(body, "SecretmemNeverGup", [](World &w) { test::WorldTamper::gup_calls(w)[0].ret = -EEXIST; });
   expect_tamper_caught(body, "SecretmemNeverGup", [](World &w) {
-    GupCall &g = w.gup_calls_mut()[0];
+    GupCall &g = test::WorldTamper::gup_calls(w)[0];
     g.ret = 1;
     g.nr_fast = 1;
     g.pages = {pte(w, 0, 0, 0).pfn};
@@ -235,7 +235,7 @@ TEST(ModelAViolation, SecretmemNeverGup) {
 
 TEST(ModelAViolation, PopulateNeverForces) {
   expect_tamper_caught("m0 = mmap p0 anon private none 1\nmadvise p0 m0+0 1 populate_read\n", "PopulateNeverForces",
-                [](World &w) { w.last_outcome_mut().ret = 0; });
+                [](World &w) { test::WorldTamper::last_outcome(w).ret = 0; });
   expect_tamper_caught("m0 = mmap p0 anon private rw 2\nmlock p0 m0+0 2\n", "PopulateNeverForces",
                 [](World &w) { pte(w, 0, 0, 1) = model::pte_t{}; });
 }
@@ -246,7 +246,7 @@ TEST(ModelAViolation, PinCoherentByValue) {
   std::string why;
   EXPECT_TRUE(holds(*w, "PinCoherentByValue", &why)) << why;
   w = run(pre + "write p0 m0+0 0x42\n");
-  w->kernel_mut().folios[w->gup_calls()[0].pages[0]].data = 0x99;  // the device sees a stale copy
+  test::WorldTamper::kernel(*w).folios[w->gup_calls()[0].pages[0]].data = 0x99;  // the device sees a stale copy
   w->step(parse("dma_read g0\n").ops.at(0));
   EXPECT_FALSE(holds(*w, "PinCoherentByValue", &why));
 }
@@ -254,25 +254,25 @@ TEST(ModelAViolation, PinCoherentByValue) {
 TEST(ModelAViolation, HwpoisonNeverMapped) {
   const std::string m = "m0 = mmap p0 anon private rw 1\nwrite p0 m0+0 0x1\n";
   expect_tamper_caught(m + "madvise p0 m0+0 1 hwpoison\ng0 = get p0 m0+0 1 HWPOISON\n", "HwpoisonNeverMapped",
-                [](World &w) { w.gup_calls_mut()[0].ret = -EFAULT; });
-  expect_tamper_caught(m, "HwpoisonNeverMapped", [](World &w) { w.kernel_mut().folios[pte(w, 0, 0, 0).pfn].hwpoison = true; });
+                [](World &w) { test::WorldTamper::gup_calls(w)[0].ret = -EFAULT; });
+  expect_tamper_caught(m, "HwpoisonNeverMapped", [](World &w) { test::WorldTamper::kernel(w).folios[pte(w, 0, 0, 0).pfn].hwpoison = true; });
   expect_tamper_caught(m + "madvise p0 m0+0 1 hwpoison\nread p0 m0+0\n", "HwpoisonNeverMapped",
-                [](World &w) { w.last_outcome_mut().signal = 0; });
+                [](World &w) { test::WorldTamper::last_outcome(w).signal = 0; });
 }
 
 TEST(ModelAViolation, PagesStatContract) {
   expect_tamper_caught("m0 = mmap p0 anon private rw 1\nread p0 m0+0\nstat p0 m0+0\n", "PagesStatContract",
-                [](World &w) { w.last_outcome_mut().ret = 0; });
+                [](World &w) { test::WorldTamper::last_outcome(w).ret = 0; });
 }
 
 TEST(ModelAViolation, RemotePermissionAndForcedWrite) {
   const std::string ro = "m0 = mmap p0 anon private r 1\nread p0 m0+0\np1 = fork p0\n";
   expect_tamper_caught(ro + "vm_writev p1 p0 m0+0 0x5\n", "GupNeedsPermission",
-                [](World &w) { w.last_outcome_mut().ret = 0; });
+                [](World &w) { test::WorldTamper::last_outcome(w).ret = 0; });
   expect_tamper_caught(ro + "mem_write p1 p0 m0+0 0x5\n", "ForcedWriteOnlyExclusiveAnon",
-                [](World &w) { w.kernel_mut().folios[w.last_outcome().pfn].anon_exclusive = false; });
+                [](World &w) { test::WorldTamper::kernel(w).folios[w.last_outcome().pfn].anon_exclusive = false; });
   expect_tamper_caught(ro + "mem_write p1 p0 m0+0 0x5\nmem_read p1 p0 m0+0\n", "NoLeakAcrossCow",
-                [](World &w) { w.last_outcome_mut().value = 0x6; });
+                [](World &w) { test::WorldTamper::last_outcome(w).value = 0x6; });
 }
 
 // ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@
 #include "reports/picture.h"
 #include "reports/replay.h"
 #include "reports/text.h"
-#include "reports/write.h"
+#include "campaign/write.h"
 #include "trace/op.h"
 
 namespace gupcheck::reports {
@@ -316,11 +316,11 @@ class WriteFileAtomic : public ::testing::Test {
 
 TEST_F(WriteFileAtomic, WritesAndReplaces) {
   const std::string path = (dir_ / "report.txt").string();
-  write_file_atomic(path, "first\n");
+  campaign::write_file_atomic(path, "first\n");
   EXPECT_EQ(slurp(path), "first\n");
-  write_file_atomic(path, std::string("second\0binary", 13));
+  campaign::write_file_atomic(path, std::string("second\0binary", 13));
   EXPECT_EQ(slurp(path), std::string("second\0binary", 13));
-  write_file_atomic(path, "");
+  campaign::write_file_atomic(path, "");
   EXPECT_EQ(slurp(path), "");
   EXPECT_EQ(entries(), std::vector<std::string>{"report.txt"});  // no .tmp file left behind
 }
@@ -328,7 +328,7 @@ TEST_F(WriteFileAtomic, WritesAndReplaces) {
 TEST_F(WriteFileAtomic, FailsClearlyAndLeavesNothing) {
   const std::string path = (dir_ / "missing" / "report.txt").string();
   try {
-    write_file_atomic(path, "x");
+    campaign::write_file_atomic(path, "x");
     FAIL() << "expected an exception";
   } catch (const std::runtime_error &e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
@@ -337,7 +337,7 @@ TEST_F(WriteFileAtomic, FailsClearlyAndLeavesNothing) {
 
   // Renaming onto a directory fails after the temporary file was written: it is removed.
   std::filesystem::create_directories(dir_ / "adir" / "inner");
-  EXPECT_THROW(write_file_atomic((dir_ / "adir").string(), "x"), std::runtime_error);
+  EXPECT_THROW(campaign::write_file_atomic((dir_ / "adir").string(), "x"), std::runtime_error);
   EXPECT_EQ(entries(), std::vector<std::string>{"adir"});
 }
 

@@ -32,8 +32,8 @@ TEST(Partition, ShardsAndWorkersCoverEveryCaseOnce) {
     }
 }
 
-reports::FindingSummary finding(const std::string &inv, long c, const std::string &trace) {
-  reports::FindingSummary f;
+campaign::FindingSummary finding(const std::string &inv, long c, const std::string &trace) {
+  campaign::FindingSummary f;
   f.invariant = inv;
   f.case_index = c;
   f.trace = trace;
@@ -41,11 +41,11 @@ reports::FindingSummary finding(const std::string &inv, long c, const std::strin
 }
 
 TEST(Summary, DeduplicatesByInvariantAndTraceKeepingTheLowestCase) {
-  reports::CampaignSummary s;
-  reports::add_finding(s, finding("A", 9, "t1"));
-  reports::add_finding(s, finding("A", 4, "t1"));
-  reports::add_finding(s, finding("A", 6, "t2"));
-  reports::add_finding(s, finding("B", 5, "t1"));
+  campaign::CampaignSummary s;
+  campaign::add_finding(s, finding("A", 9, "t1"));
+  campaign::add_finding(s, finding("A", 4, "t1"));
+  campaign::add_finding(s, finding("A", 6, "t2"));
+  campaign::add_finding(s, finding("B", 5, "t1"));
   ASSERT_EQ(s.findings.size(), 3u);
   EXPECT_EQ(s.findings[0].case_index, 4);
   EXPECT_EQ(s.findings[0].also_cases, std::vector<long>{9});
@@ -54,22 +54,22 @@ TEST(Summary, DeduplicatesByInvariantAndTraceKeepingTheLowestCase) {
 }
 
 TEST(Summary, JsonRoundTripAndMerge) {
-  reports::CampaignSummary a, b;
+  campaign::CampaignSummary a, b;
   a.seed = b.seed = 3;
   a.shard_count = b.shard_count = 2;
   a.shards = {1};
   b.shards = {2};
   a.cases = 10, b.cases = 12;
   a.ops = 100, b.ops = 150;
-  reports::WorkerSummary crashed;
+  campaign::WorkerSummary crashed;
   crashed.status = "crashed";
   crashed.detail = "killed by signal 11";
   b.workers.push_back(crashed);
-  reports::add_finding(a, finding("A", 7, "t"));
-  reports::add_finding(b, finding("A", 2, "t"));
-  const reports::CampaignSummary a2 = reports::summary_from_json(reports::summary_json(a));
-  EXPECT_EQ(reports::summary_json(a2), reports::summary_json(a));
-  const reports::CampaignSummary m = reports::merge_summaries({a2, b});
+  campaign::add_finding(a, finding("A", 7, "t"));
+  campaign::add_finding(b, finding("A", 2, "t"));
+  const campaign::CampaignSummary a2 = campaign::summary_from_json(campaign::summary_json(a));
+  EXPECT_EQ(campaign::summary_json(a2), campaign::summary_json(a));
+  const campaign::CampaignSummary m = campaign::merge_summaries({a2, b});
   EXPECT_EQ(m.cases, 22);
   EXPECT_EQ(m.ops, 250);
   EXPECT_EQ(m.shards, (std::vector<int>{1, 2}));
@@ -77,11 +77,11 @@ TEST(Summary, JsonRoundTripAndMerge) {
   EXPECT_EQ(m.findings[0].case_index, 2);
   EXPECT_TRUE(m.crashed());
   EXPECT_NE(reports::junit_xml(m).find("<error message=\"worker crashed"), std::string::npos);
-  EXPECT_THROW(reports::merge_summaries({a, a}), std::runtime_error);
-  reports::CampaignSummary other = b;
+  EXPECT_THROW(campaign::merge_summaries({a, a}), std::runtime_error);
+  campaign::CampaignSummary other = b;
   other.seed = 4;
-  EXPECT_THROW(reports::merge_summaries({a, other}), std::runtime_error);
-  EXPECT_THROW(reports::summary_from_json(nlohmann::json{{"format", "x"}}), std::runtime_error);
+  EXPECT_THROW(campaign::merge_summaries({a, other}), std::runtime_error);
+  EXPECT_THROW(campaign::summary_from_json(nlohmann::json{{"format", "x"}}), std::runtime_error);
 }
 
 TEST(Bytes, WordsRoundTripAndShortTailsPad) {

@@ -17,6 +17,15 @@
 
 namespace gupcheck::props::test {
 
+// Tampering with a World's state or last outcome, for the tests that prove an
+// invariant can fail. Not part of World's interface (a friend of it).
+struct WorldTamper {
+  static model::kernel_state &kernel(World &w) { return w.k_; }
+  static Outcome &last_outcome(World &w) { return w.out_; }
+  static std::vector<GupCall> &gup_calls(World &w) { return w.gups_; }
+  static GupCall &gup(World &w, uint16_t g) { return w.require_gup(g); }
+};
+
 // `body` (trace lines without the header; the first is line 2) as a trace on
 // mainline, the default model.
 inline trace::Trace parse(const std::string &body) {

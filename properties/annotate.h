@@ -19,7 +19,7 @@
 #include "model/variant.h"
 #include "trace/op.h"
 
-namespace gupcheck::reports {
+namespace gupcheck::props {
 
 // One comment per op of t, "" for all but resume: "-> after faultin_page,
 // page 0" (the interleave point the call stopped at), "-> returned 1" (this
@@ -35,4 +35,4 @@ std::vector<std::string> resume_comments(const trace::Trace &t, const model::var
 // A trace that does not replay is written without them, never lost.
 std::string print_annotated_trace(const trace::Trace &t, const model::variant_switches &sw);
 
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::props

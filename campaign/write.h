@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace gupcheck::reports {
+namespace gupcheck::campaign {
 
 // Writes `content` to `path` atomically: to path + ".tmp.<pid>" first, then
 // fsync() and rename() over path, then fsync() of the directory (best
@@ -15,4 +15,4 @@ namespace gupcheck::reports {
 // Throws std::runtime_error naming the path and the reason on failure.
 void write_file_atomic(const std::string &path, const std::string &content);
 
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::campaign

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Atomic file writes (see write.h).
-#include "reports/write.h"
+#include "campaign/write.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace gupcheck::reports {
+namespace gupcheck::campaign {
 
 namespace {
 
@@ -68,4 +68,4 @@ void write_file_atomic(const std::string &path, const std::string &content) {
   }
 }
 
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::campaign

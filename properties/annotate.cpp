@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Resume points as trailing comments of saved traces (see annotate.h).
-#include "reports/annotate.h"
+#include "properties/annotate.h"
 
 #include <exception>
 
 #include "properties/world.h"
 #include "trace/text.h"
 
-namespace gupcheck::reports {
+namespace gupcheck::props {
 
 namespace {
 
@@ -44,4 +44,4 @@ std::string print_annotated_trace(const trace::Trace &t, const model::variant_sw
   }
 }
 
-}  // namespace gupcheck::reports
+}  // namespace gupcheck::props
