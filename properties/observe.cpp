@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "model/flags.h"
+#include "trace/text.h"
 
 namespace gupcheck::props {
 
