@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "properties/catalogue.h"
 #include "properties/live_ops.h"
 #include "properties/witness.h"
 #include "trace/op.h"
@@ -13,8 +14,11 @@
 namespace gupcheck::cli {
 namespace {
 
-int cmd_list(const std::string &what) {
-  if (what == "invariants") {
+int cmd_list(const std::string &what, bool markdown) {
+  if (markdown && what != "invariants") throw UsageError("--markdown: only for 'list invariants'");
+  if (markdown) {
+    std::fputs(props::catalogue_markdown().c_str(), stdout);
+  } else if (what == "invariants") {
     for (const auto &i : props::all_invariants())
       std::printf("%-30s %-6s %s\n%37s[%s]\n", i.name, i.id, i.statement, "", i.source);
   } else if (what == "witnesses") {
@@ -47,8 +51,10 @@ int cmd_list(const std::string &what) {
 void add_list_command(CLI::App &app, Run &run) {
   auto what = std::make_shared<std::string>();
   auto *list = app.add_subcommand("list", "List invariants, witnesses, variants or operations");
+  auto markdown = std::make_shared<bool>(false);
   list->add_option("WHAT", *what, "invariants | witnesses | variants | ops")->required();
-  list->callback([&run, what] { run = [what] { return cmd_list(*what); }; });
+  list->add_flag("--markdown", *markdown, "invariants: the catalogue as docs/invariants.md holds it");
+  list->callback([&run, what, markdown] { run = [what, markdown] { return cmd_list(*what, *markdown); }; });
 }
 
 }  // namespace gupcheck::cli

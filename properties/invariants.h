@@ -2,7 +2,8 @@
 //
 // The invariant registry: one named predicate per invariant, each with a
 // one-sentence statement and the commit or seed text that motivates it
-// (ids follow ../shared/domain/invariants.md). A run selects invariants by
+// (ids follow the catalogue, docs/invariants.md, which is generated from this
+// registry: `gupcheck list invariants --markdown`). A run selects invariants by
 // name; TypeOK is always checked first, and its failure is a model bug.
 #pragma once
 

@@ -294,22 +294,6 @@ std::string step_title(const ReplayLog &log, size_t i) {
 
 }  // namespace
 
-const char *node_kind_name(NodeKind k) {
-  switch (k) {
-    case NodeKind::title: return "title";
-    case NodeKind::process: return "process";
-    case NodeKind::vma: return "vma";
-    case NodeKind::pte: return "pte";
-    case NodeKind::folio: return "folio";
-    case NodeKind::zero_page: return "zero_page";
-    case NodeKind::device_pfn: return "device_pfn";
-    case NodeKind::gup: return "gup";
-    case NodeKind::file: return "file";
-    case NodeKind::driver: return "driver";
-  }
-  return "?";
-}
-
 Highlight highlight_of(const props::Violation &v) {
   Highlight h;
   if (!v.found) return h;

@@ -37,7 +37,6 @@
 namespace gupcheck::reports {
 
 enum class NodeKind { title, process, vma, pte, folio, zero_page, device_pfn, gup, file, driver };
-const char *node_kind_name(NodeKind k);
 
 // Bundled vertex properties; every string is a Graphviz attribute value.
 struct GraphNode {
