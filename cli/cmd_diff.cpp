@@ -110,6 +110,11 @@ int cmd_diff(const DiffOpts &o) {
     std::string bad = props::live_check(t);
     if (!bad.empty()) throw UsageError(o.file + ": not live-expressible: " + bad);
     live::DiffResult r = live::diff_trace(t, v.sw, o.timeout_ms);
+    if (r.flaky) {
+      std::printf("gupcheck diff: step %zu of %s is flaky (a rerun of the trace did not repeat it): %s\n", r.step + 1,
+                  o.file.c_str(), r.differences.front().c_str());
+      return kOk;
+    }
     if (!r.mismatch) {
       std::printf("gupcheck diff: model and live kernel agree on all %zu steps of %s\n", t.ops.size(), o.file.c_str());
       return kOk;
@@ -128,7 +133,7 @@ int cmd_diff(const DiffOpts &o) {
   lim.max_maps = 6;
   lim.max_gups = 16;
   lim.max_map_pages = 6;
-  long ops = 0, mismatches = 0, traces = 0;
+  long ops = 0, mismatches = 0, traces = 0, flaky = 0;
   double model_s = 0, live_s = 0;
   trace::Trace first;
   long first_index = -1;
@@ -146,6 +151,11 @@ int cmd_diff(const DiffOpts &o) {
     ops += r.ops;
     model_s += r.model_seconds;
     live_s += r.live_seconds;
+    if (r.flaky) {
+      flaky++;
+      std::printf("flaky step in trace %ld at step %zu (a rerun did not repeat it): %s\n", i, r.step + 1,
+                  r.differences.front().c_str());
+    }
     if (r.mismatch) {
       mismatches++;
       std::printf("mismatch in trace %ld at step %zu: %s\n", i, r.step + 1, r.differences.front().c_str());
@@ -161,8 +171,8 @@ int cmd_diff(const DiffOpts &o) {
                    since(t0));
     }
   }
-  std::printf("summary: %ld traces, %ld operations, %ld mismatching traces, %.1f s, seed %llu\n", traces, ops,
-              mismatches, since(t0), (unsigned long long)o.seed);
+  std::printf("summary: %ld traces, %ld operations, %ld mismatching traces, %ld flaky, %.1f s, seed %llu\n", traces,
+              ops, mismatches, flaky, since(t0), (unsigned long long)o.seed);
   if (o.bench)
     std::printf("bench: model %.0f ops/s (%.3f s), live kernel %.0f ops/s (%.3f s), same %ld operations, each "
                 "step observed on both sides\n",

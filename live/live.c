@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -367,6 +368,23 @@ int live_agents(const struct live *L) {
   return n;
 }
 
+/* Whether dir's file system can pin: O_DIRECT on tmpfs or ramfs copies
+ * through the page cache and never pins user pages (and their `file:fN`
+ * files are no block-backed page cache), so the same trace would give the
+ * kernel other results. */
+static int can_pin_files(const char *dir) {
+  struct statfs sf;
+  if (statfs(dir, &sf) != 0) return 0;
+  return sf.f_type != 0x01021994 /* TMPFS_MAGIC */ && sf.f_type != (typeof(sf.f_type))0x858458f6 /* RAMFS_MAGIC */;
+}
+
+const char *live_scratch_dir(const char *tmpdir) {
+  const char *dir = tmpdir && *tmpdir ? tmpdir : getenv("TMPDIR");
+  if (dir && *dir && can_pin_files(dir)) return dir;
+  if (can_pin_files("/var/tmp")) return "/var/tmp"; /* relocated off tmpfs */
+  return NULL;
+}
+
 static int open_tmpfile(const struct live *L, int flags) {
   return open(L->tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC | flags, 0600);
 }
@@ -403,8 +421,13 @@ struct live *live_open(const char *tmpdir, int timeout_ms, char *err, size_t err
   for (int i = 0; i < LIVE_MAX_FILES; i++) L->files[i] = -1;
   L->dio = L->kpageflags = L->kpagecount = -1;
   L->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
-  const char *dir = tmpdir && *tmpdir ? tmpdir : getenv("TMPDIR");
-  snprintf(L->tmpdir, sizeof L->tmpdir, "%s", dir && *dir ? dir : "/var/tmp");
+  const char *dir = live_scratch_dir(tmpdir);
+  if (!dir) {
+    snprintf(err, errlen, "no scratch directory on a file system that pins O_DIRECT buffers");
+    live_close(L);
+    return NULL;
+  }
+  snprintf(L->tmpdir, sizeof L->tmpdir, "%s", dir);
   L->buf = mmap(NULL, LIVE_FILE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (L->buf == MAP_FAILED) {
     L->buf = NULL;
@@ -646,6 +669,37 @@ int live_observe(struct live *L, int proc, uint64_t addr, uint64_t npages, struc
     p->mapcount = (long)count;
   }
   return 0;
+}
+
+int live_vmas(struct live *L, int proc, uint64_t lo, uint64_t hi, struct live_vma *out, int max) {
+  if (proc < 0 || proc >= LIVE_MAX_PROCS || L->agents[proc].pid <= 0) {
+    set_error(L, "maps: process slot %d has no agent", proc);
+    return -1;
+  }
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)L->agents[proc].pid);
+  FILE *f = fopen(path, "re");
+  if (!f) {
+    set_error(L, "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  int n = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long long start, end;
+    char perms[8];
+    if (sscanf(line, "%llx-%llx %7s", &start, &end, perms) != 3) continue;
+    if (start < lo || start >= hi) continue;
+    if (n == max) break;
+    struct live_vma *v = &out[n++];
+    v->start = start;
+    v->end = end;
+    v->read = perms[0] == 'r';
+    v->write = perms[1] == 'w';
+    v->exec = perms[2] == 'x';
+    v->shared = perms[3] == 's';
+  }
+  fclose(f);
+  return n;
 }
 
 uint64_t live_vma_start(struct live *L, int proc, const char *name) {

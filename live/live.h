@@ -108,13 +108,23 @@ struct live_page {
   uint64_t pfn;    /* only for identity classes; never reported raw */
 };
 
+/* One VMA as /proc/PID/maps shows it. */
+struct live_vma {
+  uint64_t start, end; /* addresses */
+  int read, write, exec, shared;
+};
+
 struct live;
 
 /* "" when this machine can run the live executor, else why not (not root,
  * no /proc/kpageflags, ...). */
 const char *live_unavailable(void);
+/* Where the scratch files go: tmpdir, else $TMPDIR, relocated to /var/tmp
+ * when that is tmpfs or ramfs (their O_DIRECT pins nothing); NULL when
+ * neither is on a file system that can pin. */
+const char *live_scratch_dir(const char *tmpdir);
 /* Starts a run: the first agent (p0) and the scratch files. tmpdir: where the
- * O_TMPFILE files go ("" = $TMPDIR or /var/tmp). timeout_ms bounds every
+ * O_TMPFILE files go ("" = $TMPDIR or /var/tmp; see live_scratch_dir()). timeout_ms bounds every
  * step. Return: NULL with a message in err on failure. */
 struct live *live_open(const char *tmpdir, int timeout_ms, char *err, size_t errlen);
 /* Runs one operation. Return: 0, or -1 when the run broke (an agent died or
@@ -122,6 +132,9 @@ struct live *live_open(const char *tmpdir, int timeout_ms, char *err, size_t err
 int live_step(struct live *L, const struct live_op *op, struct live_result *r);
 /* Observes npages pages of process slot proc from addr. Return: 0 or -1. */
 int live_observe(struct live *L, int proc, uint64_t addr, uint64_t npages, struct live_page *out);
+/* The VMAs of process slot proc that lie in [lo, hi), from /proc/PID/maps,
+ * at most max of them. Return: how many, or -1. */
+int live_vmas(struct live *L, int proc, uint64_t lo, uint64_t hi, struct live_vma *out, int max);
 const char *live_error(const struct live *L);
 /* The start of the VMA named `name` (e.g. "[vvar]") in process slot proc,
  * from /proc/PID/maps; 0 when there is none. For GUP over PFNMAP VMAs. */

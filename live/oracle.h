@@ -36,10 +36,9 @@ struct RunError : std::runtime_error {
 std::string unavailable();
 
 // Where every trace handle lives on the live side: process slots, file
-// slots, GUP slots, and each mapping's address. Mappings are placed exactly
-// as the model's do_mmap() places them (a per-process bump allocator from
-// MMAP_MIN_VPN leaving a one-page gap, inherited at fork), at
-// LIVE_BASE + vpn * 4096.
+// slots, GUP slots, and each mapping's address. Mappings are placed where
+// the model's do_mmap() places them: model::get_unmapped_area() from a
+// per-process hint inherited at fork, at LIVE_BASE + vpn * 4096.
 struct Placement {
   std::map<uint16_t, int> proc_slot{{0, 0}};
   std::map<uint16_t, int> file_slot;
@@ -63,6 +62,7 @@ class LiveKernel {
   // REQUIRES: op is live-expressible. Throws RunError when the run broke.
   props::StepResult run(const trace::Op &op, size_t step, const trace::Op *creator);
   void observe(const std::vector<props::Site> &sites, props::StepObs &out);
+  void observe_vmas(const std::vector<uint16_t> &procs, props::StepObs &out);
   // The live_op an op becomes (for reproducers); also advances the placement
   // of mappings, so call it once per op, in order.
   static bool translate(const trace::Op &op, size_t step, const trace::Op *creator, Placement &pl,
@@ -72,10 +72,17 @@ class LiveKernel {
  private:
   struct ::live *L_ = nullptr;
   Placement *pl_;
+  props::FrameClasses frames_;
 };
 
 struct DiffResult {
+  // A mismatch counts only when a second run of the whole trace mismatches
+  // at the same step with the same differences; otherwise the step is
+  // flaky (a short-term pin released late, another process's memory
+  // pressure): mismatch stays false, flaky is set, step and differences
+  // describe the first run.
   bool mismatch = false;
+  bool flaky = false;
   size_t step = 0;  // 0-based index of the first differing step
   props::StepObs model, live;
   std::vector<std::string> differences;

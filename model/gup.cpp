@@ -61,7 +61,7 @@ bool try_get_folio(kernel_state &k, pfn_t page, int refs) {
   folio &f = page_folio(k, page);
   if (f.refcount <= 0) return false;  // folio_ref_try_add() fails on a freed folio
   // The overflow guard (8fde12ca79af): see REFCOUNT_CEILING.
-  if (!k.sw.refcount_unchecked && f.refcount + refs > REFCOUNT_CEILING) return false;
+  if (!k.sw.refcount_unchecked && long(f.refcount) + refs > refcount_ceiling(k)) return false;
   f.refcount += refs;
   return true;
 }
@@ -92,7 +92,7 @@ bool try_grab_folio_fast(kernel_state &k, pfn_t page, int refs, unsigned flags) 
   // The overflow guard (8fde12ca79af): see REFCOUNT_CEILING. A large folio
   // takes one reference per page and counts pins in _pincount.
   if (!k.sw.refcount_unchecked &&
-      page_folio(k, page).refcount + (page_folio(k, page).large ? refs : refs * GUP_PIN_COUNTING_BIAS) > REFCOUNT_CEILING)
+      long(page_folio(k, page).refcount) + (page_folio(k, page).large ? refs : refs * GUP_PIN_COUNTING_BIAS) > refcount_ceiling(k))
     return false;
   if (!try_get_folio(k, page, refs)) return false;
   // Can't do FOLL_LONGTERM + FOLL_PIN gup fast path if not in a right zone,
@@ -177,10 +177,10 @@ long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
   }
   // The overflow guard (8fde12ca79af, CVE-2019-11487). Differs: the kernel
   // refuses (with a WARN) once the count has wrapped to <= 0; the model
-  // refuses, silently, the grab that would take it past REFCOUNT_CEILING.
+  // refuses, silently, the grab that would take it past refcount_ceiling().
   const int add = (flags & FOLL_PIN) && !f.large ? refs * GUP_PIN_COUNTING_BIAS : refs;
   if ((flags & (FOLL_GET | FOLL_PIN)) && !(f.zero && (flags & FOLL_PIN) && !k.sw.zero_page_pins_counted) &&
-      !k.sw.refcount_unchecked && f.refcount + add > REFCOUNT_CEILING)
+      !k.sw.refcount_unchecked && long(f.refcount) + add > refcount_ceiling(k))
     return -ENOMEM;
   if (flags & FOLL_GET) {
     f.refcount += refs;

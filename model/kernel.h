@@ -36,11 +36,15 @@ constexpr unsigned PTRS_PER_PTE = 16;
 constexpr pfn_t ZERO_PFN = 1;
 // The zero page's refcount when nobody holds a GUP reference on it.
 constexpr int ZERO_PAGE_BASE_REFCOUNT = 1;
-// Differs: the refcount ceiling. The kernel's _refcount is an atomic_t that
-// GUP must never let wrap (it refuses a grab once the count reads <= 0, i.e.
-// past 2^31); the model puts the ceiling at four pins so that a trace can
-// reach it. A grab that would take a count past it fails.
-constexpr int REFCOUNT_CEILING = 4 * GUP_PIN_COUNTING_BIAS;
+// The refcount ceiling. The kernel's _refcount is an atomic_t that GUP must
+// never let wrap (it refuses a grab once the count reads <= 0, i.e. past
+// 2^31): REFCOUNT_CEILING. Differs: inside the refcount-overflow variant only
+// (variant_switches::small_refcount_ceiling) the ceiling is scaled down to
+// four pins, SMALL_REFCOUNT_CEILING, so that a trace can reach it; on
+// mainline no reachable trace does, as on the kernel (found by gupcheck diff:
+// the small ceiling made a fourth pin fail where the kernel succeeds).
+constexpr long REFCOUNT_CEILING = 0x7fffffffL;
+constexpr long SMALL_REFCOUNT_CEILING = 4 * GUP_PIN_COUNTING_BIAS;
 // Device pfns (no struct page, !pfn_valid()) start here.
 constexpr pfn_t DEVICE_PFN_BASE = pfn_t(1) << 32;
 // First vpn handed out by mmap.
@@ -248,6 +252,11 @@ struct kernel_state {
   explicit kernel_state(const variant_switches &s = {});
 };
 
+// The ceiling GUP's overflow guard keeps a folio's refcount under.
+inline long refcount_ceiling(const kernel_state &k) {
+  return k.sw.small_refcount_ceiling ? SMALL_REFCOUNT_CEILING : REFCOUNT_CEILING;
+}
+
 // ---------------------------------------------------------------------------
 // Small helpers (include/linux/mm.h and friends).
 
@@ -437,6 +446,8 @@ struct mmap_args {
   bool populate = false;  // MAP_POPULATE
   bool rdonly = false;    // the fd is open O_RDONLY (no FMODE_WRITE)
 };
+// Return: the first vpn a new mapping would get after mmap_hint, or -ENOMEM.
+long get_unmapped_area(uint64_t mmap_hint, const mmap_args &a);
 // Return: the first vpn of the new mapping, or -errno.
 long do_mmap(kernel_state &k, int pid, const mmap_args &a);
 long do_munmap(kernel_state &k, int pid, uint64_t start, uint64_t npages);

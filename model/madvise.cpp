@@ -37,7 +37,8 @@ long madvise_walk_vmas(kernel_state &k, int pid, uint64_t start, uint64_t npages
 }
 
 // Models: mm/madvise.c madvise_update_vma() (v6.18) for advice that only
-// changes vm_flags: VMAs are split to the range.
+// changes vm_flags: VMAs are split to the range and the
+// modified range merges with compatible neighbours.
 template <typename F>
 long madvise_walk_flags(kernel_state &k, int pid, uint64_t start, uint64_t npages, F new_flags) {
   mm_struct &mm = k.tasks[pid].mm;
@@ -50,6 +51,7 @@ long madvise_walk_flags(kernel_state &k, int pid, uint64_t start, uint64_t npage
       split_vma_at(mm, vpn);
       split_vma_at(mm, stop);
       find_vma(mm, vpn)->vm_flags = nf;
+      vma_merge_modified(mm, vpn);  // madvise_update_vma() -> vma_modify_flags()
     }
     return 0L;
   });

@@ -30,10 +30,10 @@ long do_mlock(kernel_state &k, int pid, uint64_t start, uint64_t npages) {
       split_vma_at(mm, vpn);
       split_vma_at(mm, stop);
       find_vma(mm, vpn)->vm_flags |= VM_LOCKED;
+      vma_merge_modified(mm, vpn);  // mlock_fixup() -> vma_modify_flags() (found by gupcheck diff)
     }
     vpn = stop;
   }
-  vma_merge_neighbours(mm);  // mlock_fixup() -> vma_modify_flags() merges (found by gupcheck diff)
   long err = __mm_populate(k, pid, start, npages, false);
   // __mlock_posix_error_return()
   if (err == -EFAULT) return -ENOMEM;

@@ -32,7 +32,8 @@ inline bool vma_has_file(const vm_area_struct &v) { return v.backing != vma_back
 // mm/vma.c (model/vma.cpp)
 void split_vma_at(mm_struct &mm, uint64_t vpn);
 bool is_mergeable_anon_vma(const vm_area_struct &a, const vm_area_struct &b);
-void vma_merge_neighbours(mm_struct &mm);
+// Merges the VMA holding vpn, just modified, with its neighbours.
+void vma_merge_modified(mm_struct &mm, uint64_t vpn);
 
 // mm/memory.c (model/memory.cpp)
 void free_pgtables(mm_struct &mm);

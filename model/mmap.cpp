@@ -8,19 +8,36 @@
 
 namespace gupcheck::model {
 
+// Models: mm/mmap.c __get_unmapped_area() -> thp_get_unmapped_area() (v6.18).
+// Differs: the search is a per-mm bump allocator leaving a one-page gap after
+// every mapping, so separate mmaps never merge or reuse addresses. The live
+// executor places its mappings with MAP_FIXED_NOREPLACE at these very
+// addresses, so a page index past the end of a mapping means the same
+// address (a gap or the next mapping) on both sides.
+long get_unmapped_area(uint64_t mmap_hint, const mmap_args &a) {
+  uint64_t start = mmap_hint;
+  // thp_get_unmapped_area(): a private anonymous mapping whose length is a
+  // multiple of the PMD size gets a PMD-aligned start (v6.12: d4148aeab412
+  // "mm, mmap: limit THP alignment of anonymous mappings to PMD-aligned
+  // sizes"); MADV_HUGEPAGE (the thp option) aligns any length here.
+  if ((a.thp || a.npages % HPAGE_PMD_NR == 0) && a.backing == vma_backing::anon && !a.shared)
+    start = (mmap_hint + HPAGE_PMD_NR - 1) / HPAGE_PMD_NR * HPAGE_PMD_NR;
+  if (start + a.npages + 1 > TASK_SIZE_VPN) return -ENOMEM;
+  return long(start);
+}
+
 // Models: mm/mmap.c do_mmap() -> mmap_region() (v6.18), with the ->mmap of
 // the backing: shmem_zero_setup() for shared anonymous memory, a
 // remap_pfn_range() driver, or a VM_MIXEDMAP driver.
-// Differs: get_unmapped_area() is a per-mm bump allocator leaving a one-page
-// gap after every mapping, so separate mmaps never merge or reuse addresses.
 long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
   if (a.npages == 0) return -EINVAL;
   // secretmem_mmap(): only MAP_SHARED mappings of a memfd_secret fd.
   if (a.backing == vma_backing::secretmem && !a.shared) return -EINVAL;
   mm_struct &mm = k.tasks[pid].mm;
-  if (mm.mmap_hint + a.npages + 1 > TASK_SIZE_VPN) return -ENOMEM;
+  const long start = get_unmapped_area(mm.mmap_hint, a);
+  if (start < 0) return start;
   vm_area_struct vma;
-  vma.vm_start = mm.mmap_hint;
+  vma.vm_start = uint64_t(start);
   vma.vm_end = vma.vm_start + a.npages;
   vma.vm_flags = calc_vm_prot_bits(a.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if (a.shared) vma.vm_flags |= VM_SHARED | VM_MAYSHARE;
@@ -48,16 +65,7 @@ long do_mmap(kernel_state &k, int pid, const mmap_args &a) {
       (vma.file < 0 || size_t(vma.file) >= k.files.size()))
     throw model_bug("do_mmap(): file mapping without a file");
   if (a.backing == vma_backing::mixedmap) vma.vm_flags |= VM_MIXEDMAP;
-  // thp_get_unmapped_area(): a private anonymous mapping whose length is a
-  // multiple of the PMD size gets a PMD-aligned start (v6.12: d4148aeab412
-  // "mm, mmap: limit THP alignment of anonymous mappings to PMD-aligned
-  // sizes"); MADV_HUGEPAGE (the thp option) aligns any length here.
-  if ((a.thp || a.npages % HPAGE_PMD_NR == 0) && a.backing == vma_backing::anon && !a.shared) {
-    vma.vm_start = (mm.mmap_hint + HPAGE_PMD_NR - 1) / HPAGE_PMD_NR * HPAGE_PMD_NR;
-    vma.vm_end = vma.vm_start + a.npages;
-    if (vma.vm_end + 1 > TASK_SIZE_VPN) return -ENOMEM;
-    if (a.thp) vma.vm_flags |= VM_HUGEPAGE;
-  }
+  if (a.thp && a.backing == vma_backing::anon && !a.shared) vma.vm_flags |= VM_HUGEPAGE;
   if (a.backing == vma_backing::secretmem) {
     // memfd_secret() makes a fresh inode; secretmem_mmap() locks the VMA
     // and keeps it out of core dumps.

@@ -100,6 +100,7 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
       const vm_flags_t oldflags = w->vm_flags;
       w->vm_flags = newflags;
       change_pte_range(k, pid, *w);
+      vma_merge_modified(mm, nstart);
       // mprotect_fixup(): a locked private VMA turning writable is populated
       // for writing at once (populate_vma_page_range(); found by gupcheck diff).
       if ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) == VM_LOCKED && (newflags & VM_WRITE))
@@ -107,7 +108,6 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
     }
     nstart = tmp;
   }
-  vma_merge_neighbours(mm);
   return err;
 }
 

@@ -62,6 +62,10 @@ struct variant_switches {
   // refcount" (v5.1, CVE-2019-11487): GUP took references without checking
   // that the count was far from overflowing.
   bool refcount_unchecked = false;
+  // Not a historical rule: the refcount ceiling scaled down to four pins
+  // (SMALL_REFCOUNT_CEILING) so that a trace can reach it; only the
+  // refcount-overflow variant turns it on, mainline keeps the real one.
+  bool small_refcount_ceiling = false;
   // Pre-b67c9e211ff0 "mm: re-architect the VM_UNPAGED logic" (v2.6.15,
   // seed b): vm_normal_page() (then: the VM_UNPAGED test) treated every PTE
   // of a remapped (VM_PFNMAP) VMA as not "managed", including the

@@ -23,14 +23,7 @@ void split_vma_at(mm_struct &mm, uint64_t vpn) {
   }
 }
 
-// Models: mm/vma.c vma_modify_flags() -> vma_merge_existing_range() (v6.18)
-// as mprotect_fixup() uses it: a VMA whose new flags equal its neighbour's
-// merges with it when the file and the page offsets are contiguous and
-// is_mergeable_anon_vma() agrees. The differential oracle found this
-// (mprotect r then rw re-merges, which widens the fault-around window and
-// fork's copy decision).
-// Differs: every adjacent compatible pair merges, not only the neighbours of
-// the changed range (in the model VMAs only become compatible by mprotect).
+// Models: mm/vma.c is_mergeable_anon_vma() (v6.18).
 bool is_mergeable_anon_vma(const vm_area_struct &a, const vm_area_struct &b) {
   auto had_uncowed_parents = [](const vm_area_struct &v) { return v.anon_vma && v.anon_vma_forked; };
   if (!a.anon_vma && !b.anon_vma) return true;
@@ -39,26 +32,51 @@ bool is_mergeable_anon_vma(const vm_area_struct &a, const vm_area_struct &b) {
   return a.anon_vma_id == b.anon_vma_id;
 }
 
-void vma_merge_neighbours(mm_struct &mm) {
-  for (size_t i = 0; i + 1 < mm.vmas.size();) {
-    vm_area_struct &v = mm.vmas[i];
-    const vm_area_struct &w = mm.vmas[i + 1];
-    const bool file = v.backing == vma_backing::file || v.backing == vma_backing::shmem;
-    const bool mergeable = v.vm_end == w.vm_start && v.vm_flags == w.vm_flags && v.backing == w.backing &&
-                           v.file == w.file && !(v.vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO)) &&
-                           (v.backing == vma_backing::anon || file) && is_mergeable_anon_vma(v, w) &&
-                           (!file || w.vm_pgoff == v.vm_pgoff + (v.vm_end - v.vm_start));
-    if (!mergeable) {
-      i++;
-      continue;
-    }
-    if (!v.anon_vma && w.anon_vma) {
-      v.anon_vma = true;
-      v.anon_vma_id = w.anon_vma_id;
-      v.anon_vma_forked = w.anon_vma_forked;
-    }
-    v.vm_end = w.vm_end;
-    mm.vmas.erase(mm.vmas.begin() + long(i) + 1);
+namespace {
+
+// Models: mm/vma.c is_mergeable_vma() + can_vma_merge_after() (v6.18) for
+// two adjacent VMAs: same flags, file and contiguous page offsets, no
+// special mapping, compatible anon_vmas.
+bool can_merge_adjacent(const vm_area_struct &v, const vm_area_struct &w) {
+  const bool file = v.backing == vma_backing::file || v.backing == vma_backing::shmem;
+  return v.vm_end == w.vm_start && v.vm_flags == w.vm_flags && v.backing == w.backing && v.file == w.file &&
+         !(v.vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO)) && (v.backing == vma_backing::anon || file) &&
+         is_mergeable_anon_vma(v, w) && (!file || w.vm_pgoff == v.vm_pgoff + (v.vm_end - v.vm_start));
+}
+
+// Merges mm.vmas[i + 1] into mm.vmas[i] when they can merge.
+bool merge_with_next(mm_struct &mm, size_t i) {
+  if (i + 1 >= mm.vmas.size() || !can_merge_adjacent(mm.vmas[i], mm.vmas[i + 1])) return false;
+  vm_area_struct &v = mm.vmas[i];
+  const vm_area_struct &w = mm.vmas[i + 1];
+  if (!v.anon_vma && w.anon_vma) {
+    v.anon_vma = true;
+    v.anon_vma_id = w.anon_vma_id;
+    v.anon_vma_forked = w.anon_vma_forked;
+  }
+  v.vm_end = w.vm_end;
+  mm.vmas.erase(mm.vmas.begin() + long(i) + 1);
+  return true;
+}
+
+}  // namespace
+
+// Models: mm/vma.c vma_modify_flags() -> vma_merge_existing_range() (v6.18)
+// as mprotect_fixup(), mlock_fixup() and madvise_update_vma() use it, once
+// the caller has split the VMA to the modified range and changed its flags:
+// the modified range merges with the next VMA and then with the previous
+// one when they are compatible. Nothing else merges: a caller whose flags did
+// not change returns early and never gets here (mprotect_fixup()'s
+// "newflags == oldflags"), and the unmodified parts of a split VMA keep their
+// old flags, so they stay split from the modified range. The differential
+// oracle found both: the model used to merge every compatible adjacent pair
+// of the mm after any mprotect or mlock.
+void vma_merge_modified(mm_struct &mm, uint64_t vpn) {
+  for (size_t i = 0; i < mm.vmas.size(); i++) {
+    if (mm.vmas[i].vm_start > vpn || vpn >= mm.vmas[i].vm_end) continue;
+    merge_with_next(mm, i);
+    if (i > 0) merge_with_next(mm, i - 1);
+    return;
   }
 }
 

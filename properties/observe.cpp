@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "model/flags.h"
+#include "trace/text.h"
 
 namespace gupcheck::props {
 
@@ -34,17 +35,26 @@ std::string site_name(const Site &s) {
   return trace::handle_name('p', s.proc) + " " + trace::handle_name('m', s.map) + "+" + std::to_string(s.page);
 }
 
-void assign_frame_classes(std::vector<PageObs> &pages, const std::vector<uint64_t> &frames) {
-  std::unordered_map<uint64_t, int> cls;
+std::string VmaObs::describe() const {
+  return trace::handle_name('p', proc) + " [" + hex(start) + ", " + hex(end) + ") " + (read ? "r" : "-") +
+         (write ? "w" : "-") + (exec ? "x" : "-") + (shared ? "s" : "p");
+}
+
+void FrameClasses::assign(std::vector<PageObs> &pages, const std::vector<uint64_t> &frames) {
+  std::map<uint64_t, int> seen;
   for (size_t i = 0; i < pages.size(); i++) {
     if (!pages[i].present) {
       pages[i].frame = -1;
       continue;
     }
-    auto [it, fresh] = cls.emplace(frames[i], int(cls.size()));
+    auto it = seen.find(frames[i]);
+    if (it == seen.end()) {
+      auto old = cls_.find(frames[i]);
+      it = seen.emplace(frames[i], old != cls_.end() ? old->second : next_++).first;
+    }
     pages[i].frame = it->second;
-    (void)fresh;
   }
+  cls_ = std::move(seen);
 }
 
 void Visibility::apply(const Op &op) {
@@ -57,6 +67,12 @@ void Visibility::apply(const Op &op) {
     case OpKind::Exit: procs_.erase(op.proc); break;
     default: break;
   }
+}
+
+std::vector<uint16_t> Visibility::procs() const {
+  std::vector<uint16_t> v;
+  for (const auto &[proc, maps] : procs_) v.push_back(proc);
+  return v;
 }
 
 std::vector<Site> Visibility::sites() const {
@@ -153,7 +169,27 @@ void ModelOracle::release(uint16_t gup, bool pin) {
   released_.insert(gup);
 }
 
-void ModelOracle::observe(const std::vector<Site> &sites, StepObs &out) const {
+void ModelOracle::observe_vmas(const std::vector<uint16_t> &procs, StepObs &out) const {
+  const kernel_state &k = w_.kernel();
+  out.vmas.clear();
+  for (uint16_t proc : procs) {
+    const int pid = w_.pid_of(proc);
+    if (pid < 0 || !k.tasks[pid].alive) continue;
+    for (const vm_area_struct &v : k.tasks[pid].mm.vmas) {
+      VmaObs o;
+      o.proc = proc;
+      o.start = v.vm_start;
+      o.end = v.vm_end;
+      o.read = v.vm_flags & VM_READ;
+      o.write = v.vm_flags & VM_WRITE;
+      o.exec = v.vm_flags & VM_EXEC;
+      o.shared = v.vm_flags & VM_MAYSHARE;  // show_map_vma(): 's' for VM_MAYSHARE
+      out.vmas.push_back(o);
+    }
+  }
+}
+
+void ModelOracle::observe(const std::vector<Site> &sites, StepObs &out) {
   const kernel_state &k = w_.kernel();
   out.sites = sites;
   out.pages.assign(sites.size(), PageObs{});
@@ -179,7 +215,29 @@ void ModelOracle::observe(const std::vector<Site> &sites, StepObs &out) const {
     p.mapcount = f.mapcount;
     p.exclusive = f.mapcount == 1;  // pagemap: precise page mapcount == 1
   }
-  assign_frame_classes(out.pages, frames);
+  frames_.assign(out.pages, frames);
+}
+
+std::string live_expectation_unmet(const Op &op, const Op *creator, const StepResult &r) {
+  if (op.expect == trace::ExpectKind::None) return "";
+  long ret = r.ret;
+  if (live_mechanism(op, creator) == LiveMech::UringPin && ret == 0) ret = long(op.npages);
+  bool ok = false;
+  std::string got = r.describe();
+  switch (op.expect) {
+    case trace::ExpectKind::None: return "";
+    case trace::ExpectKind::Signal: ok = r.signal == op.expect_value; break;
+    case trace::ExpectKind::Value:
+      ok = !r.signal && r.has_value && r.value == uint64_t(op.expect_value);
+      if (r.has_value && !r.signal) got = hex(r.value);
+      break;
+    case trace::ExpectKind::Ret:
+      ok = !r.signal && ret == op.expect_value;
+      if (!r.signal) got = ret < 0 ? std::string("-") + errno_name(ret) : std::to_string(ret);
+      break;
+  }
+  if (ok) return "";
+  return "'" + trace::print_op_only(op) + "' expected " + trace::expect_to_string(op) + ", the live kernel gave " + got;
 }
 
 std::vector<std::string> compare(const StepObs &model, const StepObs &live) {
@@ -196,6 +254,12 @@ std::vector<std::string> compare(const StepObs &model, const StepObs &live) {
       d.push_back(site_name(model.sites[i]) + ": model " + model.pages[i].describe() + ", live " +
                   live.pages[i].describe());
   }
+  if (model.vmas != live.vmas) {
+    std::string m, l;
+    for (const auto &v : model.vmas) m += (m.empty() ? "" : ", ") + v.describe();
+    for (const auto &v : live.vmas) l += (l.empty() ? "" : ", ") + v.describe();
+    d.push_back("VMAs (/proc/PID/maps): model " + m + "; live " + l);
+  }
   return d;
 }
 
@@ -211,6 +275,11 @@ std::string side_by_side(const StepObs &model, const StepObs &live) {
   for (size_t i = 0; i < model.sites.size() && i < live.sites.size(); i++) {
     out += pad(site_name(model.sites[i]), 12) + pad(model.pages[i].describe(), 40) + live.pages[i].describe() +
            (model.pages[i] == live.pages[i] ? "" : "   <<") + "\n";
+  }
+  for (size_t i = 0; i < std::max(model.vmas.size(), live.vmas.size()); i++) {
+    const std::string m = i < model.vmas.size() ? model.vmas[i].describe() : "-";
+    const std::string l = i < live.vmas.size() ? live.vmas[i].describe() : "-";
+    out += pad("vma", 12) + pad(m, 40) + l + (m == l ? "" : "   <<") + "\n";
   }
   return out;
 }

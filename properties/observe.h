@@ -7,9 +7,15 @@
 // the same normalisations:
 //
 //  - Frames are never compared raw: each observed page gets the identity
-//    class of its frame, numbered in order of first appearance over the sites
-//    (processes, then mappings, then pages, ascending), so "p1 m0+0 shares
-//    p0 m0+0's frame" reads the same on both sides.
+//    class of its frame, numbered in order of first appearance over the
+//    trace (within a step: processes, then mappings, then pages, ascending),
+//    and a frame keeps its class for the whole trace as long as some site
+//    shows it (FrameClasses), so "p1 m0+0 shares p0 m0+0's frame" and "p0
+//    m0+0 still has the frame it had" read the same on both sides: a copy is
+//    told from a reuse. A frame no site shows any more loses its class (the
+//    kernel may free and reuse it), and comes back as a new one.
+//  - VMAs: every VMA of every live process in the trace's address range, as
+//    /proc/PID/maps shows it: boundaries (vpns) and r/w/x and s/p.
 //  - mapcount is kpagecount, which is folio_precise_page_mapcount(); the
 //    kernel reports 0 for the shared zero page (it is never mapcounted), and
 //    so does the model's observation.
@@ -66,15 +72,34 @@ struct StepResult {
   std::string describe() const;
 };
 
+// One VMA as /proc/PID/maps shows it, in model vpns.
+struct VmaObs {
+  uint16_t proc = 0;
+  uint64_t start = 0, end = 0;
+  bool read = false, write = false, exec = false, shared = false;  // "rwxs" / "rwxp"
+  bool operator==(const VmaObs &) const = default;
+  std::string describe() const;
+};
+
 struct StepObs {
   StepResult result;
   std::vector<Site> sites;
   std::vector<PageObs> pages;  // one per site
+  std::vector<VmaObs> vmas;    // every live process's VMAs, by process and address
 };
 
-// Numbers frames by first appearance: frames[i] is the raw frame of pages[i]
-// (ignored when not present).
-void assign_frame_classes(std::vector<PageObs> &pages, const std::vector<uint64_t> &frames);
+// Frame identity classes for one trace: frames[i] is the raw frame of
+// pages[i] (ignored when not present). A frame keeps its class from its first
+// appearance for as long as every observation shows it somewhere; one that an
+// observation does not show is forgotten.
+class FrameClasses {
+ public:
+  void assign(std::vector<PageObs> &pages, const std::vector<uint64_t> &frames);
+
+ private:
+  std::map<uint64_t, int> cls_;
+  int next_ = 0;
+};
 
 // Which mappings each live process can see: those it created and those it
 // inherited at fork (before it forked). Both sides observe these sites.
@@ -82,6 +107,7 @@ class Visibility {
  public:
   void apply(const trace::Op &op);
   std::vector<Site> sites() const;
+  std::vector<uint16_t> procs() const;  // alive processes, ascending
 
  private:
   std::map<uint16_t, std::set<uint16_t>> procs_{{0, {}}};  // alive process -> mappings
@@ -115,17 +141,24 @@ class ModelOracle {
   explicit ModelOracle(const model::variant_switches &sw = {}) : w_(sw) {}
   // REQUIRES: op is live-expressible (creator: the call a put/unpin releases).
   StepResult run(const trace::Op &op, size_t step, const trace::Op *creator);
-  void observe(const std::vector<Site> &sites, StepObs &out) const;
+  void observe(const std::vector<Site> &sites, StepObs &out);
+  void observe_vmas(const std::vector<uint16_t> &procs, StepObs &out) const;
   const World &world() const { return w_; }
 
  private:
   void release(uint16_t gup, bool pin);
   World w_;
+  FrameClasses frames_;
   std::set<uint16_t> released_;  // GUP handles the mechanism already released
 };
 
 // Converts a live byte count to pages for the byte-counting mechanisms.
 long live_ret_in_pages(LiveMech m, long ret);
+
+// Whether a step's live result meets the trace's "=> X" on that step: "" or
+// why not. The result is read back into the op's own terms first (an
+// io_uring registration's 0 is the pinned page count, npages).
+std::string live_expectation_unmet(const trace::Op &op, const trace::Op *creator, const StepResult &r);
 
 // The differences between two observations of the same step, one line each
 // ("result", or the site's name); empty when they agree.

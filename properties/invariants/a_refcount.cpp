@@ -138,10 +138,10 @@ bool rss_excludes_special(const World &w, std::string &why) {
 bool refcount_overflow_guard(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   for (pfn_t p = 1; p < k.folios.size(); p++)
-    if (k.folios[p].refcount > REFCOUNT_CEILING) {
+    if (k.folios[p].refcount > refcount_ceiling(k)) {
       name_pfn(p);
       why = pfn_s(p) + "'s refcount " + std::to_string(k.folios[p].refcount) + " passed the ceiling " +
-            std::to_string(REFCOUNT_CEILING);
+            std::to_string(refcount_ceiling(k));
       return false;
     }
   return true;

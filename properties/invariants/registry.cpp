@@ -56,7 +56,7 @@ const std::vector<Invariant> kInvariants = {
      "folio_maybe_dma_pinned()",
      large_folio_counts_per_page},
     {"RefcountOverflowGuard", "A8",
-     "GUP never takes a folio's refcount past the point where it would overflow (the model's REFCOUNT_CEILING).",
+     "GUP never takes a folio's refcount past the point where it would overflow (refcount_ceiling(): 2^31, scaled down to four pins in the refcount-overflow variant).",
      "8fde12ca79af mm: prevent get_user_pages() from overflowing page refcount (CVE-2019-11487); try_grab_folio()",
      refcount_overflow_guard},
     {"HasPinnedSticky", "A7", "MMF_HAS_PINNED is set by the first FOLL_PIN call and never cleared.",

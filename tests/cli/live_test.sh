@@ -44,6 +44,16 @@ case_diff() {
   expect 0 diff --random 30 --seed 5 --out "$TMP/out"
   contains "$OUT" "0 mismatching traces"
   expect 0 diff --random 5 --seed 5 --bench && contains "$OUT" "bench: model"
+  # "=> X" expectations are checked against the kernel's results too.
+  printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 anon private rw 1' 'write p0 m0+0 0x11' \
+    'read p0 m0+0 => 0x99' >"$TMP/expect.trace"
+  expect 1 diff "$TMP/expect.trace" --shrink-time 0 && contains "$OUT" "expected 0x99, the live kernel gave 0x11"
+  sed -i 's/=> 0x99/=> 0x11/' "$TMP/expect.trace"
+  expect 0 diff "$TMP/expect.trace"
+  # O_DIRECT on tmpfs pins nothing: scratch files are relocated to a block file system.
+  if [ -d /dev/shm ] && [ "$(stat -f -c %T /dev/shm)" = tmpfs ]; then
+    TMPDIR=/dev/shm expect 0 diff "$SRC/tests/live/pins-and-references.trace"
+  fi
   # Not live-expressible, bad usage, no root.
   printf '%s\n' '# gupcheck trace v1' 'm0 = mmap p0 pfnmap private rw 1' >"$TMP/pfnmap.trace"
   expect 2 diff "$TMP/pfnmap.trace" && contains "$ERR" "not live-expressible"

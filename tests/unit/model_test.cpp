@@ -783,6 +783,52 @@ TEST_F(Model, MunmapFreesPageTablesNoVmaCovers) {
 }
 
 // ---------------------------------------------------------------------------
+// VMA merging (mprotect_fixup(), mlock_fixup(), madvise_update_vma())
+
+size_t vma_count(const kernel_state &k, int pid) { return k.tasks[pid].mm.vmas.size(); }
+
+TEST_F(Model, MprotectThatChangesNothingMergesNothing) {
+  // Two equal VMAs left apart: mprotect of one to what it already is returns
+  // early in mprotect_fixup() and leaves them apart.
+  const uint64_t v = map(k, 0, vma_backing::anon, false, RW, 3);
+  ASSERT_EQ(do_mlock(k, 0, v, 1), 0);
+  ASSERT_EQ(vma_count(k, 0), 2u);
+  vma_of(k, 0, v).vm_flags &= ~VM_LOCKED;  // what fork does to the child's copy
+  ASSERT_EQ(vma_of(k, 0, v).vm_flags, vma_of(k, 0, v + 1).vm_flags);
+  ASSERT_EQ(do_mprotect(k, 0, v, 1, RW), 0);
+  EXPECT_EQ(vma_count(k, 0), 2u);
+  EXPECT_EQ(vma_of(k, 0, v).vm_end, v + 1);
+}
+
+TEST_F(Model, MprotectMergesOnlyTheModifiedRangeWithItsNeighbours) {
+  const uint64_t v = map(k, 0, vma_backing::anon, false, RW, 4);
+  ASSERT_EQ(do_mprotect(k, 0, v + 1, 2, R), 0);  // [v] [v+1, v+3) r [v+3]
+  ASSERT_EQ(vma_count(k, 0), 3u);
+  // Back to rw for v+1 only: it merges with its left neighbour, v+2 stays r.
+  ASSERT_EQ(do_mprotect(k, 0, v + 1, 1, RW), 0);
+  ASSERT_EQ(vma_count(k, 0), 3u);
+  EXPECT_EQ(vma_of(k, 0, v).vm_end, v + 2);
+  EXPECT_EQ(vma_of(k, 0, v + 2).vm_end, v + 3);
+  // And v+2: all three merge back into one.
+  ASSERT_EQ(do_mprotect(k, 0, v + 2, 1, RW), 0);
+  EXPECT_EQ(vma_count(k, 0), 1u);
+}
+
+TEST_F(Model, PlacementAlignsPmdMultiplesOnly) {
+  mmap_args one, pmd;
+  pmd.npages = HPAGE_PMD_NR;
+  EXPECT_EQ(get_unmapped_area(MMAP_MIN_VPN + 2, one), long(MMAP_MIN_VPN + 2));
+  EXPECT_EQ(get_unmapped_area(MMAP_MIN_VPN + 2, pmd), long(MMAP_MIN_VPN + HPAGE_PMD_NR));
+  pmd.shared = true;  // thp_get_unmapped_area(): private anonymous memory only
+  EXPECT_EQ(get_unmapped_area(MMAP_MIN_VPN + 2, pmd), long(MMAP_MIN_VPN + 2));
+  const uint64_t a = map(k, 0, vma_backing::anon, false, RW, 1);
+  const uint64_t b = map(k, 0, vma_backing::anon, false, RW, HPAGE_PMD_NR);
+  EXPECT_EQ(b % HPAGE_PMD_NR, 0u);
+  EXPECT_GT(b, a + 2);  // a page index past m0's end is a hole, not m1
+  EXPECT_EQ(madvise_dontneed(k, 0, a + 2, 1), -ENOMEM);
+}
+
+// ---------------------------------------------------------------------------
 // Seed (e) variant switches
 
 TEST(ModelVariant, MainlineNeverMovesTheZeroPageRefcount) {
