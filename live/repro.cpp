@@ -4,6 +4,7 @@
 // replays a live-expressible trace on a real kernel and prints what happened.
 // The program embeds live/live.h and live/live.c verbatim, so it makes the
 // very system calls the differential oracle makes.
+#include <algorithm>
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
@@ -77,9 +78,20 @@ std::string c_reproducer(const trace::Trace &t) {
     const bool bytes = props::live_ret_in_pages(props::live_mechanism(op, creator), 4096) == 1;
     results += fmt("  {%ld, %d, %d, 0x%" PRIx64 "ull, %d},\n", m.result.ret, m.result.signal, int(m.result.has_value),
                    m.result.value, int(bytes));
-    for (const props::PageObs &p : m.pages)
+    // The program numbers the frames of each step afresh, in order of first
+    // appearance (its comment says so); the oracle's classes last the whole
+    // trace (props::FrameClasses), so renumber them the program's way.
+    std::vector<int> step_class;
+    for (const props::PageObs &p : m.pages) {
+      int frame = -1;
+      if (p.frame >= 0) {
+        auto it = std::find(step_class.begin(), step_class.end(), p.frame);
+        frame = int(it - step_class.begin());
+        if (it == step_class.end()) step_class.push_back(p.frame);
+      }
       pages += fmt("  {%d, %d, %d, %d, %d, %ld, %d},\n", int(p.present), int(p.zero), int(p.anon), int(p.file),
-                   int(p.exclusive), p.mapcount, p.frame);
+                   int(p.exclusive), p.mapcount, frame);
+    }
     const size_t first = nobs;
     for (size_t a = 0; a < sites.size();) {
       size_t b = a;
