@@ -7,27 +7,9 @@ set -u
 GUPCHECK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$2
 CASE=$3
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-live.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-OUT=$TMP/stdout
-ERR=$TMP/stderr
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-show_output() { sed -n '1,40s/^/  stdout: /p' "$OUT"; sed -n '1,20s/^/  stderr: /p' "$ERR"; }
-expect() {
-  local want=$1
-  shift
-  "$GUPCHECK" "$@" >"$OUT" 2>"$ERR"
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "gupcheck $* exited $got, expected $want"
-    show_output
-    return 1
-  fi
-  echo "ok: gupcheck $* -> $got"
-}
-contains() { grep -qF -- "$2" "$1" || { fail "$(basename "$1") lacks '$2'"; show_output; }; }
+TEST_NAME=live
+# The scratch directory, fail/expect/contains (shared with the other CLI tests).
+. "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ] || [ ! -r /proc/kpageflags ]; then
   echo "SKIPPED: the live kernel tests need root and a readable /proc/kpageflags"
