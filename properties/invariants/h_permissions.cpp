@@ -96,7 +96,7 @@ bool secretmem_never_gup(const World &w, std::string &why) {
   if (is_gup_step(w)) {
     const GupCall &g = *w.last_gup();
     for (size_t i = 0; i < g.pages.size(); i++)
-      if (k.folios[g.pages[i]].secretmem) {
+      if (pfn_valid(k, g.pages[i]) && k.folios[g.pages[i]].secretmem) {  // D2 judges invalid pfns
         why = std::string(i < size_t(g.nr_fast) ? "GUP-fast" : "GUP") + " returned secretmem " + pfn_s(g.pages[i]);
         return false;
       }
