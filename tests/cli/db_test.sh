@@ -14,29 +14,10 @@ if [ $# -ne 2 ]; then
 fi
 GUPCHECK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 CASE=$2
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-db.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
+TEST_NAME=db
+# The scratch directory and fail/run/has (tests/cli/lib.sh, shared with the other CLI tests).
+. "$(dirname "$0")/lib.sh"
 unset GUPCHECK_DB
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-# run WANT LOG ARGS...: gupcheck ARGS with stdout+stderr in LOG, exit status WANT.
-run() {
-  local want=$1 log=$2
-  shift 2
-  "$GUPCHECK" "$@" >"$log" 2>&1
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "gupcheck $* exited $got, expected $want"
-    sed -n '1,30s/^/  | /p' "$log"
-    return 1
-  fi
-  echo "ok: gupcheck $* -> $got"
-}
-has() { grep -qF -- "$2" "$1" || { fail "$1 lacks '$2'"; sed -n '1,30s/^/  | /p' "$1"; }; }
 sql() { sqlite3 "$DB" "$1"; }
 DB=n.db
 V=fork-shares-pinned-pages

@@ -42,6 +42,20 @@ contains() {
   fi
 }
 
+# run WANT LOG ARGS...: gupcheck ARGS with stdout+stderr in LOG, exit status WANT.
+run() {
+  local want=$1 log=$2
+  shift 2
+  "$GUPCHECK" "$@" >"$log" 2>&1
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    fail "gupcheck $* exited $got, expected $want"
+    sed -n '1,30s/^/  | /p' "$log"
+    return 1
+  fi
+  echo "ok: gupcheck $* -> $got"
+}
+has() { grep -qF -- "$2" "$1" || { fail "$1 lacks '$2'"; sed -n '1,30s/^/  | /p' "$1"; }; }
 
 # finish CASE: the exit status of the script (1 when a check failed).
 finish() {

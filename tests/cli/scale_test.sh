@@ -18,28 +18,9 @@ CORPUS_TOOL=$(abs "$2")
 REGRESSION=$(cd "$3" && pwd)
 CASE=$4
 VALIDATE=$(cd "$(dirname "$0")/../../schemas" && pwd)/validate.py
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-scale.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-# run WANT LOG ARGS...: gupcheck ARGS with stdout+stderr in LOG, exit status WANT.
-run() {
-  local want=$1 log=$2
-  shift 2
-  "$GUPCHECK" "$@" >"$log" 2>&1
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "gupcheck $* exited $got, expected $want"
-    sed -n '1,30s/^/  | /p' "$log"
-    return 1
-  fi
-  echo "ok: gupcheck $* -> $got"
-}
-has() { grep -qF -- "$2" "$1" || { fail "$1 lacks '$2'"; sed -n '1,30s/^/  | /p' "$1"; }; }
+TEST_NAME=scale
+# The scratch directory and fail/run/has (tests/cli/lib.sh, shared with the other CLI tests).
+. "$(dirname "$0")/lib.sh"
 # The "N cases, M operations" of a summary line.
 counts() { grep -m1 '^summary:' "$1" | sed -E 's/^summary: ([0-9]+) cases, ([0-9]+) operations.*/\1 \2/'; }
 
