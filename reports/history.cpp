@@ -20,35 +20,6 @@ std::string td(const std::string &v, const char *cls = nullptr) {
   return std::string(cls ? "<td class=\"" + std::string(cls) + "\">" : "<td>") + markup_escape(v) + "</td>";
 }
 
-// Marks the page as drawn (see history.h).
-const char *kScript = R"(
-(function () {
-  var root = document.documentElement, errors = [];
-  var tables = document.querySelectorAll('table.data');
-  for (var i = 0; i < tables.length; i++) {
-    var body = tables[i].tBodies[0];
-    if (!body || body.rows.length === 0) errors.push('table ' + tables[i].id + ' has no rows');
-    else if (tables[i].getBoundingClientRect().height <= 0) errors.push('table ' + tables[i].id + ' has no height');
-  }
-  var plots = document.querySelectorAll('svg.plot'), points = 0;
-  for (var j = 0; j < plots.length; j++) {
-    var line = plots[j].querySelector('polyline.series');
-    if (!line) { errors.push('plot ' + plots[j].id + ' has no line'); continue; }
-    points += line.points.numberOfItems;
-    if (!(line.getBBox().width > 0)) errors.push('plot ' + plots[j].id + ' has no width');
-  }
-  var links = document.querySelectorAll('a[href^="#"]');
-  for (var k = 0; k < links.length; k++)
-    if (!document.getElementById(links[k].getAttribute('href').slice(1)))
-      errors.push('link ' + links[k].getAttribute('href') + ' has no target');
-  root.setAttribute('data-tables', String(tables.length));
-  root.setAttribute('data-plots', String(plots.length));
-  root.setAttribute('data-plot-points', String(points));
-  root.setAttribute('data-graphs', String(document.querySelectorAll('.graph svg').length));
-  if (errors.length) root.setAttribute('data-render-error', errors.join('; '));
-  root.setAttribute('data-rendered', errors.length ? 'no' : 'yes');
-})();
-)";
 
 const char *kHistoryStyle = R"(
 tr.new td { background: #fdebd0; }
@@ -168,7 +139,7 @@ std::string render_history_html(const HistoryPage &p) {
     h += "<h2>Counterexamples</h2>\n";
     for (const auto &[anchor, c] : p.counterexamples) h += counterexample_section(c, anchor);
   }
-  h += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";
+  h += "<script>" + std::string(page_check_script()) + "</script>\n</body>\n</html>\n";
   return h;
 }
 

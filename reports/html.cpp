@@ -49,7 +49,10 @@ pre { background: #f7f7f7; border: 1px solid #ddd; padding: 0.6em; overflow-x: a
 .muted { color: #777; }
 )";
 
-// Marks the page as drawn for the browser test (see html.h).
+// Marks the page as drawn, for the browser tests (tests/html/browser_test.sh):
+// every data table has rows and a height, every plot (svg.plot) a drawn line
+// (polyline.series), every in-page link a target; the counts go into
+// data-* attributes of <html>.
 const char *kScript = R"(
 (function () {
   var root = document.documentElement, errors = [];
@@ -59,17 +62,19 @@ const char *kScript = R"(
     if (!body || body.rows.length === 0) errors.push('table ' + tables[i].id + ' has no rows');
     else if (tables[i].getBoundingClientRect().height <= 0) errors.push('table ' + tables[i].id + ' has no height');
   }
-  var points = 0, plot = document.getElementById('plot');
-  if (plot) {
-    var line = plot.querySelector('polyline.rate');
-    if (!line) errors.push('the plot has no line');
-    else {
-      points = line.points.numberOfItems;
-      var box = line.getBBox();
-      if (!(box.width > 0)) errors.push('the plot line has no width');
-    }
+  var plots = document.querySelectorAll('svg.plot'), points = 0;
+  for (var j = 0; j < plots.length; j++) {
+    var line = plots[j].querySelector('polyline.series');
+    if (!line) { errors.push('plot ' + plots[j].id + ' has no line'); continue; }
+    points += line.points.numberOfItems;
+    if (!(line.getBBox().width > 0)) errors.push('plot ' + plots[j].id + ' has no width');
   }
+  var links = document.querySelectorAll('a[href^="#"]');
+  for (var k = 0; k < links.length; k++)
+    if (!document.getElementById(links[k].getAttribute('href').slice(1)))
+      errors.push('link ' + links[k].getAttribute('href') + ' has no target');
   root.setAttribute('data-tables', String(tables.length));
+  root.setAttribute('data-plots', String(plots.length));
   root.setAttribute('data-plot-points', String(points));
   root.setAttribute('data-graphs', String(document.querySelectorAll('.graph svg').length));
   if (errors.length) root.setAttribute('data-render-error', errors.join('; '));
@@ -100,7 +105,7 @@ std::string plot_svg(const std::vector<HtmlSample> &samples) {
   if (max_rate <= 0) max_rate = 1;
   auto X = [&](double t) { return L + (W - L - R) * t / max_t; };
   auto Y = [&](double r) { return T + (H - T - B) * (1 - r / (max_rate * 1.1)); };
-  std::string s = "<svg id=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt("%.0f", W) + "\" height=\"" +
+  std::string s = "<svg id=\"plot\" class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt("%.0f", W) + "\" height=\"" +
                   fmt("%.0f", H) + "\" viewBox=\"0 0 " + fmt("%.0f", W) + " " + fmt("%.0f", H) +
                   "\" role=\"img\" aria-label=\"operations per second over time\">\n";
   // Axes, grid and labels.
@@ -121,7 +126,7 @@ std::string plot_svg(const std::vector<HtmlSample> &samples) {
        "\" font-size=\"12\" text-anchor=\"middle\">elapsed (s)</text>\n";
   s += "<text x=\"14\" y=\"" + fmt("%.1f", (T + H - B) / 2) + "\" font-size=\"12\" text-anchor=\"middle\" " +
        "transform=\"rotate(-90 14 " + fmt("%.1f", (T + H - B) / 2) + ")\">operations/s</text>\n";
-  s += "<polyline class=\"rate\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"";
+  s += "<polyline class=\"series rate\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"";
   for (size_t i = 0; i < pts.size(); i++)
     s += (i ? " " : "") + fmt("%.1f", X(pts[i].first)) + "," + fmt("%.1f", Y(pts[i].second));
   s += "\"/>\n</svg>\n";
@@ -151,6 +156,7 @@ std::string markup_escape(const std::string &s) {
 }
 
 const char *page_style() { return kStyle; }
+const char *page_check_script() { return kScript; }
 
 std::string counterexample_section(const HtmlCounterexample &c, const std::string &id) {
   std::string h = "<section class=\"counterexample\" id=\"" + markup_escape(id) + "\">\n<h3>" + markup_escape(c.title) +
@@ -220,7 +226,7 @@ std::string render_html(const HtmlPage &p) {
     int i = 0;
     for (const HtmlCounterexample &c : p.counterexamples) h += counterexample_section(c, "cx" + std::to_string(i++));
   }
-  h += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";
+  h += "<script>" + std::string(page_check_script()) + "</script>\n</body>\n</html>\n";
   return h;
 }
 

@@ -93,10 +93,12 @@ struct HtmlPage {
 // after removing its XML prologue and DOCTYPE.
 std::string render_html(const HtmlPage &page);
 
-// Shared with the other pages of reports/ (history.h): the stylesheet, and
+// Shared with the other pages of reports/ (history.h): the stylesheet, the
+// script that marks a page as drawn for the browser tests, and
 // one counterexample section (<section id=ID>: title, violation, replay
 // command, trace, graph).
 const char *page_style();
+const char *page_check_script();
 std::string counterexample_section(const HtmlCounterexample &c, const std::string &id);
 
 // The invariants table of a run: every registered invariant, `checked` =

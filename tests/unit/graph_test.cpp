@@ -231,7 +231,7 @@ TEST(CampaignPage, SectionsAndEscaping) {
   EXPECT_NE(html.find("id=\"config\""), std::string::npos);
   EXPECT_NE(html.find("id=\"invariants\""), std::string::npos);
   EXPECT_EQ(html.find("id=\"variants\""), std::string::npos);
-  EXPECT_NE(html.find("<polyline class=\"rate\""), std::string::npos);
+  EXPECT_NE(html.find("<polyline class=\"series rate\""), std::string::npos);
   // Self-contained: nothing is fetched.
   EXPECT_EQ(html.find("src="), std::string::npos);
   EXPECT_EQ(html.find("href="), std::string::npos);
