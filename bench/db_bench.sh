@@ -14,9 +14,7 @@
 #     at the same time so they share the machine's load: ops/s of each, their
 #     ratio, and the milliseconds the --db run spent in the database.
 set -euo pipefail
-# Debian's interpreter, where scripts/setup.sh installs python3-jsonschema and
-# python3-yaml (a python3 earlier on PATH, e.g. pyenv's, may lack them).
-[ -x /usr/bin/python3 ] && python3() { /usr/bin/python3 "$@"; }
+. "$(dirname "$0")/../tests/python.sh"  # Debian's python3
 cd "$(dirname "$0")/.."
 MODE=${1:-}
 GUPCHECK=$(realpath "${2:-build/release/gupcheck}")

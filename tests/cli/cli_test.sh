@@ -5,9 +5,7 @@
 # Usage: tests/cli/cli_test.sh PATH/TO/gupcheck CASE
 #   CASE: list | usage | fuzz_mainline | fuzz_variant | fuzz_points | replay_errors | coverage | replay_graph | gate
 set -u
-# Debian's interpreter, where scripts/setup.sh installs python3-jsonschema and
-# python3-yaml (a python3 earlier on PATH, e.g. pyenv's, may lack them).
-[ -x /usr/bin/python3 ] && python3() { /usr/bin/python3 "$@"; }
+. "$(dirname "$0")/../python.sh"  # Debian's python3
 
 if [ $# -ne 2 ]; then
   echo "usage: $0 GUPCHECK CASE" >&2

@@ -5,9 +5,7 @@
 # Usage: tests/cli/db_test.sh GUPCHECK CASE
 #   CASE: record | shards | gate_explore | timeline | errors
 set -u
-# Debian's interpreter, where scripts/setup.sh installs python3-jsonschema and
-# python3-yaml (a python3 earlier on PATH, e.g. pyenv's, may lack them).
-[ -x /usr/bin/python3 ] && python3() { /usr/bin/python3 "$@"; }
+. "$(dirname "$0")/../python.sh"  # Debian's python3
 if [ $# -ne 2 ]; then
   echo "usage: $0 GUPCHECK CASE" >&2
   exit 2

@@ -5,9 +5,7 @@
 # Usage: tests/cli/scale_test.sh GUPCHECK FUZZ_CORPUS_TOOL REGRESSION_DIR CASE
 #   CASE: jobs_determinism | shard_merge | worker_crash | sigterm | explore | from_fuzzer
 set -u
-# Debian's interpreter, where scripts/setup.sh installs python3-jsonschema and
-# python3-yaml (a python3 earlier on PATH, e.g. pyenv's, may lack them).
-[ -x /usr/bin/python3 ] && python3() { /usr/bin/python3 "$@"; }
+. "$(dirname "$0")/../python.sh"  # Debian's python3
 if [ $# -ne 4 ]; then
   echo "usage: $0 GUPCHECK FUZZ_CORPUS_TOOL REGRESSION_DIR CASE" >&2
   exit 2

@@ -21,9 +21,7 @@
 #             gather.sh says when a shard is missing (exit 1).
 # Usage: tests/deploy/recipe_test.sh GUPCHECK SOURCE_DIR CASE
 set -u
-# Debian's interpreter, where scripts/setup.sh installs python3-jsonschema and
-# python3-yaml (a python3 earlier on PATH, e.g. pyenv's, may lack them).
-[ -x /usr/bin/python3 ] && python3() { /usr/bin/python3 "$@"; }
+. "$(dirname "$0")/../python.sh"  # Debian's python3
 if [ $# -ne 3 ]; then
   echo "usage: $0 GUPCHECK SOURCE_DIR CASE" >&2
   exit 2

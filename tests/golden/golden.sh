@@ -10,9 +10,7 @@
 #   tests/golden/golden.sh build/release/gupcheck tests/golden/expected
 # Usage: golden.sh GUPCHECK OUTDIR [check EXPECTED_DIR]
 set -euo pipefail
-# Debian's interpreter, where scripts/setup.sh installs python3-jsonschema and
-# python3-yaml (a python3 earlier on PATH, e.g. pyenv's, may lack them).
-[ -x /usr/bin/python3 ] && python3() { /usr/bin/python3 "$@"; }
+. "$(dirname "$0")/../python.sh"  # Debian's python3
 gupcheck=$1 out=$2
 validate=$(cd "$(dirname "$0")/../../schemas" && pwd)/validate.py
 mkdir -p "$out"
