@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The executor (properties/world.h), one of its areas: accesses to memory (user loads and stores, remote access
+// The executor (properties/world.h), one of its areas:
+// accesses to memory (user loads and stores, remote access
 // through /proc/PID/mem and process_vm_*v, device DMA through a GUP call,
 // core dumps).
 #include <algorithm>

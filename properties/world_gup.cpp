@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The executor (properties/world.h), one of its areas: GUP calls (starting, resuming and waiting for a call, and
+// The executor (properties/world.h), one of its areas:
+// GUP calls (starting, resuming and waiting for a call, and
 // collapses, which are calls so that they can be in flight; populate; put and
 // unpin) and the facts the executor records about each call as it runs.
 #include <algorithm>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The executor (properties/world.h), one of its areas: processes (fork and exit).
+// The executor (properties/world.h), one of its areas:
+// processes (fork and exit).
 #include <algorithm>
 
 #include "properties/translate.h"

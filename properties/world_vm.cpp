@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The executor (properties/world.h), one of its areas: VMA and address-space operations (mmap, munmap, mprotect,
+// The executor (properties/world.h), one of its areas:
+// VMA and address-space operations (mmap, munmap, mprotect,
 // madvise, mlock, the s390 zero-page switch, move_pages status, userfaultfd,
 // KSM, driver insertion).
 #include <algorithm>
