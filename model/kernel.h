@@ -89,6 +89,10 @@ struct folio {
   bool freed = false;
   bool dirty = false;
   bool hwpoison = false;   // PG_hwpoison (memory_failure())
+  // memory_failure() recovered this page (returned 0): it unmapped it from
+  // every process, so it is never mapped or returned by GUP again. A page
+  // PG_hwpoison without it is one memory_failure() refused and left mapped.
+  bool hwpoison_recovered = false;
   bool fsdax = false;      // a ZONE_DEVICE fsdax page (folio_is_fsdax()): never long-term pinnable
   bool secretmem = false;  // a memfd_secret page (folio_is_secretmem()): never GUP-able
   int file = -1;  // owning file when pagecache

@@ -145,6 +145,31 @@ bool no_zero_page_longterm_pinned_shared(const World &w, std::string &why) {
   return true;
 }
 
+// W9, W10: a page memory_failure() refused still mapped after a MADV_HWPOISON
+// step (a driver's page: -EBUSY; a THP it could not split: -EHWPOISON).
+bool no_refused_poison_mapped(const World &w, std::string &why, bool large) {
+  const trace::Op &op = w.last_op();
+  if (op.kind != OpKind::Madvise || op.advice != trace::Advice::Hwpoison) return true;
+  const kernel_state &k = w.kernel();
+  for (size_t pid = 0; pid < k.tasks.size(); pid++) {
+    if (!k.tasks[pid].alive) continue;
+    for (const pte_table &t : k.tasks[pid].mm.tables)
+      for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
+        const pfn_t p = t.pmd_leaf ? t.pmd_pfn + i : (t.ptes[i].present && !t.ptes[i].special ? t.ptes[i].pfn : 0);
+        if (!p || !pfn_valid(k, p)) continue;
+        const folio &f = k.folios[p];
+        if (f.hwpoison && f.large == large && !f.huge_zero) {
+          why = "p" + std::to_string(w.proc_of(int(pid))) + " still maps " + (large ? "THP page " : "page ") + hex(p) +
+                " at " + at(t.base + i) + " after memory_failure() refused it";
+          return false;
+        }
+      }
+  }
+  return true;
+}
+bool no_refused_small_poison_mapped(const World &w, std::string &why) { return no_refused_poison_mapped(w, why, false); }
+bool no_refused_thp_poison_mapped(const World &w, std::string &why) { return no_refused_poison_mapped(w, why, true); }
+
 const std::vector<Invariant> kWitnesses = {
     {"PinnedPageAtFork", "W1", "Witness: no process forks while it pins an anonymous page.",
      "70e806e4e645 (fork copies pinned pages); cow.c 'fork() with an iouring fixed buffer'", no_pinned_page_at_fork},
@@ -167,6 +192,13 @@ const std::vector<Invariant> kWitnesses = {
      "in a shared mapping of an O_RDONLY fd).",
      "folio_is_longterm_pinnable() zero-page exception; vm_mixed_zeropage_allowed() (!VM_MAYWRITE)",
      no_zero_page_longterm_pinned_shared},
+    {"RefusedPoisonStaysMapped", "W9",
+     "Witness: no page memory_failure() refused (a driver's page off the LRU) is still mapped after MADV_HWPOISON.",
+     "memory_failure(): !folio_test_lru() -> identify_page_state() (MF_IGNORED, -EBUSY)", no_refused_small_poison_mapped},
+    {"UnsplittableThpPoisoned", "W10",
+     "Witness: no THP memory_failure() could not split (a GUP reference or pin beyond its mappings) is still mapped "
+     "after MADV_HWPOISON.",
+     "memory_failure(): try_to_split_thp_page() failure -> kill_procs_now(), -EHWPOISON", no_refused_thp_poison_mapped},
 };
 
 // KsmZeroPageWritten (W7) left this list when the KSM model (model-b) landed.

@@ -128,6 +128,7 @@ void World::take_probe(const Op &op, int pid) {
   p.had_pte = false;
   p.pte = pte_t{};
   p.folio = folio{};
+  p.page_hwpoison = false;
   p.range_flags.clear();
   p.nfolios = k_.folios.size();
   p.pin_acquired = k_.nr_foll_pin_acquired;
@@ -185,6 +186,7 @@ void World::take_probe(const Op &op, int pid) {
         p.folio = page_folio(k_, p.pte.pfn);
         p.folio.anon_exclusive = k_.folios[p.pte.pfn].anon_exclusive;
         p.folio.data = k_.folios[p.pte.pfn].data;
+        p.page_hwpoison = k_.folios[p.pte.pfn].hwpoison;
       }
     }
     if (op.kind == OpKind::Gup || op.kind == OpKind::Populate || op.kind == OpKind::Madvise ||
@@ -361,7 +363,11 @@ const Census &World::census() const {
         }
         const folio &f = k_.folios[tab.pmd_pfn];
         c.ptes[tab.pmd_pfn]++;
-        for (unsigned i = 0; i < HPAGE_PMD_NR && tab.pmd_pfn + i < n; i++) c.page_maps[tab.pmd_pfn + i]++;
+        for (unsigned i = 0; i < HPAGE_PMD_NR && tab.pmd_pfn + i < n; i++) {
+          c.page_maps[tab.pmd_pfn + i]++;
+          if (hwpoison_unmapped_by_memory_failure(k_.folios[tab.pmd_pfn + i]) && c.hwpoison_mapped.pid < 0)
+            c.hwpoison_mapped = {int(pid), tab.base + i, tab.pmd_pfn + i};
+        }
         if (f.anon) rss.anon += HPAGE_PMD_NR;
         if (f.anon && tab.pmd_write && !f.anon_exclusive && c.writable_shared_anon.pid < 0)
           c.writable_shared_anon = {int(pid), tab.base, tab.pmd_pfn};
@@ -387,7 +393,8 @@ const Census &World::census() const {
         c.ptes[folio_pfn(k_, p.pfn)]++;
         c.page_maps[p.pfn]++;
         const folio &f = k_.folios[p.pfn];
-        if (f.hwpoison && c.hwpoison_mapped.pid < 0) c.hwpoison_mapped = {int(pid), tab.base + i, p.pfn};
+        if (hwpoison_unmapped_by_memory_failure(f) && c.hwpoison_mapped.pid < 0)
+          c.hwpoison_mapped = {int(pid), tab.base + i, p.pfn};
         if (f.anon) {
           rss.anon++;
           if (p.write && !f.anon_exclusive && c.writable_shared_anon.pid < 0)

@@ -110,6 +110,7 @@ struct Probe {
   bool had_pte = false;  // a PTE table covered the address
   model::pte_t pte;
   model::folio folio;    // copy of the folio the PTE mapped (if a struct page)
+  bool page_hwpoison = false;  // PG_hwpoison of the page itself (folio.hwpoison is the head's)
   bool has_pinned = false;  // MMF_HAS_PINNED of the acting process
   long pin_acquired = 0, pin_released = 0;
   // For GUP, put, unpin and dump: every folio's counts before the step.
@@ -136,6 +137,12 @@ struct Probe {
   // forbids the zero page (B9), else empty.
   std::vector<int> zero_ptes;
 };
+
+// Whether memory_failure() poisoned this page and unmapped it for good (it
+// recovered it: returned 0). A page it refused (off the LRU: a driver's page,
+// the zero page) or a large folio it could not split keeps PG_hwpoison and
+// may stay mapped, even after a later split makes it an order-0 page.
+inline bool hwpoison_unmapped_by_memory_failure(const model::folio &f) { return f.hwpoison && f.hwpoison_recovered; }
 
 // Who holds each folio, recomputed from the PTEs and GUP calls (not from the
 // model's counters) so that invariants can compare the two.
@@ -168,7 +175,9 @@ struct Census {
   Where writable_shared_anon;  // a writable PTE of a non-exclusive anonymous folio
   Where ksm_zero_not_special;  // a KSM zero-page PTE that is not special or writable
   std::vector<int> zero_ptes;  // per pid: PTEs naming the zero pfn
-  Where hwpoison_mapped;       // a present PTE mapping a PG_hwpoison folio
+  // A present PTE or PMD leaf mapping a page memory_failure() must have
+  // unmapped (hwpoison_unmapped_by_memory_failure()).
+  Where hwpoison_mapped;
   bool valid = false;
 };
 

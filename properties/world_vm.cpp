@@ -72,6 +72,9 @@ void World::step_vm(const Op &op, int pid) {
         }
         break_coherence(pid, s, s + op.npages);
       } else if (op.advice == trace::Advice::Hwpoison) {
+        // -EHWPOISON: memory_failure() sent the caller SIGBUS (BUS_MCEERR_AR:
+        // kill_accessing_process() or kill_procs_now()); see model/memory-failure.cpp.
+        if (out.ret == -EHWPOISON) out.signal = SIGBUS_NR;
         // The poisoned page is gone for every process that mapped it (the
         // PTEs now hold hwpoison entries, or were zapped for a clean file page).
         for (size_t p = 0; p < k_.tasks.size() && p < shadow_.size(); p++) {

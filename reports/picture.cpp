@@ -239,6 +239,7 @@ std::string folio_kind(const props::Snapshot &s, const folio &f) {
     kind = "other";
   if (f.ksm) kind += " ksm";
   if (f.dirty) kind += " dirty";
+  if (f.hwpoison) kind += f.hwpoison_recovered ? " hwpoison" : " hwpoison-mapped";  // refused: may stay mapped
   if (f.freed) kind = "FREED " + kind;
   return kind;
 }

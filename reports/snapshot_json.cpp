@@ -151,6 +151,7 @@ json folio_json(const props::Snapshot &s, pfn_t pfn) {
           {"freed", f.freed},
           {"dirty", f.dirty},
           {"hwpoison", f.hwpoison},
+          {"hwpoison_recovered", f.hwpoison_recovered},
           {"fsdax", f.fsdax},
           {"secretmem", f.secretmem},
           {"file", f.pagecache ? file_or_null(s, f.file) : json(nullptr)},

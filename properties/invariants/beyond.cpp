@@ -19,7 +19,8 @@ using trace::OpKind;
 bool hwpoison_never_mapped(const World &w, std::string &why) {
   const Census::Where &at = w.census().hwpoison_mapped;
   if (at.pid >= 0) {
-    why = "p" + std::to_string(w.proc_of(at.pid)) + " maps hwpoisoned " + pfn_s(at.pfn) + " at " + addr_s(at.vpn);
+    why = "p" + std::to_string(w.proc_of(at.pid)) + " maps hwpoisoned " + pfn_s(at.pfn) + " at " + addr_s(at.vpn) +
+          ", a page memory_failure() unmaps";
     return false;
   }
   const trace::Op &op = w.last_op();
@@ -36,8 +37,8 @@ bool hwpoison_never_mapped(const World &w, std::string &why) {
   if (!is_gup_step(w)) return true;
   const GupCall &g = *w.last_gup();
   for (pfn_t p : g.pages)
-    if (w.kernel().folios[p].hwpoison) {
-      why = "GUP returned hwpoisoned " + pfn_s(p);
+    if (hwpoison_unmapped_by_memory_failure(w.kernel().folios[p])) {
+      why = "GUP returned hwpoisoned " + pfn_s(p) + ", which memory_failure() unmapped";
       return false;
     }
   if (!was_poison || gup_args_invalid(g.op.api, g.op.gup_flags) || g.nr_fast) return true;
@@ -46,6 +47,60 @@ bool hwpoison_never_mapped(const World &w, std::string &why) {
   const long want = (g.op.gup_flags & FOLL_HWPOISON) ? -EHWPOISON : -EFAULT;
   if (g.ret != want) {
     why = "GUP starting on a hwpoison entry returned " + std::to_string(g.ret) + ", expected " + std::to_string(want);
+    return false;
+  }
+  return true;
+}
+
+// HW3 (beyond the catalogue): what MADV_HWPOISON of one mapped page does,
+// from the state before it (the probe) and after it, for a page GUP can
+// reach (a present, non-special PTE or PMD leaf in a readable VMA that is
+// neither VM_IO/VM_PFNMAP nor secretmem): memory_failure() gives -EHWPOISON
+// and SIGBUS for a page already poisoned or a large folio it cannot split
+// (the huge zero folio, or references beyond its mappings), -EBUSY for a
+// page off the LRU (a driver's), and otherwise unmaps the page (0). Whatever
+// it refuses stays mapped where it was; whatever it handles is PG_hwpoison.
+bool memory_failure_outcome(const World &w, std::string &why) {
+  const trace::Op &op = w.last_op();
+  if (op.kind != OpKind::Madvise || op.advice != trace::Advice::Hwpoison || op.npages != 1) return true;
+  const Probe &pr = w.probe();
+  if (!pr.had_vma || !pr.had_pte || !pr.pte.present || pr.pte.special || pr.pte.protnone) return true;
+  if (!(pr.vma.vm_flags & VM_READ) || (pr.vma.vm_flags & (VM_IO | VM_PFNMAP)) ||
+      pr.vma.backing == vma_backing::secretmem || pr.folio.fsdax)
+    return true;
+  const int pid = w.pid_of(op.proc);
+  const uint64_t vpn = w.address(op.map, op.page);
+  const pfn_t page = pr.pte.pfn;
+  const folio &f = pr.folio;  // the head's counts before the step
+  long want = 0;
+  if (pr.page_hwpoison) want = -EHWPOISON;
+  else if (f.large) want = (f.huge_zero || f.refcount != f.mapcount) ? -EHWPOISON : 0;
+  else if (!f.anon && !f.pagecache) want = -EBUSY;
+  const Outcome &out = w.last_outcome();
+  const std::string at = "MADV_HWPOISON of " + pfn_s(page) + " at " + addr_s(vpn);
+  if (out.ret != want) {
+    why = at + " returned " + std::to_string(out.ret) + ", expected " + std::to_string(want);
+    name_pfn(page);
+    return false;
+  }
+  if ((want == -EHWPOISON) != (out.signal == SIGBUS_NR)) {
+    why = at + (want == -EHWPOISON ? " sent no SIGBUS to the caller" : " sent a signal with " + std::to_string(want));
+    return false;
+  }
+  if (!w.kernel().folios[page].hwpoison) {
+    why = at + " left the page without PG_hwpoison";
+    name_pfn(page);
+    return false;
+  }
+  const pfn_t now = mapped_pfn(w.kernel().tasks[pid].mm, vpn);
+  if (want != 0 && now != page) {
+    why = at + " was refused (" + std::to_string(want) + ") but the page is no longer mapped there";
+    name_pte(pid, vpn);
+    return false;
+  }
+  if (want == 0 && now == page) {
+    why = at + " was handled (0) but the page is still mapped there";
+    name_pte(pid, vpn);
     return false;
   }
   return true;

@@ -131,6 +131,7 @@ bool populate_never_forces(const World &w, std::string &why);
 bool protnone_follow_rule(const World &w, std::string &why);
 bool hwpoison_never_mapped(const World &w, std::string &why);
 bool hwpoison_entry_never_readable(const World &w, std::string &why);
+bool memory_failure_outcome(const World &w, std::string &why);
 bool pages_stat_contract(const World &w, std::string &why);
 
 }  // namespace gupcheck::props::inv

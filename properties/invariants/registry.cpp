@@ -242,16 +242,27 @@ const std::vector<Invariant> kInvariants = {
      "(Beyond the catalogue.) What a device reads through a pin of anonymous memory equals what the holder's "
      "memory holds, while the holder's mapping stands.",
      "cow.c / gup_longterm.c pin coherence; 70e806e4e645, 84209e87c696", pin_coherent_by_value},
-    {"HwpoisonNeverMapped", "HW1",
-     "(Beyond the catalogue.) A hwpoisoned page is never mapped or returned by GUP; touching its entry raises "
-     "SIGBUS and GUP fails with -EHWPOISON only under FOLL_HWPOISON, else -EFAULT.",
-     "memory_failure(), do_swap_page(), faultin_page() vm_fault_to_errno()", hwpoison_never_mapped},
+    {"HwpoisonRecoveredNeverMapped", "HW1",
+     "(Beyond the catalogue.) A page memory_failure() unmapped (an order-0 anonymous or page-cache page) is never "
+     "mapped or returned by GUP again; only a page it refused (a driver's page, the zero page: -EBUSY) or a large "
+     "folio it could not split (-EHWPOISON) stays mapped while poisoned. Touching a hwpoison entry raises SIGBUS "
+     "and GUP fails with -EHWPOISON only under FOLL_HWPOISON, else -EFAULT.",
+     "memory_failure() (hwpoison_user_mappings(), identify_page_state(), try_to_split_thp_page()), do_swap_page(), "
+     "faultin_page() vm_fault_to_errno()",
+     hwpoison_never_mapped},
     {"HwpoisonEntryNeverReadable", "HW2",
      "(Beyond the catalogue.) An access to a hwpoison entry never returns data: only unmapping clears the entry, "
      "nothing maps a page over it, and user, remote, GUP and core-dump accesses through it get no page.",
      "make_hwpoison_entry() in memory_failure(); do_fault_around()/filemap_map_pages() and every insert fill "
      "only pte_none()",
      hwpoison_entry_never_readable},
+    {"MemoryFailureOutcome", "HW3",
+     "(Beyond the catalogue.) MADV_HWPOISON of a mapped page GUP can reach: -EHWPOISON and SIGBUS for a page "
+     "already poisoned or a large folio that cannot be split, -EBUSY for a page off the LRU (left mapped, "
+     "PG_hwpoison set), else 0 with the page unmapped.",
+     "mm/madvise.c madvise_inject_error() (MF_ACTION_REQUIRED | MF_COUNT_INCREASED); mm/memory-failure.c "
+     "memory_failure(): TestSetPageHWPoison(), try_to_split_thp_page() + kill_procs_now(), identify_page_state()",
+     memory_failure_outcome},
     {"PagesStatContract", "MP1",
      "(Beyond the catalogue.) move_pages() status: -EFAULT without a VMA or for the zero page, -ENOENT without a "
      "normal page, the node otherwise; it never faults or keeps a reference.",

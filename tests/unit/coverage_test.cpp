@@ -157,6 +157,9 @@ TEST(Witnesses, TinyTracesReachEach) {
       {"GupSpansVmas", "m0 = mmap p0 anon private rw 2\nmprotect p0 m0+0 1 r\ng0 = pin p0 m0+0 2 0\n"},
       {"DumpOverHoles", kWritten + "dump p0\n"},
       {"ZeroPageLongtermPinnedShared", "m0 = mmap p0 mixedmap shared r 1 rdonly\nread p0 m0+0\ng0 = pin p0 m0+0 1 LONGTERM\n"},
+      {"RefusedPoisonStaysMapped", "m0 = mmap p0 mixedmap shared rw 1\nwrite p0 m0+0 0x5\nmadvise p0 m0+0 1 hwpoison\n"},
+      {"UnsplittableThpPoisoned",
+       "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+3 1 0\nmadvise p0 m0+3 1 hwpoison\n"},
   };
   ASSERT_EQ(std::size(cases) + 1, all_witnesses().size());  // + KsmZeroPageWritten (pending), below
   for (const auto &c : cases) {

@@ -124,10 +124,51 @@ TEST(ModelA, HwpoisonUnmapsAndGupReports) {
   std::unique_ptr<World> w = run(m + "dump p0\n");
   ASSERT_EQ(w->last_outcome().dump.size(), 1u);
   EXPECT_EQ(w->last_outcome().dump[0], 0u);  // a hole
-  EXPECT_EQ(ret_of("m0 = mmap p0 anon private rw 1\nmadvise p0 m0+0 1 hwpoison\n"), -EBUSY);  // the zero page
+  // The zero page is off the LRU (PG_reserved): refused, poisoned, still mapped.
+  std::unique_ptr<World> z = run("m0 = mmap p0 anon private rw 1\nmadvise p0 m0+0 1 hwpoison\n");
+  EXPECT_EQ(z->last_outcome().ret, -EBUSY);
+  EXPECT_TRUE(z->kernel().folios[model::ZERO_PFN].hwpoison);
+  EXPECT_TRUE(model::is_zero_pfn(pte(*z, 0, 0, 0).pfn));
   expect_all_hold(m + "p1 = fork p0\nread p1 m0+0\nmadvise p0 m0+0 1 dontneed\nread p0 m0+0\ndump p0\n");
   expect_all_hold("m0 = mmap p0 shmem:f0 shared rw 1\nwrite p0 m0+0 0x1\nmadvise p0 m0+0 1 hwpoison\n"
                   "read p0 m0+0\ng0 = get p0 m0+0 1 HWPOISON\n");
+}
+
+// memory_failure()'s refusals (v6.18): a page off the LRU stays mapped with
+// PG_hwpoison (-EBUSY); a THP it cannot split (a pin beyond its mappings)
+// stays mapped as it was (-EHWPOISON, SIGBUS to the caller); a second
+// MADV_HWPOISON of a poisoned page still mapped is -EHWPOISON too.
+TEST(ModelA, HwpoisonRefusedPagesStayMapped) {
+  const std::string drv = "m0 = mmap p0 mixedmap shared rw 1\nwrite p0 m0+0 0x5\nmadvise p0 m0+0 1 hwpoison\n";
+  std::unique_ptr<World> w = run(drv);
+  EXPECT_EQ(w->last_outcome().ret, -EBUSY);
+  EXPECT_EQ(w->last_outcome().signal, 0);
+  const model::pfn_t d = pte(*w, 0, 0, 0).pfn;
+  EXPECT_TRUE(w->kernel().folios[d].driver);
+  EXPECT_TRUE(w->kernel().folios[d].hwpoison);
+  EXPECT_FALSE(w->kernel().folios[d].hwpoison_recovered);
+  w = run(drv + "read p0 m0+0\n");
+  EXPECT_EQ(w->last_outcome().value, 0x5u);  // still mapped: software poison, the data is intact
+  EXPECT_EQ(w->last_outcome().signal, 0);
+  w = run(drv + "madvise p0 m0+0 1 hwpoison\n");
+  EXPECT_EQ(w->last_outcome().ret, -EHWPOISON);  // TestSetPageHWPoison(): already poisoned
+  EXPECT_EQ(w->last_outcome().signal, model::SIGBUS_NR);
+  expect_all_hold(drv + "read p0 m0+0\ng0 = get p0 m0+0 1 0\nmadvise p0 m0+0 1 hwpoison\nput g0\ndump p0\n");
+
+  const std::string thp = "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+3 1 WRITE\n";
+  w = run(thp + "madvise p0 m0+3 1 hwpoison\n");
+  EXPECT_EQ(w->last_outcome().ret, -EHWPOISON);
+  EXPECT_EQ(w->last_outcome().signal, model::SIGBUS_NR);
+  const model::pte_table *t = model::pmd_offset(w->kernel().tasks[0].mm, w->address(0, 0));
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->pmd_leaf);  // not split: still PMD-mapped
+  EXPECT_TRUE(w->kernel().folios[t->pmd_pfn + 3].hwpoison);
+  // Without the pin the split succeeds and the page is unmapped (recovered).
+  w = run("m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x1\nmadvise p0 m0+3 1 hwpoison\n");
+  EXPECT_EQ(w->last_outcome().ret, 0);
+  EXPECT_TRUE(model::pte_offset(w->kernel().tasks[0].mm, w->address(0, 3))->hwpoison);
+  expect_all_hold(thp + "madvise p0 m0+3 1 hwpoison\nread p0 m0+3\np1 = fork p0\nread p1 m0+3\nunpin g0\n"
+                  "madvise p0 m0+5 1 hwpoison\nmadvise p0 m0+3 1 hwpoison\nread p0 m0+5\ndump p0\n");
 }
 
 TEST(ModelA, PagesStat) {
@@ -251,13 +292,33 @@ TEST(ModelAViolation, PinCoherentByValue) {
   EXPECT_FALSE(holds(*w, "PinCoherentByValue", &why));
 }
 
-TEST(ModelAViolation, HwpoisonNeverMapped) {
+TEST(ModelAViolation, HwpoisonRecoveredNeverMapped) {
   const std::string m = "m0 = mmap p0 anon private rw 1\nwrite p0 m0+0 0x1\n";
-  expect_tamper_caught(m + "madvise p0 m0+0 1 hwpoison\ng0 = get p0 m0+0 1 HWPOISON\n", "HwpoisonNeverMapped",
+  expect_tamper_caught(m + "madvise p0 m0+0 1 hwpoison\ng0 = get p0 m0+0 1 HWPOISON\n", "HwpoisonRecoveredNeverMapped",
                 [](World &w) { test::WorldTamper::gup_calls(w)[0].ret = -EFAULT; });
-  expect_tamper_caught(m, "HwpoisonNeverMapped", [](World &w) { test::WorldTamper::kernel(w).folios[pte(w, 0, 0, 0).pfn].hwpoison = true; });
-  expect_tamper_caught(m + "madvise p0 m0+0 1 hwpoison\nread p0 m0+0\n", "HwpoisonNeverMapped",
+  expect_tamper_caught(m, "HwpoisonRecoveredNeverMapped", [](World &w) {
+    model::folio &f = test::WorldTamper::kernel(w).folios[pte(w, 0, 0, 0).pfn];
+    f.hwpoison = f.hwpoison_recovered = true;
+  });
+  expect_tamper_caught(m + "madvise p0 m0+0 1 hwpoison\nread p0 m0+0\n", "HwpoisonRecoveredNeverMapped",
                 [](World &w) { test::WorldTamper::last_outcome(w).signal = 0; });
+}
+
+TEST(ModelAViolation, MemoryFailureOutcome) {
+  const std::string a = "m0 = mmap p0 anon private rw 1\nwrite p0 m0+0 0x1\nmadvise p0 m0+0 1 hwpoison\n";
+  expect_tamper_caught(a, "MemoryFailureOutcome", [](World &w) { test::WorldTamper::last_outcome(w).ret = -EBUSY; });
+  const std::string drv = "m0 = mmap p0 mixedmap shared rw 1\nwrite p0 m0+0 0x5\nmadvise p0 m0+0 1 hwpoison\n";
+  expect_tamper_caught(drv, "MemoryFailureOutcome", [](World &w) { test::WorldTamper::last_outcome(w).ret = 0; });
+  expect_tamper_caught(drv, "MemoryFailureOutcome",
+                       [](World &w) { test::WorldTamper::kernel(w).folios[pte(w, 0, 0, 0).pfn].hwpoison = false; });
+  const std::string thp = "m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x1\ng0 = pin p0 m0+3 1 WRITE\n"
+                          "madvise p0 m0+3 1 hwpoison\n";
+  expect_tamper_caught(thp, "MemoryFailureOutcome", [](World &w) { test::WorldTamper::last_outcome(w).signal = 0; });
+  expect_tamper_caught(thp, "MemoryFailureOutcome", [](World &w) {
+    model::kernel_state &k = test::WorldTamper::kernel(w);
+    model::__split_huge_pmd(k, k.tasks[0].mm, *model::pmd_offset(k.tasks[0].mm, w.address(0, 3)));
+    *model::pte_offset(k.tasks[0].mm, w.address(0, 3)) = model::pte_t{};
+  });
 }
 
 TEST(ModelAViolation, PagesStatContract) {
@@ -342,7 +403,7 @@ TEST(ModelA, UffdContinueMapsTheShmemPageCacheDirtyReadOnly) {
   // Found by the mainline fuzz campaign: a poisoned page-cache page is never mapped.
   w = run("m0 = mmap p0 shmem:anon shared rw 1\np1 = fork p0\nmadvise p1 m0+0 1 hwpoison\nuffd_continue p0 m0+0\n");
   EXPECT_EQ(w->last_outcome().ret, -EIO);
-  EXPECT_TRUE(holds(*w, "HwpoisonNeverMapped"));
+  EXPECT_TRUE(holds(*w, "HwpoisonRecoveredNeverMapped"));
   w = run("m0 = mmap p0 shmem:f0 shared rw 1\nwrite p0 m0+0 0x1\nmadvise p0 m0+0 1 dontneed\n"
           "uffd_continue p0 m0+0\n");
   EXPECT_EQ(w->last_outcome().ret, 0);
