@@ -22,6 +22,7 @@ struct ExploreOpts {
   int depth = 4, procs = 2, pages = 1, maps = 1, gups = 2;
   long graph_cap = 200000;
   std::string dot, out = "gupcheck-out";
+  std::string alphabet = "full";
   std::vector<std::string> invariants;
   std::string db;  // --db: the findings database
 };
@@ -46,6 +47,7 @@ int cmd_explore(const ExploreOpts &o) {
   cfg.gups = o.gups;
   cfg.graph_cap = o.graph_cap;
   cfg.dot_file = o.dot;
+  cfg.alphabet = o.alphabet == "core" ? explore::Alphabet::Core : explore::Alphabet::Full;
   cfg.stop = &g_stop;
   std::optional<findings::Database> db;
   std::optional<findings::RunRecord> run;
@@ -56,8 +58,8 @@ int cmd_explore(const ExploreOpts &o) {
     run_id = start_run(*db, *run);
   }
   install_stop_handlers();
-  std::printf("gupcheck explore: variant %s, depth %d, procs %d, pages %d, maps %d, gups %d\n", v.name.c_str(),
-              o.depth, o.procs, o.pages, o.maps, o.gups);
+  std::printf("gupcheck explore: variant %s, depth %d, procs %d, pages %d, maps %d, gups %d, alphabet %s\n",
+              v.name.c_str(), o.depth, o.procs, o.pages, o.maps, o.gups, o.alphabet.c_str());
   std::fflush(stdout);
   explore::Result r = explore::run(cfg);
   std::printf("explored: %ld distinct states, %ld transitions, depth %d%s in %.2f s, %.2f s CPU (%.0f states/s, "
@@ -86,14 +88,17 @@ int cmd_explore(const ExploreOpts &o) {
                 r.depth_reached);
     return kOk;
   }
-  // The header: what the verdict depends on (trace/header.h). The explorer
-  // checks every invariant, and its trace stops at the first violation.
+  // The header: what the verdict depends on (trace/header.h): the invariant
+  // selection, and the trace stops at the first violation.
   r.trace.notes.push_back("tool: " + trace::version_line());
-  r.trace.notes.push_back("invariants: all");
+  const std::string selection = cfg.invariants.names();
+  r.trace.notes.push_back("invariants: " + selection);
   r.trace.notes.push_back("violates: " + r.violation.invariant + " at step " + std::to_string(r.violation.step + 1));
   r.trace.notes.push_back("found by: gupcheck explore --variant " + v.name + " --depth " + std::to_string(o.depth) +
                           " --procs " + std::to_string(o.procs) + " --pages " + std::to_string(o.pages) +
-                          " --maps " + std::to_string(o.maps) + " --gups " + std::to_string(o.gups) + " (shortest)");
+                          " --maps " + std::to_string(o.maps) + " --gups " + std::to_string(o.gups) +
+                          (o.alphabet == "core" ? " --alphabet core" : "") +
+                          (selection == "all" ? "" : " --invariants " + selection) + " (shortest)");
   std::printf("result: %s %s, shortest trace %zu operations:\n",
               r.violation.internal ? "INTERNAL MODEL ERROR" : "VIOLATION", r.violation.invariant.c_str(),
               r.trace.ops.size());
@@ -114,14 +119,16 @@ int cmd_explore(const ExploreOpts &o) {
 
 void add_explore_command(CLI::App &app, Run &run) {
   auto o = std::make_shared<ExploreOpts>();
-  auto *ex = app.add_subcommand("explore", "Breadth-first search over every trace of a small scope");
+  auto *ex = app.add_subcommand("explore", "Exhaustive search over every trace of a small scope (shortest counterexample)");
   ex->add_option("--variant", o->variant, "Model variant (see: gupcheck list variants)");
   ex->add_option("--depth", o->depth, "Trace length bound (default 4)")->check(integer_in(0, 64));
   ex->add_option("--procs", o->procs, "Processes, p0 included (default 2)")->check(integer_in(1, 8));
   ex->add_option("--pages", o->pages, "Pages per mapping (default 1)")->check(integer_in(1, 16));
   ex->add_option("--maps", o->maps, "Mappings (default 1)")->check(integer_in(0, 8));
   ex->add_option("--gups", o->gups, "GUP calls holding pages at once (default 2)")->check(integer_in(0, 16));
-  ex->add_option("--graph-cap", o->graph_cap, "Keep the state graph up to this many states (default 200000)")
+  ex->add_option("--alphabet", o->alphabet, "Operations: full (every kind the decoder makes; default) or core")
+      ->check(CLI::IsMember({"full", "core"}));
+  ex->add_option("--graph-cap", o->graph_cap, "With --dot: keep the state graph up to this many states (default 200000)")
       ->check(integer_in(0, std::numeric_limits<long>::max()));
   ex->add_option("--dot", o->dot, "Write the explored state graph (Graphviz) here");
   ex->add_option("--out", o->out, "Directory for the counterexample trace (default gupcheck-out)");

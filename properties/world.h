@@ -243,6 +243,13 @@ class World {
   // The last step's operation and outcome (valid after the first step).
   const trace::Op &last_op() const { return last_op_; }
   const Outcome &last_outcome() const { return out_; }
+  // Whether a GUP call is stopped at an interleave point: such a World
+  // cannot be copied (the explorer rebuilds it by replaying its trace).
+  bool has_paused_call() const {
+    for (const auto &f : inflight_.v)
+      if (f) return true;
+    return false;
+  }
   // The GUP call the last step created or completed, or null (never a
   // collapse: its handle is a call only so that it can be in flight).
   const GupCall *last_gup() const { return last_gup_; }

@@ -63,6 +63,8 @@ void World::step_vm(const Op &op, int pid) {
       if (op.advice == trace::Advice::Dontneed) {
         for (uint64_t a = s; a < s + op.npages; a++) {
           if (shadow(pid, a) == kUnknown) continue;
+          // Still mapped (a PMD leaf counts: its PTE slots read as none).
+          if (mapped_pfn(mm, a)) continue;
           const pte_t *pte = pte_offset(mm, a);
           if (pte && !pte_none(*pte)) continue;
           // Zapped: anonymous memory is zero-filled on the next touch; a

@@ -171,6 +171,15 @@ TEST(ModelA, HwpoisonRefusedPagesStayMapped) {
                   "madvise p0 m0+5 1 hwpoison\nmadvise p0 m0+3 1 hwpoison\nread p0 m0+5\ndump p0\n");
 }
 
+// Found by `explore --depth 5` (full alphabet): MADV_DONTNEED of a PMD-mapped
+// THP in an mlocked VMA fails (-EINVAL, can_madv_lru_vma()) and must not make
+// the executor believe the page was zapped (its PTE slots read as none under
+// a PMD leaf), or NoLeakAcrossCow reports the kept data as a leak.
+TEST(ModelA, DontneedOfAPmdLeafKeepsTheShadow) {
+  expect_all_hold("m0 = mmap p0 anon private rw 16 thp\nwrite p0 m0+0 0x10\nmlock p0 m0+0 16\n"
+                  "madvise p0 m0+0 1 dontneed\nread p0 m0+0\n");
+}
+
 TEST(ModelA, PagesStat) {
   EXPECT_EQ(ret_of("m0 = mmap p0 anon private rw 1\nstat p0 m0+0\n"), -ENOENT);
   EXPECT_EQ(ret_of("m0 = mmap p0 anon private rw 1\nread p0 m0+0\nstat p0 m0+0\n"), -EFAULT);  // zero page
