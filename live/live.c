@@ -62,6 +62,7 @@ struct live {
   char tmpdir[256];
   char error[256];
   unsigned char *buf;         /* controller's bounce buffer, LIVE_FILE_BYTES */
+  int buf_node;               /* NUMA node of buf's first page, -1: no move_pages() */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -435,6 +436,12 @@ struct live *live_open(const char *tmpdir, int timeout_ms, char *err, size_t err
     live_close(L);
     return NULL;
   }
+  L->buf[0] = 0; /* present, so move_pages() finds it (settle()) */
+  {
+    void *page = L->buf;
+    int status = -1;
+    L->buf_node = syscall(__NR_move_pages, 0, 1UL, &page, NULL, &status, 0) == 0 && status >= 0 ? status : -1;
+  }
   L->kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
   L->kpagecount = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
   /* The O_DIRECT scratch file is written once per controller process and
@@ -571,9 +578,25 @@ static long remote_op(struct live *L, struct live_agent *a, const struct live_op
   return n < 0 ? -errno : n;
 }
 
+/* Settles the kernel before a step: folios still sitting in another CPU's
+ * per-CPU LRU or mlock batch hold an extra reference, and
+ * wp_can_reuse_anon_folio() (mm/memory.c) drains only the local CPU's
+ * batches (lru_add_drain()), so a write fault would copy a folio the
+ * model (whose refcount has no per-CPU batches) reuses. move_pages(2) of
+ * one of our own pages to the node it is on migrates nothing but runs
+ * do_pages_move(), which starts with lru_add_drain_all() (mm/migrate.c):
+ * every CPU's batches are flushed. */
+static void settle(struct live *L) {
+  if (L->buf_node < 0) return;
+  void *page = L->buf;
+  int node = L->buf_node, status = 0;
+  syscall(__NR_move_pages, 0, 1UL, &page, &node, &status, 0);
+}
+
 int live_step(struct live *L, const struct live_op *op, struct live_result *r) {
   memset(r, 0, sizeof *r);
   if (op->kind == LIVE_NOP) return 0;
+  settle(L);
   if (op->proc < 0 || op->proc >= LIVE_MAX_PROCS || L->agents[op->proc].pid <= 0) {
     set_error(L, "process slot %d has no agent", op->proc);
     return -1;
