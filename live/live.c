@@ -203,6 +203,37 @@ static long agent_uffd_zeropage(uint64_t addr) {
   return ret;
 }
 
+/* A remote access between trace processes, made by this agent: one u64 at
+ * addr in the target agent, through /proc/PID/mem (mem_rw() ->
+ * access_remote_vm(), FOLL_FORCE) or process_vm_readv/writev()
+ * (pin_user_pages_remote()). Return: 0, or -errno (-EIO / -EFAULT). */
+static long agent_remote(const struct live_op *op, struct live_result *r) {
+  uint64_t v = op->value;
+  int write = op->kind == LIVE_REMOTE_WRITE;
+  ssize_t n;
+  if (op->via_mem) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", op->target_pid);
+    int fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    n = write ? pwrite(fd, &v, sizeof v, (off_t)op->addr) : pread(fd, &v, sizeof v, (off_t)op->addr);
+    int e = errno;
+    close(fd);
+    errno = e;
+  } else {
+    struct iovec local = {&v, sizeof v}, remote = {(void *)(uintptr_t)op->addr, sizeof v};
+    n = write ? process_vm_writev(op->target_pid, &local, 1, &remote, 1, 0)
+              : process_vm_readv(op->target_pid, &local, 1, &remote, 1, 0);
+  }
+  if (n < 0) return -errno;
+  if (n != (ssize_t)sizeof v) return op->via_mem ? -EIO : -EFAULT;
+  if (!write) {
+    r->has_value = 1;
+    r->value = v;
+  }
+  return 0;
+}
+
 static void agent_close_gup(struct agent_state *s, int g) {
   if (s->ring[g] >= 0) {
     syscall(__NR_io_uring_register, s->ring[g], IORING_UNREGISTER_BUFFERS, NULL, 0);
@@ -288,6 +319,8 @@ static void agent_run(struct agent_state *s, const struct live_op *op, int fd, s
       s->pipe_w[g] = p[1];
       break;
     }
+    case LIVE_REMOTE_READ:
+    case LIVE_REMOTE_WRITE: r->ret = agent_remote(op, r); break;
     default: r->ret = -ENOSYS; break;
   }
 }
@@ -608,6 +641,16 @@ int live_step(struct live *L, const struct live_op *op, struct live_result *r) {
     case LIVE_MEM_READ:
     case LIVE_MEM_WRITE: r->ret = remote_op(L, a, op); return 0;
     default: break;
+  }
+  struct live_op remote;
+  if (op->kind == LIVE_REMOTE_READ || op->kind == LIVE_REMOTE_WRITE) {
+    if (op->target < 0 || op->target >= LIVE_MAX_PROCS || L->agents[op->target].pid <= 0) {
+      set_error(L, "remote access: process slot %d has no agent", op->target);
+      return -1;
+    }
+    remote = *op;
+    remote.target_pid = L->agents[op->target].pid;
+    op = &remote;
   }
   int fd = -1, child_sock = -1;
   if (op->kind == LIVE_MMAP && (op->backing == LIVE_MEMFD || op->backing == LIVE_FILE)) {

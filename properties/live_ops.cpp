@@ -83,12 +83,12 @@ std::string live_unexpressible_reason(const Op &op, const Op *creator) {
     case OpKind::Fork:
     case OpKind::Exit:
     case OpKind::Mlock:
-    case OpKind::UffdZeropage: return "";
+    case OpKind::UffdZeropage:
+    case OpKind::RemoteRead:
+    case OpKind::RemoteWrite: return "";
     case OpKind::ForbidZeropage: return "mm_forbids_zeropage() is s390-only";
     case OpKind::Stat: return "move_pages status has no live form yet";
     case OpKind::UffdContinue: return "UFFDIO_CONTINUE (MINOR registration of shmem) has no live form yet";
-    case OpKind::RemoteRead:
-    case OpKind::RemoteWrite: return "remote accesses between trace processes have no live form yet (use get/pin)";
     case OpKind::DmaWrite:
     case OpKind::DmaRead: return "device accesses need a device";
     case OpKind::Gup:
@@ -154,8 +154,6 @@ Trace make_live_expressible(const Trace &in) {
       case OpKind::ForbidZeropage:
       case OpKind::Stat:
       case OpKind::UffdContinue:
-      case OpKind::RemoteRead:
-      case OpKind::RemoteWrite:
       case OpKind::DmaWrite:
       case OpKind::DmaRead: drop.push_back(i); break;
       case OpKind::Mmap:
@@ -216,6 +214,8 @@ std::string live_ops_table() {
   row("read, write", "a user load/store of one u64 in the agent process");
   row("fork, exit", "fork(2) of the agent process, _exit(2)");
   row("uffd_zeropage", "userfaultfd: UFFDIO_REGISTER (MISSING), UFFDIO_ZEROPAGE, UFFDIO_UNREGISTER");
+  row("mem_read|mem_write pP pT", "pP's agent preads/pwrites one u64 of /proc/<pT's pid>/mem");
+  row("vm_readv|vm_writev pP pT", "pP's agent process_vm_readv/writev()s one u64 of pT's memory");
   for (GupApi api : {GupApi::PinFast, GupApi::GetFast, GupApi::Pin, GupApi::Get})
     for (uint32_t f : {0u, unsigned(FOLL_WRITE), unsigned(FOLL_WRITE | FOLL_LONGTERM), unsigned(FOLL_FORCE),
                        unsigned(FOLL_WRITE | FOLL_FORCE)}) {
@@ -226,7 +226,7 @@ std::string live_ops_table() {
     }
   s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, movable/cma/thp/rdonly mappings,\n"
        "  madvise mergeable, ksm_merge, collapse, insert_page, insert_mixed,\n"
-       "  populate, dump, forbid_zeropage, stat, mem_read/vm_readv/mem_write/vm_writev, dma_read/dma_write,\n"
+       "  populate, dump, forbid_zeropage, stat, dma_read/dma_write,\n"
        "  madvise hwpoison, threads, in-flight calls (& / resume / wait), and every other GUP API/flag\n"
        "  combination\n";
   return s;
