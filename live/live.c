@@ -321,6 +321,12 @@ static void agent_run(struct agent_state *s, const struct live_op *op, int fd, s
     }
     case LIVE_REMOTE_READ:
     case LIVE_REMOTE_WRITE: r->ret = agent_remote(op, r); break;
+    case LIVE_STAT: {
+      void *page = addr;
+      int status = 0;
+      r->ret = syscall(__NR_move_pages, 0, 1UL, &page, NULL, &status, 0) < 0 ? -errno : status;
+      break;
+    }
     default: r->ret = -ENOSYS; break;
   }
 }

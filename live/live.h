@@ -64,6 +64,7 @@ enum live_kind {
   LIVE_MLOCK,          /* addr npages */
   LIVE_REMOTE_READ,    /* target addr via_mem: the agent reads a u64 of the target agent's memory */
   LIVE_REMOTE_WRITE,   /* target addr via_mem value: the agent writes a u64 into the target's memory */
+  LIVE_STAT,           /* addr: move_pages(2) with nodes == NULL, the page's status */
   LIVE_NKINDS
 };
 

@@ -139,6 +139,7 @@ bool LiveKernel::translate(const Op &op, size_t step, const Op *creator, Placeme
       pl.exited.insert(op.proc);
       break;
     case OpKind::UffdZeropage: o.kind = LIVE_UFFD_ZEROPAGE; break;
+    case OpKind::Stat: o.kind = LIVE_STAT; break;
     case OpKind::RemoteRead:
     case OpKind::RemoteWrite: {
       auto t = pl.proc_slot.find(op.target);

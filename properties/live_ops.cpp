@@ -84,10 +84,10 @@ std::string live_unexpressible_reason(const Op &op, const Op *creator) {
     case OpKind::Exit:
     case OpKind::Mlock:
     case OpKind::UffdZeropage:
+    case OpKind::Stat:
     case OpKind::RemoteRead:
     case OpKind::RemoteWrite: return "";
     case OpKind::ForbidZeropage: return "mm_forbids_zeropage() is s390-only";
-    case OpKind::Stat: return "move_pages status has no live form yet";
     case OpKind::UffdContinue: return "UFFDIO_CONTINUE (MINOR registration of shmem) has no live form yet";
     case OpKind::DmaWrite:
     case OpKind::DmaRead: return "device accesses need a device";
@@ -152,7 +152,6 @@ Trace make_live_expressible(const Trace &in) {
       case OpKind::KsmMerge:
       case OpKind::Collapse:
       case OpKind::ForbidZeropage:
-      case OpKind::Stat:
       case OpKind::UffdContinue:
       case OpKind::DmaWrite:
       case OpKind::DmaRead: drop.push_back(i); break;
@@ -214,6 +213,7 @@ std::string live_ops_table() {
   row("read, write", "a user load/store of one u64 in the agent process");
   row("fork, exit", "fork(2) of the agent process, _exit(2)");
   row("uffd_zeropage", "userfaultfd: UFFDIO_REGISTER (MISSING), UFFDIO_ZEROPAGE, UFFDIO_UNREGISTER");
+  row("stat", "move_pages(2) of the page with nodes == NULL: its status (node or -errno)");
   row("mem_read|mem_write pP pT", "pP's agent preads/pwrites one u64 of /proc/<pT's pid>/mem");
   row("vm_readv|vm_writev pP pT", "pP's agent process_vm_readv/writev()s one u64 of pT's memory");
   for (GupApi api : {GupApi::PinFast, GupApi::GetFast, GupApi::Pin, GupApi::Get})
@@ -226,7 +226,7 @@ std::string live_ops_table() {
     }
   s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, movable/cma/thp/rdonly mappings,\n"
        "  madvise mergeable, ksm_merge, collapse, insert_page, insert_mixed,\n"
-       "  populate, dump, forbid_zeropage, stat, dma_read/dma_write,\n"
+       "  populate, dump, forbid_zeropage, dma_read/dma_write,\n"
        "  madvise hwpoison, threads, in-flight calls (& / resume / wait), and every other GUP API/flag\n"
        "  combination\n";
   return s;
