@@ -218,6 +218,12 @@ TEST(ModelFidelity, NeighboursAnonVmaReusedSoHalvesMerge) {
   EXPECT_EQ(p0[0].second - p0[0].first, 3u);
 }
 
+TEST(ModelFidelity, MergeLeftWhenNotBoth) {
+  const auto p0 = vmas_after("merge-left-first.trace", 0);
+  ASSERT_EQ(p0.size(), 2u);
+  EXPECT_EQ(p0[0].second - p0[0].first, 2u);  // m0+1 joined m0+0, not m0+2
+}
+
 TEST(ModelFidelity, UnchangedMprotectKeepsVmAccount) {
   const auto p1 = vmas_after("mprotect-unchanged-keeps-account.trace", 1);
   EXPECT_EQ(p1.size(), 2u);  // the unchanged half keeps VM_ACCOUNT, the other loses it
