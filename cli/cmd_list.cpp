@@ -14,7 +14,17 @@
 namespace gupcheck::cli {
 namespace {
 
-int cmd_list(const std::string &what, bool markdown) {
+int cmd_list(const std::string &what, bool markdown, bool tsv) {
+  if (tsv && what != "ops") throw UsageError("--tsv: only for 'list ops'");
+  if (tsv) {
+    // kind, yes|no, reason, the example's operations joined by " ; " (for tests/cli/live_ops_test.sh).
+    for (const auto &k : props::live_op_kinds()) {
+      std::string ex = k.example;
+      for (size_t at; (at = ex.find('\n')) != std::string::npos;) ex.replace(at, 1, " ; ");
+      std::printf("%s\t%s\t%s\t%s\n", k.kind.c_str(), k.reason.empty() ? "yes" : "no", k.reason.c_str(), ex.c_str());
+    }
+    return kOk;
+  }
   if (markdown && what != "invariants") throw UsageError("--markdown: only for 'list invariants'");
   if (markdown) {
     std::fputs(props::catalogue_markdown().c_str(), stdout);
@@ -42,6 +52,13 @@ int cmd_list(const std::string &what, bool markdown) {
   } else if (what == "ops") {
     for (const auto &d : trace::op_docs()) std::printf("%-46s %s\n", d.syntax, d.models);
     std::printf("\n%s", props::live_ops_table().c_str());
+    const auto kinds = props::live_op_kinds();
+    size_t yes = 0;
+    for (const auto &k : kinds) yes += k.reason.empty();
+    std::printf("\nOp kinds on the live kernel: %zu of %zu live-expressible (%.0f%%)\n", yes, kinds.size(),
+                100.0 * double(yes) / double(kinds.size()));
+    for (const auto &k : kinds)
+      std::printf("  %-22s %s\n", k.kind.c_str(), k.reason.empty() ? "yes" : ("no: " + k.reason).c_str());
   } else {
     throw UsageError("list what? one of: invariants, witnesses, variants, ops");
   }
@@ -55,8 +72,10 @@ void add_list_command(CLI::App &app, Run &run) {
   auto *list = app.add_subcommand("list", "List invariants, witnesses, variants or operations");
   auto markdown = std::make_shared<bool>(false);
   list->add_option("WHAT", *what, "invariants | witnesses | variants | ops")->required();
+  auto tsv = std::make_shared<bool>(false);
   list->add_flag("--markdown", *markdown, "invariants: the catalogue as docs/invariants.md holds it");
-  list->callback([&run, what, markdown] { run = [what, markdown] { return cmd_list(*what, *markdown); }; });
+  list->add_flag("--tsv", *tsv, "ops: each op kind, live-expressible or not, the reason and an example (tab-separated)");
+  list->callback([&run, what, markdown, tsv] { run = [what, markdown, tsv] { return cmd_list(*what, *markdown, *tsv); }; });
 }
 
 }  // namespace gupcheck::cli

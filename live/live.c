@@ -62,6 +62,7 @@ struct live {
   char tmpdir[256];
   char error[256];
   unsigned char *buf;         /* controller's bounce buffer, LIVE_FILE_BYTES */
+  int buf_node;               /* NUMA node of buf's first page, -1: no move_pages() */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -202,6 +203,37 @@ static long agent_uffd_zeropage(uint64_t addr) {
   return ret;
 }
 
+/* A remote access between trace processes, made by this agent: one u64 at
+ * addr in the target agent, through /proc/PID/mem (mem_rw() ->
+ * access_remote_vm(), FOLL_FORCE) or process_vm_readv/writev()
+ * (pin_user_pages_remote()). Return: 0, or -errno (-EIO / -EFAULT). */
+static long agent_remote(const struct live_op *op, struct live_result *r) {
+  uint64_t v = op->value;
+  int write = op->kind == LIVE_REMOTE_WRITE;
+  ssize_t n;
+  if (op->via_mem) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", op->target_pid);
+    int fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    n = write ? pwrite(fd, &v, sizeof v, (off_t)op->addr) : pread(fd, &v, sizeof v, (off_t)op->addr);
+    int e = errno;
+    close(fd);
+    errno = e;
+  } else {
+    struct iovec local = {&v, sizeof v}, remote = {(void *)(uintptr_t)op->addr, sizeof v};
+    n = write ? process_vm_writev(op->target_pid, &local, 1, &remote, 1, 0)
+              : process_vm_readv(op->target_pid, &local, 1, &remote, 1, 0);
+  }
+  if (n < 0) return -errno;
+  if (n != (ssize_t)sizeof v) return op->via_mem ? -EIO : -EFAULT;
+  if (!write) {
+    r->has_value = 1;
+    r->value = v;
+  }
+  return 0;
+}
+
 static void agent_close_gup(struct agent_state *s, int g) {
   if (s->ring[g] >= 0) {
     syscall(__NR_io_uring_register, s->ring[g], IORING_UNREGISTER_BUFFERS, NULL, 0);
@@ -285,6 +317,14 @@ static void agent_run(struct agent_state *s, const struct live_op *op, int fd, s
       agent_close_gup(s, g);
       s->pipe_r[g] = p[0];
       s->pipe_w[g] = p[1];
+      break;
+    }
+    case LIVE_REMOTE_READ:
+    case LIVE_REMOTE_WRITE: r->ret = agent_remote(op, r); break;
+    case LIVE_STAT: {
+      void *page = addr;
+      int status = 0;
+      r->ret = syscall(__NR_move_pages, 0, 1UL, &page, NULL, &status, 0) < 0 ? -errno : status;
       break;
     }
     default: r->ret = -ENOSYS; break;
@@ -435,6 +475,12 @@ struct live *live_open(const char *tmpdir, int timeout_ms, char *err, size_t err
     live_close(L);
     return NULL;
   }
+  L->buf[0] = 0; /* present, so move_pages() finds it (settle()) */
+  {
+    void *page = L->buf;
+    int status = -1;
+    L->buf_node = syscall(__NR_move_pages, 0, 1UL, &page, NULL, &status, 0) == 0 && status >= 0 ? status : -1;
+  }
   L->kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
   L->kpagecount = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
   /* The O_DIRECT scratch file is written once per controller process and
@@ -571,9 +617,25 @@ static long remote_op(struct live *L, struct live_agent *a, const struct live_op
   return n < 0 ? -errno : n;
 }
 
+/* Settles the kernel before a step: folios still sitting in another CPU's
+ * per-CPU LRU or mlock batch hold an extra reference, and
+ * wp_can_reuse_anon_folio() (mm/memory.c) drains only the local CPU's
+ * batches (lru_add_drain()), so a write fault would copy a folio the
+ * model (whose refcount has no per-CPU batches) reuses. move_pages(2) of
+ * one of our own pages to the node it is on migrates nothing but runs
+ * do_pages_move(), which starts with lru_add_drain_all() (mm/migrate.c):
+ * every CPU's batches are flushed. */
+static void settle(struct live *L) {
+  if (L->buf_node < 0) return;
+  void *page = L->buf;
+  int node = L->buf_node, status = 0;
+  syscall(__NR_move_pages, 0, 1UL, &page, &node, &status, 0);
+}
+
 int live_step(struct live *L, const struct live_op *op, struct live_result *r) {
   memset(r, 0, sizeof *r);
   if (op->kind == LIVE_NOP) return 0;
+  settle(L);
   if (op->proc < 0 || op->proc >= LIVE_MAX_PROCS || L->agents[op->proc].pid <= 0) {
     set_error(L, "process slot %d has no agent", op->proc);
     return -1;
@@ -585,6 +647,16 @@ int live_step(struct live *L, const struct live_op *op, struct live_result *r) {
     case LIVE_MEM_READ:
     case LIVE_MEM_WRITE: r->ret = remote_op(L, a, op); return 0;
     default: break;
+  }
+  struct live_op remote;
+  if (op->kind == LIVE_REMOTE_READ || op->kind == LIVE_REMOTE_WRITE) {
+    if (op->target < 0 || op->target >= LIVE_MAX_PROCS || L->agents[op->target].pid <= 0) {
+      set_error(L, "remote access: process slot %d has no agent", op->target);
+      return -1;
+    }
+    remote = *op;
+    remote.target_pid = L->agents[op->target].pid;
+    op = &remote;
   }
   int fd = -1, child_sock = -1;
   if (op->kind == LIVE_MMAP && (op->backing == LIVE_MEMFD || op->backing == LIVE_FILE)) {

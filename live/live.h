@@ -62,6 +62,9 @@ enum live_kind {
   LIVE_MEM_READ,       /* addr npages: pread of /proc/PID/mem by the controller */
   LIVE_MEM_WRITE,      /* addr npages value: pwrite of /proc/PID/mem */
   LIVE_MLOCK,          /* addr npages */
+  LIVE_REMOTE_READ,    /* target addr via_mem: the agent reads a u64 of the target agent's memory */
+  LIVE_REMOTE_WRITE,   /* target addr via_mem value: the agent writes a u64 into the target's memory */
+  LIVE_STAT,           /* addr: move_pages(2) with nodes == NULL, the page's status */
   LIVE_NKINDS
 };
 
@@ -88,6 +91,9 @@ struct live_op {
   uint64_t npages;
   uint64_t value; /* stored value (LIVE_WRITE), first word of each page (PVM/MEM_WRITE) */
   int populate;   /* LIVE_MMAP: MAP_POPULATE semantics */
+  int target;     /* LIVE_REMOTE_*: the target's process slot */
+  int target_pid; /* LIVE_REMOTE_*: its pid, filled in by live_step() */
+  int via_mem;    /* LIVE_REMOTE_*: /proc/PID/mem (1) or process_vm_readv/writev (0) */
 };
 
 struct live_result {

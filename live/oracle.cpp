@@ -139,6 +139,18 @@ bool LiveKernel::translate(const Op &op, size_t step, const Op *creator, Placeme
       pl.exited.insert(op.proc);
       break;
     case OpKind::UffdZeropage: o.kind = LIVE_UFFD_ZEROPAGE; break;
+    case OpKind::Stat: o.kind = LIVE_STAT; break;
+    case OpKind::RemoteRead:
+    case OpKind::RemoteWrite: {
+      auto t = pl.proc_slot.find(op.target);
+      if (t == pl.proc_slot.end() || pl.exited.count(op.target))
+        throw props::bad_trace("process p" + std::to_string(op.target) + " does not exist");
+      o.kind = op.kind == OpKind::RemoteRead ? LIVE_REMOTE_READ : LIVE_REMOTE_WRITE;
+      o.target = t->second;
+      o.via_mem = op.via == trace::RemoteVia::Mem;
+      o.value = op.value;
+      break;
+    }
     case OpKind::Gup:
       o.gup = slot(pl.gup_slot, op.result, LIVE_MAX_GUPS, "GUP calls");
       o.value = props::mech_value(step);

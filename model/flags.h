@@ -23,6 +23,7 @@ constexpr vm_flags_t VM_MAYWRITE = 0x00000020;
 constexpr vm_flags_t VM_MAYEXEC = 0x00000040;
 constexpr vm_flags_t VM_MAYSHARE = 0x00000080;
 constexpr vm_flags_t VM_GROWSDOWN = 0x00000100;
+constexpr vm_flags_t VM_UFFD_MISSING = 0x00000200;
 constexpr vm_flags_t VM_PFNMAP = 0x00000400;
 constexpr vm_flags_t VM_LOCKED = 0x00002000;
 constexpr vm_flags_t VM_IO = 0x00004000;

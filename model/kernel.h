@@ -304,8 +304,9 @@ pfn_t folio_alloc(kernel_state &k);  // a new folio, refcount 1
 // a new exclusive anonymous folio holding data, whose one reference and
 // mapcount belong to the PTE the caller installs (and counts in rss).
 pfn_t alloc_new_anon_folio(kernel_state &k, vm_area_struct &vma, uint64_t data);
-// Models: mm/rmap.c anon_vma_prepare(): gives the VMA an anon_vma of its own.
-// Differs: never reuses a neighbour's (find_mergeable_anon_vma()).
+// Models: mm/rmap.c anon_vma_prepare(): gives the VMA a neighbour's anon_vma
+// (find_mergeable_anon_vma()) or one of its own. REQUIRES: vma is an element
+// of some task's mm.vmas (the neighbours are found there).
 void anon_vma_prepare(kernel_state &k, vm_area_struct &vma);
 
 // Models: include/linux/mm.h mk_pte(page, vma->vm_page_prot): a present PTE
@@ -548,6 +549,9 @@ remote_result process_vm_rw(kernel_state &k, int target, uint64_t vpn, bool writ
 int dup_mm_fork(kernel_state &k, int pid);
 void exit_mmap(kernel_state &k, int pid);
 long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn);
+// userfaultfd_register(MISSING) of the page, UFFDIO_ZEROPAGE, unregister: the
+// trace's uffd_zeropage (see userfaultfd.cpp).
+long uffd_register_zeropage(kernel_state &k, int pid, uint64_t vpn);
 // UFFDIO_CONTINUE of one page (MINOR mode); see memory.cpp.
 long mfill_atomic_continue(kernel_state &k, int pid, uint64_t vpn);
 int file_create(kernel_state &k, bool shmem, bool dax = false, bool secretmem = false);

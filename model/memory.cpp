@@ -78,8 +78,49 @@ void wp_page_reuse(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn) 
 
 }  // namespace
 
+namespace {
+
+// Models: mm/rmap.c anon_vma_compatible() + reusable_anon_vma() (v6.18):
+// old's anon_vma serves b too when a ends where b starts, both map the same
+// file (or none) at contiguous offsets, their flags differ only in
+// VM_READ/WRITE/EXEC/SOFTDIRTY, and old's anon_vma_chain is singular (not a
+// forked child's). Memory policies: the model has none.
+bool reusable_anon_vma(const vm_area_struct &old, const vm_area_struct &a, const vm_area_struct &b) {
+  const bool file = a.backing == vma_backing::file || a.backing == vma_backing::shmem;
+  return a.vm_end == b.vm_start && a.backing == b.backing && a.file == b.file &&
+         !((a.vm_flags ^ b.vm_flags) & ~(VM_ACCESS_FLAGS | VM_SOFTDIRTY)) &&
+         (!file || b.vm_pgoff == a.vm_pgoff + (b.vm_start - a.vm_start)) && old.anon_vma && !old.anon_vma_forked;
+}
+
+// Models: mm/vma.c find_mergeable_anon_vma() (v6.18): the next VMA's
+// anon_vma first, then the previous one's; nullptr when neither can serve.
+const vm_area_struct *find_mergeable_anon_vma(const kernel_state &k, const vm_area_struct &vma) {
+  for (const auto &t : k.tasks) {
+    const auto &vs = t.mm.vmas;
+    if (vs.empty() || &vma < vs.data() || &vma >= vs.data() + vs.size()) continue;
+    const size_t i = size_t(&vma - vs.data());
+    if (i + 1 < vs.size() && reusable_anon_vma(vs[i + 1], vma, vs[i + 1])) return &vs[i + 1];
+    if (i > 0 && reusable_anon_vma(vs[i - 1], vs[i - 1], vma)) return &vs[i - 1];
+    return nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// Models: mm/rmap.c __anon_vma_prepare() (v6.18): a neighbour's anon_vma when
+// find_mergeable_anon_vma() finds one, else a new one. The reuse keeps VMAs
+// mergeable: two halves of an mprotect-split VMA faulted one after the other
+// share one anon_vma and merge again when their protections do (found by
+// gupcheck diff --random 1000 --seed 17: the model left them split).
 void anon_vma_prepare(kernel_state &k, vm_area_struct &vma) {
   if (vma.anon_vma) return;
+  if (const vm_area_struct *n = find_mergeable_anon_vma(k, vma)) {
+    vma.anon_vma = true;
+    vma.anon_vma_id = n->anon_vma_id;
+    vma.anon_vma_forked = false;
+    return;
+  }
   vma.anon_vma = true;
   vma.anon_vma_id = ++k.anon_vma_ids;
   vma.anon_vma_forked = false;

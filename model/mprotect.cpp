@@ -77,6 +77,12 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
       break;
     }
     vm_flags_t newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | calc_vm_prot_bits(prot);
+    // mprotect_fixup() returns early when the protection does not change,
+    // before it adjusts VM_ACCOUNT: an unchanged read-only anonymous VMA
+    // without an anon_vma keeps its charge (found by gupcheck diff --random
+    // 1000 --seed 2026: the model dropped it and merged the VMA with a
+    // neighbour the kernel leaves split).
+    const bool changes = newflags != v->vm_flags;
     // mprotect_fixup(): private memory turning writable is charged; the charge
     // (VM_ACCOUNT) stays when it turns read-only again, except for anonymous
     // memory that has no anon_vma yet.
@@ -91,7 +97,7 @@ long do_mprotect(kernel_state &k, int pid, uint64_t start, uint64_t npages, vm_f
       break;
     }
     const uint64_t tmp = std::min(v->vm_end, end);
-    if (newflags != v->vm_flags) {
+    if (changes) {
       split_huge_pmd_at(k, mm, nstart);
       split_huge_pmd_at(k, mm, tmp);
       split_vma_at(mm, nstart);

@@ -41,4 +41,33 @@ long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   return 0;
 }
 
+// Models: fs/userfaultfd.c userfaultfd_register() (MISSING mode) of one page,
+// UFFDIO_ZEROPAGE (mfill_atomic_zeropage()), then userfaultfd_unregister()
+// (v6.18), the sequence the live executor runs. Registering splits the page
+// off its VMA with VM_UFFD_MISSING set (vma_modify_flags_uffd()), so a
+// private VMA's anon_vma_prepare() in the fill finds no compatible
+// neighbour and takes an anon_vma of its own; unregistering clears the flag
+// through vma_modify_flags_uffd() again, which merges the page with its
+// neighbours when they are compatible -- also neighbours that were left
+// unmerged before, such as the pieces of a VMA that fork unlocked
+// (found by gupcheck diff --random 1000 --seeds 12 and 77: the model left the
+// child's VMAs split). A VMA that cannot be registered (no VM_MAYWRITE, not
+// anonymous or shmem: vma_can_userfault()) is left as it is.
+long uffd_register_zeropage(kernel_state &k, int pid, uint64_t vpn) {
+  mm_struct &mm = k.tasks[pid].mm;
+  const vm_area_struct *v = find_vma(mm, vpn);
+  if (!v || v->vm_start > vpn || !(v->vm_flags & VM_MAYWRITE) ||
+      (!vma_is_anonymous(*v) && v->backing != vma_backing::shmem))
+    return mfill_atomic_zeropage(k, pid, vpn);
+  split_huge_pmd_at(k, mm, vpn);
+  split_huge_pmd_at(k, mm, vpn + 1);
+  split_vma_at(mm, vpn);
+  split_vma_at(mm, vpn + 1);
+  find_vma(mm, vpn)->vm_flags |= VM_UFFD_MISSING;
+  const long ret = mfill_atomic_zeropage(k, pid, vpn);
+  find_vma(mm, vpn)->vm_flags &= ~VM_UFFD_MISSING;
+  vma_merge_modified(mm, vpn);
+  return ret;
+}
+
 }  // namespace gupcheck::model

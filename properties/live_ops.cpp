@@ -83,12 +83,12 @@ std::string live_unexpressible_reason(const Op &op, const Op *creator) {
     case OpKind::Fork:
     case OpKind::Exit:
     case OpKind::Mlock:
-    case OpKind::UffdZeropage: return "";
-    case OpKind::ForbidZeropage: return "mm_forbids_zeropage() is s390-only";
-    case OpKind::Stat: return "move_pages status has no live form yet";
-    case OpKind::UffdContinue: return "UFFDIO_CONTINUE (MINOR registration of shmem) has no live form yet";
+    case OpKind::UffdZeropage:
+    case OpKind::Stat:
     case OpKind::RemoteRead:
-    case OpKind::RemoteWrite: return "remote accesses between trace processes have no live form yet (use get/pin)";
+    case OpKind::RemoteWrite: return "";
+    case OpKind::ForbidZeropage: return "mm_forbids_zeropage() is s390-only";
+    case OpKind::UffdContinue: return "UFFDIO_CONTINUE (MINOR registration of shmem) has no live form yet";
     case OpKind::DmaWrite:
     case OpKind::DmaRead: return "device accesses need a device";
     case OpKind::Gup:
@@ -152,10 +152,7 @@ Trace make_live_expressible(const Trace &in) {
       case OpKind::KsmMerge:
       case OpKind::Collapse:
       case OpKind::ForbidZeropage:
-      case OpKind::Stat:
       case OpKind::UffdContinue:
-      case OpKind::RemoteRead:
-      case OpKind::RemoteWrite:
       case OpKind::DmaWrite:
       case OpKind::DmaRead: drop.push_back(i); break;
       case OpKind::Mmap:
@@ -216,6 +213,9 @@ std::string live_ops_table() {
   row("read, write", "a user load/store of one u64 in the agent process");
   row("fork, exit", "fork(2) of the agent process, _exit(2)");
   row("uffd_zeropage", "userfaultfd: UFFDIO_REGISTER (MISSING), UFFDIO_ZEROPAGE, UFFDIO_UNREGISTER");
+  row("stat", "move_pages(2) of the page with nodes == NULL: its status (node or -errno)");
+  row("mem_read|mem_write pP pT", "pP's agent preads/pwrites one u64 of /proc/<pT's pid>/mem");
+  row("vm_readv|vm_writev pP pT", "pP's agent process_vm_readv/writev()s one u64 of pT's memory");
   for (GupApi api : {GupApi::PinFast, GupApi::GetFast, GupApi::Pin, GupApi::Get})
     for (uint32_t f : {0u, unsigned(FOLL_WRITE), unsigned(FOLL_WRITE | FOLL_LONGTERM), unsigned(FOLL_FORCE),
                        unsigned(FOLL_WRITE | FOLL_FORCE)}) {
@@ -226,10 +226,75 @@ std::string live_ops_table() {
     }
   s += "  not live-expressible: pfnmap/mixedmap/fsdax/secretmem mappings, movable/cma/thp/rdonly mappings,\n"
        "  madvise mergeable, ksm_merge, collapse, insert_page, insert_mixed,\n"
-       "  populate, dump, forbid_zeropage, stat, mem_read/vm_readv/mem_write/vm_writev, dma_read/dma_write,\n"
+       "  populate, dump, forbid_zeropage, dma_read/dma_write,\n"
        "  madvise hwpoison, threads, in-flight calls (& / resume / wait), and every other GUP API/flag\n"
        "  combination\n";
   return s;
+}
+
+std::vector<LiveOpKind> live_op_kinds() {
+  const std::string m = "m0 = mmap p0 anon private rw 2\n";
+  const std::string g = m + "g0 = pin p0 m0+0 1 WRITE\n";
+  std::vector<LiveOpKind> k = {
+      {"mmap anon", "m0 = mmap p0 anon private rw 2\nwrite p0 m0+0 0x1", ""},
+      {"mmap shmem:anon", "m0 = mmap p0 shmem:anon shared rw 2\nwrite p0 m0+0 0x1", ""},
+      {"mmap shmem:fN", "m0 = mmap p0 shmem:f1 shared rw 2\nwrite p0 m0+0 0x1", ""},
+      {"mmap file:fN", "m0 = mmap p0 file:f1 private rw 2\nread p0 m0+0", ""},
+      {"mmap ... populate", "m0 = mmap p0 anon private rw 2 populate", ""},
+      {"mmap fsdax:fN", "m0 = mmap p0 fsdax:f1 shared rw 1", ""},
+      {"mmap secretmem", "m0 = mmap p0 secretmem shared rw 1", ""},
+      {"mmap pfnmap", "m0 = mmap p0 pfnmap shared rw 1", ""},
+      {"mmap mixedmap", "m0 = mmap p0 mixedmap shared rw 1", ""},
+      {"mmap ... movable", "m0 = mmap p0 anon private rw 1 movable", ""},
+      {"mmap ... cma", "m0 = mmap p0 anon private rw 1 cma", ""},
+      {"mmap ... thp", "m0 = mmap p0 anon private rw 16 thp", ""},
+      {"mmap ... rdonly", "m0 = mmap p0 file:f1 shared r 1 rdonly", ""},
+      {"munmap", m + "munmap p0 m0+0 1", ""},
+      {"mprotect", m + "mprotect p0 m0+0 1 r", ""},
+      {"read", m + "read p0 m0+0", ""},
+      {"write", m + "write p0 m0+0 0x41", ""},
+      {"fork", m + "write p0 m0+0 0x41\np1 = fork p0", ""},
+      {"exit", m + "p1 = fork p0\nexit p1", ""},
+      {"threads (pP:tK)", m + "read p0:t1 m0+0", ""},
+  };
+  for (const char *a : {"dontneed", "populate_read", "populate_write", "dontfork", "dofork", "wipeonfork",
+                        "keeponfork", "hwpoison", "mergeable"})
+    k.push_back({std::string("madvise ") + a, m + "madvise p0 m0+0 1 " + a, ""});
+  k.insert(k.end(), {
+      {"get", m + "g0 = get p0 m0+0 1 FORCE", ""},
+      {"pin", m + "g0 = pin p0 m0+0 1 0", ""},
+      {"get_fast", m + "write p0 m0+0 0x1\ng0 = get_fast p0 m0+0 1 0\nput g0", ""},
+      {"pin_fast", m + "g0 = pin_fast p0 m0+0 1 WRITE|LONGTERM\nunpin g0", ""},
+      {"put", m + "write p0 m0+0 0x1\ng0 = get_fast p0 m0+0 1 0\nput g0", ""},
+      {"unpin", g + "unpin g0", ""},
+      {"in-flight GUP (&)", m + "g0 = pin p0 m0+0 1 WRITE &", ""},
+      {"resume", m + "g0 = pin p0 m0+0 1 WRITE &\nresume g0", ""},
+      {"wait", m + "g0 = pin p0 m0+0 1 WRITE &\nwait g0", ""},
+      {"populate", m + "populate p0 m0+0 1 WRITE", ""},
+      {"dump", m + "dump p0", ""},
+      {"uffd_zeropage", m + "uffd_zeropage p0 m0+0", ""},
+      {"insert_page", "m0 = mmap p0 mixedmap shared rw 1\ninsert_page p0 m0+0 page", ""},
+      {"insert_mixed", "m0 = mmap p0 mixedmap shared rw 1\ninsert_mixed p0 m0+0 zero", ""},
+      {"mlock", m + "mlock p0 m0+0 1", ""},
+      {"forbid_zeropage", "forbid_zeropage p0", ""},
+      {"stat", m + "stat p0 m0+0", ""},
+      {"mem_read", m + "p1 = fork p0\nmem_read p1 p0 m0+0", ""},
+      {"vm_readv", m + "p1 = fork p0\nvm_readv p1 p0 m0+0", ""},
+      {"mem_write", m + "p1 = fork p0\nmem_write p1 p0 m0+0 0x5", ""},
+      {"vm_writev", m + "p1 = fork p0\nvm_writev p1 p0 m0+0 0x5", ""},
+      {"dma_write", g + "dma_write g0 0x7", ""},
+      {"dma_read", g + "dma_read g0", ""},
+      {"ksm_merge", m + "ksm_merge p0", ""},
+      {"uffd_continue", "m0 = mmap p0 shmem:f1 shared rw 1\nuffd_continue p0 m0+0", ""},
+      {"collapse", "m0 = mmap p0 anon private rw 16 thp\ng0 = collapse p0 m0+0", ""},
+  });
+  for (auto &e : k) {
+    std::string why = live_check(parse_trace("# gupcheck trace v1\n" + e.example + "\n"));
+    // live_check() says "step N (op): reason"; the reason alone.
+    if (const size_t at = why.find("): "); at != std::string::npos) why = why.substr(at + 3);
+    e.reason = why;
+  }
+  return k;
 }
 
 }  // namespace gupcheck::props

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "trace/op.h"
 
@@ -76,5 +77,17 @@ trace::Trace make_live_expressible(const trace::Trace &t);
 
 // One line per live-expressible operation form, for `gupcheck list ops`.
 std::string live_ops_table();
+
+// The trace language's op kinds (each op, each mmap backing and placement,
+// each madvise advice, each GUP API, in-flight calls), each with a small
+// example trace that uses it and whether the live kernel can run it: reason
+// is "" when `gupcheck diff` accepts the example, else why it refuses it
+// (live_check() of the example, so the marking and the oracle are one).
+struct LiveOpKind {
+  std::string kind;     // e.g. "mmap file:fN", "madvise hwpoison"
+  std::string example;  // trace text, operations separated by newlines
+  std::string reason;   // "" when live-expressible
+};
+std::vector<LiveOpKind> live_op_kinds();
 
 }  // namespace gupcheck::props

@@ -101,7 +101,7 @@ void World::step_vm(const Op &op, int pid) {
       out.ret = do_pages_stat(k_, pid, address(op.map, op.page));
       break;
     case OpKind::UffdZeropage:
-      out.ret = mfill_atomic_zeropage(k_, pid, address(op.map, op.page));
+      out.ret = uffd_register_zeropage(k_, pid, address(op.map, op.page));
       break;
     case OpKind::KsmMerge:
       out.ret = ksm_scan_mm(k_, pid);

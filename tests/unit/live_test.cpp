@@ -187,6 +187,48 @@ TEST(ModelFidelity, VmAccountDroppedWhenReadOnlyWithoutAnonVma) {
   EXPECT_TRUE(at(obs[5], 1, 0, 0).present);
 }
 
+// The VMAs of process `pid` after running every step of a tests/live trace on the model.
+std::vector<std::pair<uint64_t, uint64_t>> vmas_after(const std::string &name, int pid) {
+  auto t = load(name);
+  props::ModelOracle m;
+  props::Creators c;
+  for (size_t i = 0; i < t.ops.size(); i++) {
+    m.run(t.ops[i], i, c.of(t.ops[i]));
+    c.apply(t.ops[i]);
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (const auto &v : m.world().kernel().tasks[size_t(pid)].mm.vmas) out.emplace_back(v.vm_start, v.vm_end);
+  return out;
+}
+
+TEST(ModelFidelity, UffdUnregisterMergesNeighbours) {
+  // The child's m0 was split by the parent's mlock and stays split across fork
+  // (VM_LOCKED dropped, nothing merges) until uffd_zeropage unregisters a page.
+  const auto p1 = vmas_after("uffd-unregister-merges.trace", 1);
+  ASSERT_FALSE(p1.empty());
+  EXPECT_EQ(p1[0].second - p1[0].first, 11u);  // [m0, m0+11): one VMA
+  const auto p0 = vmas_after("uffd-unregister-merges.trace", 0);
+  ASSERT_GE(p0.size(), 2u);
+  EXPECT_EQ(p0[0].second - p0[0].first, 10u);  // the parent's locked tail stays apart
+}
+
+TEST(ModelFidelity, NeighboursAnonVmaReusedSoHalvesMerge) {
+  const auto p0 = vmas_after("anon-vma-reused-merges.trace", 0);
+  ASSERT_EQ(p0.size(), 1u);
+  EXPECT_EQ(p0[0].second - p0[0].first, 3u);
+}
+
+TEST(ModelFidelity, MergeLeftWhenNotBoth) {
+  const auto p0 = vmas_after("merge-left-first.trace", 0);
+  ASSERT_EQ(p0.size(), 2u);
+  EXPECT_EQ(p0[0].second - p0[0].first, 2u);  // m0+1 joined m0+0, not m0+2
+}
+
+TEST(ModelFidelity, UnchangedMprotectKeepsVmAccount) {
+  const auto p1 = vmas_after("mprotect-unchanged-keeps-account.trace", 1);
+  EXPECT_EQ(p1.size(), 2u);  // the unchanged half keeps VM_ACCOUNT, the other loses it
+}
+
 // ---------------------------------------------------------------------------
 // The live kernel (root only).
 
