@@ -59,6 +59,17 @@ void name_pfn(model::pfn_t pfn);
 void name_pte(int pid, uint64_t vpn);
 void name_gup(int gup);
 
+// How InvariantSet::check() judges a step (gupcheck --check). Full: every
+// selected invariant over the whole world after every step. Incremental:
+// after a step only the instances (folios, GUP calls) the step's footprint
+// (World::footprint()) says can have changed, every invariant in full at
+// the end of each trace and wherever the footprint is global. Both give the
+// same verdicts (tests/property/incremental_test.cpp).
+enum class CheckMode { Full, Incremental };
+// "full" / "incremental"; parse: false for anything else.
+const char *check_mode_name(CheckMode m);
+bool parse_check_mode(const std::string &s, CheckMode &m);
+
 // A selection of invariants (all by default).
 class InvariantSet {
  public:
@@ -77,9 +88,12 @@ class InvariantSet {
   std::string names() const;
   // Whether the selection is one witness (gupcheck fuzz --witness).
   bool is_witness() const;
+  CheckMode mode() const { return mode_; }
+  void set_mode(CheckMode m) { mode_ = m; }
 
  private:
   std::vector<const Invariant *> sel_;
+  CheckMode mode_ = CheckMode::Incremental;
 };
 
 // Runs a whole trace, checking after every step; stops at the first

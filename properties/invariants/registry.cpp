@@ -316,7 +316,7 @@ std::string InvariantSet::select(const std::vector<std::string> &names) {
   std::vector<const Invariant *> s;
   for (const auto &n : names) {
     if (n == "all") {
-      *this = InvariantSet();
+      sel_ = InvariantSet().sel_;
       return "";
     }
     const Invariant *i = find_invariant(n);
@@ -419,8 +419,18 @@ void name_pfn(pfn_t pfn) { t_named.pfns.push_back(pfn); }
 void name_pte(int pid, uint64_t vpn) { t_named.ptes.emplace_back(pid, vpn); }
 void name_gup(int gup) { t_named.gups.push_back(gup); }
 
+const char *check_mode_name(CheckMode m) { return m == CheckMode::Full ? "full" : "incremental"; }
+
+bool parse_check_mode(const std::string &s, CheckMode &m) {
+  if (s == "full") m = CheckMode::Full;
+  else if (s == "incremental") m = CheckMode::Incremental;
+  else return false;
+  return true;
+}
+
 InvariantSet only(const std::string &invariant, const InvariantSet &fallback) {
   InvariantSet s;
+  s.set_mode(fallback.mode());
   if (!find_invariant(invariant) || !s.select({invariant}).empty()) return fallback;
   return s;
 }
