@@ -14,7 +14,8 @@
 //      operation, the five most expensive printed (all with --all). An
 //      invariant that needs the shared census walk (properties/world.h) pays
 //      for the walk here, which the full set pays once.
-// Usage: gupcheck_bench [SECONDS_PER_PART] [--all] [--no-per-invariant] (default 5)
+// Usage: gupcheck_bench [SECONDS_PER_PART] [--all] [--no-per-invariant] [--only typeok|full|incremental]
+//        (default 5 s; --only: that selection alone, e.g. under perf)
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -109,9 +110,11 @@ static void per_invariant(bool all) {
 int main(int argc, char **argv) {
   double secs = 5.0;
   bool all = false, per = true;
+  std::string only;  // --only typeok|full|incremental: that part alone (for a profiler)
   for (int i = 1; i < argc; i++) {
     if (std::strcmp(argv[i], "--all") == 0) all = true;
     else if (std::strcmp(argv[i], "--no-per-invariant") == 0) per = false;
+    else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
     else secs = std::atof(argv[i]);
   }
   if (!(secs > 0)) {
@@ -123,6 +126,11 @@ int main(int argc, char **argv) {
   typeok.set_mode(props::CheckMode::Full);
   full.set_mode(props::CheckMode::Full);
   incr.set_mode(props::CheckMode::Incremental);
+  if (!only.empty()) {
+    const props::InvariantSet &s = only == "typeok" ? typeok : only == "full" ? full : incr;
+    std::printf("%s: %.0f ops/s\n", only.c_str(), parts(secs, {s})[0]);
+    return 0;
+  }
   const std::vector<double> r = parts(secs, {typeok, full, incr});
   std::printf("model + TypeOK only (--check full):              %.0f ops/s\n", r[0]);
   std::printf("model + all %zu invariants, --check full:         %.0f ops/s\n", props::all_invariants().size(), r[1]);

@@ -81,7 +81,11 @@ class InvariantSet {
   // Checks TypeOK, then Expectation, then the selected invariants in registry order.
   // Return: the first violation, with found == false when all hold; its
   // `also` lists every other registered invariant violated at that step.
+  // Checking incrementally (mode() and World::incremental()), only the
+  // instances the last step's footprint names.
   Violation check(const World &w, size_t step) const;
+  // Every selected invariant over the whole world, whatever the mode.
+  Violation check_full(const World &w, size_t step) const;
   const std::vector<const Invariant *> &selected() const { return sel_; }
   // The selection as `--invariants` takes it: "all" for every invariant,
   // else the names in registry order, comma separated.
@@ -92,6 +96,7 @@ class InvariantSet {
   void set_mode(CheckMode m) { mode_ = m; }
 
  private:
+  Violation check(const World &w, size_t step, bool incremental) const;
   std::vector<const Invariant *> sel_;
   CheckMode mode_ = CheckMode::Incremental;
 };
