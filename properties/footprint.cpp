@@ -288,23 +288,35 @@ void World::footprint_end() {
           }
     return;
   }
+  // The pages, each once (stamped with this step's epoch), then sorted.
   std::vector<pfn_t> &d = fp_.pfns;
-  d = t.before;
-  if (t.pid >= 0) tables_in(k_.tasks[t.pid].mm, t.lo, t.hi, [&](const pte_table &tab) { mapped_pages(tab, d); });
-  const GupCall *g = t.gup >= 0 && size_t(t.gup) < gups_.size() ? &gups_[t.gup] : nullptr;
-  if (g) d.insert(d.end(), g->pages.begin(), g->pages.end());
-  for (pfn_t p = t.nfolios; p < n; p++) d.push_back(p);
-  // Widen to whole large folios; drop what is no folio (device pfns).
-  const size_t direct = d.size();
-  for (size_t i = 0; i < direct; i++) {
-    const pfn_t p = d[i];
-    if (p >= n || !k_.folios[p].large) continue;
+  if (stamp_.size() < n) stamp_.resize(n, 0);
+  if (++epoch_ == 0) std::fill(stamp_.begin(), stamp_.end(), 0), epoch_ = 1;
+  auto add = [&](pfn_t p) {
+    if (p >= n || stamp_[p] == epoch_) return;
+    stamp_[p] = epoch_;
+    d.push_back(p);
+    if (!k_.folios[p].large) return;
+    // Widen to the whole large folio.
     const pfn_t h = folio_pfn(k_, p);
-    for (pfn_t q = h; q < h + HPAGE_PMD_NR && q < n; q++) d.push_back(q);
-  }
-  d.erase(std::remove_if(d.begin(), d.end(), [n](pfn_t p) { return p >= n; }), d.end());
+    for (pfn_t q = h; q < h + HPAGE_PMD_NR && q < n; q++)
+      if (stamp_[q] != epoch_) stamp_[q] = epoch_, d.push_back(q);
+  };
+  for (pfn_t p : t.before) add(p);
+  if (t.pid >= 0)
+    tables_in(k_.tasks[t.pid].mm, t.lo, t.hi, [&](const pte_table &tab) {
+      if (tab.pmd_leaf) {
+        for (unsigned i = 0; i < HPAGE_PMD_NR; i++) add(tab.pmd_pfn + i);
+        return;
+      }
+      for (const pte_t &p : tab.ptes)
+        if (p.present) add(p.pfn);
+    });
+  const GupCall *g = t.gup >= 0 && size_t(t.gup) < gups_.size() ? &gups_[t.gup] : nullptr;
+  if (g)
+    for (pfn_t p : g->pages) add(p);
+  for (pfn_t p = t.nfolios; p < n; p++) add(p);
   std::sort(d.begin(), d.end());
-  d.erase(std::unique(d.begin(), d.end()), d.end());
 
   // The census: put back what the tables and the call contribute now.
   if (t.census) {

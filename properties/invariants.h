@@ -98,7 +98,7 @@ class InvariantSet {
  private:
   Violation check(const World &w, size_t step, bool incremental) const;
   std::vector<const Invariant *> sel_;
-  CheckMode mode_ = CheckMode::Incremental;
+  CheckMode mode_ = CheckMode::Full;
 };
 
 // Runs a whole trace, checking after every step; stops at the first

@@ -340,6 +340,8 @@ class World {
   } touch_;
   // Per page: the GUP calls holding it (footprint: calls of a changed folio).
   std::vector<std::vector<int>> holders_;
+  std::vector<uint32_t> stamp_;  // per page: the epoch it was last added to a footprint
+  uint32_t epoch_ = 0;
 
   friend struct test::WorldTamper;
 };
