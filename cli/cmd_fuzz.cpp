@@ -47,6 +47,7 @@ struct FuzzOpts {
   std::string summary_json, junit;
   bool max_size_given = false, budget_given = false;  // --max-size, --time or --cases on the command line
   std::string db;  // --db: the findings database
+  std::string check;  // --check full|incremental
 };
 
 // RC_PARAMS, RapidCheck's environment variable, as a RapidCheck user expects
@@ -231,6 +232,7 @@ int cmd_fuzz(FuzzOpts o) {
     if (!o.invariants.empty()) throw UsageError("--witness and --invariants exclude each other");
     cfg.invariants.select({o.witness});
   }
+  cfg.invariants.set_mode(check_mode(o.check));
   props::Stats stats;
   if (o.stats || !o.stats_json.empty()) cfg.stats = &stats;
   cfg.seed = o.seed_given ? o.seed
@@ -351,6 +353,7 @@ void add_fuzz_command(CLI::App &app, Run &run) {
       ->check(integer_in(1, 10000));
   fuzz->add_option("--html", o->html, "Also write the campaign page (one self-contained HTML file) here");
   fuzz->add_option("--invariants", o->invariants, "Invariants to check, by name or id, comma separated (default all)");
+  add_check_option(fuzz, &o->check);
   fuzz->add_option("--witness", o->witness,
                    "Look for one witness state instead (see: gupcheck list witnesses); exit 1 when reached");
   fuzz->add_flag("--stats", o->stats, "Print coverage at the end: operations, GUP outcomes, witness states");

@@ -26,6 +26,7 @@ struct ReplayOpts {
   std::vector<std::string> invariants;
   bool from_fuzzer = false;  // FILE is a libFuzzer input (raw choices), not a trace
   std::string save_trace;
+  std::string check;  // --check full|incremental
 };
 
 // A libFuzzer input (fuzz/gup_fuzzer.cpp) decoded the way the target decodes it.
@@ -63,7 +64,9 @@ int cmd_replay(const ReplayOpts &o) {
     t.notes.push_back("decoded from libFuzzer input " + file);
     // Cut after the first violation, as the fuzzer reported it.
     const model::variant_info &fv = variant_or_die(t.variant);
-    const props::RunResult r = props::run_trace(t, fv.sw, invariants_or_die(inv_names));
+    props::InvariantSet fi = invariants_or_die(inv_names);
+    fi.set_mode(check_mode(o.check));
+    const props::RunResult r = props::run_trace(t, fv.sw, fi);
     if (r.violation.found) {
       t.ops.resize(r.violation.step + 1);
       note_verdict(t, r.violation, invariants_or_die(inv_names));
@@ -75,7 +78,9 @@ int cmd_replay(const ReplayOpts &o) {
   }
   const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
   const model::variant_info &v = variant_or_die(vname);
-  props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, invariants_for(t, inv_names));
+  props::InvariantSet inv = invariants_for(t, inv_names);
+  inv.set_mode(check_mode(o.check));
+  props::ReplayRecord log = props::replay_for_report(t, v.name, v.sw, inv);
   log.replay_command = o.from_fuzzer ? "gupcheck replay --from-fuzzer " + file + " --variant " + v.name
                                      : props::replay_command_for(file, v.name);
   std::printf("%s", reports::text_report(log).c_str());
@@ -98,6 +103,7 @@ struct ShrinkOpts {
   std::string file, variant, out;
   double shrink_time = 60;
   std::vector<std::string> invariants;
+  std::string check;  // --check full|incremental
 };
 
 int cmd_shrink(const ShrinkOpts &o) {
@@ -110,6 +116,7 @@ int cmd_shrink(const ShrinkOpts &o) {
   const std::string vname = variant_opt.empty() ? t.variant : variant_opt;
   const model::variant_info &v = variant_or_die(vname);
   props::InvariantSet inv = invariants_for(t, inv_names);
+  inv.set_mode(check_mode(o.check));
   props::RunResult r = props::run_trace(t, v.sw, inv);
   if (!r.violation.found) {
     std::printf("%s holds on %s: nothing to shrink\n", file.c_str(), v.name.c_str());
@@ -153,6 +160,7 @@ void add_replay_command(CLI::App &app, Run &run) {
   replay->add_option("--dot", o->dot_out,
                      "Write the graph of the state before and after the failing step (Graphviz dot)");
   replay->add_option("--svg", o->svg_out, "Write the same graph as SVG (needs Graphviz's dot)");
+  add_check_option(replay, &o->check);
   replay->add_flag("--from-fuzzer", o->from_fuzzer,
                    "FILE is a libFuzzer input (fuzz/gup_fuzzer): decode it (variant: --variant, default mainline)");
   replay->add_option("--save-trace", o->save_trace, "With --from-fuzzer: also write the decoded trace here");
@@ -169,6 +177,7 @@ void add_shrink_command(CLI::App &app, Run &run) {
   shr->add_option("-o,--output,--out", o->out, "Write the shrunk trace to this file (default: standard output)");
   shr->add_option("--shrink-time", o->shrink_time, "Time cap, seconds (default 60)")->check(real_in(0, kMaxSeconds));
   shr->add_option("--invariants", o->invariants, "Invariants to check (default all)");
+  add_check_option(shr, &o->check);
   shr->callback([&run, o] { run = [o] { return cmd_shrink(*o); }; });
 }
 

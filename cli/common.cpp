@@ -80,6 +80,19 @@ const model::variant_info &variant_or_die(const std::string &name) {
   return *v;
 }
 
+void add_check_option(CLI::App *c, std::string *mode) {
+  c->add_option("--check", *mode,
+                "How invariants are checked after each step: full (default; every invariant over the whole state) or "
+                "incremental (only what the step touched, all at the end of each trace); same verdicts")
+      ->check(CLI::IsMember({"full", "incremental"}));
+}
+
+props::CheckMode check_mode(const std::string &mode) {
+  props::CheckMode m = props::CheckMode::Full;
+  if (!mode.empty() && !props::parse_check_mode(mode, m)) throw UsageError("--check: full or incremental");
+  return m;
+}
+
 props::InvariantSet invariants_or_die(const std::vector<std::string> &names) {
   props::InvariantSet s;
   if (names.empty()) return s;

@@ -41,6 +41,12 @@ void install_stop_handlers();
 const model::variant_info &variant_or_die(const std::string &name);
 // Accepts comma-separated names or ids; empty selects every invariant.
 props::InvariantSet invariants_or_die(const std::vector<std::string> &names);
+// --check full|incremental (default full: incremental is faster on long
+// traces, slower on the campaign's short ones, README "Speed"): how the invariants are
+// checked after each step (properties/invariants.h CheckMode); both give the
+// same verdicts, so no summary or "found by" command records it.
+void add_check_option(CLI::App *c, std::string *mode);
+props::CheckMode check_mode(const std::string &mode);
 // The selection a saved trace is judged with: `names` when given, else its
 // header's "invariants:" line (trace/header.h), else every invariant.
 props::InvariantSet invariants_for(const trace::Trace &t, const std::vector<std::string> &names);

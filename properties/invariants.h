@@ -59,6 +59,17 @@ void name_pfn(model::pfn_t pfn);
 void name_pte(int pid, uint64_t vpn);
 void name_gup(int gup);
 
+// How InvariantSet::check() judges a step (gupcheck --check). Full: every
+// selected invariant over the whole world after every step. Incremental:
+// after a step only the instances (folios, GUP calls) the step's footprint
+// (World::footprint()) says can have changed, every invariant in full at
+// the end of each trace and wherever the footprint is global. Both give the
+// same verdicts (tests/property/incremental_test.cpp).
+enum class CheckMode { Full, Incremental };
+// "full" / "incremental"; parse: false for anything else.
+const char *check_mode_name(CheckMode m);
+bool parse_check_mode(const std::string &s, CheckMode &m);
+
 // A selection of invariants (all by default).
 class InvariantSet {
  public:
@@ -70,16 +81,24 @@ class InvariantSet {
   // Checks TypeOK, then Expectation, then the selected invariants in registry order.
   // Return: the first violation, with found == false when all hold; its
   // `also` lists every other registered invariant violated at that step.
+  // Checking incrementally (mode() and World::incremental()), only the
+  // instances the last step's footprint names.
   Violation check(const World &w, size_t step) const;
+  // Every selected invariant over the whole world, whatever the mode.
+  Violation check_full(const World &w, size_t step) const;
   const std::vector<const Invariant *> &selected() const { return sel_; }
   // The selection as `--invariants` takes it: "all" for every invariant,
   // else the names in registry order, comma separated.
   std::string names() const;
   // Whether the selection is one witness (gupcheck fuzz --witness).
   bool is_witness() const;
+  CheckMode mode() const { return mode_; }
+  void set_mode(CheckMode m) { mode_ = m; }
 
  private:
+  Violation check(const World &w, size_t step, bool incremental) const;
   std::vector<const Invariant *> sel_;
+  CheckMode mode_ = CheckMode::Full;
 };
 
 // Runs a whole trace, checking after every step; stops at the first

@@ -57,6 +57,7 @@ ReplayRecord replay_for_report(const trace::Trace &t, const std::string &variant
   log.replay_command = replay_command_for("TRACE_FILE", variant_name);
 
   World w(sw);
+  w.set_incremental(inv.mode() == CheckMode::Incremental);
   for (size_t i = 0; i < t.ops.size() && !log.failed(); i++) {
     const trace::Op &op = t.ops[i];
     log.steps.push_back({op, Outcome{}});
@@ -81,6 +82,10 @@ ReplayRecord replay_for_report(const trace::Trace &t, const std::string &variant
       internal(std::string("unexpected exception: ") + e.what());
     }
   }
+  // Checked incrementally, the trace ends with a full check, as run_trace().
+  if (!log.failed() && !t.ops.empty() && log.steps.size() == t.ops.size() && log.steps.back().completed &&
+      w.incremental() && !w.footprint().global)
+    log.violation = inv.check_full(w, t.ops.size() - 1);
   log.after = take_snapshot(w);
 
   // The state before the last step comes from a second run of the steps

@@ -296,18 +296,23 @@ bool needs_mmap_lock(const Op &op) {
 }  // namespace
 
 const Outcome &World::step(const Op &op) {
+  bool global_step = false;
   last_op_ = op;
   out_ = Outcome{};
   last_gup_ = nullptr;
-  census_.valid = false;
   k_.faults.clear();
+  if (!incremental_) census_.valid = false;
 
   // A collapse stopped at its interleave point holds mmap_lock for
   // writing: any operation that needs an mmap_lock (every one but GUP's
   // own steps, releases and device DMA, which take none) waits until the
   // collapse is done, so it completes first, before the step's probe.
   if (needs_mmap_lock(op))
-    for (size_t p = 0; p < k_.tasks.size(); p++) mmap_lock_wait(k_, int(p));
+    for (size_t p = 0; p < k_.tasks.size(); p++) {
+      // A collapse completing here changes another mm: the step is global.
+      if (k_.tasks[p].mm.collapse.active) census_.valid = false, global_step = true;
+      mmap_lock_wait(k_, int(p));
+    }
 
   k_.steps++;
   int pid = -1;
@@ -323,7 +328,9 @@ const Outcome &World::step(const Op &op) {
     // A remote access works on the target's mm: probe there.
     take_probe(op, op.has_target() ? require_pid(op.target) : pid);
   }
-  census_.valid = false;  // the probe may have taken one of the state before the step
+  // The probe may have taken a census of the state before the step: the
+  // incremental update starts from it (footprint.cpp), else it is dropped.
+  footprint_begin(op, global_step);
   if (takes_mmap_write_lock(op)) k_.tasks[pid].mm.mmap_write_seq++;
 
   switch (area_of(op.kind)) {
@@ -332,91 +339,8 @@ const Outcome &World::step(const Op &op) {
     case Area::Gup: step_gup(op, pid); break;
     case Area::Process: step_process(op, pid); break;
   }
+  footprint_end();
   return out_;
-}
-
-const Census &World::census() const {
-  if (census_.valid) return census_;
-  Census &c = census_;
-  const size_t n = k_.folios.size();
-  c.ptes.assign(n, 0);
-  c.gets.assign(n, 0);
-  c.pins.assign(n, 0);
-  c.special_ptes.assign(n, 0);
-  c.page_maps.assign(n, 0);
-  c.page_pins.assign(n, 0);
-  c.rss.assign(k_.tasks.size(), {});
-  c.ksm_zero.assign(k_.tasks.size(), 0);
-  c.zero_writable = c.zero_not_special = c.writable_shared_anon = c.hwpoison_mapped = c.ksm_zero_not_special = {};
-  c.zero_ptes.assign(k_.tasks.size(), 0);
-  for (size_t pid = 0; pid < k_.tasks.size(); pid++) {
-    const task_struct &t = k_.tasks[pid];
-    if (!t.alive) continue;
-    Census::Rss &rss = c.rss[pid];
-    for (const pte_table &tab : t.mm.tables) {
-      if (tab.pmd_leaf && tab.pmd_pfn < n) {
-        // A PMD leaf: the huge zero folio holds nothing; an anonymous THP
-        // one mapping (and HPAGE_PMD_NR pages of rss).
-        if (is_huge_zero_pfn(k_, tab.pmd_pfn)) {
-          if (tab.pmd_write && c.zero_writable.pid < 0) c.zero_writable = {int(pid), tab.base, tab.pmd_pfn};
-          continue;
-        }
-        const folio &f = k_.folios[tab.pmd_pfn];
-        c.ptes[tab.pmd_pfn]++;
-        for (unsigned i = 0; i < HPAGE_PMD_NR && tab.pmd_pfn + i < n; i++) {
-          c.page_maps[tab.pmd_pfn + i]++;
-          if (hwpoison_unmapped_by_memory_failure(k_.folios[tab.pmd_pfn + i]) && c.hwpoison_mapped.pid < 0)
-            c.hwpoison_mapped = {int(pid), tab.base + i, tab.pmd_pfn + i};
-        }
-        if (f.anon) rss.anon += HPAGE_PMD_NR;
-        if (f.anon && tab.pmd_write && !f.anon_exclusive && c.writable_shared_anon.pid < 0)
-          c.writable_shared_anon = {int(pid), tab.base, tab.pmd_pfn};
-        continue;
-      }
-      for (unsigned i = 0; i < PTRS_PER_PTE; i++) {
-        const pte_t &p = tab.ptes[i];
-        if (!p.present || p.pfn >= n) continue;
-        if (is_zero_pfn(p.pfn)) {
-          c.zero_ptes[pid]++;
-          if (p.write && c.zero_writable.pid < 0) c.zero_writable = {int(pid), tab.base + i, p.pfn};
-          if (!p.special && c.zero_not_special.pid < 0) c.zero_not_special = {int(pid), tab.base + i, p.pfn};
-          if (is_ksm_zero_pte(p)) {
-            c.ksm_zero[pid]++;
-            if ((!p.special || p.write) && c.ksm_zero_not_special.pid < 0)
-              c.ksm_zero_not_special = {int(pid), tab.base + i, p.pfn};
-          }
-        }
-        if (p.special) {
-          c.special_ptes[p.pfn]++;
-          continue;
-        }
-        c.ptes[folio_pfn(k_, p.pfn)]++;
-        c.page_maps[p.pfn]++;
-        const folio &f = k_.folios[p.pfn];
-        if (hwpoison_unmapped_by_memory_failure(f) && c.hwpoison_mapped.pid < 0)
-          c.hwpoison_mapped = {int(pid), tab.base + i, p.pfn};
-        if (f.anon) {
-          rss.anon++;
-          if (p.write && !f.anon_exclusive && c.writable_shared_anon.pid < 0)
-            c.writable_shared_anon = {int(pid), tab.base + i, p.pfn};
-        } else if (f.pagecache && k_.files[f.file].shmem) {
-          rss.shmem++;
-        } else {
-          rss.file++;
-        }
-      }
-    }
-  }
-  for (const GupCall &g : gups_) {
-    if (!g.holds()) continue;
-    for (pfn_t p : g.pages) {
-      if (p >= n) continue;
-      (g.pin ? c.pins : c.gets)[folio_pfn(k_, p)]++;
-      if (g.pin) c.page_pins[p]++;
-    }
-  }
-  c.valid = true;
-  return c;
 }
 
 }  // namespace gupcheck::props

@@ -178,7 +178,30 @@ struct Census {
   // A present PTE or PMD leaf mapping a page memory_failure() must have
   // unmapped (hwpoison_unmapped_by_memory_failure()).
   Where hwpoison_mapped;
+  // How many PTEs have each Where property: kept by the incremental update
+  // (World::set_incremental()), which cannot say which one comes first in
+  // the walk; while any is nonzero the next census() walks everything.
+  long n_zero_writable = 0, n_zero_not_special = 0, n_writable_shared_anon = 0, n_ksm_zero_not_special = 0,
+       n_hwpoison_mapped = 0;
   bool valid = false;
+};
+
+// What a step may have changed (World::footprint()), for incremental
+// invariant checking: the invariants that judge each folio or each GUP call
+// on its own look only at these after the step. Sound by construction
+// rather than by tracing every write: a step is local only when its kind
+// and operands bound what it can touch (see World::footprint_begin());
+// every other step is global.
+struct Footprint {
+  bool global = true;       // anything may have changed: check everything
+  // Every page whose folio, PTE mappings or GUP holders may have changed
+  // (sorted, unique): the pages the step's page tables mapped before and
+  // after it, the pages of the GUP call it ran or released, the folios it
+  // allocated, each widened to its whole large folio.
+  std::vector<pfn_t> pfns;
+  // Every GUP call whose state, or the folio of one of whose pages, may
+  // have changed (sorted, unique).
+  std::vector<int> gups;
 };
 
 // A GUP call in flight: its coroutine and its own result buffers (stable
@@ -254,6 +277,17 @@ class World {
   // collapse: its handle is a call only so that it can be in flight).
   const GupCall *last_gup() const { return last_gup_; }
   const Census &census() const;
+  // The census walked from scratch, whatever the incremental state (tests
+  // compare it with census()).
+  Census census_full() const;
+
+  // Incremental checking (gupcheck --check incremental): each step records
+  // its footprint, and the census is updated from it instead of walked
+  // again. Off by default (a World the explorer copies, a live run).
+  void set_incremental(bool on);
+  bool incremental() const { return incremental_; }
+  // The last step's footprint; global when incremental checking is off.
+  const Footprint &footprint() const { return fp_; }
   // A store of v into every page call g holds, by the I/O a live mechanism
   // does through it (an O_DIRECT read fills its buffer): the frames change,
   // not the spec's shadow memory. The model oracle's device side.
@@ -261,6 +295,17 @@ class World {
 
  private:
   void take_probe(const trace::Op &op, int pid);
+  // Incremental checking (footprint.cpp): before the step, decide whether it
+  // is local and take out of the census what its page tables and GUP call
+  // contributed; after it, put back what they contribute now and record the
+  // footprint.
+  void footprint_begin(const trace::Op &op, bool global);
+  void footprint_end();
+  // Adds (sign +1) or removes (-1) one page table's or one call's share of
+  // the census; `where`: also note the first PTE with each property.
+  void census_table(Census &c, int pid, const model::pte_table &t, int sign, bool where) const;
+  void census_gup(Census &c, const GupCall &g, int sign) const;
+  void census_walk(Census &c) const;
   // The step of each area (world_vm.cpp, world_access.cpp, world_gup.cpp,
   // world_process.cpp): runs op on the model and records its outcome and the
   // ghost state. REQUIRES: op belongs to the area; the probe is taken.
@@ -296,6 +341,23 @@ class World {
   Outcome out_;
   const GupCall *last_gup_ = nullptr;
   mutable Census census_;
+  bool incremental_ = false;
+  Footprint fp_;
+  // The step in progress (footprint_begin() .. footprint_end()).
+  struct Touch {
+    int pid = -1;                      // whose page tables ([lo, hi) vpns) the step may change
+    uint64_t lo = 0, hi = 0;
+    int gup = -1;                      // the GUP call it runs or releases
+    std::vector<pfn_t> before;         // pages mapped in those tables, and the call's pages, before
+    // Of each page in `before`: what the census' classification reads.
+    std::vector<uint32_t> before_class;
+    size_t nfolios = 0;
+    bool census = false;               // the census was valid and is being updated
+  } touch_;
+  // Per page: the GUP calls holding it (footprint: calls of a changed folio).
+  std::vector<std::vector<int>> holders_;
+  std::vector<uint32_t> stamp_;  // per page: the epoch it was last added to a footprint
+  uint32_t epoch_ = 0;
 
   friend struct test::WorldTamper;
 };

@@ -32,7 +32,7 @@ bool release_is_inverse(const World &w, std::string &why) {
 bool maybe_pinned_no_false_negative(const World &w, std::string &why) {
   const Census &c = w.census();
   const kernel_state &k = w.kernel();
-  for (pfn_t p = 2; p < k.folios.size(); p++)
+  for (pfn_t p : PfnScan(w, 2))
     if (c.pins[p] > 0 && !folio_maybe_dma_pinned(k.folios[p])) {
       name_pfn(p);
       why = pfn_s(p) + " holds " + std::to_string(c.pins[p]) + " pins but folio_maybe_dma_pinned() is false";
@@ -58,7 +58,7 @@ bool flag_algebra(const World &w, std::string &why) {
 bool pte_references_accounted(const World &w, std::string &why) {
   const Census &c = w.census();
   const kernel_state &k = w.kernel();
-  for (pfn_t p = 2; p < k.folios.size(); p++) {
+  for (pfn_t p : PfnScan(w, 2)) {
     const folio &f = k.folios[p];
     if (f.mapcount != c.ptes[p]) {
       name_pfn(p);
@@ -79,7 +79,7 @@ bool pte_references_accounted(const World &w, std::string &why) {
 bool refcount_matches_holders(const World &w, std::string &why) {
   const Census &c = w.census();
   const kernel_state &k = w.kernel();
-  for (pfn_t p = 2; p < k.folios.size(); p++) {
+  for (pfn_t p : PfnScan(w, 2)) {
     const folio &f = k.folios[p];
     long want = base_refs(f, c.ptes[p]) + c.gets[p] + long(c.pins[p]) * (f.large ? 1 : GUP_PIN_COUNTING_BIAS);
     if (f.refcount != want) {
@@ -137,7 +137,7 @@ bool rss_excludes_special(const World &w, std::string &why) {
 // A8
 bool refcount_overflow_guard(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
-  for (pfn_t p = 1; p < k.folios.size(); p++)
+  for (pfn_t p : PfnScan(w, 1))
     if (k.folios[p].refcount > refcount_ceiling(k)) {
       name_pfn(p);
       why = pfn_s(p) + "'s refcount " + std::to_string(k.folios[p].refcount) + " passed the ceiling " +
@@ -153,7 +153,7 @@ bool refcount_overflow_guard(const World &w, std::string &why) {
 bool large_folio_counts_per_page(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   const Census &c = w.census();
-  for (pfn_t p = 2; p < k.folios.size(); p++) {
+  for (pfn_t p : PfnScan(w, 2)) {
     const folio &f = k.folios[p];
     if (!f.large || f.head || f.freed) continue;
     if (f.pincount != c.pins[p]) {

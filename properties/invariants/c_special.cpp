@@ -159,7 +159,7 @@ bool zap_special_only_clears(const World &w, std::string &why) {
     why = "the zero page was freed";
     return false;
   }
-  for (pfn_t p = 2; p < k.folios.size(); p++)
+  for (pfn_t p : PfnScan(w, 2))
     if (k.folios[p].driver && (k.folios[p].freed || k.folios[p].refcount < 1)) {
       why = "driver " + pfn_s(p) + " lost the driver's own reference";
       return false;

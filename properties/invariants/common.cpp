@@ -10,6 +10,7 @@
 #include "properties/invariants/internal.h"
 
 #include <algorithm>
+#include <climits>
 #include <sstream>
 
 namespace gupcheck::props::inv {
@@ -18,6 +19,23 @@ using namespace gupcheck::model;
 using trace::OpKind;
 
 thread_local Named t_named;
+thread_local const Footprint *t_footprint = nullptr;
+
+PfnScan::PfnScan(const World &w, pfn_t lo) : lo_(lo), hi_(std::max<pfn_t>(lo, w.kernel().folios.size())) {
+  if (!t_footprint) return;
+  incr_ = true;
+  const std::vector<pfn_t> &v = t_footprint->pfns;
+  list_ = v.data() + (std::lower_bound(v.begin(), v.end(), lo) - v.begin());
+  list_end_ = v.data() + (std::lower_bound(v.begin(), v.end(), hi_) - v.begin());
+}
+
+GupScan::GupScan(const World &w) : w_(&w) {
+  if (!t_footprint) return;
+  incr_ = true;
+  const std::vector<int> &v = t_footprint->gups;
+  list_ = v.data();
+  list_end_ = v.data() + v.size();
+}
 
 std::string pfn_s(pfn_t p) { return "pfn " + hex(p); }
 std::string addr_s(uint64_t vpn) { return hex(vpn << 12); }
@@ -78,19 +96,27 @@ long gup_share_delta(const World &w, pfn_t p) {
 // page, GUP_PIN_COUNTING_BIAS (or 1 on a large folio) per pinned page,
 // nothing for a pin of the zero page. *pins counts the pins that move the
 // NR_FOLL_PIN_* counters.
-std::vector<long> gup_holdings(const kernel_state &k, const GupCall &g, long *pins) {
-  std::vector<long> held(k.folios.size(), 0);
+std::vector<std::pair<pfn_t, long>> gup_holdings(const kernel_state &k, const GupCall &g, long *pins) {
+  std::vector<std::pair<pfn_t, long>> held;
   *pins = 0;
   for (pfn_t p : g.pages) {
     if (!pfn_valid(k, p)) continue;
     const pfn_t h = folio_pfn(k, p);  // references go to the folio
     if (!g.pin) {
-      held[h] += 1;
+      held.emplace_back(h, 1);
     } else if (!k.folios[p].zero) {
-      held[h] += k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS;
+      held.emplace_back(h, k.folios[p].large ? 1 : GUP_PIN_COUNTING_BIAS);
       (*pins)++;
     }
   }
+  // One entry per folio, by pfn.
+  std::sort(held.begin(), held.end());
+  size_t o = 0;
+  for (size_t i = 0; i < held.size(); i++) {
+    if (o && held[o - 1].first == held[i].first) held[o - 1].second += held[i].second;
+    else held[o++] = held[i];
+  }
+  held.resize(o);
   return held;
 }
 
@@ -100,14 +126,20 @@ std::vector<long> gup_holdings(const kernel_state &k, const GupCall &g, long *pi
 bool gup_delta_matches(const World &w, const GupCall &g, long sign, const char *what, std::string &why) {
   const kernel_state &k = w.kernel();
   long pins;
-  const std::vector<long> held = gup_holdings(k, g, &pins);
-  for (pfn_t p = 1; p < k.folios.size(); p++) {
+  const std::vector<std::pair<pfn_t, long>> holdings = gup_holdings(k, g, &pins);
+  auto held = [&holdings](pfn_t p) {
+    auto it = std::lower_bound(holdings.begin(), holdings.end(), std::make_pair(p, LONG_MIN));
+    return it != holdings.end() && it->first == p ? it->second : 0L;
+  };
+  // Checking incrementally, only the footprint's pages: the others kept
+  // their counts, and the call holds none of them.
+  for (pfn_t p : PfnScan(w, 1)) {
     const long d = gup_share_delta(w, p);
-    if (d != sign * held[p]) {
+    if (d != sign * held(p)) {
       name_pfn(p);
       name_gup(gup_index(w, g));
       why = std::string(what) + " changed " + pfn_s(p) + "'s references by " + std::to_string(d) + ", expected " +
-            std::to_string(sign * held[p]) + (k.folios[p].zero ? " (the zero page)" : "");
+            std::to_string(sign * held(p)) + (k.folios[p].zero ? " (the zero page)" : "");
       return false;
     }
   }

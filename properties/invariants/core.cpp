@@ -62,7 +62,7 @@ bool type_ok(const World &w, std::string &why) {
       }
     }
   }
-  for (const GupCall &g : w.gup_calls()) {
+  for (const GupCall &g : GupScan(w)) {
     if (!g.exists || !g.completed) continue;
     if (long(g.pages.size()) != std::max(g.ret, 0L)) {
       why = "a GUP call's pages do not match its return value";

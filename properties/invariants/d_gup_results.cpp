@@ -49,7 +49,7 @@ bool gup_return_value(const World &w, std::string &why) {
 // D2
 bool pages_hold_valid_pages(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
-  for (const GupCall &g : w.gup_calls()) {
+  for (const GupCall &g : GupScan(w)) {
     if (!g.holds()) continue;
     for (pfn_t p : g.pages)
       if (!pfn_valid(k, p) || k.folios[p].freed || page_folio(k, p).refcount <= 0) {
@@ -84,7 +84,7 @@ bool gup_returns_mapped_page(const World &w, std::string &why) {
 
 // D6
 bool gup_fast_revalidated(const World &w, std::string &why) {
-  for (const GupCall &g : w.gup_calls())
+  for (const GupCall &g : GupScan(w))
     for (const GupCall::FastCheck &c : g.fast_checks)
       if (g.exists && c.kept != c.mapped) {
         name_gup(gup_index(w, g));

@@ -18,7 +18,7 @@ using trace::OpKind;
 // E1
 bool pinned_anon_is_exclusive(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
-  for (const GupCall &g : w.gup_calls()) {
+  for (const GupCall &g : GupScan(w)) {
     if (!g.holds() || !g.pin) continue;
     for (pfn_t p : g.pages) {
       const folio &f = k.folios[p];
@@ -49,7 +49,7 @@ bool writable_anon_is_exclusive(const World &w, std::string &why) {
 bool pinned_page_not_shared(const World &w, std::string &why) {
   const Census &c = w.census();
   const kernel_state &k = w.kernel();
-  for (pfn_t p = 2; p < k.folios.size(); p++)
+  for (pfn_t p : PfnScan(w, 2))
     if (c.page_pins[p] > 0 && k.folios[p].anon && c.page_maps[p] > 1) {
       name_pfn(p);
       why = "pinned anonymous " + pfn_s(p) + " is mapped by " + std::to_string(c.page_maps[p]) +
@@ -100,7 +100,7 @@ bool no_leak_across_cow(const World &w, std::string &why) {
   // Only anonymous pages are private; a MAP_PRIVATE page-cache page not yet
   // COWed legitimately shows writes made through the file.
   if (!pfn_valid(w.kernel(), f) || !w.kernel().folios[f].anon) return true;
-  for (const GupCall &g : w.gup_calls()) {
+  for (const GupCall &g : GupScan(w)) {
     if (!g.holds() || g.pid == pid || !g.private_mapping) continue;
     if (std::find(g.pages.begin(), g.pages.end(), f) != g.pages.end()) {
       name_pfn(f);
@@ -117,7 +117,7 @@ bool no_leak_across_cow(const World &w, std::string &why) {
 
 // E6
 bool gup_fast_fork_seq(const World &w, std::string &why) {
-  for (const GupCall &g : w.gup_calls())
+  for (const GupCall &g : GupScan(w))
     if (g.exists && g.completed && g.pin && g.fork_in_fast && g.nr_fast > 0) {
       name_gup(gup_index(w, g));
       for (long i = 0; i < g.nr_fast && size_t(i) < g.pages.size(); i++) name_pfn(g.pages[size_t(i)]);
@@ -151,7 +151,7 @@ bool pin_coherent_by_value(const World &w, std::string &why) {
 bool ksm_never_pinned(const World &w, std::string &why) {
   const kernel_state &k = w.kernel();
   const Census &c = w.census();
-  for (pfn_t p = 2; p < k.folios.size(); p++) {
+  for (pfn_t p : PfnScan(w, 2)) {
     const folio &f = k.folios[p];
     if (!f.ksm || f.freed) continue;
     if (f.anon_exclusive || c.pins[p] > 0) {

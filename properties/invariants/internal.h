@@ -39,6 +39,66 @@ struct Named {
 };
 extern thread_local Named t_named;
 
+// The footprint InvariantSet::check() is judging the last step by, or null
+// for a full check (every instance).
+extern thread_local const Footprint *t_footprint;
+
+// The pages an invariant that judges each page (or folio) on its own looks
+// at: every pfn in [lo, folios.size()), or, checking incrementally, only
+// those of the last step's footprint. In increasing order either way, so the
+// first violation found is the same: every other page held after the step
+// before and has not changed since.
+class PfnScan {
+ public:
+  PfnScan(const World &w, pfn_t lo);
+  struct It {
+    bool incr;
+    const pfn_t *list;
+    pfn_t p;
+    pfn_t operator*() const { return incr ? *list : p; }
+    It &operator++() {
+      if (incr) ++list;
+      else ++p;
+      return *this;
+    }
+    bool operator!=(const It &o) const { return incr ? list != o.list : p != o.p; }
+  };
+  It begin() const { return {incr_, list_, lo_}; }
+  It end() const { return {incr_, list_end_, hi_}; }
+
+ private:
+  bool incr_ = false;
+  const pfn_t *list_ = nullptr, *list_end_ = nullptr;
+  pfn_t lo_ = 0, hi_ = 0;
+};
+
+// The GUP calls an invariant that judges each call on its own looks at:
+// every call, or only those of the last step's footprint; in index order.
+class GupScan {
+ public:
+  explicit GupScan(const World &w);
+  struct It {
+    const World *w;
+    bool incr;
+    const int *list;
+    size_t i;
+    const GupCall &operator*() const { return w->gup_calls()[incr ? size_t(*list) : i]; }
+    It &operator++() {
+      if (incr) ++list;
+      else ++i;
+      return *this;
+    }
+    bool operator!=(const It &o) const { return incr ? list != o.list : i != o.i; }
+  };
+  It begin() const { return {w_, incr_, list_, 0}; }
+  It end() const { return {w_, incr_, list_end_, w_->gup_calls().size()}; }
+
+ private:
+  const World *w_;
+  bool incr_ = false;
+  const int *list_ = nullptr, *list_end_ = nullptr;
+};
+
 // Shared specifications and helpers (common.cpp).
 std::string pfn_s(pfn_t p);
 std::string addr_s(uint64_t vpn);
@@ -48,7 +108,7 @@ bool is_gup_end(const World &w);
 bool gup_args_invalid(trace::GupApi api, unsigned flags);
 int base_refs(const folio &f, int ptes);
 long gup_share_delta(const World &w, pfn_t p);
-std::vector<long> gup_holdings(const kernel_state &k, const GupCall &g, long *pins);
+std::vector<std::pair<pfn_t, long>> gup_holdings(const kernel_state &k, const GupCall &g, long *pins);
 bool gup_delta_matches(const World &w, const GupCall &g, long sign, const char *what, std::string &why);
 bool remote_needs_permission(const World &w, std::string &why);
 bool gup_range_of_step(const World &w, unsigned &flags, long &ret);
