@@ -36,6 +36,8 @@ namespace gupcheck::model::cov {
   X(gup_must_unshare_longterm_cow, "gup_must_unshare", "long-term R/O pin of a non-anon page in a COW mapping") \
   X(gup_must_unshare_fast, "gup_must_unshare", "GUP-fast defers a non-anon page to the slow path")  \
   X(gup_must_unshare_anon_shared, "gup_must_unshare", "R/O pin of a shared anon page")             \
+  X(gup_must_unshare_longterm_kept, "gup_must_unshare", "long-term R/O pin keeps a non-anon page (variant)") \
+  X(gup_must_unshare_anon_kept, "gup_must_unshare", "R/O pin keeps a shared anon page (variant)")   \
   X(try_grab_folio_get, "try_grab_folio", "FOLL_GET")                                              \
   X(try_grab_folio_pin_zero, "try_grab_folio", "FOLL_PIN on the zero page (not counted)")          \
   X(try_grab_folio_pin_large, "try_grab_folio", "FOLL_PIN on a large folio")                       \
@@ -72,6 +74,8 @@ namespace gupcheck::model::cov {
   X(gup_fast_refused, "gup_fast", "folio refused (file-backed / unshare)")                          \
   X(gup_fast_grabbed, "gup_fast", "PTE page grabbed")                                               \
   X(gup_fast_seq_changed, "gup_fast", "write_protect_seq changed: pins dropped")                    \
+  X(gup_fast_seq_ignored, "gup_fast", "write_protect_seq changed, not checked (variant)")           \
+  X(gup_fast_pmd_recheck_skipped, "gup_fast", "PMD changed, only the PTE rechecked (variant)")       \
   X(gup_fast_fallback_slow, "gup_fast_fallback", "falls back to the slow path")                     \
   X(populate_vma_page_range_lockonfault, "populate_vma_page_range", "VM_LOCKONFAULT")               \
   X(mm_populate_skip_pfnmap, "__mm_populate", "VM_IO|VM_PFNMAP skipped")                            \
@@ -115,6 +119,7 @@ namespace gupcheck::model::cov {
   X(insert_page_busy, "insert_page", "PTE busy")                                                     \
   X(insert_page_zero_special, "insert_page", "zero page mapped special")                             \
   X(insert_page_refcounted, "insert_page", "page refcounted")                                         \
+  X(insert_page_zero_refcounted, "insert_page", "zero page refcounted (variant)")                     \
   X(vmf_insert_mixed_zero_refused, "vmf_insert_mixed", "zero page refused")                           \
   X(vmf_insert_mixed_insert_page, "vmf_insert_mixed", "!ARCH_HAS_PTE_SPECIAL: insert_page")            \
   X(vmf_insert_mixed_special, "vmf_insert_mixed", "special PTE")                                      \
@@ -126,6 +131,7 @@ namespace gupcheck::model::cov {
   X(zap_pte_range_page, "zap_pte_range", "page unmapped")                                              \
   X(copy_present_pte_pinned_copy, "copy_present_pte", "pinned anon page copied for the child")         \
   X(copy_present_pte_shares_excl, "copy_present_pte", "exclusive anon page shared")                   \
+  X(copy_present_pte_pinned_shared, "copy_present_pte", "pinned anon page shared with the child (variant)") \
   X(copy_present_pte_anon_shared, "copy_present_pte", "shared anon page")                             \
   X(copy_present_pte_file, "copy_present_pte", "file or driver page")                                 \
   X(copy_present_pte_special, "copy_present_pte", "special PTE")                                      \
@@ -151,6 +157,7 @@ namespace gupcheck::model::cov {
   X(zap_huge_pmd_thp, "zap_huge_pmd", "THP")                                                           \
   X(copy_huge_pmd_pinned_split, "copy_huge_pmd", "pinned THP split for the child")                     \
   X(copy_huge_pmd_shared, "copy_huge_pmd", "THP shared")                                               \
+  X(copy_huge_pmd_pinned_shared, "copy_huge_pmd", "pinned THP shared with the child (variant)")        \
   X(copy_huge_pmd_zero, "copy_huge_pmd", "huge zero page shared")                                      \
   X(follow_huge_pmd_write_fault, "follow_huge_pmd", "write needs a fault")                              \
   X(follow_huge_pmd_foll_cow, "follow_huge_pmd", "FOLL_COW on a dirty PMD (variant)")                   \
@@ -158,6 +165,7 @@ namespace gupcheck::model::cov {
   X(follow_huge_pmd_dump_zero, "follow_huge_pmd", "FOLL_DUMP on the huge zero page")                    \
   X(follow_huge_pmd_unshare, "follow_huge_pmd", "R/O pin must unshare (-EMLINK)")                       \
   X(follow_huge_pmd_grabbed, "follow_huge_pmd", "page grabbed")                                         \
+  X(follow_huge_pmd_read_dirties, "follow_huge_pmd", "touch_pmd() dirties on a read (variant)")         \
   X(collapse_refused, "madvise_collapse", "scan refused")                                               \
   X(collapse_already, "madvise_collapse", "already a PMD leaf")                                         \
   X(collapse_begun, "madvise_collapse", "PMD cleared, pages isolated")                                  \

@@ -190,7 +190,10 @@ bool gup_must_unshare(const kernel_state &k, const vm_area_struct *vma, unsigned
   if ((flags & (FOLL_WRITE | FOLL_PIN)) != FOLL_PIN) return false;
   const folio &f = k.folios[page];
   if (!f.anon) {
-    if (k.sw.longterm_pin_keeps_non_anon) return false;  // variant: pre-84209e87c696
+    if (k.sw.longterm_pin_keeps_non_anon) {  // variant: pre-84209e87c696
+      if ((flags & FOLL_LONGTERM) && (!vma || is_cow_mapping(vma->vm_flags))) GUP_COV(gup_must_unshare_longterm_kept);
+      return false;
+    }
     // R/O short-term pins need not observe later changes; long-term ones do,
     // so the zero page or page cache in a COW mapping must be unshared.
     if (!(flags & FOLL_LONGTERM)) return false;
@@ -202,7 +205,10 @@ bool gup_must_unshare(const kernel_state &k, const vm_area_struct *vma, unsigned
     GUP_COV(gup_must_unshare_longterm_cow);
     return true;
   }
-  if (k.sw.ro_pin_never_unshares_anon) return false;  // variant: pre-a7f226604170
+  if (k.sw.ro_pin_never_unshares_anon) {  // variant: pre-a7f226604170
+    if (!f.anon_exclusive) GUP_COV(gup_must_unshare_anon_kept);
+    return false;
+  }
   if (f.anon_exclusive) return false;
   GUP_COV(gup_must_unshare_anon_shared);
   return true;
@@ -767,6 +773,7 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
     // Variant (pre-70cbc3cc78a9): only the PTE was rechecked.
     const bool pmd_same = k.sw.gup_fast_skips_pmd_recheck || (pmd_now && pmd_now->id == table_id);
     bool same = now && pmd_same && pte_same(*now, pte);
+    if (same && !(pmd_now && pmd_now->id == table_id)) GUP_COV(gup_fast_pmd_recheck_skipped);
     // Variant (pre-57efa1fe5957): without write_protect_seq nothing orders
     // fork's page_maybe_dma_pinned() read before its PTE write-protect
     // against GUP-fast's grab and recheck. Differs: the model is
@@ -775,8 +782,10 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
     // modelled by letting the recheck see the PTE as read when a fork ran
     // in between and left the same page mapped.
     if (!same && now && k.sw.gup_fast_ignores_write_protect_seq && k.tasks[pid].mm.write_protect_seq != seq &&
-        now->present && now->pfn == pte.pfn)
+        now->present && now->pfn == pte.pfn) {
+      GUP_COV(gup_fast_seq_ignored);
       same = true;
+    }
     if (!same || !gup_fast_folio_allowed(k, page, gup_flags) ||
         (!pte.write && gup_must_unshare(k, nullptr, gup_flags, page))) {
       if (!same)
@@ -800,6 +809,7 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
       pages->resize(pages->size() - nr);
       co_return 0;
     }
+    if (k.tasks[pid].mm.write_protect_seq != seq) GUP_COV(gup_fast_seq_ignored);
   }
   co_return nr;
 }

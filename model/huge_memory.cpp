@@ -221,6 +221,7 @@ int copy_huge_pmd(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &src
       return -EAGAIN;
     }
     GUP_COV(copy_huge_pmd_shared);
+    if (f.anon_exclusive && src_mm.has_pinned && folio_maybe_dma_pinned(f)) GUP_COV(copy_huge_pmd_pinned_shared);
     set_exclusive(k, head, false);
     f.refcount++;
     f.mapcount++;
@@ -283,6 +284,7 @@ follow_result follow_huge_pmd(kernel_state &k, int pid, vm_area_struct &vma, uin
   if (flags & FOLL_TOUCH) {  // touch_pmd()
     t.pmd_young = true;
     // Variant (pre-a8f97366452e, Huge Dirty COW): dirty even for a read.
+    if (!(flags & FOLL_WRITE) && k.sw.touch_pmd_always_dirty) GUP_COV(follow_huge_pmd_read_dirties);
     if ((flags & FOLL_WRITE) || k.sw.touch_pmd_always_dirty) t.pmd_dirty = true;
   }
   *page_mask = HPAGE_PMD_NR - 1;

@@ -557,6 +557,7 @@ long insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pf
     pte->special = true;  // the zero page is never refcounted: pte_mkspecial()
     pte->write = false;
   } else {
+    if (f.zero) GUP_COV(insert_page_zero_refcounted);
     GUP_COV(insert_page_refcounted);
     folio_get(k, page);
     k.tasks[pid].mm.rss[mm_counter_file(k, f)]++;
@@ -703,6 +704,8 @@ int copy_present_pte(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &
         return 0;
       }
       GUP_COV(copy_present_pte_shares_excl);
+      if (is_cow_mapping(src_vma.vm_flags) && src_mm.has_pinned && folio_maybe_dma_pinned(f))
+        GUP_COV(copy_present_pte_pinned_shared);
       pg.anon_exclusive = false;  // ClearPageAnonExclusive()
     } else {
       GUP_COV(copy_present_pte_anon_shared);
