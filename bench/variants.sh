@@ -5,6 +5,8 @@
 # beside the length of the variant's regression trace (the shortest known
 # trace that shows the bug). Uses `gupcheck gate --json` once per seed.
 # Usage: bench/variants.sh [GUPCHECK] [SEEDS] [BUDGET_SEC]
+# Environment: GUIDE=on|off passes --guide to the gate (default: the tool's
+# default); VARIANTS=a,b,... measures only these variants; FIRST_SEED=N starts the seeds at N.
 # Goal (issue 4): sequential variants median < 2 s, interleaving ones < 30 s,
 # shrunk length <= shortest known + 1. Figures on a shared machine are noisy.
 set -euo pipefail
@@ -14,9 +16,11 @@ SEEDS=${2:-5}
 BUDGET=${3:-10}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-variants=$("$GUPCHECK" list variants | awk '/^[a-z]/ && $1 != "mainline" {print $1}' | paste -sd, -)
-for s in $(seq 1 "$SEEDS"); do
-  "$GUPCHECK" gate --seed "$s" --budget "$BUDGET" --shrink-time 5 --variants "$variants" --json "$TMP/seed$s.json" \
+variants=${VARIANTS:-$("$GUPCHECK" list variants | awk '/^[a-z]/ && $1 != "mainline" {print $1}' | paste -sd, -)}
+guide=()
+[ -z "${GUIDE:-}" ] || guide=(--guide "$GUIDE")
+for s in $(seq "${FIRST_SEED:-1}" $((${FIRST_SEED:-1} + SEEDS - 1))); do
+  "$GUPCHECK" gate --seed "$s" --budget "$BUDGET" --mainline-budget 1 --shrink-time 5 "${guide[@]}" --variants "$variants" --json "$TMP/seed$s.json" \
     >/dev/null || true
 done
 python3 - "$TMP" tests/regression <<'PY'

@@ -8,6 +8,16 @@
 //
 // Deterministic: case i uses the seed derived from (seed, i) and a size that
 // depends on i alone, so the same seed finds the same first failure.
+//
+// Guided (Config::guide, `fuzz --guide on`): each part of a campaign keeps a
+// corpus of the raw-choice vectors whose case reached new model coverage
+// (model/coverage.h: a coverage point reached a new power-of-two count
+// bucket) and spends about half of its cases mutating corpus entries
+// (splice two, insert words, delete a range, change a word) instead of
+// generating fresh ones. Which cases mutate, and how, depends on the case
+// seed and on the corpus, which depends only on the cases this part ran
+// before: so a guided campaign is deterministic for a given seed and part
+// (shard and --jobs), and its "found by" command names --jobs.
 #pragma once
 
 #include <atomic>
@@ -17,6 +27,7 @@
 #include <vector>
 
 #include "model/variant.h"
+#include "properties/coverage.h"
 #include "properties/invariants.h"
 #include "properties/replay.h"
 #include "properties/stats.h"
@@ -71,6 +82,12 @@ struct Config {
   bool name_by_case = false;
   // The shard this part belongs to (--shard K/N), for the "found by" command.
   int shard = 1, shard_count = 1;
+  // The number of parts of the shard (--jobs): with guide, each part's
+  // corpus depends on the cases it ran, so "found by" names --jobs.
+  int jobs = 1;
+  // Coverage-guided generation (see above); kGuideDefault unless --guide says.
+  bool guide = kGuideDefault;
+  static constexpr bool kGuideDefault = false;
 };
 
 struct Finding {
@@ -79,6 +96,7 @@ struct Finding {
   trace::Trace shrunk;
   long case_index = 0;
   uint64_t case_seed = 0;
+  bool mutated = false;  // the case mutated corpus entries (guided campaigns)
   long rc_shrink_steps = 0;    // accepted RapidCheck shrinks
   long trace_shrink_steps = 0; // accepted trace-shrinker steps
   bool shrink_timed_out = false;     // shrinking stopped at its time cap
@@ -97,6 +115,10 @@ struct Result {
   bool found = false;
   bool interrupted = false;  // stopped by Config::stop
   Finding finding;
+  // The model's branch coverage over the cases run (model/coverage.h).
+  props::BranchCoverage branches;
+  long mutated_cases = 0;  // guided: cases that mutated corpus entries
+  long corpus_size = 0;    // guided: corpus entries at the end
 };
 
 // The command that finds case `case_index` again as this campaign's first

@@ -74,6 +74,7 @@ bool write_all(int fd, const std::string &s) {
   c.name_by_case = true;
   c.shard = cfg.shard;
   c.shard_count = cfg.shard_count;
+  c.jobs = cfg.jobs;
   c.stop_ends_shrinking = false;  // SIGTERM: end after the current case, which may be a shrinking
   c.progress_interval = 0;  // every case: the parent reads the counters
   // A test hook: GUPCHECK_TEST_CRASH_WORKER=W makes worker W crash after its
@@ -94,6 +95,7 @@ bool write_all(int fd, const std::string &s) {
     j["ops"] = r.ops;
     j["interrupted"] = r.interrupted;
     j["found"] = r.found;
+    j["branches"] = r.branches.raw();
     if (c.stats) j["stats"] = c.stats->raw();  // this process's copy, counted by campaign::run()
     if (r.found) {
       const campaign::Finding &f = r.finding;
@@ -140,6 +142,7 @@ campaign::CampaignSummary run(const Config &cfg) {
   s.case_budget = cfg.base.max_cases;
   s.time_budget = cfg.base.max_cases >= 0 ? 0 : cfg.base.time_limit;
   s.max_size = cfg.base.max_size;
+  s.guide = cfg.base.guide;
 
   void *mem = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) throw std::runtime_error(std::string("mmap of shared counters: ") + std::strerror(errno));
@@ -253,6 +256,7 @@ campaign::CampaignSummary run(const Config &cfg) {
       ws.status = j["found"].get<bool>() ? "found" : j["interrupted"].get<bool>() ? "interrupted" : "ok";
       if (j["interrupted"].get<bool>()) s.interrupted = true;
       if (cfg.base.stats && j.contains("stats")) *cfg.base.stats += props::Stats::from_raw(j["stats"]);
+      if (j.contains("branches")) s.branches += props::BranchCoverage::from_raw(j["branches"]);
       if (j["found"].get<bool>()) {
         campaign::FindingSummary f;
         f.invariant = j["invariant"].get<std::string>();

@@ -65,6 +65,8 @@ json summary_json(const CampaignSummary &s) {
   j["elapsed"] = s.elapsed;
   j["cpu_seconds"] = s.cpu_seconds;
   j["interrupted"] = s.interrupted;
+  j["guide"] = s.guide;
+  j["branches"] = s.branches.to_json();
   j["crashed"] = s.crashed();
   j["status"] = s.status();
   j["workers"] = json::array();
@@ -183,6 +185,15 @@ CampaignSummary summary_from_json(const json &j) {
   s.elapsed = r.figure("elapsed");
   s.cpu_seconds = r.has("cpu_seconds") ? r.figure("cpu_seconds") : 0.0;
   s.interrupted = r.flag("interrupted");
+  // Summaries written before guidance and branch coverage have neither.
+  s.guide = r.has("guide") ? r.flag("guide") : false;
+  if (r.has("branches")) {
+    try {
+      s.branches = props::BranchCoverage::from_raw(r.at("branches"));
+    } catch (const std::exception &e) {
+      r.fail("branches", std::string("malformed coverage (") + e.what() + ")");
+    }
+  }
   const json &workers = r.array("workers");
   for (size_t i = 0; i < workers.size(); i++) {
     const FieldReader w(workers[i], "workers[" + std::to_string(i) + "]");
@@ -238,12 +249,13 @@ CampaignSummary merge_summaries(const std::vector<CampaignSummary> &parts) {
   m.elapsed = 0;
   m.cpu_seconds = 0;
   m.interrupted = false;
+  m.branches = {};
   std::set<int> seen;
   for (const auto &p : parts) {
     if (p.variant != m.variant || p.seed != m.seed || p.shard_count != m.shard_count ||
-        p.case_budget != m.case_budget || p.max_size != m.max_size)
-      throw std::runtime_error("summaries of different campaigns (variant, seed, shard count, --cases and "
-                               "--max-size must agree)");
+        p.case_budget != m.case_budget || p.max_size != m.max_size || p.guide != m.guide)
+      throw std::runtime_error("summaries of different campaigns (variant, seed, shard count, --cases, "
+                               "--max-size and --guide must agree)");
     for (int k : p.shards)
       if (!seen.insert(k).second) throw std::runtime_error("shard " + std::to_string(k) + " appears twice");
     m.shards.insert(m.shards.end(), p.shards.begin(), p.shards.end());
@@ -253,6 +265,7 @@ CampaignSummary merge_summaries(const std::vector<CampaignSummary> &parts) {
     m.elapsed = std::max(m.elapsed, p.elapsed);
     m.cpu_seconds += p.cpu_seconds;
     m.interrupted = m.interrupted || p.interrupted;
+    m.branches += p.branches;
     m.workers.insert(m.workers.end(), p.workers.begin(), p.workers.end());
     for (const auto &f : p.findings) add_finding(m, f);
   }

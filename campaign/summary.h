@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "properties/coverage.h"
+
 namespace gupcheck::campaign {
 
 struct FindingSummary {
@@ -58,6 +60,8 @@ struct CampaignSummary {
   double elapsed = 0;          // wall-clock seconds (the longest shard when merged)
   double cpu_seconds = 0;      // CPU time of the workers (summed when merged)
   bool interrupted = false;
+  bool guide = false;          // coverage-guided generation (--guide)
+  props::BranchCoverage branches;  // the model's branch coverage over every case
   std::vector<WorkerSummary> workers;
   std::vector<FindingSummary> findings;
 

@@ -48,6 +48,7 @@ struct FuzzOpts {
   bool max_size_given = false, budget_given = false;  // --max-size, --time or --cases on the command line
   std::string db;  // --db: the findings database
   std::string check;  // --check full|incremental
+  std::string guide;  // --guide on|off (empty: the default, campaign::Config::kGuideDefault)
 };
 
 // RC_PARAMS, RapidCheck's environment variable, as a RapidCheck user expects
@@ -121,6 +122,9 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
       {"seed", std::to_string(cfg.seed)},
       {"budget", o.cases >= 0 ? std::to_string(o.cases) + " cases" : seconds(o.time) + " s"},
       {"max size", std::to_string(cfg.max_size)},
+      {"guide", cfg.guide ? "on (" + std::to_string(r.mutated_cases) + " mutated cases, corpus of " +
+                                std::to_string(r.corpus_size) + ")"
+                          : "off"},
       {"shrink time", seconds(cfg.shrink_time) + " s"},
       {"invariants", std::to_string(cfg.invariants.selected().size() + 2) + " (TypeOK and Expectation included)"},
       {"counterexamples in", cfg.out_dir + "/"},
@@ -133,6 +137,7 @@ void write_campaign_page(const FuzzOpts &o, const campaign::Config &cfg, const c
   };
   page.samples = samples;
   page.invariants = reports::invariant_rows(cfg.invariants, r.ops, r.found ? r.finding.violation.invariant : "");
+  page.branches = r.branches;
   if (r.found) {
     const campaign::Finding &f = r.finding;
     props::ReplayRecord log =
@@ -249,6 +254,7 @@ int cmd_fuzz(FuzzOpts o) {
   cfg.max_cases = o.cases;
   cfg.shrink_time = o.shrink_time;
   cfg.max_size = o.max_size;
+  if (!o.guide.empty()) cfg.guide = o.guide == "on";
   cfg.out_dir = o.out;
   cfg.write_reports = reports::write_counterexample_reports;
   cfg.stop = &g_stop;
@@ -364,6 +370,11 @@ void add_fuzz_command(CLI::App &app, Run &run) {
   fuzz->add_option("--summary-json", o->summary_json, "Write the campaign summary as JSON (for gupcheck merge)");
   fuzz->add_option("--junit", o->junit, "Write the campaign summary as JUnit XML");
   fuzz->add_option("--db", o->db, "Record the run and its findings in this findings database (SQLite)");
+  fuzz->add_option("--guide", o->guide,
+                   std::string("Coverage-guided generation: mutate a corpus of cases that reached new model branches "
+                               "in half of the cases (default ") +
+                       (campaign::Config::kGuideDefault ? "on" : "off") + ")")
+      ->check(CLI::IsMember({"on", "off"}));
   fuzz->callback([&run, o, fuzz] {
     o->max_size_given = fuzz->count("--max-size") > 0;
     o->budget_given = fuzz->count("--time") > 0 || fuzz->count("--cases") > 0;

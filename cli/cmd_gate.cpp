@@ -34,6 +34,7 @@ struct GateOpts {
   double mainline_budget = -1;        // < 0: the same as --budget
   long variant_cases = -1;            // --variant-cases: a case budget for the variants instead of --budget
   std::string db;                     // --db: the findings database
+  std::string guide;                  // --guide on|off (empty: the campaign default)
 };
 
 // What the campaign page needs of one campaign besides its GateResult.
@@ -57,6 +58,7 @@ reports::GateResult run_one(const model::variant_info &v, const GateOpts &o, dou
   if (v.name != "mainline" && o.variant_cases > 0) cfg.time_limit = 0, cfg.max_cases = o.variant_cases;
   cfg.shrink_time = o.shrink_time;
   cfg.max_size = o.max_size;
+  if (!o.guide.empty()) cfg.guide = o.guide == "on";
   cfg.out_dir = o.out.empty() ? "" : o.out + "/" + v.name;
   cfg.write_reports = reports::write_counterexample_reports;
   cfg.stop = &g_stop;
@@ -247,6 +249,8 @@ void add_gate_command(CLI::App &app, Run &run) {
   gate->add_option("--html", o->html, "Also write the gate's page (one self-contained HTML file) here");
   gate->add_option("--out", o->out, "Write each finding's trace and reports under this directory");
   gate->add_option("--db", o->db, "Record the gate's run and every finding in this findings database (SQLite)");
+  gate->add_option("--guide", o->guide, "Coverage-guided generation in every campaign (on|off; default as fuzz)")
+      ->check(CLI::IsMember({"on", "off"}));
   gate->add_option("--variants", o->variants, "Only these variants (comma separated; default all)")->delimiter(',');
   gate->callback([&run, o] { run = [o] { return cmd_gate(*o); }; });
 }

@@ -3,6 +3,7 @@
 // Mirrors kernel/fork.c (Linux v6.18): fork(2): dup_mm() and dup_mmap().
 #include <algorithm>
 
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -27,11 +28,15 @@ int dup_mm_fork(kernel_state &k, int pid) {
   const size_t nvmas = k.tasks[pid].mm.vmas.size();
   for (size_t i = 0; i < nvmas; i++) {
     vm_area_struct &src = k.tasks[pid].mm.vmas[i];
-    if (src.vm_flags & VM_DONTCOPY) continue;
+    if (src.vm_flags & VM_DONTCOPY) {
+      GUP_COV(dup_mmap_dontcopy);
+      continue;
+    }
     vm_area_struct dst = src;
     // vm_flags_clear(tmp, VM_LOCKED_MASK): mlock is not inherited.
     dst.vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
     if (src.vm_flags & VM_WIPEONFORK) {
+      GUP_COV(dup_mmap_wipeonfork);
       dst.anon_vma = false;  // the child starts with an empty anonymous VMA
       dst.anon_vma_id = 0;
       dst.anon_vma_forked = false;
@@ -55,6 +60,7 @@ int dup_mm_fork(kernel_state &k, int pid) {
       // split it (-EAGAIN), then its PTEs are copied one by one.
       if (const pte_table *t = pmd_offset(pmm, vpn); t && t->pmd_leaf && vpn == t->base) {
         if (copy_huge_pmd(k, pid, child, src, vpn) == 0) {
+          GUP_COV(dup_mmap_copy_pmd);
           vpn += HPAGE_PMD_NR - 1;
           continue;
         }
@@ -68,6 +74,7 @@ int dup_mm_fork(kernel_state &k, int pid) {
         continue;
       }
       if (!p->present) continue;
+      GUP_COV(dup_mmap_copy_pte);
       copy_present_pte(k, pid, child, src, dvma, vpn);
     }
     if (is_cow) pmm.write_protect_seq++;  // raw_write_seqcount_end()

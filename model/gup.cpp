@@ -4,6 +4,7 @@
 // populate, and the migrate-then-pin path of FOLL_LONGTERM.
 #include <algorithm>
 
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -38,7 +39,12 @@ bool can_follow_write_common(const kernel_state &k, pfn_t page, const vm_area_st
   // forced write; never the page cache or the zero page.
   if (!page) return false;
   const folio &f = k.folios[page];
-  return f.anon && f.anon_exclusive;
+  if (f.anon && f.anon_exclusive) {
+    GUP_COV(can_follow_write_common_excl);
+    return true;
+  }
+  GUP_COV(can_follow_write_common_refused);
+  return false;
 }
 
 // Models: mm/gup.c follow_pfn_pte() (v6.18; seed d's clean-up merged)
@@ -118,22 +124,47 @@ long check_vma_flags(const kernel_state &k, const vm_area_struct &vma, unsigned 
   const vm_flags_t vm_flags = vma.vm_flags;
   const bool write = gup_flags & FOLL_WRITE;
   const bool vma_anon = vma_is_anonymous(vma);
-  if (vm_flags & (VM_IO | VM_PFNMAP)) return -EFAULT;
-  if ((gup_flags & FOLL_ANON) && !vma_anon) return -EFAULT;
-  if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(k, vma) && !k.sw.fsdax_longterm_pin_allowed)
-    return -EOPNOTSUPP;  // variant: pre-get_user_pages_longterm() (v4.15) had no such refusal
-  if (vma_is_secretmem(vma)) return -EFAULT;
+  if (vm_flags & (VM_IO | VM_PFNMAP)) {
+    GUP_COV(check_vma_flags_pfnmap);
+    return -EFAULT;
+  }
+  if ((gup_flags & FOLL_ANON) && !vma_anon) {
+    GUP_COV(check_vma_flags_foll_anon);
+    return -EFAULT;
+  }
+  if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(k, vma) && !k.sw.fsdax_longterm_pin_allowed) {
+    GUP_COV(check_vma_flags_fsdax_longterm);
+    return -EOPNOTSUPP;
+  }  // variant: pre-get_user_pages_longterm() (v4.15) had no such refusal
+  if (vma_is_secretmem(vma)) {
+    GUP_COV(check_vma_flags_secretmem);
+    return -EFAULT;
+  }
   if (write) {
-    if (!vma_anon && !writable_file_mapping_allowed(k, vma, gup_flags)) return -EFAULT;
+    if (!vma_anon && !writable_file_mapping_allowed(k, vma, gup_flags)) {
+      GUP_COV(check_vma_flags_dirty_tracking);
+      return -EFAULT;
+    }
     if (!(vm_flags & VM_WRITE)) {
-      if (!(gup_flags & FOLL_FORCE)) return -EFAULT;
+      if (!(gup_flags & FOLL_FORCE)) {
+        GUP_COV(check_vma_flags_write_no_force);
+        return -EFAULT;
+      }
       // We used to let the write,force case do COW in a VM_MAYWRITE VM_SHARED
       // !VM_WRITE vma; anon pages in shared mappings are surprising: reject.
-      if (!is_cow_mapping(vm_flags)) return -EFAULT;
+      if (!is_cow_mapping(vm_flags)) {
+        GUP_COV(check_vma_flags_force_shared);
+        return -EFAULT;
+      }
+      GUP_COV(check_vma_flags_force_cow);
     }
   } else if (!(vm_flags & VM_READ)) {
-    if (!(gup_flags & FOLL_FORCE)) return -EFAULT;
+    if (!(gup_flags & FOLL_FORCE)) {
+      GUP_COV(check_vma_flags_read_refused);
+      return -EFAULT;
+    }
     if (!(vm_flags & VM_MAYREAD)) return -EFAULT;
+    GUP_COV(check_vma_flags_force_read);
   }
   return 0;
 }
@@ -146,7 +177,10 @@ bool can_follow_write_pte(const kernel_state &k, const pte_t &pte, pfn_t page, c
   // Variant (pre-5535be309971, CVE-2022-2590): "FOLL_FORCE can write to
   // even unwritable PTEs in COW mappings" once FOLL_COW is set, judged by
   // pte_dirty() alone, whatever page the PTE maps now.
-  if (k.sw.foll_cow_follows_dirty_pte && (flags & FOLL_FORCE) && (flags & FOLL_COW) && pte.dirty) return true;
+  if (k.sw.foll_cow_follows_dirty_pte && (flags & FOLL_FORCE) && (flags & FOLL_COW) && pte.dirty) {
+    GUP_COV(can_follow_write_pte_foll_cow);
+    return true;
+  }
   return can_follow_write_common(k, page, vma, flags);
 }
 
@@ -156,15 +190,28 @@ bool gup_must_unshare(const kernel_state &k, const vm_area_struct *vma, unsigned
   if ((flags & (FOLL_WRITE | FOLL_PIN)) != FOLL_PIN) return false;
   const folio &f = k.folios[page];
   if (!f.anon) {
-    if (k.sw.longterm_pin_keeps_non_anon) return false;  // variant: pre-84209e87c696
+    if (k.sw.longterm_pin_keeps_non_anon) {  // variant: pre-84209e87c696
+      if ((flags & FOLL_LONGTERM) && (!vma || is_cow_mapping(vma->vm_flags))) GUP_COV(gup_must_unshare_longterm_kept);
+      return false;
+    }
     // R/O short-term pins need not observe later changes; long-term ones do,
     // so the zero page or page cache in a COW mapping must be unshared.
     if (!(flags & FOLL_LONGTERM)) return false;
-    if (!vma) return true;  // GUP-fast: let the slow path decide
-    return is_cow_mapping(vma->vm_flags);
+    if (!vma) {  // GUP-fast: let the slow path decide
+      GUP_COV(gup_must_unshare_fast);
+      return true;
+    }
+    if (!is_cow_mapping(vma->vm_flags)) return false;
+    GUP_COV(gup_must_unshare_longterm_cow);
+    return true;
   }
-  if (k.sw.ro_pin_never_unshares_anon) return false;  // variant: pre-a7f226604170
-  return !f.anon_exclusive;
+  if (k.sw.ro_pin_never_unshares_anon) {  // variant: pre-a7f226604170
+    if (!f.anon_exclusive) GUP_COV(gup_must_unshare_anon_kept);
+    return false;
+  }
+  if (f.anon_exclusive) return false;
+  GUP_COV(gup_must_unshare_anon_shared);
+  return true;
 }
 
 // Models: mm/gup.c try_grab_folio() (v6.18; c8070b787519 for the zero page)
@@ -180,17 +227,25 @@ long try_grab_folio(kernel_state &k, pfn_t page, int refs, unsigned flags) {
   // refuses, silently, the grab that would take it past refcount_ceiling().
   const int add = (flags & FOLL_PIN) && !f.large ? refs * GUP_PIN_COUNTING_BIAS : refs;
   if ((flags & (FOLL_GET | FOLL_PIN)) && !(f.zero && (flags & FOLL_PIN) && !k.sw.zero_page_pins_counted) &&
-      !k.sw.refcount_unchecked && long(f.refcount) + add > refcount_ceiling(k))
+      !k.sw.refcount_unchecked && long(f.refcount) + add > refcount_ceiling(k)) {
+    GUP_COV(try_grab_folio_overflow);
     return -ENOMEM;
+  }
   if (flags & FOLL_GET) {
+    GUP_COV(try_grab_folio_get);
     f.refcount += refs;
   } else if (flags & FOLL_PIN) {
     // Don't take a pin on the zero page: it's not going anywhere.
-    if (f.zero && !k.sw.zero_page_pins_counted) return k.sw.zero_page_pin_fails ? -ENOMEM : 0;
+    if (f.zero && !k.sw.zero_page_pins_counted) {
+      GUP_COV(try_grab_folio_pin_zero);
+      return k.sw.zero_page_pin_fails ? -ENOMEM : 0;
+    }
     if (f.large) {
+      GUP_COV(try_grab_folio_pin_large);
       f.refcount += refs;
       f.pincount += refs;
     } else {
+      GUP_COV(try_grab_folio_pin_small);
       f.refcount += refs * GUP_PIN_COUNTING_BIAS;
     }
     k.nr_foll_pin_acquired += refs;
@@ -217,8 +272,10 @@ void unpin_user_page(kernel_state &k, pfn_t page) {
   const folio &f = k.folios[page];
   // sanity_check_pinned_pages(): small folios by their page; a THP (PTE- or
   // PMD-mapped) by the page or its head.
-  if (f.anon && !f.anon_exclusive && (!f.large || !page_folio(k, page).anon_exclusive))
+  if (f.anon && !f.anon_exclusive && (!f.large || !page_folio(k, page).anon_exclusive)) {
+    GUP_COV(unpin_user_page_not_exclusive);
     warn(k, "sanity_check_pinned_pages(): pinned anonymous page is not exclusive");
+  }
   gup_put_folio(k, page, 1, FOLL_PIN);
 }
 
@@ -230,7 +287,10 @@ follow_result no_page_table(const vm_area_struct &vma, unsigned flags) {
   // When core dumping, a hole in memory nobody touched (no ->fault, or
   // anonymous) surely reads as zeroes: report -EFAULT so the dump skips it,
   // without allocating pages or page tables.
-  if ((flags & FOLL_DUMP) && (vma_is_anonymous(vma) || !vma_has_fault_op(vma))) return {0, -EFAULT};
+  if ((flags & FOLL_DUMP) && (vma_is_anonymous(vma) || !vma_has_fault_op(vma))) {
+    GUP_COV(no_page_table_dump_hole);
+    return {0, -EFAULT};
+  }
   return {0, 0};
 }
 
@@ -246,32 +306,51 @@ follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uin
   pte_t *pte = pte_offset(k.tasks[pid].mm, vpn);
   // A swap-type entry (here: hwpoison) is not pte_none: fault, and let the
   // fault handler report it.
-  if (pte && !pte->present && !pte_none(*pte)) return {0, 0};
+  if (pte && !pte->present && !pte_none(*pte)) {
+    GUP_COV(follow_page_pte_swap_entry);
+    return {0, 0};
+  }
   if (!pte || !pte->present) {
     // Variant (pre-8e4b9a607189, FOLL_ANON): an untouched VMA without
     // ->fault reads as the zero page, without faulting anything in.
     if (k.sw.foll_anon_zero_page && !(flags & (FOLL_WRITE | FOLL_DUMP)) && !vma_has_fault_op(vma) &&
         !(k.sw.foll_anon_spares_shared_locked && (vma.vm_flags & (VM_SHARED | VM_LOCKED)))) {
+      GUP_COV(follow_page_pte_foll_anon_zero);
       if (long ret = try_grab_folio(k, ZERO_PFN, 1, flags)) return {0, ret};
       return {ZERO_PFN, 0};
     }
+    GUP_COV(follow_page_pte_no_pte);
     return no_page_table(vma, flags);
   }
   // gup_can_follow_protnone(): Stubbed: FOLL_HONOR_NUMA_FAULT on an
   // inaccessible VMA would fault; without it protnone PTEs are followed.
-  if (pte->protnone && (flags & FOLL_HONOR_NUMA_FAULT) && (vma.vm_flags & (VM_READ | VM_WRITE))) return {0, 0};
+  if (pte->protnone && (flags & FOLL_HONOR_NUMA_FAULT) && (vma.vm_flags & (VM_READ | VM_WRITE))) {
+    GUP_COV(follow_page_pte_protnone);
+    return {0, 0};
+  }
   pfn_t page = vm_normal_page(k, vma, vpn, *pte);
-  if ((flags & FOLL_WRITE) && !can_follow_write_pte(k, *pte, page, vma, flags)) return {0, 0};
+  if ((flags & FOLL_WRITE) && !can_follow_write_pte(k, *pte, page, vma, flags)) {
+    GUP_COV(follow_page_pte_write_fault);
+    return {0, 0};
+  }
   if (!page) {
     // Avoid special (like zero) pages in core dumps.
-    if (flags & FOLL_DUMP) return {0, -EFAULT};
+    if (flags & FOLL_DUMP) {
+      GUP_COV(follow_page_pte_dump_special);
+      return {0, -EFAULT};
+    }
     if (is_zero_pfn(pte->pfn)) {
+      GUP_COV(follow_page_pte_zero_page);
       page = pte->pfn;  // pte_page(): GUP-slow does return the zero page
     } else {
+      GUP_COV(follow_page_pte_pfn_only);
       return {0, follow_pfn_pte(pte, flags)};
     }
   }
-  if (!pte->write && gup_must_unshare(k, &vma, flags, page)) return {0, -EMLINK};
+  if (!pte->write && gup_must_unshare(k, &vma, flags, page)) {
+    GUP_COV(follow_page_pte_unshare);
+    return {0, -EMLINK};
+  }
   if ((flags & FOLL_PIN) && k.folios[page].anon && !k.folios[page].anon_exclusive)
     warn(k, "VM_BUG_ON_PAGE(FOLL_PIN on a non-exclusive anon page) in follow_page_pte()");
   if (long ret = try_grab_folio(k, page, 1, flags)) return {0, ret};
@@ -279,6 +358,7 @@ follow_result follow_page_pte(kernel_state &k, int pid, vm_area_struct &vma, uin
     if ((flags & FOLL_WRITE) && !pte->dirty) k.folios[page].dirty = true;
     pte->young = true;  // folio_mark_accessed()
   }
+  GUP_COV(follow_page_pte_grabbed);
   return {page, 0};
 }
 
@@ -296,12 +376,19 @@ follow_result follow_page_mask(kernel_state &k, int pid, vm_area_struct &vma, ui
 // Return: 0 (retry the lookup), or -EFAULT / -ENOMEM / -EHWPOISON.
 long faultin_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags, bool unshare) {
   unsigned fault_flags = 0;
-  if (flags & FOLL_NOFAULT) return -EFAULT;
+  if (flags & FOLL_NOFAULT) {
+    GUP_COV(faultin_page_nofault);
+    return -EFAULT;
+  }
   if (flags & FOLL_WRITE) fault_flags |= FAULT_FLAG_WRITE;
   if (flags & FOLL_REMOTE) fault_flags |= FAULT_FLAG_REMOTE;
-  if (unshare) fault_flags |= FAULT_FLAG_UNSHARE;
+  if (unshare) {
+    GUP_COV(faultin_page_unshare);
+    fault_flags |= FAULT_FLAG_UNSHARE;
+  }
   unsigned ret = handle_mm_fault(k, pid, vma, vpn, fault_flags);
   if (ret & VM_FAULT_ERROR) {
+    GUP_COV(faultin_page_error);
     // vm_fault_to_errno()
     if (ret & VM_FAULT_OOM) return -ENOMEM;
     if (ret & VM_FAULT_HWPOISON) return (flags & FOLL_HWPOISON) ? -EHWPOISON : -EFAULT;
@@ -335,7 +422,10 @@ long gup_lookup_vma(kernel_state &k, int pid, uint64_t start, unsigned gup_flags
   // make MADV_POPULATE_(READ|WRITE) handle VM_FAULT_RETRY properly", v6.9).
   if (gup_flags & FOLL_MADV_POPULATE) {
     *vma = find_vma(mm, start);
-    if (!*vma) return -ENOMEM;
+    if (!*vma) {
+      GUP_COV(gup_lookup_vma_populate_hole);
+      return -ENOMEM;
+    }
     if (check_vma_flags(k, **vma, gup_flags)) return -EINVAL;
     return 0;
   }
@@ -409,13 +499,17 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
       // VM_FAULT_WRITE (do_wp_page() broke COW or reused the page) is
       // modelled as "an exclusive anonymous page is mapped there now".
       if (k.sw.cow_fault_drops_foll_write && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE) &&
-          exclusive_anon_mapped(k, pid, start))
+          exclusive_anon_mapped(k, pid, start)) {
+        GUP_COV(gup_get_user_pages_cow_drops_write);
         foll_flags &= ~FOLL_WRITE;
+      }
       // Variant (pre-5535be309971): the same moment set FOLL_COW instead
       // (19be0eaffa3a's replacement for dropping FOLL_WRITE).
       if ((k.sw.foll_cow_follows_dirty_pte || k.sw.foll_cow_follows_dirty_pmd) && (foll_flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE) &&
-          exclusive_anon_mapped(k, pid, start))
+          exclusive_anon_mapped(k, pid, start)) {
+        GUP_COV(gup_get_user_pages_foll_cow);
         foll_flags |= FOLL_COW;
+      }
       const unsigned wseq = k.tasks[pid].mm.mmap_write_seq;
       const uint64_t steps = k.steps;
       co_yield interleave_point{"after faultin_page", i, false};
@@ -427,7 +521,11 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
       // the kernel had dropped the lock (VM_FAULT_RETRY): the caller
       // restarts this page with its own flags, and what faultin_page()
       // added (the historical FOLL_COW, the dropped FOLL_WRITE) is lost.
-      if (k.tasks[pid].alive && k.tasks[pid].mm.mmap_write_seq != wseq) foll_flags = gup_flags;
+      if (k.tasks[pid].alive && k.tasks[pid].mm.mmap_write_seq != wseq) {
+        GUP_COV(gup_get_user_pages_relookup_changed);
+        foll_flags = gup_flags;
+      }
+      GUP_COV(gup_get_user_pages_retry);
       if (!k.tasks[pid].alive) {
         ret = -EFAULT;
         break;
@@ -440,6 +538,7 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
       // Proper page table entry exists, but no corresponding struct page.
       // If the caller expects pages to be filled in, bail out now.
       if (pages && k.sw.follow_pfn_pte_skips_under_pin && (gup_flags & FOLL_PIN)) {
+        GUP_COV(gup_get_user_pages_pfn_skipped);
         // Variant (pre-Peter Xu 2022, seed d): skipped and counted, with
         // ERR_PTR(-EEXIST) left in pages[] (modelled as pfn 0).
         pages->push_back(0);
@@ -463,6 +562,7 @@ gup_task __get_user_pages_steps(kernel_state &k, int pid, uint64_t start, long n
     if (pages) {
       pages->push_back(r.page);
       if (page_increm > 1) {
+        GUP_COV(gup_get_user_pages_huge_increment);
         if (long ret2 = try_grab_folio(k, r.page, int(page_increm - 1), gup_flags)) {
           gup_put_folio(k, r.page, 1, gup_flags);
           pages->pop_back();
@@ -532,6 +632,7 @@ gup_task __gup_longterm_locked_steps(kernel_state &k, int pid, uint64_t start, l
     // FOLL_LONGTERM implies FOLL_PIN
     rc = check_and_migrate_movable_pages(k, *pages, from);
     if (rc != -EAGAIN) break;
+    GUP_COV(gup_longterm_migrate);
   }
   k.memalloc_pin--;  // memalloc_pin_restore()
   co_return rc ? rc : nr_pinned_pages;
@@ -618,10 +719,14 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
   // raw_read_seqcount(): a fork in progress (odd write_protect_seq) sends
   // pins to the slow path.
   const unsigned seq = k.tasks[pid].mm.write_protect_seq;
-  if ((gup_flags & FOLL_PIN) && (seq & 1)) co_return 0;
+  if ((gup_flags & FOLL_PIN) && (seq & 1)) {
+    GUP_COV(gup_fast_write_protect_seq_odd);
+    co_return 0;
+  }
   long nr = 0;
   for (uint64_t vpn = start; vpn < end; vpn++) {
     if (const pte_table *t = pmd_offset(k.tasks[pid].mm, vpn); t && t->pmd_leaf) {
+      GUP_COV(gup_fast_pmd_seen);
       // gup_fast_pmd_range(): pmd_protnone() goes the slow way; gup_fast_pmd_leaf() (v6.18)
       if (t->pmd_protnone) break;
       if ((gup_flags & FOLL_WRITE) && !t->pmd_write) break;  // pmd_access_permitted()
@@ -635,6 +740,7 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
         gup_put_folio(k, page, refs, gup_flags);
         break;
       }
+      GUP_COV(gup_fast_pmd_leaf);
       for (int j = 0; j < refs; j++) pages->push_back(page + j);
       nr += refs;
       vpn = stop - 1;
@@ -649,7 +755,10 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
     if (pte.protnone) break;
     // pte_access_permitted(): a write needs a writable PTE.
     if ((gup_flags & FOLL_WRITE) && !pte.write) break;
-    if (pte.special) break;  // zero page, PFNMAP and MIXEDMAP pfns: slow path
+    if (pte.special) {  // zero page, PFNMAP and MIXEDMAP pfns: slow path
+      GUP_COV(gup_fast_pte_special);
+      break;
+    }
     pfn_t page = pte.pfn;
     if (!pfn_valid(k, page)) break;
     co_yield interleave_point{"gup_fast: PTE read, before the grab", long(vpn - start), true};
@@ -664,6 +773,7 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
     // Variant (pre-70cbc3cc78a9): only the PTE was rechecked.
     const bool pmd_same = k.sw.gup_fast_skips_pmd_recheck || (pmd_now && pmd_now->id == table_id);
     bool same = now && pmd_same && pte_same(*now, pte);
+    if (same && !(pmd_now && pmd_now->id == table_id)) GUP_COV(gup_fast_pmd_recheck_skipped);
     // Variant (pre-57efa1fe5957): without write_protect_seq nothing orders
     // fork's page_maybe_dma_pinned() read before its PTE write-protect
     // against GUP-fast's grab and recheck. Differs: the model is
@@ -672,13 +782,20 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
     // modelled by letting the recheck see the PTE as read when a fork ran
     // in between and left the same page mapped.
     if (!same && now && k.sw.gup_fast_ignores_write_protect_seq && k.tasks[pid].mm.write_protect_seq != seq &&
-        now->present && now->pfn == pte.pfn)
+        now->present && now->pfn == pte.pfn) {
+      GUP_COV(gup_fast_seq_ignored);
       same = true;
+    }
     if (!same || !gup_fast_folio_allowed(k, page, gup_flags) ||
         (!pte.write && gup_must_unshare(k, nullptr, gup_flags, page))) {
+      if (!same)
+        GUP_COV(gup_fast_pte_changed);
+      else
+        GUP_COV(gup_fast_refused);
       gup_put_folio(k, page, 1, gup_flags);
       break;
     }
+    GUP_COV(gup_fast_grabbed);
     pages->push_back(page);
     nr++;
   }
@@ -687,10 +804,12 @@ gup_task gup_fast_steps(kernel_state &k, int pid, uint64_t start, uint64_t end, 
     // read_seqcount_retry(&mm->write_protect_seq, seq): a fork ran since
     // the walk began: drop every pin and let the slow path decide.
     if (k.tasks[pid].mm.write_protect_seq != seq && !k.sw.gup_fast_ignores_write_protect_seq) {
+      GUP_COV(gup_fast_seq_changed);
       for (long i = 0; i < nr; i++) unpin_user_page(k, (*pages)[pages->size() - nr + i]);
       pages->resize(pages->size() - nr);
       co_return 0;
     }
+    if (k.tasks[pid].mm.write_protect_seq != seq) GUP_COV(gup_fast_seq_ignored);
   }
   co_return nr;
 }
@@ -717,6 +836,7 @@ gup_task gup_fast_fallback_steps(kernel_state &k, int pid, uint64_t start, long 
   GUP_AWAIT(nr_pinned, gup_fast_steps(k, pid, start, end, gup_flags, pages));
   *nr_fast = nr_pinned;
   if (nr_pinned == nr_pages || (gup_flags & FOLL_FAST_ONLY)) co_return nr_pinned;
+  GUP_COV(gup_fast_fallback_slow);
   // Slow path: try to get the remaining pages with get_user_pages.
   long ret;
   GUP_AWAIT(ret, __gup_longterm_locked_steps(k, pid, start + nr_pinned, nr_pages - nr_pinned, pages,
@@ -777,7 +897,10 @@ pfn_t get_dump_page(kernel_state &k, int pid, uint64_t vpn) {
 long populate_vma_page_range(kernel_state &k, int pid, vm_area_struct &vma, uint64_t start, uint64_t end) {
   const long nr_pages = long(end - start);
   // The VM_LOCKONFAULT case has never used faultin_page() to break COW.
-  if (vma.vm_flags & VM_LOCKONFAULT) return nr_pages;
+  if (vma.vm_flags & VM_LOCKONFAULT) {
+    GUP_COV(populate_vma_page_range_lockonfault);
+    return nr_pages;
+  }
   unsigned gup_flags = FOLL_TOUCH;
   // Touch writable private mappings with a write fault to break COW; shared
   // mappings don't COW and would only be dirtied for nothing.
@@ -802,11 +925,15 @@ long __mm_populate(kernel_state &k, int pid, uint64_t start, uint64_t npages, bo
       }
     if (!vma) break;
     nend = std::min(end, vma->vm_end);
-    if (vma->vm_flags & (VM_IO | VM_PFNMAP)) continue;
+    if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+      GUP_COV(mm_populate_skip_pfnmap);
+      continue;
+    }
     if (nstart < vma->vm_start) nstart = vma->vm_start;
     ret = populate_vma_page_range(k, pid, *vma, nstart, nend);
     if (ret < 0) {
       if (ignore_errors) {
+        GUP_COV(mm_populate_ignore_error);
         ret = 0;
         continue;  // continue at next VMA
       }

@@ -3,6 +3,7 @@
 // Mirrors mm/huge_memory.c (and khugepaged). Transparent huge pages: PMD-mapped anonymous THPs and the huge zero folio
 // (mm/huge_memory.c, and the PMD parts of mm/gup.c; Linux v6.18). A PMD here
 // covers one PTE table, HPAGE_PMD_NR = PTRS_PER_PTE = 16 pages.
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -83,6 +84,7 @@ bool thp_vma_allowable(const kernel_state &k, const mm_struct &mm, const vm_area
 unsigned do_huge_pmd_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
   mm_struct &mm = k.tasks[pid].mm;
   if (!(flags & FAULT_FLAG_WRITE) && !mm.forbids_zeropage && k.thp_use_zero_page) {
+    GUP_COV(do_huge_pmd_anonymous_page_zero);
     const pfn_t hz = mm_get_huge_zero_folio(k);
     pte_alloc(mm, vpn);
     pte_table &t = *pmd_offset(mm, vpn);
@@ -95,6 +97,7 @@ unsigned do_huge_pmd_anonymous_page(kernel_state &k, int pid, vm_area_struct &vm
     t.pmd_protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);
     return 0;
   }
+  GUP_COV(do_huge_pmd_anonymous_page_new);
   const pfn_t h = alloc_anon_thp(k, vma);
   pte_alloc(mm, vpn);
   map_anon_folio_pmd(k, mm, vma, *pmd_offset(mm, vpn), h);
@@ -108,6 +111,7 @@ unsigned do_huge_pmd_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint
   const bool unshare = flags & FAULT_FLAG_UNSHARE;
   if (is_huge_zero_pfn(k, t.pmd_pfn)) {
     // do_huge_zero_wp_pmd(): replace it by a fresh PMD-mapped THP.
+    GUP_COV(do_huge_pmd_wp_page_zero);
     const pfn_t h = alloc_anon_thp(k, vma);
     map_anon_folio_pmd(k, mm, vma, t, h);
     return 0;
@@ -118,13 +122,19 @@ unsigned do_huge_pmd_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint
     // We can only reuse the folio exclusively if there are no additional
     // references (the PMD's own is the one).
     if (k.folios[head].refcount != 1) {
+      GUP_COV(do_huge_pmd_wp_page_split);
       __split_huge_pmd(k, mm, t);  // fallback
       return VM_FAULT_FALLBACK;
     }
+    GUP_COV(do_huge_pmd_wp_page_reuse_shared);
     set_exclusive(k, head, true);  // folio_move_anon_rmap(); SetPageAnonExclusive()
   }
   // reuse:
-  if (unshare) return 0;
+  if (unshare) {
+    GUP_COV(do_huge_pmd_wp_page_unshare);
+    return 0;
+  }
+  GUP_COV(do_huge_pmd_wp_page_reuse);
   t.pmd_young = true;
   t.pmd_dirty = true;
   if (vma.vm_flags & VM_WRITE) t.pmd_write = true;  // maybe_pmd_mkwrite()
@@ -140,6 +150,10 @@ void __split_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t) {
   if (!t.pmd_leaf) return;
   const pfn_t head = t.pmd_pfn;
   const bool hz = is_huge_zero_pfn(k, head);
+  if (hz)
+    GUP_COV(split_huge_pmd_zero);
+  else
+    GUP_COV(split_huge_pmd_thp);
   for (unsigned i = 0; i < HPAGE_PMD_NR; i++) {
     pte_t &p = t.ptes[i];
     p = pte_t{};
@@ -180,7 +194,11 @@ void zap_huge_pmd(kernel_state &k, mm_struct &mm, pte_table &t) {
   t.pmd_leaf = false;
   t.pmd_pfn = 0;
   t.pmd_write = t.pmd_dirty = t.pmd_young = t.pmd_protnone = false;
-  if (is_huge_zero_pfn(k, head)) return;  // no rmap, no reference, no rss
+  if (is_huge_zero_pfn(k, head)) {  // no rmap, no reference, no rss
+    GUP_COV(zap_huge_pmd_zero);
+    return;
+  }
+  GUP_COV(zap_huge_pmd_thp);
   folio &f = k.folios[head];
   mm.rss[MM_ANONPAGES] -= HPAGE_PMD_NR;
   if (f.mapcount <= 0) warn(k, "mapcount underflow in zap_huge_pmd()");
@@ -198,13 +216,18 @@ int copy_huge_pmd(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &src
     // folio_try_dup_anon_rmap_pmd(): a maybe-pinned exclusive folio must not
     // be shared with the child: split and let the PTE copy handle it.
     if (f.anon_exclusive && src_mm.has_pinned && folio_maybe_dma_pinned(f) && !k.sw.fork_shares_pinned_pages) {
+      GUP_COV(copy_huge_pmd_pinned_split);
       __split_huge_pmd(k, src_mm, st);
       return -EAGAIN;
     }
+    GUP_COV(copy_huge_pmd_shared);
+    if (f.anon_exclusive && src_mm.has_pinned && folio_maybe_dma_pinned(f)) GUP_COV(copy_huge_pmd_pinned_shared);
     set_exclusive(k, head, false);
     f.refcount++;
     f.mapcount++;
     k.tasks[dst_pid].mm.rss[MM_ANONPAGES] += HPAGE_PMD_NR;
+  } else {
+    GUP_COV(copy_huge_pmd_zero);
   }
   // pmdp_set_wrprotect() on the source; the child's copy is old and read-only.
   st.pmd_write = false;
@@ -235,22 +258,37 @@ follow_result follow_huge_pmd(kernel_state &k, int pid, vm_area_struct &vma, uin
     // Variant (pre-5535be309971): can_follow_write_pmd() also accepted a
     // dirty PMD once faultin_page() had set FOLL_COW, like the PTE rule.
     const bool cow = k.sw.foll_cow_follows_dirty_pmd && (flags & FOLL_FORCE) && (flags & FOLL_COW) && t.pmd_dirty;
-    if (!ok && !cow) return {0, 0};
+    if (!ok && !cow) {
+      GUP_COV(follow_huge_pmd_write_fault);
+      return {0, 0};
+    }
+    if (ok)
+      GUP_COV(follow_huge_pmd_forced_write);
+    else
+      GUP_COV(follow_huge_pmd_foll_cow);
   }
   // Avoid dumping huge zero page
-  if ((flags & FOLL_DUMP) && hz) return {0, -EFAULT};
+  if ((flags & FOLL_DUMP) && hz) {
+    GUP_COV(follow_huge_pmd_dump_zero);
+    return {0, -EFAULT};
+  }
   // gup_can_follow_protnone(): Stubbed like follow_page_pte(): only NUMA hinting stops here.
   if (t.pmd_protnone && (flags & FOLL_HONOR_NUMA_FAULT) && (vma.vm_flags & (VM_READ | VM_WRITE))) return {0, 0};
-  if (!t.pmd_write && gup_must_unshare(k, &vma, flags, page)) return {0, -EMLINK};
+  if (!t.pmd_write && gup_must_unshare(k, &vma, flags, page)) {
+    GUP_COV(follow_huge_pmd_unshare);
+    return {0, -EMLINK};
+  }
   if ((flags & FOLL_PIN) && k.folios[page].anon && !k.folios[page].anon_exclusive)
     warn(k, "VM_WARN_ON_ONCE_PAGE(FOLL_PIN on a non-exclusive anon page) in follow_huge_pmd()");
   if (long ret = try_grab_folio(k, page, 1, flags)) return {0, ret};
   if (flags & FOLL_TOUCH) {  // touch_pmd()
     t.pmd_young = true;
     // Variant (pre-a8f97366452e, Huge Dirty COW): dirty even for a read.
+    if (!(flags & FOLL_WRITE) && k.sw.touch_pmd_always_dirty) GUP_COV(follow_huge_pmd_read_dirties);
     if ((flags & FOLL_WRITE) || k.sw.touch_pmd_always_dirty) t.pmd_dirty = true;
   }
   *page_mask = HPAGE_PMD_NR - 1;
+  GUP_COV(follow_huge_pmd_grabbed);
   return {page, 0};
 }
 
@@ -313,8 +351,15 @@ long collapse_begin(kernel_state &k, int pid, uint64_t vpn) {
   if (base < vma->vm_start || base + HPAGE_PMD_NR > vma->vm_end) return -EINVAL;
   pte_table *t = pmd_offset(mm, base);
   if (!t) return -EINVAL;        // SCAN_PMD_NULL
-  if (t->pmd_leaf) return 0;     // SCAN_PMD_MAPPED: counts as collapsed
-  if (long r = collapse_scan(k, *vma, *t)) return r;
+  if (t->pmd_leaf) {  // SCAN_PMD_MAPPED: counts as collapsed
+    GUP_COV(collapse_already);
+    return 0;
+  }
+  if (long r = collapse_scan(k, *vma, *t)) {
+    GUP_COV(collapse_refused);
+    return r;
+  }
+  GUP_COV(collapse_begun);
   mm.mmap_write_seq++;  // mmap_write_lock()
   t->detached = true;   // pmdp_collapse_flush()
   mm.collapse.active = true;
@@ -354,6 +399,7 @@ void collapse_finish(kernel_state &k, mm_struct &mm) {
   t->id = mm.next_table_id++;  // the PMD now maps the folio, not a table
   map_anon_folio_pmd(k, mm, *vma, *t, head);
   mm.collapse.active = false;
+  GUP_COV(collapse_finished);
 }
 
 }  // namespace
@@ -361,7 +407,10 @@ void collapse_finish(kernel_state &k, mm_struct &mm) {
 void mmap_lock_wait(kernel_state &k, int pid) {
   if (pid < 0 || size_t(pid) >= k.tasks.size()) return;
   mm_struct &mm = k.tasks[pid].mm;
-  if (mm.collapse.active) collapse_finish(k, mm);
+  if (mm.collapse.active) {
+    GUP_COV(collapse_finished_by_waiter);
+    collapse_finish(k, mm);
+  }
 }
 
 const pte_table *pte_table_by_id(const mm_struct &mm, uint32_t id) {

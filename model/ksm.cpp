@@ -8,6 +8,7 @@
 // the folio holds references beyond its mappings (folio_expected_ref_count()).
 #include <algorithm>
 
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -22,15 +23,22 @@ bool write_protect_page(kernel_state &k, pte_t &pte) {
   folio &f = k.folios[pte.pfn];
   // folio_mapcount(folio) + 1 + swapped != folio_ref_count(folio): our
   // temporary reference is the +1; the model takes none, so compare directly.
-  if (f.mapcount != f.refcount) return false;
+  if (f.mapcount != f.refcount) {
+    GUP_COV(ksm_write_protect_refused);
+    return false;
+  }
   if (f.anon_exclusive) {
     // folio_try_share_anon_rmap_pte(): fails when the folio may be pinned.
-    if (folio_maybe_dma_pinned(f)) return false;
+    if (folio_maybe_dma_pinned(f)) {
+      GUP_COV(ksm_write_protect_refused);
+      return false;
+    }
     f.anon_exclusive = false;
   }
   if (pte.dirty) f.dirty = true;
   pte.write = false;
   pte.dirty = false;
+  GUP_COV(ksm_write_protect);
   return true;
 }
 
@@ -42,11 +50,13 @@ void replace_page(kernel_state &k, mm_struct &mm, pte_t &pte, pfn_t kpage) {
   pte.pfn = kpage;
   pte.write = false;
   if (is_zero_pfn(kpage)) {
+    GUP_COV(ksm_replace_zero);
     pte.special = true;
     pte.dirty = true;  // the KSM zero-page marker
     mm.ksm_zero_pages++;
     mm.rss[MM_ANONPAGES]--;
   } else {
+    GUP_COV(ksm_replace_page);
     folio_get(k, kpage);
     k.folios[kpage].mapcount++;  // folio_add_anon_rmap_pte()
   }

@@ -4,6 +4,7 @@
 // MADV_POPULATE_*.
 #include <algorithm>
 
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -65,6 +66,7 @@ long madvise_dontneed(kernel_state &k, int pid, uint64_t start, uint64_t npages)
   return madvise_walk_vmas(k, pid, start, npages, [&](vm_area_struct &v, uint64_t vpn, uint64_t stop) {
     // madvise_dontneed_free_valid_vma()
     if (v.vm_flags & (VM_LOCKED | VM_PFNMAP)) return long(-EINVAL);
+    GUP_COV(madvise_dontneed);
     zap_pte_range(k, pid, v, vpn, stop);
     return 0L;
   });
@@ -80,6 +82,7 @@ long madvise_populate(kernel_state &k, int pid, uint64_t start, uint64_t npages,
         FOLL_TOUCH | FOLL_HWPOISON | FOLL_UNLOCKABLE | FOLL_MADV_POPULATE | (write ? FOLL_WRITE : 0);
     const long pages = __get_user_pages_locked(k, pid, start, long(end - start), nullptr, gup_flags);
     if (pages < 0) {
+      GUP_COV(madvise_populate_error);
       switch (pages) {
         case -EINTR: return -EINTR;
         case -EINVAL: return -EINVAL;  // incompatible mappings / permissions

@@ -3,6 +3,7 @@
 // Mirrors mm/memory-failure.c (Linux v6.18): memory_failure() and MADV_HWPOISON.
 #include <algorithm>
 
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -85,6 +86,7 @@ long memory_failure(kernel_state &k, pfn_t pfn) {
     for (auto &tab : t.mm.tables)
       for (auto &p : tab.ptes) {
         if (!p.present || p.special || p.pfn != pfn) continue;
+        GUP_COV(memory_failure_unmapped);
         t.mm.rss[counter]--;
         page_folio(k, pfn).mapcount--;  // the folio's (a THP page's head)
         p = pte_t{};

@@ -3,6 +3,7 @@
 // Mirrors mm/memory.c (Linux v6.18): page faults, vm_normal_page(), driver
 // insertion, zap, fork-time copy, free_pgtables() and remote access: the
 // parts that GUP depends on.
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -162,18 +163,28 @@ pte_t mkdirty_maybe_mkwrite(pte_t pte, const vm_area_struct &vma) {
 // 6aab341e0a28) and the VM_MIXEDMAP pfn_valid() rule decide.
 pfn_t vm_normal_page(kernel_state &k, const vm_area_struct &vma, uint64_t vpn, const pte_t &pte) {
   pfn_t pfn = pte.pfn;
-  if (k.sw.vm_normal_page_hides_zero_pfn && is_zero_pfn(pfn)) return 0;  // variant: seed (e) pre-fix
-  if (k.sw.pfnmap_all_unpaged && (vma.vm_flags & VM_PFNMAP)) return 0;  // variant: seed (b) pre-fix (VM_UNPAGED)
+  if ((k.sw.vm_normal_page_hides_zero_pfn && is_zero_pfn(pfn)) ||          // variant: seed (e) pre-fix
+      (k.sw.pfnmap_all_unpaged && (vma.vm_flags & VM_PFNMAP))) {  // variant: seed (b) pre-fix (VM_UNPAGED)
+    GUP_COV(vm_normal_page_variant_hides);
+    return 0;
+  }
   if (k.arch_has_pte_special) {
     if (pte.special) {
-      if (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) return 0;
-      if (is_zero_pfn(pfn)) return 0;
+      if (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) {
+        GUP_COV(vm_normal_page_special_pfnmap);
+        return 0;
+      }
+      if (is_zero_pfn(pfn)) {
+        GUP_COV(vm_normal_page_special_zero);
+        return 0;
+      }
       warn(k, "print_bad_page_map: special PTE in a normal VMA");
       return 0;
     }
     // Any special mapping (incl. the shared zero folio) is marked as such.
   } else {
     if (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) {
+      GUP_COV(vm_normal_page_nospecial_rules);
       if (vma.vm_flags & VM_MIXEDMAP) {
         if (!pfn_valid(k, pfn)) return 0;  // no struct page: not "normal"
       } else {
@@ -200,17 +211,20 @@ unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t
   k.faults.push_back({pid, vpn, flags});
   // sanitize_fault_flags(): unshare only makes sense in COW mappings.
   if (flags & FAULT_FLAG_UNSHARE) {
+    GUP_COV(handle_mm_fault_unshare);
     if (flags & FAULT_FLAG_WRITE) warn(k, "FAULT_FLAG_UNSHARE together with FAULT_FLAG_WRITE");
     if (!is_cow_mapping(vma.vm_flags)) return VM_FAULT_SIGSEGV;
   }
   mm_struct &mm = mm_of(k, pid);
   // __handle_mm_fault(): a none PMD in a THP-eligible VMA gets a huge page.
   if (thp_vma_allowable(k, mm, vma, vpn)) {
+    GUP_COV(handle_mm_fault_huge_anon);
     const unsigned r = do_huge_pmd_anonymous_page(k, pid, vma, vpn, flags);
     if (!(r & VM_FAULT_FALLBACK)) return r;
   }
   if (pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf) {
     if ((flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !t->pmd_write) {
+      GUP_COV(handle_mm_fault_huge_wp);
       const unsigned r = do_huge_pmd_wp_page(k, pid, vma, vpn, flags);
       if (!(r & VM_FAULT_FALLBACK)) return r;
       // The PMD was split: handle the fault on the PTE.
@@ -223,13 +237,19 @@ unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t
   }
   pte_t *pte = pte_alloc(mm, vpn);
   // do_swap_page(): a hwpoison entry left by memory_failure().
-  if (!pte->present && pte->hwpoison) return VM_FAULT_HWPOISON;
+  if (!pte->present && pte->hwpoison) {
+    GUP_COV(handle_mm_fault_hwpoison);
+    return VM_FAULT_HWPOISON;
+  }
   if (!pte->present) {
     if (vma_is_anonymous(vma)) return do_anonymous_page(k, pid, vma, vpn, flags);
     return do_fault(k, pid, vma, vpn, flags);
   }
   if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) {
-    if (!pte->write) return do_wp_page(k, pid, vma, vpn, flags);
+    if (!pte->write) {
+      GUP_COV(handle_mm_fault_wp);
+      return do_wp_page(k, pid, vma, vpn, flags);
+    }
     if (flags & FAULT_FLAG_WRITE) pte->dirty = true;
   }
   pte->young = true;
@@ -240,14 +260,19 @@ unsigned handle_mm_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t
 unsigned do_anonymous_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
   mm_struct &mm = mm_of(k, pid);
   // File mapping without ->vm_ops? Shared anonymous memory is shmem.
-  if (vma.vm_flags & VM_SHARED) return VM_FAULT_SIGBUS;
+  if (vma.vm_flags & VM_SHARED) {
+    GUP_COV(do_anonymous_page_shared);
+    return VM_FAULT_SIGBUS;
+  }
   // Use the zero-page for reads.
   if (!(flags & FAULT_FLAG_WRITE) && !mm.forbids_zeropage) {
+    GUP_COV(do_anonymous_page_zero);
     pte_t entry = mk_pte(k, vma, ZERO_PFN);
     entry.special = true;  // pte_mkspecial(): no rmap, no refcount, no rss
     *pte_alloc(mm, vpn) = entry;
     return 0;
   }
+  GUP_COV(do_anonymous_page_new);
   pte_t entry = mk_pte(k, vma, alloc_new_anon_folio(k, vma, 0));
   entry.young = true;
   if (vma.vm_flags & VM_WRITE) {  // pte_mkwrite(pte_mkdirty())
@@ -317,6 +342,7 @@ long shmem_mfill_atomic_zeropage(kernel_state &k, int pid, vm_area_struct &vma, 
   if (index < file.pages.size() && file.pages[index] != 0) return -EEXIST;
   const pte_t *pte = pte_offset(mm_of(k, pid), vpn);
   if (pte && pte->present) return -EEXIST;
+  GUP_COV(mfill_zeropage_shmem);
   pfn_t page = pagecache_get(k, vma, vpn);
   folio_get(k, page);
   k.folios[page].dirty = true;
@@ -341,12 +367,22 @@ long mfill_atomic_continue(kernel_state &k, int pid, uint64_t vpn) {
   if (v->backing != vma_backing::shmem) return -EINVAL;  // vma_can_userfault(VM_UFFD_MINOR)
   const uint64_t index = v->vm_pgoff + (vpn - v->vm_start);
   const file_state &file = k.files[v->file];
-  if (index >= file.pages.size() || file.pages[index] == 0) return -EFAULT;
+  if (index >= file.pages.size() || file.pages[index] == 0) {
+    GUP_COV(mfill_continue_no_page);
+    return -EFAULT;
+  }
   const pte_t *old = pte_offset(mm, vpn);
-  if (old && !pte_none(*old)) return -EEXIST;
+  if (old && !pte_none(*old)) {
+    GUP_COV(mfill_continue_exists);
+    return -EEXIST;
+  }
   if (!(v->vm_flags & VM_SHARED)) anon_vma_prepare(k, *v);  // mfill_atomic(): for every private VMA
   const pfn_t page = file.pages[index];
-  if (k.folios[page].hwpoison) return -EIO;  // PageHWPoison(): never map a poisoned page
+  if (k.folios[page].hwpoison) {  // PageHWPoison(): never map a poisoned page
+    GUP_COV(mfill_continue_poison);
+    return -EIO;
+  }
+  GUP_COV(mfill_continue_mapped);
   folio_get(k, page);
   const bool writable = (v->vm_flags & VM_SHARED) && (v->vm_flags & VM_WRITE);
   map_file_page(k, pid, *v, vpn, page, writable);
@@ -357,8 +393,12 @@ long mfill_atomic_continue(kernel_state &k, int pid, uint64_t vpn) {
 // Models: mm/memory.c do_fault() -> do_read_fault() / do_cow_fault() /
 // do_shared_fault() (v6.18), for a pte_none() entry.
 unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, unsigned flags) {
-  if (!vma_has_fault_op(vma)) return VM_FAULT_SIGBUS;  // e.g. a hole in a remap_pfn_range() VMA
+  if (!vma_has_fault_op(vma)) {  // e.g. a hole in a remap_pfn_range() VMA
+    GUP_COV(do_fault_no_fault_op);
+    return VM_FAULT_SIGBUS;
+  }
   if (vma.backing == vma_backing::mixedmap) {
+    GUP_COV(do_fault_mixedmap_driver);
     // __do_fault() returns VM_FAULT_NOPAGE: the driver installed the PTE.
     return mixed_driver_fault(k, pid, vma, vpn, flags);
   }
@@ -368,17 +408,28 @@ unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, u
     // (found by the differential oracle: a read fault maps its neighbours).
     do_fault_around(k, pid, vma, vpn);
     const pte_t *done = pte_offset(mm_of(k, pid), vpn);
-    if (done && done->present) return 0;  // VM_FAULT_NOPAGE: fault-around mapped it
+    if (done && done->present) {  // VM_FAULT_NOPAGE: fault-around mapped it
+      GUP_COV(do_fault_around_mapped);
+      return 0;
+    }
+    GUP_COV(do_fault_read);
     pfn_t page = pagecache_get(k, vma, vpn);
     // __do_fault(): a poisoned page kept in the cache (shmem) is not mapped.
-    if (k.folios[page].hwpoison) return VM_FAULT_HWPOISON;
+    if (k.folios[page].hwpoison) {
+      GUP_COV(do_fault_hwpoison);
+      return VM_FAULT_HWPOISON;
+    }
     folio_get(k, page);
     map_file_page(k, pid, vma, vpn, page, false);
     return 0;
   }
   pfn_t page = pagecache_get(k, vma, vpn);
-  if (k.folios[page].hwpoison) return VM_FAULT_HWPOISON;  // as above
+  if (k.folios[page].hwpoison) {  // as above
+    GUP_COV(do_fault_hwpoison);
+    return VM_FAULT_HWPOISON;
+  }
   if (!(vma.vm_flags & VM_SHARED)) {  // do_cow_fault()
+    GUP_COV(do_fault_cow);
     // copy_mc_user_highpage() of the page-cache page into a new anonymous one.
     pte_t entry = mk_pte(k, vma, alloc_new_anon_folio(k, vma, k.folios[page].data));
     entry.young = true;
@@ -387,6 +438,7 @@ unsigned do_fault(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, u
     return 0;
   }
   // do_shared_fault(): ->page_mkwrite (Stubbed: always succeeds), then map writable.
+  GUP_COV(do_fault_shared);
   folio_get(k, page);
   k.folios[page].dirty = true;
   map_file_page(k, pid, vma, vpn, page, true);
@@ -399,11 +451,21 @@ bool wp_can_reuse_anon_folio(kernel_state &k, pfn_t pfn) {
   // Differs: a PTE-mapped large folio is never reused unless the page is
   // PageAnonExclusive (v6.18's __wp_can_reuse_large_anon_folio() also reuses
   // one mapped only by this mm with no other references); copying is safe.
-  if (f.large) return false;
-  if (f.ksm || f.refcount > 3) return false;
+  if (f.large) {
+    GUP_COV(wp_can_reuse_anon_folio_large);
+    return false;
+  }
+  if (f.ksm || f.refcount > 3) {
+    GUP_COV(wp_can_reuse_anon_folio_ksm);
+    return false;
+  }
   // Any extra reference (a GUP reference or pin included) forces a copy:
   // 09854ba94c6a "mm: do_wp_page() simplification".
-  if (f.refcount != 1) return false;
+  if (f.refcount != 1) {
+    GUP_COV(wp_can_reuse_anon_folio_extra_ref);
+    return false;
+  }
+  GUP_COV(wp_can_reuse_anon_folio_reuse);
   return true;  // folio_move_anon_rmap()
 }
 
@@ -415,7 +477,11 @@ unsigned do_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn,
 
   // Shared mapping: reuse, possibly after notifying the driver or file system.
   if (vma.vm_flags & (VM_SHARED | VM_MAYSHARE)) {
-    if (unshare) return 0;  // nothing to unshare outside COW mappings
+    if (unshare) {  // nothing to unshare outside COW mappings
+      GUP_COV(do_wp_page_unshare_shared);
+      return 0;
+    }
+    GUP_COV(do_wp_page_shared);
     // wp_pfn_shared() / wp_page_shared(): Stubbed ->pfn_mkwrite/->page_mkwrite succeed.
     if (page) k.folios[page].dirty = true;
     wp_page_reuse(k, pid, vma, vpn);
@@ -427,12 +493,18 @@ unsigned do_wp_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn,
   const bool reusable = page && (k.sw.wp_reuse_by_mapcount ? k.folios[page].mapcount == 1
                                                            : wp_can_reuse_anon_folio(k, page));
   if (page && k.folios[page].anon && (k.folios[page].anon_exclusive || reusable)) {
+    if (!k.folios[page].anon_exclusive && k.sw.wp_reuse_by_mapcount) GUP_COV(do_wp_page_reuse_by_mapcount);
     k.folios[page].anon_exclusive = true;
-    if (unshare) return 0;
+    if (unshare) {
+      GUP_COV(do_wp_page_unshare_exclusive);
+      return 0;
+    }
+    GUP_COV(do_wp_page_reuse_exclusive);
     wp_page_reuse(k, pid, vma, vpn);
     return 0;
   }
   // Ok, we need to copy. Oh, well..
+  GUP_COV(do_wp_page_copy);
   return wp_page_copy(k, pid, vma, vpn, page, flags);
 }
 
@@ -443,7 +515,11 @@ unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vp
   pte_t *pte = pte_offset(mm, vpn);
   const pte_t orig = *pte;
   const bool pfn_is_zero = is_zero_pfn(orig.pfn);
-  if (pfn_is_zero) ksm_might_unmap_zero_page(mm, orig);
+  if (pfn_is_zero) {
+    GUP_COV(wp_page_copy_zero);
+    ksm_might_unmap_zero_page(mm, orig);
+  }
+  if (unshare) GUP_COV(wp_page_copy_unshare);
 
   // A zeroed page for the zero pfn; else __wp_page_copy_user(): from the old
   // page, or through the user address when there is no struct page (seed b's
@@ -453,10 +529,12 @@ unsigned wp_page_copy(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vp
   if (old_page) {
     folio &of = k.folios[old_page];
     if (!of.anon) {
+      GUP_COV(wp_page_copy_pagecache);
       mm.rss[mm_counter_file(k, of)]--;
       mm.rss[MM_ANONPAGES]++;
     }
   } else {
+    if (!pfn_is_zero) GUP_COV(wp_page_copy_pfn);
     mm.rss[MM_ANONPAGES]++;
   }
   pte_t entry = mk_pte(k, vma, np);
@@ -501,15 +579,27 @@ long vm_insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn,
 long insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t page) {
   folio &f = k.folios[page];
   // validate_page_before_insert()
-  if (f.anon) return -EINVAL;
-  if (f.zero && !k.sw.insert_page_refcounts_zero_page && !vm_mixed_zeropage_allowed(k, pid, vma)) return -EINVAL;
+  if (f.anon) {
+    GUP_COV(insert_page_anon);
+    return -EINVAL;
+  }
+  if (f.zero && !k.sw.insert_page_refcounts_zero_page && !vm_mixed_zeropage_allowed(k, pid, vma)) {
+    GUP_COV(insert_page_zero_refused);
+    return -EINVAL;
+  }
   pte_t *pte = pte_alloc(k.tasks[pid].mm, vpn);
-  if (!pte_none(*pte)) return -EBUSY;
+  if (!pte_none(*pte)) {
+    GUP_COV(insert_page_busy);
+    return -EBUSY;
+  }
   *pte = mk_pte(k, vma, page);
   if (f.zero && !k.sw.insert_page_refcounts_zero_page) {
+    GUP_COV(insert_page_zero_special);
     pte->special = true;  // the zero page is never refcounted: pte_mkspecial()
     pte->write = false;
   } else {
+    if (f.zero) GUP_COV(insert_page_zero_refcounted);
+    GUP_COV(insert_page_refcounted);
     folio_get(k, page);
     k.tasks[pid].mm.rss[mm_counter_file(k, f)]++;
     f.mapcount++;  // folio_add_file_rmap_pte()
@@ -522,10 +612,14 @@ long insert_page(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pf
 // every pfn goes through insert_pfn(): a special PTE, no refcount.
 unsigned vmf_insert_mixed(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn, pfn_t pfn) {
   // vm_mixed_ok()
-  if (is_zero_pfn(pfn) && !vm_mixed_zeropage_allowed(k, pid, vma)) return VM_FAULT_SIGBUS;
+  if (is_zero_pfn(pfn) && !vm_mixed_zeropage_allowed(k, pid, vma)) {
+    GUP_COV(vmf_insert_mixed_zero_refused);
+    return VM_FAULT_SIGBUS;
+  }
   if (!(vma.vm_flags & VM_MIXEDMAP) && !is_zero_pfn(pfn)) return VM_FAULT_SIGBUS;
   if (vpn < vma.vm_start || vpn >= vma.vm_end) return VM_FAULT_SIGBUS;
   if (!k.arch_has_pte_special && pfn_valid(k, pfn)) {
+    GUP_COV(vmf_insert_mixed_insert_page);
     long err = insert_page(k, pid, vma, vpn, pfn);
     if (err == -ENOMEM) return VM_FAULT_OOM;
     if (err < 0 && err != -EBUSY) return VM_FAULT_SIGBUS;
@@ -534,6 +628,7 @@ unsigned vmf_insert_mixed(kernel_state &k, int pid, vm_area_struct &vma, uint64_
   // insert_pfn()
   pte_t *pte = pte_alloc(k.tasks[pid].mm, vpn);
   if (!pte_none(*pte)) return VM_FAULT_NOPAGE;  // someone else mapped it: nothing to do
+  GUP_COV(vmf_insert_mixed_special);
   *pte = mk_pte(k, vma, pfn);
   pte->special = true;
   if (is_zero_pfn(pfn)) pte->write = false;
@@ -559,6 +654,7 @@ long remap_pfn_range(kernel_state &k, int pid, vm_area_struct &vma, uint64_t vpn
   // and vm_normal_page() can tell raw pfns from COWed pages (seed b).
   if (is_cow_mapping(vma.vm_flags)) {
     if (vpn != vma.vm_start || vpn + npages != vma.vm_end) return -EINVAL;
+    GUP_COV(remap_pfn_range_cow);
     vma.vm_pgoff = pfn;
   }
   vma.vm_flags |= VM_REMAP_FLAGS;
@@ -588,10 +684,12 @@ void zap_pte_range(kernel_state &k, int pid, const vm_area_struct &vma, uint64_t
       continue;
     }
     if (start <= t.base && t.base + HPAGE_PMD_NR <= end) {
+      GUP_COV(zap_pte_range_huge);
       zap_huge_pmd(k, mm, t);
       mm.tables.erase(mm.tables.begin() + long(i));
       continue;
     }
+    GUP_COV(zap_pte_range_split_pmd);
     __split_huge_pmd(k, mm, t);
     i++;
   }
@@ -607,11 +705,16 @@ void zap_pte_range(kernel_state &k, int pid, const vm_area_struct &vma, uint64_t
     pfn_t page = vm_normal_page(k, vma, vpn, old);
     *pte = pte_t{};  // ptep_get_and_clear_full()
     if (!page) {  // special: only the PTE goes
+      GUP_COV(zap_pte_range_special);
       ksm_might_unmap_zero_page(mm, old);
       continue;
     }
     folio &f = k.folios[page];
-    if (!f.anon && old.dirty) f.dirty = true;
+    if (!f.anon && old.dirty) {
+      GUP_COV(zap_pte_range_file_dirty);
+      f.dirty = true;
+    }
+    GUP_COV(zap_pte_range_page);
     mm.rss[mm_counter(k, f)]--;
     folio_remove_rmap_pte(k, page);
     folio_put(k, page);  // __tlb_remove_folio_pages(), batched in the kernel
@@ -635,24 +738,34 @@ int copy_present_pte(kernel_state &k, int src_pid, int dst_pid, vm_area_struct &
       // with the child (70e806e4e645), so the child gets a copy right now.
       if (is_cow_mapping(src_vma.vm_flags) && src_mm.has_pinned && folio_maybe_dma_pinned(f) &&
           !k.sw.fork_shares_pinned_pages) {
+        GUP_COV(copy_present_pte_pinned_copy);
         const pfn_t np = alloc_new_anon_folio(k, dst_vma, pg.data);  // invalidates pg, f
         dst_mm.rss[MM_ANONPAGES]++;
         *pte_alloc(dst_mm, vpn) = mkdirty_maybe_mkwrite(mk_pte(k, dst_vma, np), dst_vma);
         return 0;
       }
+      GUP_COV(copy_present_pte_shares_excl);
+      if (is_cow_mapping(src_vma.vm_flags) && src_mm.has_pinned && folio_maybe_dma_pinned(f))
+        GUP_COV(copy_present_pte_pinned_shared);
       pg.anon_exclusive = false;  // ClearPageAnonExclusive()
+    } else {
+      GUP_COV(copy_present_pte_anon_shared);
     }
     f.refcount++;
     f.mapcount++;
     dst_mm.rss[MM_ANONPAGES]++;
   } else if (page) {
+    GUP_COV(copy_present_pte_file);
     folio &f = k.folios[page];
     f.refcount++;
     f.mapcount++;  // folio_dup_file_rmap_pte()
     dst_mm.rss[mm_counter_file(k, f)]++;
+  } else {
+    GUP_COV(copy_present_pte_special);
   }
   // If it's a COW mapping, write protect it in both processes.
   if (is_cow_mapping(src_vma.vm_flags) && pte.write) {
+    GUP_COV(copy_present_pte_wrprotect);
     src->write = false;
     pte.write = false;
   }
@@ -690,15 +803,18 @@ remote_result access_remote_vm(kernel_state &k, int target, uint64_t vpn, bool w
   std::vector<pfn_t> pages;
   const long ret = get_user_pages_remote(k, target, vpn, 1, FOLL_FORCE | (write ? FOLL_WRITE : 0), &pages);
   if (ret <= 0) {
+    GUP_COV(access_remote_vm_fail);
     r.ret = -EIO;  // mem_rw(): nothing copied
     return r;
   }
   r.pfn = pages[0];
   if (write) {
+    GUP_COV(access_remote_vm_write);
     write_pfn(k, r.pfn, value);  // copy_to_user_page()
     k.folios[r.pfn].dirty = true;  // set_page_dirty_lock()
     r.value = value;
   } else {
+    GUP_COV(access_remote_vm_read);
     r.value = read_pfn(k, r.pfn);
   }
   put_page(k, r.pfn);

@@ -7,6 +7,7 @@
 // references beyond its mappings (folio_expected_ref_count()).
 #include <algorithm>
 
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -36,9 +37,13 @@ void for_each_pte_mapping(kernel_state &k, pfn_t pfn, Fn fn) {
 bool migrate_folio(kernel_state &k, pfn_t old) {
   {
     const folio &f = k.folios[old];
-    if (!f.anon || f.ksm || f.zero || f.large) return false;  // Stubbed: only small anonymous folios move
-    if (f.refcount != f.mapcount) return false;    // a GUP reference or pin elsewhere
+    if ((!f.anon || f.ksm || f.zero || f.large) ||  // Stubbed: only small anonymous folios move
+        f.refcount != f.mapcount) {                 // a GUP reference or pin elsewhere
+      GUP_COV(migrate_folio_failed);
+      return false;
+    }
   }
+  GUP_COV(migrate_folio_done);
   const pfn_t np = folio_alloc(k);  // may reallocate k.folios
   folio &of = k.folios[old];
   folio &nf = k.folios[np];

@@ -3,6 +3,7 @@
 // Mirrors mm/mprotect.c (Linux v6.18): mprotect(2).
 #include <algorithm>
 
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -16,15 +17,24 @@ bool can_change_pte_writable(kernel_state &k, const vm_area_struct &vma, uint64_
     warn(k, "WARN_ON_ONCE(!VM_WRITE) in can_change_pte_writable()");
     return false;
   }
-  if (pte.protnone) return false;
+  if (pte.protnone) {
+    GUP_COV(can_change_pte_writable_protnone);
+    return false;
+  }
   if (!(vma.vm_flags & VM_SHARED)) {
     // Writable MAP_PRIVATE: only exclusive anonymous pages, which the write
     // fault handler would map writable without further checks anyway.
     pfn_t page = vm_normal_page(k, vma, vpn, pte);
-    return page && k.folios[page].anon && k.folios[page].anon_exclusive;
+    if (page && k.folios[page].anon && k.folios[page].anon_exclusive) {
+      GUP_COV(can_change_pte_writable_private);
+      return true;
+    }
+    GUP_COV(can_change_pte_writable_private_no);
+    return false;
   }
   if (is_zero_pfn(pte.pfn) && pte.dirty) warn(k, "dirty zero page in a shared mapping");
   // Writable MAP_SHARED: "clean" might mean the file system still needs a write fault.
+  if (pte.dirty) GUP_COV(can_change_pte_writable_shared);
   return pte.dirty;
 }
 
@@ -35,6 +45,7 @@ void change_pte_range(kernel_state &k, int pid, const vm_area_struct &vma) {
   for (pte_table &t : mm.tables) {
     if (!t.pmd_leaf || t.base >= vma.vm_end || t.base + HPAGE_PMD_NR <= vma.vm_start) continue;
     // pmd_modify(oldpmd, newprot)
+    GUP_COV(change_pte_range_pmd);
     t.pmd_protnone = !(vma.vm_flags & VM_ACCESS_FLAGS);
     if (!(vma.vm_flags & VM_WRITE) || t.pmd_protnone) {
       t.pmd_write = false;
@@ -55,7 +66,10 @@ void change_pte_range(kernel_state &k, int pid, const vm_area_struct &vma) {
     const pte_t prot = mk_pte(k, vma, pte->pfn);
     pte->protnone = prot.protnone;
     pte->write = prot.write;
-    if (try_writable && !pte->write && can_change_pte_writable(k, vma, vpn, *pte)) pte->write = true;
+    if (try_writable && !pte->write && can_change_pte_writable(k, vma, vpn, *pte)) {
+      GUP_COV(change_pte_range_made_writable);
+      pte->write = true;
+    }
   }
 }
 

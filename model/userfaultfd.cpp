@@ -3,6 +3,7 @@
 // Mirrors mm/userfaultfd.c (Linux v6.18): UFFDIO_ZEROPAGE.
 #include <algorithm>
 
+#include "model/coverage.h"
 #include "model/kernel.h"
 #include "model/mm_internal.h"
 
@@ -28,7 +29,10 @@ long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
   if (const pte_table *t = pmd_offset(mm, vpn); t && t->pmd_leaf) return -EEXIST;  // mm_alloc_pmd(): pmd_trans_huge()
   anon_vma_prepare(k, *v);  // mfill_atomic(): for every private VMA
   pte_t *pte = pte_alloc(mm, vpn);
-  if (!pte_none(*pte)) return -EEXIST;
+  if (!pte_none(*pte)) {
+    GUP_COV(mfill_zeropage_exists);
+    return -EEXIST;
+  }
   if (mm.forbids_zeropage) {
     // mfill_atomic_pte_zeroed_folio() -> mfill_atomic_install_pte(): a
     // zeroed anonymous folio instead, mapped dirty and writable if the VMA is.
@@ -36,6 +40,7 @@ long mfill_atomic_zeropage(kernel_state &k, int pid, uint64_t vpn) {
     mm.rss[MM_ANONPAGES]++;
     return 0;
   }
+  GUP_COV(mfill_zeropage_mapped);
   *pte = mk_pte(k, *v, ZERO_PFN);
   pte->special = true;
   return 0;

@@ -101,6 +101,7 @@ Stats &Stats::operator+=(const Stats &o) {
     witness_steps[i] += o.witness_steps[i];
     witness_cases[i] += o.witness_cases[i];
   }
+  branches += o.branches;
   return *this;
 }
 
@@ -149,6 +150,7 @@ std::string Stats::table() const {
                   pct(cs, cases).c_str(), st ? "" : pending ? "  (pending: its model has not landed)" : "  NOT REACHED");
     s += buf;
   }
+  if (!branches.empty()) s += branches.table();
   return s;
 }
 
@@ -164,6 +166,7 @@ nlohmann::json Stats::raw() const {
   for (const auto &[c, n] : populate_codes) j["populate_codes"].push_back({c, n});
   j["witness_steps"] = witness_steps;
   j["witness_cases"] = witness_cases;
+  j["branches"] = branches.raw();
   return j;
 }
 
@@ -177,6 +180,7 @@ Stats Stats::from_raw(const nlohmann::json &j) {
   for (const auto &e : j.at("populate_codes")) s.populate_codes[e.at(0).get<long>()] += e.at(1).get<long>();
   s.witness_steps = j.at("witness_steps").get<std::vector<long>>();
   s.witness_cases = j.at("witness_cases").get<std::vector<long>>();
+  if (j.contains("branches")) s.branches = BranchCoverage::from_raw(j.at("branches"));
   return s;
 }
 
@@ -195,6 +199,7 @@ nlohmann::json Stats::to_json() const {
                  {"steps", i < witness_steps.size() ? witness_steps[i] : 0},
                  {"cases", i < witness_cases.size() ? witness_cases[i] : 0}});
   j["witnesses"] = w;
+  if (!branches.empty()) j["branches"] = branches.to_json();
   return j;
 }
 

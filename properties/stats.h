@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "properties/coverage.h"
 #include "properties/world.h"
 
 namespace gupcheck::props {
@@ -34,6 +35,9 @@ struct Stats {
   std::map<long, long> gup_codes, populate_codes;
   std::vector<long> witness_steps;  // steps that reached witness i's state (as all_witnesses())
   std::vector<long> witness_cases;  // cases that reached it at least once
+  // The model's branch coverage (model/coverage.h), added by the campaign
+  // case by case (BranchCoverage::add_case()).
+  BranchCoverage branches;
 
   // The figures by name: op word ("mmap", "pin_fast") and outcome label.
   std::map<std::string, long> ops() const;

@@ -210,6 +210,23 @@ std::string render_html(const HtmlPage &p) {
     h += "</tbody></table>\n";
   }
 
+  if (!p.branches.empty()) {
+    const props::BranchCoverage &b = p.branches;
+    h += "<h2>Branch coverage</h2>\n<p class=\"muted\">" + std::to_string(b.reached()) + " of " +
+         std::to_string(b.points()) + " model branches reached over " + std::to_string(b.cases) +
+         " cases (coverage points named after the kernel functions they sit in).</p>\n";
+    h += "<table id=\"branches\" class=\"data\"><thead><tr><th>kernel function</th><th>branches hit</th>"
+         "<th>reachable</th></tr></thead><tbody>\n";
+    for (const auto &f : b.by_function())
+      h += std::string(f.reached < f.points ? "<tr class=\"hit\">" : "<tr>") + td(f.name) +
+           td(std::to_string(f.reached), true) + td(std::to_string(f.points), true) + "</tr>\n";
+    h += "</tbody></table>\n";
+    const auto never = b.never_reached();
+    h += "<h3>Branches never reached (" + std::to_string(never.size()) + ")</h3>\n<ul id=\"never-reached\">\n";
+    for (const std::string &n : never) h += "<li>" + markup_escape(n) + "</li>\n";
+    h += "</ul>\n";
+  }
+
   if (p.show_variants) {
     h += "<h2>Variants</h2>\n<table id=\"variants\" class=\"data\"><thead><tr><th>variant</th><th>caught</th>"
          "<th>invariant</th><th>expected</th><th>time to failure (s)</th><th>shrunk length</th><th>note</th></tr>"

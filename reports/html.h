@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "properties/coverage.h"
 #include "properties/invariants.h"
 #include "properties/replay.h"
 
@@ -84,6 +85,9 @@ struct HtmlPage {
   std::vector<std::pair<std::string, std::string>> config;
   std::vector<HtmlSample> samples;
   std::vector<HtmlInvariantRow> invariants;
+  // The model's branch coverage (per kernel function, and the branches never
+  // reached); no section when empty.
+  props::BranchCoverage branches;
   bool show_variants = false;
   std::vector<HtmlVariantRow> variants;
   std::vector<HtmlCounterexample> counterexamples;

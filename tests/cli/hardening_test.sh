@@ -182,6 +182,9 @@ case_strict_numbers() {
   bad_number --shrink-time shrink afile --shrink-time nan
   bad_number --shrink-time shrink afile --shrink-time -1
   bad_number --random diff --random -1
+  # --guide takes on or off (issue 15), for fuzz and gate.
+  for v in maybe ON 1 ''; do bad_number --guide fuzz --cases 1 --guide "$v"; done
+  bad_number --guide gate --guide yes
   bad_number --timeout-ms diff --random 1 --timeout-ms 5ms
   # Options given twice are refused (they were silently "last one wins").
   bad_number --seed fuzz --cases 1 --seed 1 --seed 2

@@ -7,6 +7,7 @@
 #   reproduce_test.sh GUPCHECK gate      every variant of the gate (seed 1)
 #   reproduce_test.sh GUPCHECK witness   every witness (fuzz --witness, seed 1)
 #   reproduce_test.sh GUPCHECK fuzz      a default fuzz campaign on every variant (all invariants)
+#   reproduce_test.sh GUPCHECK guided    guided campaigns (--guide on), in-process and --jobs 2
 set -euo pipefail
 G=$1 mode=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/gupcheck-reproduce.XXXXXX")
@@ -62,7 +63,9 @@ check_counterexample() {
   run_printed "$found_by --out $work/again --shrink-time 30" >"$work/again.out" 2>&1 || st=$?
   [ "$st" -eq 1 ] || { cat "$work/again.out"; fail "$name: '$found_by' exited $st, expected 1"; }
   local again_txt
-  again_txt=$(ls "$work"/again/*.txt | head -1)
+  # The same file name when the run names files by case (--jobs), else the one report.
+  again_txt=$work/again/$name.txt
+  [ -f "$again_txt" ] || again_txt=$(ls "$work"/again/*.txt | head -1)
   got=$(verdict "$again_txt")
   [ "$got" = "$want" ] || fail "$name: '$found_by' finds $got, the file says $want"
   echo "ok $name: $want (replay and found-by agree)"
@@ -111,6 +114,36 @@ case $mode in
       t=$(sed -n 's/^replay: gupcheck replay \([^ ]*\) .*/\1/p' "$work/$v.out")
       check_counterexample "$t" "${t%.trace}.txt" "$inv"
     done
+    ;;
+  guided)
+    # Coverage-guided campaigns (fuzz --guide on): a mutated case is found
+    # again by its "found by" command, in-process and with --jobs 2 (whose
+    # per-worker corpora make the command name --jobs).
+    mutated=0
+    for v in cow-reuse-by-mapcount fork-shares-pinned-pages ro-pin-no-unshare longterm-pin-keeps-zero-page; do
+      for jobs in 0 2; do
+        st=0
+        if [ "$jobs" -eq 0 ]; then
+          "$G" fuzz --guide on --variant "$v" --seed 1 --cases 200000 --shrink-time 30 --out "$work/$v" \
+            >"$work/$v.out" 2>&1 || st=$?
+        else
+          "$G" fuzz --guide on --variant "$v" --seed 1 --cases 200000 --jobs 2 --shrink-time 30 \
+            --out "$work/$v-j2" >"$work/$v-j2.out" 2>&1 || st=$?
+        fi
+        [ "$st" -eq 1 ] || fail "$v (jobs $jobs): guided campaign did not catch it (exit $st)"
+        d=$work/$v$([ "$jobs" -eq 0 ] || echo -j2)
+        for t in "$d"/*.trace; do
+          case $t in *.unshrunk.trace) continue ;; esac
+          grep -q '^# found by: .*--guide on' "$t" || fail "$t: found by does not name --guide on"
+          if [ "$jobs" -eq 2 ]; then grep -q '^# found by: .*--jobs 2' "$t" || fail "$t: found by does not name --jobs 2"; fi
+          grep -q '^# seed: .*mutated from the guided corpus' "$t" && mutated=$((mutated + 1))
+          inv=$(sed -nE 's/^# violates: ([A-Za-z0-9]+) .*/\1/p' "$t")
+          check_counterexample "$t" "${t%.trace}.txt" "$inv"
+        done
+      done
+    done
+    [ "$mutated" -ge 1 ] || fail "no counterexample came from a mutated case: the guided path went untested"
+    echo "mutated cases among them: $mutated"
     ;;
   *) fail "unknown mode $mode" ;;
 esac

@@ -86,14 +86,20 @@ if command -v dot >/dev/null 2>&1; then graphs=1; fi
   --out "$OUTDIR/out" --html "$OUTDIR/campaign.html" >"$OUTDIR/campaign.stdout" 2>&1
 status=$?
 [ "$status" -eq 1 ] || fail "the variant campaign exited $status, expected 1"
-check_page campaign 2 2 "$graphs"
+check_page campaign 3 2 "$graphs"  # configuration, invariants, branch coverage
 
 # A clean campaign long enough for several progress samples.
 "$GUPCHECK" fuzz --seed 1 --time 1 --out "$OUTDIR/out" --html "$OUTDIR/mainline.html" \
   >"$OUTDIR/mainline.stdout" 2>&1
 status=$?
 [ "$status" -eq 0 ] || fail "the mainline campaign exited $status, expected 0"
-check_page mainline 2 4 0
+check_page mainline 3 4 0
+# The branch coverage section (issue 15): per kernel function, and the branches never reached.
+for pg in campaign mainline; do
+  grep -q '<table id="branches"' "$OUTDIR/$pg.html" || fail "$pg.html has no branch coverage table"
+  grep -q '<td>follow_page_pte</td>' "$OUTDIR/$pg.html" || fail "$pg.html: follow_page_pte missing from the branch table"
+  grep -q '<ul id="never-reached">' "$OUTDIR/$pg.html" || fail "$pg.html has no list of branches never reached"
+done
 
 # The gate's page: configuration, invariants and variants tables, mainline's
 # plot, and one counterexample (with its graph) per historical variant.

@@ -96,6 +96,18 @@ mutate("report-extra-pte-bit.json", report, extra_field)
 mutate("summary-legacy.json", "summary.json", legacy_summary)
 mutate("summary-no-version.json", "merged.json", no_version)
 mutate("stats-string-count.json", "stats.json", string_count)
+# Branch coverage (issue 15): present, counted, and each never-reached entry named "function: branch".
+cov = load("summary.json")["branches"]
+assert cov["reached"] > 0 and cov["reached"] + len(cov["never_reached"]) == cov["points"], cov["reached"]
+assert sum(f["points"] for f in cov["functions"]) == cov["points"]
+assert load("merged.json")["branches"]["cases"] == load("merged.json")["cases"]
+assert load("stats.json")["branches"]["reached"] == cov["reached"]
+def no_branches(d): del d["branches"]
+def branch_unnamed(d): d["branches"]["never_reached"].append("no function here")
+def branch_reached_text(d): d["branches"]["reached"] = str(d["branches"]["reached"])
+mutate("summary-no-branches.json", "summary.json", no_branches)
+mutate("summary-branch-unnamed.json", "summary.json", branch_unnamed)
+mutate("stats-branch-reached-text.json", "stats.json", branch_reached_text)
 mutate("gate-passed-text.json", "gate.json", gate_passed_text)
 mutate("gate-no-format.json", "gate.json", no_format)
 PY
