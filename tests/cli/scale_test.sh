@@ -129,6 +129,18 @@ case_explore() {
   grep -q digraph g.dot || fail "g.dot is not a Graphviz graph"
   run 1 v2.log explore --variant fork-shares-pinned-pages --depth 4 --out o2 &&
     has v2.log "VIOLATION PinnedAnonIsExclusive"
+  # Every "found by" line the explorer writes is a command that finds the same
+  # violation again (with a non-default --invariants or --alphabet named).
+  run 1 v3.log explore --variant cow-reuse-by-mapcount --depth 5 --alphabet core --invariants NoLeakAcrossCow \
+    --out o3 && has v3.log "VIOLATION NoLeakAcrossCow"
+  local fb
+  for t in o/*.trace o3/*.trace; do
+    fb=$(sed -n 's/^# found by: gupcheck \(.*\) (shortest)$/\1/p' "$t")
+    [ -n "$fb" ] || { fail "$t has no found-by line"; continue; }
+    # shellcheck disable=SC2086
+    run 1 fb.log $fb --out fbo && has fb.log "VIOLATION $(sed -n 's/^# violates: \([A-Za-z]*\) .*/\1/p' "$t")"
+  done
+  grep -q -- "--alphabet core --invariants NoLeakAcrossCow" o3/*.trace || fail "found-by omits --alphabet/--invariants"
   run 0 m.log explore --depth 3 --out om && has m.log "no invariant violated on mainline"
   [ ! -e om ] || fail "explore wrote a counterexample for mainline"
   run 2 bad.log explore --depth -1
