@@ -84,8 +84,13 @@ int cmd_explore(const ExploreOpts &o) {
     finish_run(*db, run_id, *run);
   }
   if (!r.found) {
-    std::printf("result: no invariant violated on %s within depth %d of this scope\n", v.name.c_str(),
-                r.depth_reached);
+    if (r.interrupted)
+      std::printf("result: interrupted before the search to depth %d ended: no invariant violated on %s in the %ld "
+                  "states explored (not a verdict for the scope)\n",
+                  o.depth, v.name.c_str(), r.states);
+    else
+      std::printf("result: no invariant violated on %s within depth %d of this scope\n", v.name.c_str(),
+                  r.depth_reached);
     return kOk;
   }
   // The header: what the verdict depends on (trace/header.h): the invariant

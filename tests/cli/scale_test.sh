@@ -141,6 +141,10 @@ case_explore() {
     run 1 fb.log $fb --out fbo && has fb.log "VIOLATION $(sed -n 's/^# violates: \([A-Za-z]*\) .*/\1/p' "$t")"
   done
   grep -q -- "--alphabet core --invariants NoLeakAcrossCow" o3/*.trace || fail "found-by omits --alphabet/--invariants"
+  # An interrupted search says so, and claims no verdict for the scope.
+  timeout -s INT 2 "$GUPCHECK" explore --variant huge-dirty-cow --depth 9 --out oi >int.log 2>&1
+  has int.log "interrupted before the search to depth 9 ended"
+  grep -q "within depth" int.log && fail "an interrupted search claimed a verdict for its depth"
   run 0 m.log explore --depth 3 --out om && has m.log "no invariant violated on mainline"
   [ ! -e om ] || fail "explore wrote a counterexample for mainline"
   run 2 bad.log explore --depth -1
