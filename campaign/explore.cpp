@@ -38,6 +38,12 @@ struct Ser {
 struct PfnNames {
   std::vector<uint32_t> normal, device;
   std::vector<pfn_t> order;  // canonical number - 2 -> pfn
+  // Forgets every name, keeping the memory.
+  void reset() {
+    std::fill(normal.begin(), normal.end(), 0);
+    std::fill(device.begin(), device.end(), 0);
+    order.clear();
+  }
   uint32_t name(pfn_t pfn) {
     if (pfn == 0) return 0;
     if (pfn == ZERO_PFN) return 1;
@@ -62,9 +68,7 @@ namespace {
 // Used to put processes in a canonical order (symmetry reduction).
 void process_signature(const World &w, int pid, std::string &out, PfnNames &local) {
   out.clear();
-  local.normal.assign(local.normal.size(), 0);
-  local.device.assign(local.device.size(), 0);
-  local.order.clear();
+  local.reset();
   Ser s{out};
   const kernel_state &k = w.kernel();
   const task_struct &t = k.tasks[size_t(pid)];
@@ -91,9 +95,7 @@ void process_signature(const World &w, int pid, std::string &out, PfnNames &loca
 // serialise alike; GUP calls and the shadow name processes by that rank.
 void canonical_into(const World &w, std::string &out, PfnNames &names) {
   out.clear();
-  names.normal.assign(names.normal.size(), 0);
-  names.device.assign(names.device.size(), 0);
-  names.order.clear();
+  names.reset();
   Ser s{out};
   const kernel_state &k = w.kernel();
   static thread_local std::vector<std::string> sigs;
@@ -576,13 +578,11 @@ class Search {
   World replay(int d) const {
     World w(cfg_.sw);
     for (int i = 0; i < d; i++) w.step(path_[size_t(i)]);
-    replays_++;
     return w;
   }
 
   const Config &cfg_;
   int bound_;
-  mutable long replays_ = 0;
   Result &res_;
   Graph *g_;
   StateTable table_;

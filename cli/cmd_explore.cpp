@@ -62,9 +62,10 @@ int cmd_explore(const ExploreOpts &o) {
               v.name.c_str(), o.depth, o.procs, o.pages, o.maps, o.gups, o.alphabet.c_str());
   std::fflush(stdout);
   explore::Result r = explore::run(cfg);
-  std::printf("explored: %ld distinct states, %ld transitions, depth %d%s in %.2f s, %.2f s CPU (%.0f states/s, "
+  const std::string reach = r.interrupted ? "interrupted" : "depth " + std::to_string(r.depth_reached);
+  std::printf("explored: %ld distinct states, %ld transitions, %s in %.2f s, %.2f s CPU (%.0f states/s, "
               "%.0f states per CPU second; per state %zu bytes of index, %zu bytes of peak RSS)\n",
-              r.states, r.transitions, r.depth_reached, r.interrupted ? " (interrupted)" : "", r.seconds,
+              r.states, r.transitions, reach.c_str(), r.seconds,
               r.cpu_seconds, r.seconds > 0 ? r.states / r.seconds : 0.0,
               r.cpu_seconds > 0 ? r.states / r.cpu_seconds : 0.0, r.index_bytes_per_state, r.rss_bytes_per_state);
   if (!o.dot.empty()) {
